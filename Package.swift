@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Burrow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "burrow", targets: ["burrow"]),
+        .executable(name: "burrow-bench", targets: ["burrow-bench"]),
+        .library(name: "BurrowKit", targets: ["BurrowKit"]),
+    ],
+    targets: [
+        .target(name: "CLinux"),
+        .target(name: "BurrowKit", dependencies: ["CLinux"], swiftSettings: strict),
+        .executableTarget(name: "burrow", dependencies: ["BurrowKit"], swiftSettings: strict),
+        .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
+        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+import Dispatch
+import Glibc
+
+/// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
+public enum ServeCommand {
+    public static func run(configPath: String?) async throws {
+        let (config, file) = try ConfigLoader.load(explicit: configPath)
+        let stateDir = config.resolvedStateDir
+        try FileSystem.createDirectories(stateDir, mode: 0o700)
+        let token = try AccessToken.loadOrCreate(stateDir: stateDir)
+        let listen = try config.listenAddress
+        let staticFiles = StaticFiles.locate(configured: config.publicDir)
+
+        var router = Router()
+        router.addHealth(startedAt: Monotonic.now())
+        let app = Application(router: router, access: AccessControl(token: token, listen: listen, extraHosts: config.allowedHosts),
+                              staticFiles: staticFiles)
+        let server = try app.makeServer(listen: listen)
+
+        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
+        if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
+        let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
+        Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")
+
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal in
+            Console.out("received signal \(signal), shutting down")
+                Task { await server.shutdown() }
+        }
+        await server.run()
+        _ = signals
+        Console.out("stopped")
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a callback on a Dispatch queue instead of killing the process.
+public final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    public init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        sources = signals.map { number in
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            source.resume()
+            return source
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Synchronization
+
+/// A bounded queue of encoded frames for one event-stream client. Producers never wait: a client that
+/// falls more than `capacity` frames behind is dropped (its connection aborted) and reconnects later
+/// with `Last-Event-ID`, rather than growing the server's memory.
+public final class EventChannel: Sendable {
+    struct State {
+        var frames: [[UInt8]] = []
+        var head = 0
+        var finished = false
+        var overflowed = false
+        var waiter: CheckedContinuation<[UInt8]?, Never>?
+        var abort: (@Sendable () -> Void)?
+    }
+
+    public let capacity: Int
+    private let state = Mutex(State())
+
+    public init(capacity: Int = 4096) {
+        self.capacity = capacity
+        KeepAlive.shared.track(self)
+    }
+
+    /// Queues a frame; false when the channel is closed or has just overflowed.
+    @discardableResult
+    public func send(_ frame: [UInt8], ignoringCapacity: Bool = false) -> Bool {
+        var abort: (@Sendable () -> Void)?
+        var waiter: CheckedContinuation<[UInt8]?, Never>?
+        let accepted = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
+            if let waiting = state.waiter {
+                state.waiter = nil
+                waiter = waiting
+                return true
+            }
+            if !ignoringCapacity && state.frames.count - state.head >= capacity {
+                state.finished = true
+                state.overflowed = true
+                state.frames = []
+                state.head = 0
+                abort = state.abort
+                return false
+            }
+            state.frames.append(frame)
+            return true
+        }
+        waiter?.resume(returning: frame)
+        abort?()
+        if !accepted { KeepAlive.shared.untrack(self) }
+        return accepted
+    }
+
+    public func send(_ event: ServerSentEvent) -> Bool { send(event.encoded) }
+
+    /// Ends the stream after what is queued.
+    public func finish() {
+        let waiter = state.withLock { state in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+        KeepAlive.shared.untrack(self)
+    }
+
+    public var isOverflowed: Bool { state.withLock { $0.overflowed } }
+    public var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// The next frame, or nil once finished and drained.
+    public func next() async -> [UInt8]? {
+        await withCheckedContinuation { continuation in
+            let frame: [UInt8]?? = state.withLock { state in
+                if state.head < state.frames.count {
+                    let frame = state.frames[state.head]
+                    state.head += 1
+                    if state.head == state.frames.count || state.head > 1024 {
+                        state.frames.removeFirst(state.head)
+                        state.head = 0
+                    }
+                    return .some(frame)
+                }
+                if state.finished { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let frame { continuation.resume(returning: frame) }
+        }
+    }
+
+    /// Called by the response writer: how to drop the connection when the channel overflows.
+    func onOverflow(_ abort: @escaping @Sendable () -> Void) {
+        state.withLock { $0.abort = abort }
+    }
+}
+
+/// Sends a comment to every open event stream now and then, so proxies and browsers keep them open
+/// and a dead peer is noticed by a failing write.
+final class KeepAlive: Sendable {
+    static let shared = KeepAlive()
+    static let interval = Duration.seconds(15)
+
+    private let channels = Mutex<[ObjectIdentifier: EventChannel]>([:])
+    private let started = Atomic<Bool>(false)
+
+    func track(_ channel: EventChannel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        if !started.exchange(true, ordering: .relaxed) {
+            Task.detached { await self.tick() }
+        }
+    }
+
+    func untrack(_ channel: EventChannel) {
+        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    private func tick() async {
+        let frame = ServerSentEvent.comment("keep-alive")
+        while true {
+            try? await Task.sleep(for: Self.interval)
+            for channel in channels.withLock({ Array($0.values) }) { channel.send(frame) }
+        }
+    }
+}
+
+extension HTTPResponse {
+    /// A `text/event-stream` response that writes whatever `channel` yields until it finishes.
+    public static func eventStream(_ channel: EventChannel, retryMilliseconds: Int = 2000) -> HTTPResponse {
+        HTTPResponse(
+            status: .ok,
+            headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"],
+            body: .stream { writer in
+                channel.onOverflow { writer.abort() }
+                defer { channel.finish() }
+                try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
+                while let frame = await channel.next() {
+                    try await writer.write(frame)
+                }
+            }
+        )
+    }
+}

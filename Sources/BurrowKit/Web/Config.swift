@@ -1,0 +1,97 @@
+import FoundationEssentials
+
+/// Burrow's configuration. Every field has a default, so no file is needed; `burrow.example.json`
+/// documents them all. Unknown fields are refused: a typo should not silently become a default.
+public struct Config: Sendable, Equatable {
+    public var listen = "127.0.0.1:7878"
+    public var stateDir = "~/.local/state/burrow"
+    public var allowRemote = false
+    /// Extra `Host` values accepted besides the listen address, localhost and 127.0.0.1.
+    public var allowedHosts: [String] = []
+    /// Folder of the browser UI; empty means: find `Public/` beside the working directory or the binary.
+    public var publicDir = ""
+    public var podmanSocket = "auto"
+
+    public init() {}
+
+    public var listenAddress: SocketAddress {
+        get throws(ConfigError) {
+            do { return try SocketAddress(parsing: listen) } catch {
+                throw ConfigError(field: "listen", reason: error.description)
+            }
+        }
+    }
+
+    public var resolvedStateDir: String { Self.expandHome(stateDir) }
+
+    static func expandHome(_ path: String) -> String {
+        if path == "~" { return FileSystem.homeDirectory }
+        if path.hasPrefix("~/") { return FileSystem.homeDirectory + path.dropFirst(1) }
+        return path
+    }
+
+    /// Checks what decoding cannot: values that parse but make no sense.
+    public func validate() throws(ConfigError) {
+        let address = try listenAddress
+        if !address.isLoopback && !allowRemote {
+            throw ConfigError(field: "listen", reason: "\(listen) is not a loopback address; Burrow launches agents with full rights inside their containers, so it listens on loopback only unless \"allowRemote\": true is set")
+        }
+        if stateDir.isEmpty { throw ConfigError(field: "stateDir", reason: "must not be empty") }
+        if podmanSocket != "auto" && podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
+    }
+}
+
+public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let field: String
+    public let reason: String
+    public var file: String?
+
+    public init(field: String, reason: String, file: String? = nil) {
+        self.field = field
+        self.reason = reason
+        self.file = file
+    }
+
+    public var description: String {
+        let place = file.map { " in \($0)" } ?? ""
+        return field.isEmpty ? "invalid configuration\(place): \(reason)" : "invalid configuration\(place): field '\(field)': \(reason)"
+    }
+}
+
+extension Config: Decodable {
+    enum Key: String, CodingKey, CaseIterable {
+        case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try UnknownKeys.check(decoder, allowed: Key.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: Key.self)
+        var config = Config()
+        config.listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? config.listen
+        config.stateDir = try container.decodeIfPresent(String.self, forKey: .stateDir) ?? config.stateDir
+        config.allowRemote = try container.decodeIfPresent(Bool.self, forKey: .allowRemote) ?? config.allowRemote
+        config.allowedHosts = try container.decodeIfPresent([String].self, forKey: .allowedHosts) ?? config.allowedHosts
+        config.publicDir = try container.decodeIfPresent(String.self, forKey: .publicDir) ?? config.publicDir
+        config.podmanSocket = try container.decodeIfPresent(String.self, forKey: .podmanSocket) ?? config.podmanSocket
+        self = config
+    }
+}
+
+/// Refuses keys a decodable type does not know, naming them.
+enum UnknownKeys {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func check(_ decoder: any Decoder, allowed: [String]) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = container.allKeys.first(where: { !allowed.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath + [unknown],
+                debugDescription: "unknown field (known: \(allowed.joined(separator: ", ")))"))
+        }
+    }
+}

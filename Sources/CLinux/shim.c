@@ -1,0 +1,1 @@
+// Intentionally empty: CLinux only re-exports headers.

@@ -1,0 +1,1 @@
+print("burrow-bench: see BENCHMARKS.md")
