@@ -13,9 +13,13 @@ public enum ServeCommand {
 
         var router = Router()
         router.addHealth(startedAt: Monotonic.now())
-        let app = Application(router: router, access: AccessControl(token: token, listen: listen, extraHosts: config.allowedHosts),
+        let events = EventBroadcaster()
+        router.get("/api/events") { request in .eventStream(await events.subscribe(after: request.lastEventID)) }
+        let listener = try AsyncSocket.listening(on: listen)
+        let bound = listener.localAddress ?? listen
+        let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
                               staticFiles: staticFiles)
-        let server = try app.makeServer(listen: listen)
+        let server = app.makeServer(listener: listener)
 
         Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }

@@ -130,7 +130,15 @@ extension HTTPResponse {
             headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"],
             body: .stream { writer in
                 channel.onOverflow { writer.abort() }
-                defer { channel.finish() }
+                // A closed tab or a stopping server ends the stream now, not at the next keep-alive.
+                let watcher = Task {
+                    await writer.waitForPeerClose()
+                    channel.finish()
+                }
+                defer {
+                    watcher.cancel()
+                    channel.finish()
+                }
                 try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
                 while let frame = await channel.next() {
                     try await writer.write(frame)

@@ -76,6 +76,15 @@ public struct ResponseBodyWriter: Sendable {
     }
 
     public func abort() { connection.socket.shutdown() }
+
+    /// Returns once the peer closes the connection (or it is shut down or the task cancelled).
+    /// A client has nothing more to send on a streamed response, so anything it sends is discarded.
+    public func waitForPeerClose() async {
+        var scratch: [UInt8] = []
+        while (try? await connection.socket.read(into: &scratch, maxBytes: 4096)).map({ $0 > 0 }) == true {
+            scratch.removeAll(keepingCapacity: true)
+        }
+    }
 }
 
 /// One configured encoder and decoder for the whole program: sorted keys keep output stable.

@@ -22,15 +22,16 @@ public final class HTTPServer: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let finished = Mutex<[CheckedContinuation<Void, Never>]?>([])
 
+    /// Serves on `listener`, bound already (so callers know the real port before building handlers).
     public init(
-        listeningOn address: SocketAddress,
+        listener: AsyncSocket,
         limits: HTTPLimits = HTTPLimits(),
         timeouts: ServerTimeouts = ServerTimeouts(),
         bodyLimit: @escaping @Sendable (_ method: String, _ path: String) -> Int? = { _, _ in nil },
         handler: @escaping Handler
-    ) throws(SystemError) {
-        listener = try AsyncSocket.listening(on: address)
-        self.address = listener.localAddress ?? address
+    ) {
+        self.listener = listener
+        self.address = listener.localAddress ?? .ipv4("0.0.0.0", port: 0)
         self.handler = handler
         self.bodyLimit = bodyLimit
         self.limits = limits
@@ -115,7 +116,9 @@ public final class HTTPServer: Sendable {
         }) else { return false }
         let version = HTTPVersion(rawValue: head.third) ?? .http11
         // RFC 9112 §3.2: a 1.1 request without Host is malformed.
-        if version == .http11 && !head.headers.contains("Host") { throw HTTPError(.badRequest, "the Host header is required") }
+        let hosts = head.headers.values("Host")
+        if version == .http11 && hosts.isEmpty { throw HTTPError(.badRequest, "the Host header is required") }
+        if hosts.count > 1 { throw HTTPError(.badRequest, "more than one Host header") }
         let framing = try HeadParser.requestFraming(head.headers).get()
         var request = HTTPRequest(method: head.first, target: head.second, version: version, headers: head.headers)
         let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes

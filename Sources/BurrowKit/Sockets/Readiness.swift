@@ -19,27 +19,34 @@ final class Readiness: Sendable {
 
     init(id: UInt64) { self.id = id }
 
-    func waitReadable() async throws {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            let outcome: Result<Void, any Error>? = state.withLock { state in
-                if state.closed { return .failure(SocketClosed()) }
-                if state.readable { state.readable = false; return .success(()) }
-                state.reader = continuation
-                return nil
-            }
-            if let outcome { continuation.resume(with: outcome) }
-        }
-    }
+    func waitReadable() async throws { try await wait(reading: true) }
+    func waitWritable() async throws { try await wait(reading: false) }
 
-    func waitWritable() async throws {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            let outcome: Result<Void, any Error>? = state.withLock { state in
-                if state.closed { return .failure(SocketClosed()) }
-                if state.writable { state.writable = false; return .success(()) }
-                state.writer = continuation
-                return nil
+    /// Parks the calling task until the socket is ready in one direction. Cancelling the task wakes it
+    /// with `CancellationError`, so timeouts built on task cancellation work on sockets too.
+    private func wait(reading: Bool) async throws {
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                let outcome: Result<Void, any Error>? = state.withLock { state in
+                    if state.closed { return .failure(SocketClosed()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if reading {
+                        if state.readable { state.readable = false; return .success(()) }
+                        state.reader = continuation
+                    } else {
+                        if state.writable { state.writable = false; return .success(()) }
+                        state.writer = continuation
+                    }
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
             }
-            if let outcome { continuation.resume(with: outcome) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { if reading { state.reader = nil } else { state.writer = nil } }
+                return reading ? state.reader : state.writer
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 

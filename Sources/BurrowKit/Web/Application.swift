@@ -24,11 +24,11 @@ public struct Application: Sendable {
         return .error(HTTPError(.notFound, "not found"))
     }
 
-    /// Starts an HTTP server for this application.
-    public func makeServer(listen: SocketAddress, limits: HTTPLimits = HTTPLimits(), timeouts: ServerTimeouts = ServerTimeouts()) throws -> HTTPServer {
+    /// An HTTP server for this application on an already bound listener.
+    public func makeServer(listener: AsyncSocket, limits: HTTPLimits = HTTPLimits(), timeouts: ServerTimeouts = ServerTimeouts()) -> HTTPServer {
         let router = self.router
-        return try HTTPServer(
-            listeningOn: listen, limits: limits, timeouts: timeouts,
+        return HTTPServer(
+            listener: listener, limits: limits, timeouts: timeouts,
             bodyLimit: { method, path in router.maxBodyBytes(method: method, path: path) },
             handler: { request in await self.handle(request) })
     }
