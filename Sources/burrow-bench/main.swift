@@ -1,1 +1,23 @@
-print("burrow-bench: see BENCHMARKS.md")
+import BurrowKit
+
+/// Benchmark helpers, run by the scripts in benchmarks/ (never by CI).
+///   burrow-bench sse-server  --port P                       a server with one event stream
+///   burrow-bench sse-clients --port P --clients N --events E  N clients that must each get E events
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func value(_ name: String, _ fallback: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return fallback }
+    return number
+}
+
+switch arguments.first {
+case "sse-server":
+    try await SSEBench.server(port: UInt16(value("--port", 7900)))
+case "sse-clients":
+    let ok = try await SSEBench.clients(port: UInt16(value("--port", 7900)), clients: value("--clients", 1000), events: value("--events", 100))
+    if !ok { Console.error("some clients missed events"); throw BenchFailure() }
+default:
+    Console.error("usage: burrow-bench sse-server --port P | sse-clients --port P --clients N --events E")
+}
+
+struct BenchFailure: Error {}
