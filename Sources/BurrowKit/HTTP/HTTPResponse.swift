@@ -89,6 +89,8 @@ public struct ResponseBodyWriter: Sendable {
 
 /// One configured encoder and decoder for the whole program: sorted keys keep output stable.
 public enum JSONCoding {
+    public static let decoder = JSONDecoder()
+
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

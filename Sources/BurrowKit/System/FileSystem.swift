@@ -140,3 +140,23 @@ public enum FileSystem {
         return count - 3  // ".", ".." and the directory's own descriptor
     }
 }
+
+extension FileSystem {
+    public static var userID: UInt32 { getuid() }
+}
+
+extension FileSystem {
+    /// Reads a file in pieces of `size` bytes, handing each to `body` (for streaming uploads).
+    public static func forEachChunk(of path: String, size: Int = 256 * 1024, _ body: ([UInt8]) async throws -> Void) async throws {
+        let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_RDONLY | O_CLOEXEC)) })
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: size)
+        while true {
+            let count = try systemCallChecked("read \(path)") {
+                chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            }
+            if count == 0 { return }
+            try await body(Array(chunk[0..<count]))
+        }
+    }
+}
