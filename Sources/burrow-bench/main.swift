@@ -3,11 +3,18 @@ import BurrowKit
 /// Benchmark helpers, run by the scripts in benchmarks/ (never by CI).
 ///   burrow-bench sse-server  --port P                       a server with one event stream
 ///   burrow-bench sse-clients --port P --clients N --events E  N clients that must each get E events
+///   burrow-bench podman-lifecycle --socket S --image I --runs N   create/start/wait/remove times (ms)
+///   burrow-bench podman-logs --socket S --image I --mib N          log throughput through the demultiplexer
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String, _ fallback: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return fallback }
     return number
+}
+
+func text(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
 }
 
 switch arguments.first {
@@ -16,6 +23,10 @@ case "sse-server":
 case "sse-clients":
     let ok = try await SSEBench.clients(port: UInt16(value("--port", 7900)), clients: value("--clients", 1000), events: value("--events", 100))
     if !ok { Console.error("some clients missed events"); throw BenchFailure() }
+case "podman-lifecycle":
+    try await PodmanBench.lifecycle(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", runs: value("--runs", 20))
+case "podman-logs":
+    try await PodmanBench.logs(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", mib: value("--mib", 200))
 default:
     Console.error("usage: burrow-bench sse-server --port P | sse-clients --port P --clients N --events E")
 }

@@ -1,13 +1,109 @@
-/// `burrow doctor`: explains whether Burrow can launch burrows here. Filled in with the Podman client.
+/// `burrow doctor`: checks and explains whether Burrow can launch burrows here, with the command
+/// that fixes each problem. Exit code 0 only when a launch can work.
 public enum DoctorCommand {
+    enum Level: String { case ok = "ok  ", warn = "warn", fail = "FAIL" }
+
+    struct Report {
+        var failed = false
+        mutating func line(_ level: Level, _ subject: String, _ text: String, fix: String? = nil) {
+            if level == .fail { failed = true }
+            Console.out("\(level.rawValue) \(subject): \(text)")
+            if let fix { Console.out("     fix: \(fix)") }
+        }
+    }
+
     public static func run(configPath: String?) async -> Bool {
+        var report = Report()
+        let config: Config
         do {
-            let (config, file) = try ConfigLoader.load(explicit: configPath)
-            Console.out("ok   config: \(file ?? "built-in defaults"), listen \(config.listen)")
-            return true
+            let (loaded, file) = try ConfigLoader.load(explicit: configPath)
+            config = loaded
+            report.line(.ok, "config", "\(file ?? "built-in defaults"); listen \(config.listen)")
         } catch {
-            Console.out("FAIL config: \(error)")
+            report.line(.fail, "config", "\(error)", fix: "correct the field named above (see burrow.example.json and the README)")
             return false
+        }
+        if let podman = searchPath("podman") {
+            report.line(.ok, "podman", "installed at \(podman)")
+        } else {
+            report.line(.warn, "podman", "the podman command is not on PATH (Burrow only needs the API socket)",
+                        fix: "sudo apt-get install podman uidmap slirp4netns")
+        }
+        let client: PodmanClient
+        do {
+            client = try await PodmanClient.connect(configured: config.podmanSocket)
+            let version = try await client.version()
+            report.line(.ok, "socket", "\(client.socketPath) answers; Podman \(version.version), API /v\(max(4, version.major)).0.0/libpod")
+        } catch {
+            report.line(.fail, "socket", "\(error)")
+            return false
+        }
+        await checkPodman(client, config: config, report: &report)
+        checkCDI(report: &report)
+        Console.out(report.failed ? "Burrow cannot launch burrows yet: fix the FAIL lines above." : "Burrow can launch burrows.")
+        return !report.failed
+    }
+
+    static func checkPodman(_ client: PodmanClient, config: Config, report: inout Report) async {
+        do {
+            let info = try await client.info()
+            let owner = FileSystem.status(client.socketPath).map { UserNames.name(of: $0.owner) } ?? "unknown"
+            if info.rootless {
+                report.line(.ok, "rootless", "yes: Podman runs as user \(owner); root in a burrow is that user's subordinate ids, not host root")
+            } else {
+                report.line(.warn, "rootless", "no: this Podman runs as root, so a container escape would be host root",
+                            fix: "use a rootless Podman: set \"podmanSocket\" to a user's socket, e.g. /run/user/UID/podman/podman.sock")
+            }
+            if info.rootless && info.cgroupVersion == "v1" {
+                report.line(.warn, "limits", "cgroups v1 with rootless Podman: memory, CPU and pids limits are ignored (Podman warns at create)",
+                            fix: "boot with cgroups v2 (systemd.unified_cgroup_hierarchy=1) to have limits enforced")
+            } else {
+                report.line(.ok, "limits", "cgroups \(info.cgroupVersion): resource limits can be enforced")
+            }
+        } catch {
+            report.line(.fail, "info", "\(error)")
+        }
+        do {
+            if try await client.imageExists(config.image) {
+                report.line(.ok, "image", "\(config.image) is present")
+            } else {
+                report.line(.fail, "image", "\(config.image) is not present", fix: "podman build -t \(config.image) images/agent")
+            }
+        } catch {
+            report.line(.fail, "image", "\(error)")
+        }
+    }
+
+    static func checkCDI(report: inout Report) {
+        let specs = CDISpecs.files(declaringKind: "nvidia.com/gpu")
+        if specs.isEmpty {
+            report.line(.warn, "gpu", "no CDI spec for nvidia.com/gpu in /etc/cdi or /var/run/cdi: burrows cannot get a GPU",
+                        fix: "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml")
+        } else {
+            report.line(.ok, "gpu", "CDI spec for nvidia.com/gpu: \(specs.joined(separator: ", "))")
+        }
+    }
+
+    static func searchPath(_ command: String) -> String? {
+        let path = FileSystem.environment("PATH") ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(command)" }.first { FileSystem.status($0)?.isRegular == true }
+    }
+}
+
+/// Finds CDI spec files (YAML or JSON) that declare a device kind.
+public enum CDISpecs {
+    public static let directories = ["/etc/cdi", "/var/run/cdi"]
+
+    public static func files(declaringKind kind: String) -> [String] {
+        directories.flatMap { directory in
+            FileSystem.listDirectory(directory).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+                .map { directory + "/" + $0 }
+                .filter { path in
+                    guard let bytes = try? FileSystem.readFile(path, limit: 4 << 20) else { return false }
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    return text.contains("kind: \(kind)") || text.contains("kind: \"\(kind)\"") || text.contains("\"kind\":\"\(kind)\"")
+                        || text.contains("\"kind\": \"\(kind)\"")
+                }
         }
     }
 }

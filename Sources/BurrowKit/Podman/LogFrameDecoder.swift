@@ -72,21 +72,29 @@ public struct LineAssembler: Sendable {
 
     public mutating func add(_ frame: LogFrameDecoder.Frame) -> [Line] {
         var lines: [Line] = []
-        var current = partial[frame.stream] ?? []
-        for byte in frame.payload {
-            if byte == 0x0A {
-                if current.last == 0x0D { current.removeLast() }
+        var current = partial.removeValue(forKey: frame.stream) ?? []
+        let payload = frame.payload
+        var start = 0
+        // Scan for newlines and copy whole runs, not byte by byte: logs can be hundreds of MiB.
+        while start < payload.count {
+            let newline = payload[start...].firstIndex(of: 0x0A)
+            let end = newline ?? payload.count
+            let room = maxLineBytes - current.count
+            if end - start >= room {
+                current.append(contentsOf: payload[start..<(start + room)])
                 lines.append(Line(stream: frame.stream, bytes: current))
-                current.removeAll(keepingCapacity: true)
-            } else {
-                current.append(byte)
-                if current.count >= maxLineBytes {
-                    lines.append(Line(stream: frame.stream, bytes: current))
-                    current.removeAll(keepingCapacity: true)
-                }
+                current = []
+                start += room
+                continue
             }
+            current.append(contentsOf: payload[start..<end])
+            guard newline != nil else { break }
+            if current.last == 0x0D { current.removeLast() }
+            lines.append(Line(stream: frame.stream, bytes: current))
+            current = []
+            start = end + 1
         }
-        partial[frame.stream] = current
+        if !current.isEmpty { partial[frame.stream] = current }
         return lines
     }
 

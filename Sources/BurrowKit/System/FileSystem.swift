@@ -9,6 +9,7 @@ public enum FileSystem {
         public let isDirectory: Bool
         public let isRegular: Bool
         public let mode: UInt32
+        public let owner: UInt32
     }
 
     /// The canonical absolute path with every symlink resolved; nil when it does not exist.
@@ -27,7 +28,8 @@ public enum FileSystem {
             modifiedNanoseconds: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
             isDirectory: kind == S_IFDIR,
             isRegular: kind == S_IFREG,
-            mode: UInt32(info.st_mode & 0o7777)
+            mode: UInt32(info.st_mode & 0o7777),
+            owner: info.st_uid
         )
     }
 
@@ -158,5 +160,29 @@ extension FileSystem {
             if count == 0 { return }
             try await body(Array(chunk[0..<count]))
         }
+    }
+}
+
+extension FileSystem {
+    /// Names in a directory, without "." and ".."; empty when it cannot be read.
+    public static func listDirectory(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// User names from the password database.
+public enum UserNames {
+    public static func name(of uid: UInt32) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
+        return String(validatingCString: name) ?? "uid \(uid)"
     }
 }

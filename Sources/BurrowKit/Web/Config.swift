@@ -11,6 +11,8 @@ public struct Config: Sendable, Equatable {
     /// Folder of the browser UI; empty means: find `Public/` beside the working directory or the binary.
     public var publicDir = ""
     public var podmanSocket = "auto"
+    /// The agent image every burrow starts from.
+    public var image = "localhost/burrow-agent:latest"
 
     public init() {}
 
@@ -37,7 +39,8 @@ public struct Config: Sendable, Equatable {
             throw ConfigError(field: "listen", reason: "\(listen) is not a loopback address; Burrow launches agents with full rights inside their containers, so it listens on loopback only unless \"allowRemote\": true is set")
         }
         if stateDir.isEmpty { throw ConfigError(field: "stateDir", reason: "must not be empty") }
-        if podmanSocket != "auto" && podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
+        if podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
+        if image.isEmpty { throw ConfigError(field: "image", reason: "must name an image, e.g. localhost/burrow-agent:latest") }
     }
 }
 
@@ -60,7 +63,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 
 extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
-        case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket
+        case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +76,7 @@ extension Config: Decodable {
         config.allowedHosts = try container.decodeIfPresent([String].self, forKey: .allowedHosts) ?? config.allowedHosts
         config.publicDir = try container.decodeIfPresent(String.self, forKey: .publicDir) ?? config.publicDir
         config.podmanSocket = try container.decodeIfPresent(String.self, forKey: .podmanSocket) ?? config.podmanSocket
+        config.image = try container.decodeIfPresent(String.self, forKey: .image) ?? config.image
         self = config
     }
 }

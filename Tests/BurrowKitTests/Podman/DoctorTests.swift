@@ -1,0 +1,30 @@
+@testable import BurrowKit
+import XCTest
+
+final class DoctorTests: XCTestCase {
+    func testDoctorPassesWithTheTestPodmanAndFailsWithoutASocket() async throws {
+        _ = try await PodmanTestEnvironment.client()
+        let directory = try TemporaryDirectory.make()
+        let good = directory + "/good.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)"}"#.utf8), to: good)
+        let passes = await DoctorCommand.run(configPath: good)
+        XCTAssertTrue(passes)
+        let missingImage = directory + "/image.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "localhost/none:never"}"#.utf8), to: missingImage)
+        let failsOnImage = await DoctorCommand.run(configPath: missingImage)
+        XCTAssertFalse(failsOnImage)
+        let noSocket = directory + "/nosocket.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "/tmp/burrow-none/podman.sock"}"#.utf8), to: noSocket)
+        let failsOnSocket = await DoctorCommand.run(configPath: noSocket)
+        XCTAssertFalse(failsOnSocket)
+    }
+
+    func testSocketDiscoveryOrder() {
+        let environment: [String: String] = ["CONTAINER_HOST": "unix:///custom/podman.sock", "XDG_RUNTIME_DIR": "/run/user/42"]
+        XCTAssertEqual(PodmanSocket.candidates(configured: "auto", environment: { environment[$0] }, uid: 42),
+                       ["/custom/podman.sock", "/run/user/42/podman/podman.sock", "/run/podman/podman.sock"])
+        XCTAssertEqual(PodmanSocket.candidates(configured: "auto", environment: { $0 == "CONTAINER_HOST" ? "ssh://remote" : nil }, uid: 7),
+                       ["/run/user/7/podman/podman.sock", "/run/podman/podman.sock"], "only unix:// CONTAINER_HOST counts")
+        XCTAssertEqual(PodmanSocket.candidates(configured: "unix:///x.sock"), ["/x.sock"])
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: prepares the real rootless Podman (scripts/test-env.sh), then `swift test`.
+# Run as root on a fresh Debian machine (it installs what is missing), or as a user who has Podman.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/test-env.sh)"
+export BURROW_REQUIRE_PODMAN=1
+swift build --build-tests
+swift test --skip-build "$@"
