@@ -12,7 +12,8 @@ public enum ServeCommand {
         let staticFiles = StaticFiles.locate(configured: config.publicDir)
 
         var router = Router()
-        router.addHealth(startedAt: Monotonic.now())
+        let probe = PodmanProbe(configured: config.podmanSocket)
+        router.addHealth(startedAt: Monotonic.now(), podman: { await probe.check() })
         let events = EventBroadcaster()
         router.get("/api/events") { request in .eventStream(await events.subscribe(after: request.lastEventID)) }
         let listener = try AsyncSocket.listening(on: listen)
