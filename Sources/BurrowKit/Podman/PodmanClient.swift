@@ -43,6 +43,19 @@ public final class PodmanClient: Sendable {
         return response.status == 204
     }
 
+    public func inspectImage(_ name: String) async throws -> ImageInspect {
+        do {
+            return try await decode(ImageInspect.self, try await call("GET", "/images/\(escape(name))/json", operation: "image inspect", expect: [200]),
+                                    "image inspect")
+        } catch let error as PodmanError where error.isNotFound {
+            throw PodmanError.imageMissing(image: name)
+        }
+    }
+
+    public func removeImage(_ name: String) async throws {
+        _ = try await call("DELETE", "/images/\(escape(name))?force=true", operation: "image remove", expect: [200, 404])
+    }
+
     /// Imports a rootfs tarball as an image (`podman import`), streaming the file.
     public func importImage(tarPath: String, reference: String, changes: [String] = []) async throws {
         var query = "reference=\(escape(reference))"

@@ -120,3 +120,16 @@ struct PodmanErrorBody: Decodable {
     let cause: String?
     let message: String?
 }
+
+public struct ImageInspect: Decodable, Sendable {
+    public struct Config: Decodable, Sendable {
+        public let user: String?
+        public let labels: [String: String]?
+        public let workingDir: String?
+        enum CodingKeys: String, CodingKey { case user = "User", labels = "Labels", workingDir = "WorkingDir" }
+    }
+    public let id: String
+    public let repoTags: [String]?
+    public let config: Config?
+    enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", config = "Config" }
+}

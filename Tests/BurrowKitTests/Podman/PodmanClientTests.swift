@@ -70,6 +70,60 @@ final class PodmanClientTests: XCTestCase {
         XCTAssertTrue(volumesLeft.isEmpty)
     }
 
+    func testImageImportInspectAndRemove() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let reference = "localhost/\(PodmanTestEnvironment.uniqueName("burrow-import")):test"
+        var rootfs = TarWriter()
+        rootfs.addDirectory("etc")
+        rootfs.addFile("etc/burrow-marker", Array("imported\n".utf8))
+        let directory = try TemporaryDirectory.make()
+        try FileSystem.writeAtomically(rootfs.finished(), to: directory + "/rootfs.tar")
+        try await podman.importImage(tarPath: directory + "/rootfs.tar", reference: reference,
+                                     changes: ["LABEL io.burrow.test=import", "USER 1000"])
+        let image = try await podman.inspectImage(reference)
+        XCTAssertEqual(image.config?.labels?["io.burrow.test"], "import")
+        XCTAssertEqual(image.config?.user, "1000")
+        try await podman.removeImage(reference)
+        do {
+            _ = try await podman.inspectImage(reference)
+            XCTFail("the image should be gone")
+        } catch let error as PodmanError {
+            XCTAssertEqual(error, .imageMissing(image: reference))
+        }
+    }
+
+    func testCreateReturnsPodmanWarningsAndHonoursHardening() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let info = try await podman.info()
+        var spec = ContainerSpec(image: PodmanTestEnvironment.image)
+        spec.name = PodmanTestEnvironment.uniqueName("burrow-harden")
+        spec.command = ["true"]
+        spec.resourceLimits = .init(memoryBytes: 256 << 20, cpus: 1, pids: 256)
+        spec.capDrop = ["ALL"]
+        spec.noNewPrivileges = true
+        spec.readOnlyRootFilesystem = true
+        spec.mounts = [.tmpfs(at: "/tmp")]
+        let created = try await podman.createContainer(spec)
+        if info.rootless && info.cgroupVersion == "v1" {
+            XCTAssertFalse(created.warnings.isEmpty, "rootless cgroups v1 ignores limits and Podman says so")
+        }
+        let inspected = try await podman.inspectContainer(created.id)
+        XCTAssertEqual(inspected.hostConfig?.readonlyRootfs, true)
+        XCTAssertEqual(inspected.hostConfig?.networkMode, "none")
+        XCTAssertTrue(inspected.hostConfig?.securityOpt?.contains { $0.contains("no-new-privileges") } ?? false)
+        XCTAssertTrue(inspected.hostConfig?.capDrop?.contains("CAP_SETUID") ?? false, "\(String(describing: inspected.hostConfig?.capDrop))")
+        try await podman.remove(created.id)
+        let volume = PodmanTestEnvironment.uniqueName("burrow-vol")
+        try await podman.createVolume(name: volume, labels: ["io.burrow.test": volume])
+        let volumeInfo = try await podman.inspectVolume(volume)
+        XCTAssertEqual(volumeInfo.labels?["io.burrow.test"], volume)
+        let exists = try await podman.volumeExists(volume)
+        XCTAssertTrue(exists)
+        try await podman.removeVolume(volume)
+        let gone = try await podman.volumeExists(volume)
+        XCTAssertFalse(gone)
+    }
+
     func testCDIDeviceReachesTheContainer() async throws {
         let podman = try await PodmanTestEnvironment.client()
         var spec = ContainerSpec(image: PodmanTestEnvironment.image)
