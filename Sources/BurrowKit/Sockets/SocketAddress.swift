@@ -92,21 +92,13 @@ public enum SocketAddress: Sendable, Hashable, CustomStringConvertible {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             inet_pton(AF_INET, host, &address.sin_addr)
-            return try withUnsafePointer(to: &address) { (pointer) throws(E) -> R in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(E) -> R in
-                    try body(raw, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            return try Self.asSockAddr(&address, body)
         case .ipv6(let host, let port):
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             inet_pton(AF_INET6, host, &address.sin6_addr)
-            return try withUnsafePointer(to: &address) { (pointer) throws(E) -> R in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(E) -> R in
-                    try body(raw, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            return try Self.asSockAddr(&address, body)
         case .unix(let path):
             let bytes = Array(path.utf8.prefix(Self.maxUnixPathLength))
             var address = sockaddr_un()
@@ -115,10 +107,15 @@ public enum SocketAddress: Sendable, Hashable, CustomStringConvertible {
                 raw.copyBytes(from: bytes)
                 raw[bytes.count] = 0
             }
-            return try withUnsafePointer(to: &address) { (pointer) throws(E) -> R in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(E) -> R in
-                    try body(raw, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+            return try Self.asSockAddr(&address, body)
+        }
+    }
+
+    /// Passes a concrete `sockaddr_*` as the generic `sockaddr` pointer C calls take, with its size.
+    private static func asSockAddr<T, R, E: Error>(_ address: inout T, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {
+        try withUnsafePointer(to: &address) { (pointer) throws(E) -> R in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(E) -> R in
+                try body(raw, socklen_t(MemoryLayout<T>.size))
             }
         }
     }
