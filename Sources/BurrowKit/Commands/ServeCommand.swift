@@ -14,8 +14,17 @@ public enum ServeCommand {
         var router = Router()
         let probe = PodmanProbe(configured: config.podmanSocket)
         router.addHealth(startedAt: Monotonic.now(), podman: { await probe.check() })
-        let events = EventBroadcaster()
-        router.get("/api/events") { request in .eventStream(await events.subscribe(after: request.lastEventID)) }
+        let podman: PodmanClient
+        do {
+            podman = try await PodmanClient.connect(configured: config.podmanSocket)
+        } catch {
+            Console.out("warning: \(error)\n  Burrow serves the UI and history; launches fail until Podman answers (see `burrow doctor`).")
+            let candidates = PodmanSocket.candidates(configured: config.podmanSocket)
+            podman = PodmanClient(socketPath: candidates.first ?? "/run/podman/podman.sock")
+        }
+        let manager = try BurrowManager(config: config, podman: podman)
+        await manager.restore()
+        router.addBurrows(manager)
         let listener = try AsyncSocket.listening(on: listen)
         let bound = listener.localAddress ?? listen
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),

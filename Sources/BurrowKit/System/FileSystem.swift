@@ -71,7 +71,7 @@ public enum FileSystem {
         syncDirectory(of: path)
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws(SystemError) {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
             let written = try systemCallChecked("write \(name)") {

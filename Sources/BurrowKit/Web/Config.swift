@@ -13,6 +13,17 @@ public struct Config: Sendable, Equatable {
     public var podmanSocket = "auto"
     /// The agent image every burrow starts from.
     public var image = "localhost/burrow-agent:latest"
+    /// The agent's command line; the task is appended as the last argument.
+    public var agentCommand = Config.defaultAgentCommand
+    public var agentUser = "agent"
+    public var env: [String: String] = [:]
+    public var repos: [RepoConfig] = []
+    public var caches: [CacheConfig] = CacheConfig.defaults
+    public var gpuDevices = ["nvidia.com/gpu=all"]
+    public var limits = LimitsConfig()
+    public var maxConcurrent = 4
+    /// "open": the burrow has Podman's default rootless network; "none": no network at all.
+    public var network = "open"
 
     public init() {}
 
@@ -41,6 +52,7 @@ public struct Config: Sendable, Equatable {
         if stateDir.isEmpty { throw ConfigError(field: "stateDir", reason: "must not be empty") }
         if podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
         if image.isEmpty { throw ConfigError(field: "image", reason: "must name an image, e.g. localhost/burrow-agent:latest") }
+        try validateBurrowSettings()
     }
 }
 
@@ -64,6 +76,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
+        case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,6 +90,15 @@ extension Config: Decodable {
         config.publicDir = try container.decodeIfPresent(String.self, forKey: .publicDir) ?? config.publicDir
         config.podmanSocket = try container.decodeIfPresent(String.self, forKey: .podmanSocket) ?? config.podmanSocket
         config.image = try container.decodeIfPresent(String.self, forKey: .image) ?? config.image
+        config.agentCommand = try container.decodeIfPresent([String].self, forKey: .agentCommand) ?? config.agentCommand
+        config.agentUser = try container.decodeIfPresent(String.self, forKey: .agentUser) ?? config.agentUser
+        config.env = try container.decodeIfPresent([String: String].self, forKey: .env) ?? config.env
+        config.repos = try container.decodeIfPresent([RepoConfig].self, forKey: .repos) ?? config.repos
+        config.caches = try container.decodeIfPresent([CacheConfig].self, forKey: .caches) ?? config.caches
+        config.gpuDevices = try container.decodeIfPresent([String].self, forKey: .gpuDevices) ?? config.gpuDevices
+        config.limits = try container.decodeIfPresent(LimitsConfig.self, forKey: .limits) ?? config.limits
+        config.maxConcurrent = try container.decodeIfPresent(Int.self, forKey: .maxConcurrent) ?? config.maxConcurrent
+        config.network = try container.decodeIfPresent(String.self, forKey: .network) ?? config.network
         self = config
     }
 }

@@ -1,0 +1,93 @@
+/// One burrow's event log and its live subscribers. Every event is appended to `events.ndjson` with
+/// its sequence number *before* any client sees it; a subscriber replays the file after its
+/// `Last-Event-ID`, then follows live, in one actor step (no gap, no duplicate).
+///
+/// Line format: `{"seq":N,"kind":"agent|log|state|end","data":<JSON>}`.
+public actor BurrowEvents {
+    public nonisolated let path: String
+    private let file: AppendOnlyFile
+    public private(set) var lastSequence: Int
+    private var subscribers: [EventChannel] = []
+    public private(set) var ended: Bool
+
+    public init(path: String) throws {
+        self.path = path
+        try AppendOnlyFile.repairTruncatedTail(path)
+        let existing = try Self.readLines(path)
+        lastSequence = existing.last?.sequence ?? 0
+        ended = existing.last?.kind == "end"
+        file = try AppendOnlyFile(path: path)
+    }
+
+    struct StoredLine {
+        let sequence: Int
+        let kind: String
+        let data: Substring
+    }
+
+    /// Appends an event; `data` must be one line of valid JSON.
+    @discardableResult
+    public func append(kind: String, data: String) throws -> Int {
+        guard !ended else { return lastSequence }
+        lastSequence += 1
+        let line = "{\"seq\":\(lastSequence),\"kind\":\"\(kind)\",\"data\":\(data)}\n"
+        try file.append(Array(line.utf8))
+        let frame = ServerSentEvent(id: String(lastSequence), event: kind, data: data).encoded
+        subscribers.removeAll { !$0.send(frame) }
+        if kind == "end" {
+            ended = true
+            file.sync()
+            for channel in subscribers { channel.finish() }
+            subscribers.removeAll()
+        }
+        return lastSequence
+    }
+
+    public func sync() { file.sync() }
+
+    /// Container lines in the log, per stream: agent events are stdout; log events name their stream.
+    public func lineCounts() throws -> LineCounts {
+        var counts = LineCounts()
+        for line in try Self.readLines(path) {
+            if line.kind == "agent" { counts.stdout += 1 }
+            if line.kind == "log" { if line.data.hasPrefix("{\"stream\":\"stderr\"") { counts.stderr += 1 } else { counts.stdout += 1 } }
+        }
+        return counts
+    }
+
+    public func subscribe(after lastSeen: Int, capacity: Int = 4096) throws -> EventChannel {
+        let channel = EventChannel(capacity: capacity)
+        if lastSeen < lastSequence {
+            for line in try Self.readLines(path) where line.sequence > lastSeen {
+                channel.send(ServerSentEvent(id: String(line.sequence), event: line.kind, data: String(line.data)).encoded, ignoringCapacity: true)
+            }
+        }
+        if ended { channel.finish() } else { subscribers.append(channel) }
+        return channel
+    }
+
+    public var subscriberCount: Int {
+        subscribers.removeAll { $0.isFinished }
+        return subscribers.count
+    }
+
+    public func close() {
+        for channel in subscribers { channel.finish() }
+        subscribers.removeAll()
+        file.close()
+    }
+
+    static func readLines(_ path: String) throws -> [StoredLine] {
+        guard FileSystem.exists(path) else { return [] }
+        let text = String(decoding: try FileSystem.readFile(path, limit: 1 << 34), as: UTF8.self)
+        return text.split(separator: "\n").compactMap(parse)
+    }
+
+    static func parse(_ line: Substring) -> StoredLine? {
+        guard line.hasPrefix("{\"seq\":"), line.hasSuffix("}"),
+              let kindStart = line.firstRange(of: ",\"kind\":\""), let dataStart = line.firstRange(of: "\",\"data\":"),
+              let sequence = Int(line[line.index(line.startIndex, offsetBy: 7)..<kindStart.lowerBound]) else { return nil }
+        let kind = String(line[kindStart.upperBound..<dataStart.lowerBound])
+        return StoredLine(sequence: sequence, kind: kind, data: line[dataStart.upperBound..<line.index(before: line.endIndex)])
+    }
+}

@@ -1,0 +1,71 @@
+import FoundationEssentials
+
+/// Everything Burrow knows about one burrow; saved as `<stateDir>/burrows/<id>/record.json`.
+public struct BurrowRecord: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        case queued, preparing, running, succeeded, failed, stopped
+        public var isFinal: Bool { self == .succeeded || self == .failed || self == .stopped }
+    }
+
+    public var id: String
+    public var repo: String
+    public var task: String
+    public var gpu: Bool
+    public var state: State
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var exitCode: Int32?
+    public var result: String?
+    public var costUSD: Double?
+    public var turns: Int?
+    public var durationMs: Int?
+    public var sessionID: String?
+    public var container: String
+    public var workspaceVolume: String
+    public var baseCommit: String?
+    public var branch: String?
+    public var warnings: [String] = []
+    public var error: String?
+    public var stopRequested = false
+    public var tornDown = false
+
+    public init(id: String, repo: String, task: String, gpu: Bool) {
+        self.id = id
+        self.repo = repo
+        self.task = task
+        self.gpu = gpu
+        self.state = .queued
+        self.createdAt = Date().timeIntervalSince1970
+        self.container = "burrow-\(id)"
+        self.workspaceVolume = "burrow-\(id)-workspace"
+    }
+
+    /// A short random id: 12 hex digits.
+    public static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<6).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16).leftPadded(to: 2) }.joined()
+    }
+}
+
+/// How many lines of each output stream have been taken from a container.
+public struct LineCounts: Sendable, Equatable {
+    public var stdout = 0
+    public var stderr = 0
+
+    public init(stdout: Int = 0, stderr: Int = 0) {
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    public subscript(stream: OutputStream) -> Int {
+        get { stream == .stdout ? stdout : stderr }
+        set { if stream == .stdout { stdout = newValue } else { stderr = newValue } }
+    }
+
+    /// Counts one more line of `stream` and returns its 1-based index.
+    mutating func count(_ stream: OutputStream) -> Int {
+        self[stream] += 1
+        return self[stream]
+    }
+}

@@ -1,0 +1,50 @@
+/// The burrow API: launch, list, watch, stop, diff, tear down.
+extension Router {
+    struct LaunchRequest: Decodable {
+        let repo: String
+        let task: String
+        let gpu: Bool?
+    }
+
+    struct RepoSummary: Encodable {
+        let name: String
+        let source: String
+        let ref: String?
+        let gpu: Bool
+        let image: String
+    }
+
+    public mutating func addBurrows(_ manager: BurrowManager) {
+        let config = manager.config
+        get("/api/repos") { _ in
+            .json(config.repos.map { RepoSummary(name: $0.name, source: $0.path ?? $0.url ?? "", ref: $0.ref, gpu: $0.gpu ?? false, image: $0.image ?? config.image) })
+        }
+        post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
+            let launch = try request.decodeJSON(LaunchRequest.self)
+            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu), status: .created)
+        }
+        get("/api/burrows") { _ in .json(await manager.list()) }
+        get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
+        get("/api/burrows/{id}/events") { request in
+            let events = try await manager.events(request.parameter("id") ?? "")
+            return .eventStream(try await events.subscribe(after: request.lastEventID))
+        }
+        get("/api/burrows/{id}/diff") { request in
+            let id = request.parameter("id") ?? ""
+            guard let patch = try await manager.patch(id) else {
+                throw HTTPError(.notFound, "burrow \(id) has no diff yet", detail: "the diff is made when the agent finishes")
+            }
+            var response = HTTPResponse.bytes(patch, contentType: "text/x-diff; charset=utf-8")
+            if request.queryValue("download") != nil {
+                response.headers["Content-Disposition"] = "attachment; filename=\"burrow-\(id).patch\""
+            }
+            return response
+        }
+        post("/api/burrows/{id}/stop") { request in .json(try await manager.stop(request.parameter("id") ?? "")) }
+        delete("/api/burrows/{id}") { request in
+            try await manager.teardown(request.parameter("id") ?? "", purge: request.queryValue("purge") == "true")
+            return HTTPResponse(status: .noContent)
+        }
+        get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+    }
+}

@@ -1,0 +1,100 @@
+/// The parts of the configuration that shape a burrow: what runs, where, with what shared.
+public struct RepoConfig: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String?
+    public var url: String?
+    public var ref: String?
+    public var image: String?
+    public var gpu: Bool?
+    public var env: [String: String]?
+    public var caches: [CacheConfig]?
+
+    public init(name: String, path: String? = nil, url: String? = nil) {
+        self.name = name
+        self.path = path
+        self.url = url
+    }
+
+    /// Where `git clone` reads from.
+    public var source: String { path.map(Config.expandHome) ?? url ?? "" }
+}
+
+public struct CacheConfig: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+
+    /// Stable, so a second burrow reuses what the first downloaded.
+    public var volumeName: String { "burrow-cache-\(name)" }
+
+    public static let defaults: [CacheConfig] = [
+        CacheConfig(name: "npm", path: "/home/agent/.npm"),
+        CacheConfig(name: "pip", path: "/home/agent/.cache/pip"),
+        CacheConfig(name: "uv", path: "/home/agent/.cache/uv"),
+        CacheConfig(name: "cargo", path: "/home/agent/.cargo/registry"),
+        CacheConfig(name: "go", path: "/home/agent/go/pkg/mod"),
+        CacheConfig(name: "huggingface", path: "/home/agent/.cache/huggingface"),
+    ]
+}
+
+public struct LimitsConfig: Codable, Sendable, Equatable {
+    /// Bytes, or with a suffix: "8g", "512m".
+    public var memory: String?
+    public var cpus: Double?
+    public var pids: Int64?
+
+    public init(memory: String? = nil, cpus: Double? = nil, pids: Int64? = nil) {
+        self.memory = memory
+        self.cpus = cpus
+        self.pids = pids
+    }
+
+    public var memoryBytes: Int64? {
+        guard let memory, let last = memory.lowercased().last else { return nil }
+        let multipliers: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
+        if let multiplier = multipliers[last] { return Int64(memory.dropLast()).map { $0 * multiplier } }
+        return Int64(memory)
+    }
+}
+
+extension Config {
+    static let defaultAgentCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose", "-p"]
+
+    func validateBurrowSettings() throws(ConfigError) {
+        if agentCommand.isEmpty { throw ConfigError(field: "agentCommand", reason: "must name a program") }
+        if agentUser.isEmpty || agentUser == "root" || agentUser == "0" {
+            throw ConfigError(field: "agentUser", reason: "must be a non-root user: Claude Code refuses --dangerously-skip-permissions as root")
+        }
+        if maxConcurrent < 1 { throw ConfigError(field: "maxConcurrent", reason: "must be at least 1") }
+        if !["open", "none"].contains(network) { throw ConfigError(field: "network", reason: "must be \"open\" or \"none\"") }
+        if let memory = limits.memory, limits.memoryBytes == nil {
+            throw ConfigError(field: "limits.memory", reason: "'\(memory)' is not a size such as 8g or 512m")
+        }
+        var names = Set<String>()
+        for (index, repo) in repos.enumerated() {
+            let field = "repos[\(index)]"
+            guard Self.isSafeName(repo.name) else { throw ConfigError(field: field + ".name", reason: "use letters, digits, '.', '_' or '-'") }
+            guard names.insert(repo.name).inserted else { throw ConfigError(field: field + ".name", reason: "'\(repo.name)' is used twice") }
+            guard (repo.path == nil) != (repo.url == nil) else { throw ConfigError(field: field, reason: "give exactly one of \"path\" or \"url\"") }
+            for cache in repo.caches ?? [] where !Self.isSafeName(cache.name) {
+                throw ConfigError(field: field + ".caches", reason: "cache name '\(cache.name)': use letters, digits, '.', '_' or '-'")
+            }
+        }
+        for cache in caches where !Self.isSafeName(cache.name) || !cache.path.hasPrefix("/") {
+            throw ConfigError(field: "caches", reason: "cache '\(cache.name)' needs a simple name and an absolute path")
+        }
+    }
+
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        } && !name.hasPrefix(".")
+    }
+
+    public func repo(named name: String) -> RepoConfig? { repos.first { $0.name == name } }
+}
