@@ -3,8 +3,8 @@ import FoundationEssentials
 /// Launches, follows, finishes and tears down burrows. State lives in the state dir and in Podman
 /// labels, so a restarted Burrow finds running burrows again and finishes them.
 public actor BurrowManager {
-    public let config: Config
-    public let podman: PodmanClient
+    public nonisolated let config: Config
+    public nonisolated let podman: PodmanClient
     let directory: String
     private var records: [String: BurrowRecord] = [:]
     private var logs: [String: BurrowEvents] = [:]
@@ -139,7 +139,12 @@ public actor BurrowManager {
         try await podman.createVolume(name: record.workspaceVolume, labels: ["io.burrow.id": record.id])
         let caches = config.caches + (repo.caches ?? [])
         for cache in caches where !(try await podman.volumeExists(cache.volumeName)) {
-            try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name])
+            do {
+                try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name])
+            } catch {
+                // Another burrow starting at the same moment may have just created it.
+                guard try await podman.volumeExists(cache.volumeName) else { throw error }
+            }
         }
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container

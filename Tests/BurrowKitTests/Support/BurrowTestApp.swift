@@ -1,0 +1,108 @@
+@testable import BurrowKit
+import Foundation
+
+/// A real Burrow (manager, API, HTTP server) over the test Podman, with a fresh git repo and state dir.
+final class BurrowTestApp: @unchecked Sendable {
+    let server: TestServer
+    let manager: BurrowManager
+    let repoPath: String
+    let stateDir: String
+    let cacheName: String
+
+    static func makeRepo() async throws -> String {
+        let path = try TemporaryDirectory.make("burrow-repo")
+        try await Subprocess.check(["git", "-C", path, "init", "--quiet", "-b", "main"])
+        try FileSystem.writeAtomically(Array("# demo\n".utf8), to: path + "/README.md")
+        try await Subprocess.check(["git", "-C", path, "add", "."])
+        try await Subprocess.check(["git", "-C", path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "init"])
+        return path
+    }
+
+    init(maxConcurrent: Int = 4, cacheName: String = PodmanTestEnvironment.uniqueName("cache"), stateDir: String? = nil,
+         repoPath: String? = nil) async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        self.cacheName = cacheName
+        if let repoPath { self.repoPath = repoPath } else { self.repoPath = try await Self.makeRepo() }
+        self.stateDir = try stateDir ?? TemporaryDirectory.make("burrow-state")
+        var config = Config()
+        config.stateDir = self.stateDir
+        config.image = PodmanTestEnvironment.image
+        config.network = "none"
+        config.maxConcurrent = maxConcurrent
+        config.caches = [CacheConfig(name: cacheName, path: "/home/agent/.cache/burrow-test")]
+        config.repos = [RepoConfig(name: "demo", path: self.repoPath)]
+        let manager = try BurrowManager(config: config, podman: podman)
+        await manager.restore()
+        self.manager = manager
+        server = try TestServer { router in router.addBurrows(manager) }
+    }
+
+    func launch(_ task: String) async throws -> BurrowRecord {
+        let body = String(decoding: try JSONEncoder().encode(["repo": "demo", "task": task]), as: UTF8.self)
+        let response = try await server.request("POST", "/api/burrows", headers: ["Content-Type": "application/json"], body: body)
+        guard response.status == 201 else { throw HTTPError(HTTPStatus(response.status, ""), response.text) }
+        return try JSONDecoder().decode(BurrowRecord.self, from: Data(response.body))
+    }
+
+    func record(_ id: String) async throws -> BurrowRecord { try await manager.record(id) }
+
+    /// Waits until the burrow reaches a final state.
+    func finished(_ id: String, within seconds: Double = 60) async throws -> BurrowRecord {
+        try await withTimeout(seconds) {
+            while true {
+                let record = try await self.manager.record(id)
+                if record.state.isFinal, try await self.manager.events(id).ended { return record }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Opens the burrow's event stream and reads it until `end`.
+    func readStream(_ id: String, lastEventID: Int? = nil) async throws -> [StreamEvent] {
+        let client = try await server.client()
+        defer { client.close() }
+        var head = "GET /api/burrows/\(id)/events HTTP/1.1\r\nHost: \(server.host)\r\nAuthorization: Bearer \(server.token)\r\n"
+        if let lastEventID { head += "Last-Event-ID: \(lastEventID)\r\n" }
+        try await client.send(head + "\r\n")
+        _ = try await client.streamHead()
+        return try await withTimeout(60) { try await readUntilEnd(client) }
+    }
+
+    func cleanUp() async {
+        for record in await manager.list() {
+            _ = try? await manager.stop(record.id)
+            try? await manager.podman.remove(record.container)
+            try? await manager.podman.removeVolume(record.workspaceVolume, force: true)
+        }
+        try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
+        await server.stop()
+    }
+}
+
+struct StreamEvent: Sendable, Equatable {
+    let id: Int
+    let kind: String
+    let data: String
+}
+
+func readUntilEnd(_ client: RawClient) async throws -> [StreamEvent] {
+    var pending: [UInt8] = []
+    var events: [StreamEvent] = []
+    while events.last?.kind != "end" {
+        let bytes = try await client.readSome()
+        if bytes.isEmpty { break }
+        pending += bytes
+        while let end = pending.firstRange(of: [0x0A, 0x0A]) {
+            let block = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
+            pending.removeSubrange(..<end.upperBound)
+            var id: Int?, kind = "message", data: [String] = []
+            for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+                if line.hasPrefix("event: ") { kind = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }
+            }
+            if let id { events.append(StreamEvent(id: id, kind: kind, data: data.joined(separator: "\n"))) }
+        }
+    }
+    return events
+}
