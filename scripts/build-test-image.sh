@@ -6,15 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 files=$(mktemp)
-trap 'rm -f "$files"' EXIT
+stamp=$(mktemp -d)
+trap 'rm -rf "$files" "$stamp"' EXIT
+# A static timestamp printer for latency benchmarks (images/test-agent-src/stamp.c).
+gcc -O2 -static -o "$stamp/burrow-stamp" images/test-agent-src/stamp.c
 {
   echo "/bin/busybox"
   echo "/usr/bin/git"
   ldd /usr/bin/git | awk '/=>/ {print $3} /ld-linux/ {print $1}'
 } | sort -u > "$files"
-python3 - "$out" "$files" <<'PY'
+python3 - "$out" "$files" "$stamp/burrow-stamp" <<'PY'
 import io, os, subprocess, sys, tarfile
-out, listing = sys.argv[1], sys.argv[2]
+out, listing, stamp = sys.argv[1], sys.argv[2], sys.argv[3]
 tar = tarfile.open(out, "w")
 def add_dir(path, uid=0, mode=0o755):
     info = tarfile.TarInfo(path.lstrip("/")); info.type = tarfile.DIRTYPE; info.mode = mode
@@ -45,5 +48,6 @@ add_bytes("/home/agent/.gitconfig", b"[user]\n\tname = Burrow Test Agent\n\temai
 for name in sorted(os.listdir("images/test-agent")):
     data = open(os.path.join("images/test-agent", name), "rb").read()
     add_bytes("/usr/local/bin/" + name, data, mode=0o755)
+add_bytes("/usr/local/bin/burrow-stamp", open(stamp, "rb").read(), mode=0o755)
 tar.close()
 PY

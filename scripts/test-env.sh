@@ -73,7 +73,7 @@ fi
 
 # The test agent image: a busybox rootfs, the stand-in agent, git, a non-root user. Rebuilt when
 # its inputs change (their hash is the image's label).
-hash=$(cat images/test-agent/* scripts/build-test-image.sh scripts/test-env.sh | sha256sum | cut -c1-16)
+hash=$(cat images/test-agent/* images/test-agent-src/* scripts/build-test-image.sh scripts/test-env.sh | sha256sum | cut -c1-16)
 current=$(as_user podman image inspect --format '{{index .Labels "io.burrow.test-image-hash"}}' "$image" 2>/dev/null || true)
 if [ "$current" != "$hash" ]; then
   log "building $image ($hash)"

@@ -5,6 +5,8 @@ import BurrowKit
 ///   burrow-bench sse-clients --port P --clients N --events E  N clients that must each get E events
 ///   burrow-bench podman-lifecycle --socket S --image I --runs N   create/start/wait/remove times (ms)
 ///   burrow-bench podman-logs --socket S --image I --mib N          log throughput through the demultiplexer
+///   burrow-bench first-output --port P --token T --repo R --runs N  POST to first agent event, ms
+///   burrow-bench flood-latency --port P --token T --repo R --count N --size B  container→SSE latency
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String, _ fallback: Int) -> Int {
@@ -22,13 +24,22 @@ case "sse-server":
     try await SSEBench.server(port: UInt16(value("--port", 7900)))
 case "sse-clients":
     let ok = try await SSEBench.clients(port: UInt16(value("--port", 7900)), clients: value("--clients", 1000), events: value("--events", 100))
-    if !ok { Console.error("some clients missed events"); throw BenchFailure() }
+    if !ok { throw BenchFailure(reason: "some clients missed events") }
 case "podman-lifecycle":
     try await PodmanBench.lifecycle(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", runs: value("--runs", 20))
 case "podman-logs":
     try await PodmanBench.logs(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", mib: value("--mib", 200))
+case "first-output":
+    try await LifecycleBench.firstOutput(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
+                                         repo: text("--repo") ?? "demo", runs: value("--runs", 10))
+case "flood-latency":
+    try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
+                                   repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024))
 default:
     Console.error("usage: burrow-bench sse-server --port P | sse-clients --port P --clients N --events E")
 }
 
-struct BenchFailure: Error {}
+struct BenchFailure: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}

@@ -13,6 +13,8 @@ public struct ClientRequest: Sendable {
     public var target: String
     public var headers: HTTPHeaders
     public var body: Body
+    /// The `Host` header; any value does for Podman (`d` is customary), a Burrow wants its own address.
+    public var host = "d"
 
     public init(_ method: String, _ target: String, headers: HTTPHeaders = [:], body: Body = .none) {
         self.method = method
@@ -199,7 +201,7 @@ public final class HTTPClient: Sendable {
 
     private func exchange(_ request: ClientRequest, on connection: HTTPConnection) async throws -> ResponseStream {
         do {
-            var head = "\(request.method) \(request.target) HTTP/1.1\r\nHost: d\r\n"
+            var head = "\(request.method) \(request.target) HTTP/1.1\r\nHost: \(request.host)\r\n"
             for field in request.headers { head += "\(field.name): \(field.value)\r\n" }
             switch request.body {
             case .none:
