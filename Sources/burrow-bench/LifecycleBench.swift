@@ -7,6 +7,7 @@ enum LifecycleBench {
     /// event on the SSE stream.
     static func firstOutput(port: UInt16, token: String, repo: String, runs: Int) async throws {
         var times: [Double] = []
+        var preparation: [Double] = []
         for _ in 0..<runs {
             let started = Monotonic.now()
             let id = try await launch(port: port, token: token, repo: repo, task: "bench")
@@ -15,8 +16,10 @@ enum LifecycleBench {
             times.append(Double(Monotonic.now() - started) / 1e6)
             stream.close()
             try await waitForEnd(port: port, token: token, id: id)
+            preparation.append(try await preparationMilliseconds(port: port, token: token, id: id))
         }
         Console.out(times.map { String(format3: $0) }.joined(separator: " "))
+        Console.error("preparation (clone, tar, volumes, create, upload, start) ms: " + preparation.map { String(format3: $0) }.joined(separator: " "))
     }
 
     /// Launches one burrow whose agent is `burrow-stamp` printing `count` events of `size` bytes;
@@ -50,6 +53,18 @@ enum LifecycleBench {
             latencies.isEmpty ? "n/a" : String(format3: latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))])
         }
         Console.out("events_live=\(received) of \(count) p50_ms=\(percentile(0.5)) p99_ms=\(percentile(0.99)) max_ms=\(percentile(1.0))")
+    }
+
+    /// startedAt − createdAt of a burrow record: everything before the container runs.
+    static func preparationMilliseconds(port: UInt16, token: String, id: String) async throws -> Double {
+        var request = ClientRequest("GET", "/api/burrows/\(id)", headers: ["Authorization": "Bearer \(token)"])
+        request.host = "127.0.0.1:\(port)"
+        let text = try await client(port).send(request).text
+        func number(_ key: String) -> Double {
+            guard let range = text.firstRange(of: "\"\(key)\":") else { return 0 }
+            return Double(text[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
+        }
+        return (number("startedAt") - number("createdAt")) * 1000
     }
 
     static func realtimeNanoseconds() -> Int64 {

@@ -20,6 +20,34 @@ enum PodmanBench {
         Console.out(times.map { String(format3: $0) }.joined(separator: " "))
     }
 
+    /// Attaches to a created container, starts it and reads its `mib` MiB of stdout live through the
+    /// attach socket, the demultiplexer and the line assembler; prints MiB/s from start to end of stream.
+    static func attach(socket: String, image: String, mib: Int) async throws {
+        let podman = try await PodmanClient.connect(configured: socket)
+        var spec = ContainerSpec(image: image)
+        spec.name = "burrow-bench-attach-\(UInt32.random(in: 0...UInt32.max))"
+        spec.command = ["sh", "-c", "sleep 0.5; yes 'burrow log throughput line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c \(mib * 1_048_576)"]
+        let created = try await podman.createContainer(spec)
+        let attaching = Task { try await podman.attach(created.id) }
+        try await Task.sleep(for: .milliseconds(100))
+        try await podman.start(created.id)
+        let stream = try await attaching.value
+        let started = Monotonic.now()
+        var assembler = LineAssembler()
+        var bytes = 0
+        var lines = 0
+        while let frames = try await stream.next() {
+            for frame in frames {
+                bytes += frame.payload.count
+                lines += assembler.add(frame).count
+            }
+        }
+        let seconds = Double(Monotonic.now() - started) / 1e9
+        _ = try await podman.wait(created.id)
+        try await podman.remove(created.id)
+        Console.out("bytes=\(bytes) lines=\(lines) seconds=\(String(format3: seconds)) mib_per_s=\(String(format3: Double(bytes) / 1_048_576 / seconds))")
+    }
+
     /// Runs a container that writes `mib` MiB to stdout and exits, then reads its whole log through the
     /// demultiplexer and line assembler; prints MiB/s. (Reading after exit gives every tool the same
     /// complete log: Podman 4.3's follow mode drops output of a container that exits mid-stream.)

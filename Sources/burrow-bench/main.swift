@@ -29,6 +29,8 @@ case "podman-lifecycle":
     try await PodmanBench.lifecycle(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", runs: value("--runs", 20))
 case "podman-logs":
     try await PodmanBench.logs(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", mib: value("--mib", 200))
+case "podman-attach":
+    try await PodmanBench.attach(socket: text("--socket") ?? "auto", image: text("--image") ?? "localhost/burrow-test-agent:latest", mib: value("--mib", 200))
 case "first-output":
     try await LifecycleBench.firstOutput(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                          repo: text("--repo") ?? "demo", runs: value("--runs", 10))

@@ -135,14 +135,23 @@ extension HTTPResponse {
                     await writer.waitForPeerClose()
                     channel.finish()
                 }
-                defer {
+                // The watcher reads the socket: it must be finished, not just cancelled, before the
+                // connection is closed, or it could read a descriptor number already reused.
+                func stopWatching() async {
                     watcher.cancel()
+                    await watcher.value
                     channel.finish()
                 }
-                try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
-                while let frame = await channel.next() {
-                    try await writer.write(frame)
+                do {
+                    try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
+                    while let frame = await channel.next() {
+                        try await writer.write(frame)
+                    }
+                } catch {
+                    await stopWatching()
+                    throw error
                 }
+                await stopWatching()
             }
         )
     }

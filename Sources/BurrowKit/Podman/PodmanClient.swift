@@ -130,6 +130,15 @@ public final class PodmanClient: Sendable {
         return LogStream(stream, mode: tty ? .raw : .auto)
     }
 
+    /// The container's live output straight from its attach socket (no log file in between): much
+    /// faster than `logs` under a flood, but only what is written while attached. Podman answers the
+    /// request only once the container runs, so call this from a task and start the container.
+    public func attach(_ id: String) async throws -> LogStream {
+        let stream = try await openStream("POST", "/containers/\(escape(id))/attach?stream=true&stdout=true&stderr=true&logs=false",
+                                          operation: "container attach")
+        return LogStream(stream, mode: .auto)
+    }
+
     /// Podman's event stream, filtered by label (and container events only).
     public func events(label: String) async throws -> EventStream {
         let filters = escape("{\"label\":[\"\(label)\"],\"type\":[\"container\"]}")

@@ -124,6 +124,28 @@ final class PodmanClientTests: XCTestCase {
         XCTAssertFalse(gone)
     }
 
+    func testAttachStreamsLiveOutputOfAStartedContainer() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        var spec = ContainerSpec(image: PodmanTestEnvironment.image)
+        spec.name = PodmanTestEnvironment.uniqueName("burrow-attach")
+        spec.command = ["sh", "-c", "sleep 0.3; for i in 1 2 3; do echo out $i; echo err $i >&2; done; exit 4"]
+        let created = try await podman.createContainer(spec)
+        let attaching = Task { try await podman.attach(created.id) }
+        try await Task.sleep(for: .milliseconds(100))
+        try await podman.start(created.id)
+        let stream = try await withTimeout(10) { try await attaching.value }
+        var assembler = LineAssembler()
+        var lines: [LineAssembler.Line] = []
+        while let frames = try await withTimeout(10, { try await stream.next() }) {
+            for frame in frames { lines += assembler.add(frame) }
+        }
+        XCTAssertEqual(lines.filter { $0.stream == .stdout }.map(\.text), ["out 1", "out 2", "out 3"])
+        XCTAssertEqual(lines.filter { $0.stream == .stderr }.map(\.text), ["err 1", "err 2", "err 3"])
+        let code = try await podman.wait(created.id)
+        XCTAssertEqual(code, 4)
+        try await podman.remove(created.id)
+    }
+
     func testCDIDeviceReachesTheContainer() async throws {
         let podman = try await PodmanTestEnvironment.client()
         var spec = ContainerSpec(image: PodmanTestEnvironment.image)

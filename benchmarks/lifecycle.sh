@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Burrow lifecycle benchmark (issue: lifecycle). Not part of CI. Run as root.
+#   1. POST /api/burrows → first agent event on the SSE stream, vs `podman run` of the same image and
+#      agent → its first stdout line; median of N each, in one run.
+#   2. Container → SSE client latency (p50, p99) while one burrow floods ~50 MiB of events.
+# Usage: benchmarks/lifecycle.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10}
+eval "$(bash scripts/test-env.sh 2>/dev/null)"
+swift build -c release >/dev/null
+user=$BURROW_TEST_PODMAN_USER
+uid=$(id -u "$user")
+as_user() { runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid HOME=$(getent passwd "$user" | cut -d: -f6) "$@"; }
+work=$(mktemp -d /tmp/burrow-lifecycle-XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+now_ms() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
+
+mkdir -p "$work/repo" && git -C "$work/repo" init -q -b main && echo demo > "$work/repo/README.md"
+git -C "$work/repo" add . && git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm init
+export BURROW_TOKEN=bench-token
+common="\"podmanSocket\":\"$BURROW_TEST_PODMAN_SOCKET\",\"image\":\"$BURROW_TEST_IMAGE\",\"network\":\"none\",\"caches\":[]"
+printf '{"listen":"127.0.0.1:7991","stateDir":"%s/s1",%s,"repos":[{"name":"demo","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/one.json"
+printf '{"listen":"127.0.0.1:7992","stateDir":"%s/s2",%s,"agentCommand":["burrow-stamp"],"repos":[{"name":"flood","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/two.json"
+.build/release/burrow serve --config "$work/one.json" > "$work/one.log" 2>&1 &
+.build/release/burrow serve --config "$work/two.json" > "$work/two.log" 2>&1 &
+sleep 1
+
+ours=$(.build/release/burrow-bench first-output --port 7991 --token bench-token --repo demo --runs "$runs")
+cli=""
+for i in $(seq "$runs"); do
+  fifo="$work/fifo$i"; mkfifo "$fifo"; chmod 666 "$fifo"
+  start=$(now_ms)
+  (cd /tmp && as_user podman run --rm --network none "$BURROW_TEST_IMAGE" claude --dangerously-skip-permissions --output-format stream-json --verbose -p bench > "$fifo" 2>/dev/null) &
+  read -r _ < "$fifo"
+  cli="$cli $(awk -v a="$start" -v b="$(now_ms)" 'BEGIN {printf "%.3f", b-a}')"
+  cat "$fifo" > /dev/null; wait $! || true
+done
+ours_median=$(echo "$ours" | median)
+cli_median=$(echo "$cli" | median)
+
+flood=$(.build/release/burrow-bench flood-latency --port 7992 --token bench-token --repo flood --count 51200 --size 1024)
+flood_rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$(pgrep -f "burrow serve --config $work/two.json")/status)
+
+cat <<TABLE
+| measure ($(date -u +%F), $(nproc) cores, runs=$runs) | result | target |
+|---|---|---|
+| POST /api/burrows → first agent event at an SSE client, median (includes host clone + archive upload) | $ours_median ms | ≤ 1.2× podman run + repo copy |
+| podman run → first stdout line, median | $cli_median ms | yardstick |
+| ratio | $(awk -v a="$ours_median" -v b="$cli_median" 'BEGIN {printf "%.2f", a/b}') | ≤ 1.2 (+ copy) |
+| container → SSE latency while one burrow floods 51,200 events × 1 KiB (50 MiB) | $flood | p99 < 50 ms |
+| Burrow RSS after the flood | $flood_rss MiB | — |
+TABLE
+echo "first-output samples (ms): ours: $ours / podman run: $cli" >&2
