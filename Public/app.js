@@ -172,22 +172,50 @@ function openView(id) {
   api(`/api/burrows/${id}`).then((r) => r.json()).then(upsert).catch((error) => {
     $('b-error').hidden = false; $('b-error').textContent = error.message;
   });
-  const source = new EventSource(`/api/burrows/${id}/events`);
+  loadHistory(view).then(() => follow(view));
+}
+
+// A long history arrives in one request and is rendered once; live events follow over SSE.
+async function loadHistory(view) {
+  try {
+    const text = await (await api(`/api/burrows/${view.id}/history`)).text();
+    if (state.current !== view) return;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let stored;
+      try { stored = JSON.parse(line); } catch (_) { continue; }
+      receive(view, { id: stored.seq, kind: stored.kind, value: stored.data });
+    }
+  } catch (_) { /* the live stream replays from the start instead */ }
+}
+
+function follow(view) {
+  if (state.current !== view || view.ended) return;
+  const source = new EventSource(`/api/burrows/${view.id}/events?after=${view.lastId}`);
   view.source = source;
-  const onEvent = (event) => {
-    const seq = Number(event.lastEventId);
-    if (seq && seq <= view.lastId) return;     // never show an event twice
-    if (seq) view.lastId = seq;
-    const item = { id: seq, kind: event.type, data: event.data };
-    view.events.push(item);
-    view.pending.push(item);
-    if (event.type === 'state' || event.type === 'end') upsert(JSON.parse(event.data));
-    if (event.type === 'end') { source.close(); loadDiff(view); }
-    if (!view.frame) view.frame = requestAnimationFrame(() => flush(view));
-  };
+  const onEvent = (event) => receive(view, { id: Number(event.lastEventId), kind: event.type, data: event.data });
   for (const kind of ['agent', 'log', 'state', 'end']) source.addEventListener(kind, onEvent);
   source.onopen = () => setConnection(true);
   source.onerror = () => { if (source.readyState !== EventSource.CLOSED) setConnection(false, 'Disconnected — reconnecting…'); };
+}
+
+function valueOf(item) {
+  if (item.value === undefined) { try { item.value = JSON.parse(item.data); } catch (_) { item.value = null; } }
+  return item.value;
+}
+
+function receive(view, item) {
+  if (item.id && item.id <= view.lastId) return;     // never show an event twice
+  if (item.id) view.lastId = item.id;
+  view.events.push(item);
+  view.pending.push(item);
+  if (item.kind === 'state' || item.kind === 'end') upsert(valueOf(item));
+  if (item.kind === 'end') {
+    view.ended = true;
+    if (view.source) view.source.close();
+    loadDiff(view);
+  }
+  if (!view.frame) view.frame = requestAnimationFrame(() => flush(view));
 }
 
 function renderHead(record) {
@@ -217,7 +245,13 @@ function flush(view) {
   const box = $('transcript');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const fragment = document.createDocumentFragment();
-  for (const item of view.pending.splice(0)) {
+  let batch = view.pending.splice(0);
+  // A long history: build only the entries that will stay on screen.
+  if (batch.length > MAX_ENTRIES * 2) {
+    view.hiddenCount += batch.length - MAX_ENTRIES;
+    batch = batch.slice(-MAX_ENTRIES);
+  }
+  for (const item of batch) {
     const node = $('raw-toggle').checked ? rawEntry(item) : entry(view, item);
     if (node) fragment.append(node);
   }
@@ -229,7 +263,8 @@ function flush(view) {
 
 function trim(view, box) {
   let excess = box.childElementCount - MAX_ENTRIES;
-  if (excess <= 0) return;
+  if (excess <= 0 && !view.hiddenCount) return;
+  excess = Math.max(0, excess);
   let notice = box.querySelector('.notice');
   if (notice) { notice.remove(); excess += 1; }
   for (let i = 0; i < excess && box.firstChild; i++) { box.firstChild.remove(); view.hiddenCount += 1; }
@@ -237,7 +272,10 @@ function trim(view, box) {
   box.prepend(notice);
 }
 
-function rawEntry(item) { return el('div', 'entry raw', `${item.id} ${item.kind} ${item.data}`); }
+function rawEntry(item) {
+  const data = item.data !== undefined ? item.data : JSON.stringify(item.value);
+  return el('div', 'entry raw', `${item.id} ${item.kind} ${data}`);
+}
 
 function mainArgument(input) {
   if (!input || typeof input !== 'object') return '';
@@ -248,8 +286,8 @@ function mainArgument(input) {
 }
 
 function entry(view, item) {
-  let data;
-  try { data = JSON.parse(item.data); } catch (_) { return el('div', 'entry log', item.data); }
+  const data = valueOf(item);
+  if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data));
   if (item.kind === 'log') return el('div', `entry log ${data.stream}`, data.text);
   if (item.kind !== 'agent') return null;
   const content = (data.message && Array.isArray(data.message.content)) ? data.message.content : [];

@@ -27,7 +27,8 @@ def start_burrow(work):
     path = os.path.join(work, "burrow.json")
     json.dump(config, open(path, "w"))
     log = open(os.path.join(work, "serve.log"), "w+")
-    process = subprocess.Popen([os.path.join(ROOT, ".build", "debug", "burrow"), "serve", "--config", path], stdout=log, stderr=subprocess.STDOUT)
+    binary = os.environ.get("BURROW_BINARY", os.path.join(ROOT, ".build", "debug", "burrow"))
+    process = subprocess.Popen([binary, "serve", "--config", path], stdout=log, stderr=subprocess.STDOUT)
     for _ in range(200):
         log.seek(0)
         match = re.search(r"open (http://127\.0\.0\.1:\d+/\?token=\w+)", log.read())

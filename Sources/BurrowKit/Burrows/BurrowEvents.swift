@@ -79,15 +79,30 @@ public actor BurrowEvents {
 
     static func readLines(_ path: String) throws -> [StoredLine] {
         guard FileSystem.exists(path) else { return [] }
-        let text = String(decoding: try FileSystem.readFile(path, limit: 1 << 34), as: UTF8.self)
-        return text.split(separator: "\n").compactMap(parse)
+        let bytes = try FileSystem.readFile(path, limit: 1 << 34)
+        return bytes.split(separator: 0x0A).compactMap(parse)
     }
 
-    static func parse(_ line: Substring) -> StoredLine? {
-        guard line.hasPrefix("{\"seq\":"), line.hasSuffix("}"),
-              let kindStart = line.firstRange(of: ",\"kind\":\""), let dataStart = line.firstRange(of: "\",\"data\":"),
-              let sequence = Int(line[line.index(line.startIndex, offsetBy: 7)..<kindStart.lowerBound]) else { return nil }
-        let kind = String(line[kindStart.upperBound..<dataStart.lowerBound])
-        return StoredLine(sequence: sequence, kind: kind, data: line[dataStart.upperBound..<line.index(before: line.endIndex)])
+    private static let sequencePrefix = Array("{\"seq\":".utf8)
+    private static let kindMarker = Array(",\"kind\":\"".utf8)
+    private static let dataMarker = Array("\",\"data\":".utf8)
+
+    /// Reads back a line this actor wrote, at the byte level (a long history must load fast).
+    static func parse(_ line: ArraySlice<UInt8>) -> StoredLine? {
+        guard line.starts(with: sequencePrefix), line.last == UInt8(ascii: "}") else { return nil }
+        var index = line.startIndex + sequencePrefix.count
+        var sequence = 0
+        while index < line.endIndex, line[index] >= 0x30, line[index] <= 0x39 {
+            sequence = sequence * 10 + Int(line[index] - 0x30)
+            index += 1
+        }
+        guard line[index...].starts(with: kindMarker) else { return nil }
+        index += kindMarker.count
+        guard let kindEnd = line[index...].firstIndex(of: UInt8(ascii: "\"")), line[kindEnd...].starts(with: dataMarker) else { return nil }
+        let kind = String(decoding: line[index..<kindEnd], as: UTF8.self)
+        let data = String(decoding: line[(kindEnd + dataMarker.count)..<(line.endIndex - 1)], as: UTF8.self)
+        return StoredLine(sequence: sequence, kind: kind, data: Substring(data))
     }
+
+    static func parse(_ line: Substring) -> StoredLine? { parse(Array(line.utf8)[...]) }
 }

@@ -87,6 +87,23 @@ public final class EventChannel: Sendable {
         }
     }
 
+    /// The next frame together with any others already queued, up to about `maxBytes`: one write for
+    /// a burst (a replayed history of 50,000 events) instead of one per event. Nil once finished.
+    public func nextBatch(maxBytes: Int = 256 * 1024) async -> [UInt8]? {
+        guard var batch = await next() else { return nil }
+        state.withLock { state in
+            while state.head < state.frames.count && batch.count < maxBytes {
+                batch += state.frames[state.head]
+                state.head += 1
+            }
+            if state.head == state.frames.count || state.head > 1024 {
+                state.frames.removeFirst(state.head)
+                state.head = 0
+            }
+        }
+        return batch
+    }
+
     /// Called by the response writer: how to drop the connection when the channel overflows.
     func onOverflow(_ abort: @escaping @Sendable () -> Void) {
         state.withLock { $0.abort = abort }
@@ -144,8 +161,8 @@ extension HTTPResponse {
                 }
                 do {
                     try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
-                    while let frame = await channel.next() {
-                        try await writer.write(frame)
+                    while let frames = await channel.nextBatch() {
+                        try await writer.write(frames)
                     }
                 } catch {
                     await stopWatching()

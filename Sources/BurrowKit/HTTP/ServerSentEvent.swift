@@ -15,16 +15,34 @@ public struct ServerSentEvent: Sendable, Equatable {
     /// The wire form. Multi-line data becomes several `data:` lines; CR and CR LF count as line ends,
     /// and id/event lose any line break so a value can never start a field of its own.
     public var encoded: [UInt8] {
-        var text = ""
-        if let id { text += "id: \(Self.singleLine(id))\n" }
-        if let event { text += "event: \(Self.singleLine(event))\n" }
-        if let retryMilliseconds { text += "retry: \(retryMilliseconds)\n" }
-        let normalized = data.replacingOccurrences("\r\n", with: "\n").replacingOccurrences("\r", with: "\n")
-        for line in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
-            text += "data: \(line)\n"
+        // Byte-level on purpose: replaying 50,000 events must not walk grapheme clusters.
+        var output: [UInt8] = []
+        output.reserveCapacity(data.utf8.count + 48)
+        if let id { output += Array("id: \(Self.singleLine(id))\n".utf8) }
+        if let event { output += Array("event: \(Self.singleLine(event))\n".utf8) }
+        if let retryMilliseconds { output += Array("retry: \(retryMilliseconds)\n".utf8) }
+        let prefix = Array("data: ".utf8)
+        output += prefix
+        var afterCR = false
+        for byte in data.utf8 {
+            switch byte {
+            case 0x0D:
+                output.append(0x0A)
+                output += prefix
+                afterCR = true
+            case 0x0A:
+                if !afterCR {
+                    output.append(0x0A)
+                    output += prefix
+                }
+                afterCR = false
+            default:
+                output.append(byte)
+                afterCR = false
+            }
         }
-        text += "\n"
-        return Array(text.utf8)
+        output += [0x0A, 0x0A]
+        return output
     }
 
     public static func comment(_ text: String) -> [UInt8] {

@@ -29,6 +29,13 @@ extension Router {
             let events = try await manager.events(request.parameter("id") ?? "")
             return .eventStream(try await events.subscribe(after: request.lastEventID))
         }
+        // The whole event log at once, one JSON object per line: a page opening a long history
+        // parses this in one go, then follows live with `/events?after=N`.
+        get("/api/burrows/{id}/history") { request in
+            let events = try await manager.events(request.parameter("id") ?? "")
+            await events.sync()
+            return .bytes(try FileSystem.readFile(events.path, limit: 1 << 31), contentType: "application/x-ndjson")
+        }
         get("/api/burrows/{id}/diff") { request in
             let id = request.parameter("id") ?? ""
             guard let patch = try await manager.patch(id) else {

@@ -32,6 +32,9 @@ final class BurrowLifecycleTests: XCTestCase {
         // The events file holds the same sequence.
         let lines = try String(contentsOfFile: app.stateDir + "/burrows/\(record.id)/events.ndjson", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, a.count)
+        let history = try await app.server.request("GET", "/api/burrows/\(record.id)/history")
+        XCTAssertEqual(history.headers["Content-Type"], "application/x-ndjson")
+        XCTAssertEqual(history.text.split(separator: "\n").compactMap { BurrowEvents.parse($0)?.sequence }, a.map(\.id))
         await app.cleanUp()
     }
 
