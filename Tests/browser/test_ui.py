@@ -15,17 +15,31 @@ def podman(path):
     return out.stdout
 
 
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_burrow(work):
+    """Starts `burrow serve` on a fixed free port (the same one again when called again for `work`)."""
+    path = os.path.join(work, "burrow.json")
+    if os.path.exists(path):
+        return run_burrow(work, path)
     repo = os.path.join(work, "repo")
     os.makedirs(repo)
     for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "."], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
         if command[1] == "add":
             open(os.path.join(repo, "README.md"), "w").write("# demo\n")
         subprocess.run(["git", "-C", repo] + command[1:] if command[0] == "git" else command, check=True)
-    config = {"listen": "127.0.0.1:0", "stateDir": os.path.join(work, "state"), "podmanSocket": SOCKET, "image": IMAGE,
+    config = {"listen": f"127.0.0.1:{free_port()}", "stateDir": os.path.join(work, "state"), "podmanSocket": SOCKET, "image": IMAGE,
               "network": "none", "caches": [], "repos": [{"name": "demo", "path": repo}]}
-    path = os.path.join(work, "burrow.json")
     json.dump(config, open(path, "w"))
+    return run_burrow(work, path)
+
+
+def run_burrow(work, path):
     log = open(os.path.join(work, "serve.log"), "w+")
     binary = os.environ.get("BURROW_BINARY", os.path.join(ROOT, ".build", "debug", "burrow"))
     process = subprocess.Popen([binary, "serve", "--config", path], stdout=log, stderr=subprocess.STDOUT)
@@ -93,6 +107,21 @@ def test_failed_burrow_shows_exit_code_and_stderr(page, base):
     expect(page.locator("#transcript .entry.log.stderr", has_text="failing with exit code 3")).to_have_count(1)
 
 
+def test_page_reconnects_after_a_burrow_restart(page, base, work, server):
+    page.goto(base)
+    launch(page, "Survive a restart LINES=5 SLEEP=6")
+    expect(page.locator("#transcript .entry.text", has_text=re.compile("^line 5$"))).to_have_count(1, timeout=20000)
+    server["process"].kill()
+    server["process"].wait()
+    expect(page.locator("#connection")).to_contain_text("Disconnected", timeout=10000)
+    server["process"], _ = start_burrow(work)
+    expect(page.locator("#transcript")).to_contain_text("Finished: success", timeout=40000)
+    expect(page.locator("#connection")).to_have_text("")
+    for n in range(1, 6):
+        expect(page.locator("#transcript .entry.text", has_text=re.compile(rf"^line {n}$"))).to_have_count(1)
+    expect(page.locator("#transcript .entry.result")).to_have_count(1)
+
+
 def test_without_token_explains_how_to_get_in(browser, base):
     context = browser.new_context()
     page = context.new_page()
@@ -106,6 +135,7 @@ def main():
     os.makedirs(SHOTS, exist_ok=True)
     work = tempfile.mkdtemp(prefix="burrow-browser-")
     process, url = start_burrow(work)
+    server = {"process": process}
     passed = failed = 0
     try:
         with sync_playwright() as playwright:
@@ -115,10 +145,13 @@ def main():
             page.goto(url)  # sets the cookie, redirects to /
             base = url.split("/?")[0] + "/"
             tests = [(test_launch_watch_reload_diff_teardown, page), (test_failed_burrow_shows_exit_code_and_stderr, page),
-                     (test_without_token_explains_how_to_get_in, browser)]
+                     (test_page_reconnects_after_a_burrow_restart, page), (test_without_token_explains_how_to_get_in, browser)]
             for test, target in tests:
                 try:
-                    test(target, base)
+                    if test is test_page_reconnects_after_a_burrow_restart:
+                        test(target, base, work, server)
+                    else:
+                        test(target, base)
                     passed += 1
                     print(f"PASS {test.__name__}", flush=True)
                 except Exception:
@@ -126,8 +159,8 @@ def main():
                     print(f"FAIL {test.__name__}\n{traceback.format_exc()}", flush=True)
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server["process"].terminate()
+        server["process"].wait(timeout=10)
     print(f"browser: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
