@@ -32,7 +32,14 @@ enum PodmanBench {
         try await Task.sleep(for: .milliseconds(100))
         try await podman.start(created.id)
         let stream = try await attaching.value
-        let started = Monotonic.now()
+        let report = try await drain(stream)
+        _ = try await podman.wait(created.id)
+        try await podman.remove(created.id)
+        Console.out(report)
+    }
+
+    /// Reads a stream to its end through the line assembler; reports bytes, lines and MiB/s.
+    static func drain(_ stream: LogStream, since started: UInt64 = Monotonic.now()) async throws -> String {
         var assembler = LineAssembler()
         var bytes = 0
         var lines = 0
@@ -43,9 +50,7 @@ enum PodmanBench {
             }
         }
         let seconds = Double(Monotonic.now() - started) / 1e9
-        _ = try await podman.wait(created.id)
-        try await podman.remove(created.id)
-        Console.out("bytes=\(bytes) lines=\(lines) seconds=\(String(format3: seconds)) mib_per_s=\(String(format3: Double(bytes) / 1_048_576 / seconds))")
+        return "bytes=\(bytes) lines=\(lines) seconds=\(String(format3: seconds)) mib_per_s=\(String(format3: Double(bytes) / 1_048_576 / seconds))"
     }
 
     /// Runs a container that writes `mib` MiB to stdout and exits, then reads its whole log through the
@@ -60,19 +65,9 @@ enum PodmanBench {
         try await podman.start(created.id)
         _ = try await podman.wait(created.id)
         let started = Monotonic.now()
-        let logs = try await podman.logs(created.id, follow: false)
-        var assembler = LineAssembler()
-        var bytes = 0
-        var lines = 0
-        while let frames = try await logs.next() {
-            for frame in frames {
-                bytes += frame.payload.count
-                lines += assembler.add(frame).count
-            }
-        }
-        let seconds = Double(Monotonic.now() - started) / 1e9
+        let report = try await drain(try await podman.logs(created.id, follow: false), since: started)
         try await podman.remove(created.id)
-        Console.out("bytes=\(bytes) lines=\(lines) seconds=\(String(format3: seconds)) mib_per_s=\(String(format3: Double(bytes) / 1_048_576 / seconds))")
+        Console.out(report)
     }
 }
 
