@@ -203,8 +203,17 @@ public actor BurrowManager {
     private func take(_ line: LineAssembler.Line, id: String, log: BurrowEvents, seen: inout LineCounts) async throws {
         guard var record = records[id] else { return }
         let index = seen.count(line.stream)
-        guard index > taken[id, default: LineCounts()][line.stream] else { return }
-        if line.stream == .stdout, let summary = AgentOutput.parse(line.bytes) {
+        let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
+        guard index > taken[id, default: LineCounts()][line.stream] else {
+            // Already in the log (a restart follows from the start): not again, but its facts
+            // (session id, cost) still belong in the record, which may not have been saved.
+            if let summary {
+                AgentOutput.apply(summary, to: &record)
+                records[id] = record
+            }
+            return
+        }
+        if let summary {
             try await log.append(kind: "agent", data: String(decoding: line.bytes, as: UTF8.self))
             AgentOutput.apply(summary, to: &record)
         } else {
