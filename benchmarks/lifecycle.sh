@@ -27,18 +27,21 @@ printf '{"listen":"127.0.0.1:7992","stateDir":"%s/s2",%s,"agentCommand":["burrow
 .build/release/burrow serve --config "$work/two.json" > "$work/two.log" 2>&1 &
 sleep 1
 
-ours=$(.build/release/burrow-bench first-output --port 7991 --token bench-token --repo demo --runs "$runs")
+first=$(.build/release/burrow-bench first-output --port 7991 --token bench-token --repo demo --runs "$runs")
+ours=$(echo "$first" | head -1)
+copy=$(echo "$first" | sed -n 's/^copy: //p')
 cli=""
 for i in $(seq "$runs"); do
   fifo="$work/fifo$i"; mkfifo "$fifo"; chmod 666 "$fifo"
   start=$(now_ms)
-  (cd /tmp && as_user podman run --rm --network none "$BURROW_TEST_IMAGE" claude --dangerously-skip-permissions --output-format stream-json --verbose -p bench > "$fifo" 2>/dev/null) &
-  read -r _ < "$fifo"
+  (cd /tmp && as_user podman run --rm --network none "$BURROW_TEST_IMAGE" claude --dangerously-skip-permissions --output-format stream-json --verbose -p bench > "$fifo" 2>>"$work/podman-run.err") &
+  read -r _ < "$fifo" || echo "podman run printed nothing (run $i)" >&2
   cli="$cli $(awk -v a="$start" -v b="$(now_ms)" 'BEGIN {printf "%.3f", b-a}')"
   cat "$fifo" > /dev/null; wait $! || true
 done
 ours_median=$(echo "$ours" | median)
 cli_median=$(echo "$cli" | median)
+copy_median=$(echo "$copy" | median)
 
 flood=$(.build/release/burrow-bench flood-latency --port 7992 --token bench-token --repo flood --count 51200 --size 1024)
 flood_rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$(pgrep -f "burrow serve --config $work/two.json")/status)
@@ -48,7 +51,8 @@ cat <<TABLE
 |---|---|---|
 | POST /api/burrows → first agent event at an SSE client, median (includes host clone + archive upload) | $ours_median ms | ≤ 1.2× podman run + repo copy |
 | podman run → first stdout line, median | $cli_median ms | yardstick |
-| ratio | $(awk -v a="$ours_median" -v b="$cli_median" 'BEGIN {printf "%.2f", a/b}') | ≤ 1.2 (+ copy) |
+| of which repo copy (host clone + tar + archive upload), median | $copy_median ms | — |
+| ratio without the repo copy: (ours − copy) / podman run | $(awk -v a="$ours_median" -v c="$copy_median" -v b="$cli_median" 'BEGIN {printf "%.2f", (a-c)/b}') | ≤ 1.2 |
 | container → SSE latency while one burrow floods 51,200 events × 1 KiB (50 MiB) | $flood | p99 < 50 ms |
 | Burrow RSS after the flood | $flood_rss MiB | — |
 TABLE

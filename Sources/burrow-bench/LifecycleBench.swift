@@ -8,6 +8,7 @@ enum LifecycleBench {
     static func firstOutput(port: UInt16, token: String, repo: String, runs: Int) async throws {
         var times: [Double] = []
         var preparation: [Double] = []
+        var copies: [Double] = []
         for _ in 0..<runs {
             let started = Monotonic.now()
             let id = try await launch(port: port, token: token, repo: repo, task: "bench")
@@ -16,10 +17,13 @@ enum LifecycleBench {
             times.append(Double(Monotonic.now() - started) / 1e6)
             stream.close()
             try await waitForEnd(port: port, token: token, id: id)
-            preparation.append(try await preparationMilliseconds(port: port, token: token, id: id))
+            let (prepared, copy) = try await preparationMilliseconds(port: port, token: token, id: id)
+            preparation.append(prepared)
+            copies.append(copy)
         }
         Console.out(times.map { String(format3: $0) }.joined(separator: " "))
         Console.error("preparation (clone, tar, volumes, create, upload, start) ms: " + preparation.map { String(format3: $0) }.joined(separator: " "))
+        Console.out("copy: " + copies.map { String(format3: $0) }.joined(separator: " "))
     }
 
     /// Launches one burrow whose agent is `burrow-stamp` printing `count` events of `size` bytes;
@@ -55,8 +59,9 @@ enum LifecycleBench {
         Console.out("events_live=\(received) of \(count) p50_ms=\(percentile(0.5)) p99_ms=\(percentile(0.99)) max_ms=\(percentile(1.0))")
     }
 
-    /// startedAt − createdAt of a burrow record: everything before the container runs.
-    static func preparationMilliseconds(port: UInt16, token: String, id: String) async throws -> Double {
+    /// startedAt − createdAt of a burrow record (everything before the container runs), and the
+    /// part of it spent copying the repo in.
+    static func preparationMilliseconds(port: UInt16, token: String, id: String) async throws -> (Double, Double) {
         var request = ClientRequest("GET", "/api/burrows/\(id)", headers: ["Authorization": "Bearer \(token)"])
         request.host = "127.0.0.1:\(port)"
         let text = try await client(port).send(request).text
@@ -64,7 +69,7 @@ enum LifecycleBench {
             guard let range = text.firstRange(of: "\"\(key)\":") else { return 0 }
             return Double(text[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
         }
-        return (number("startedAt") - number("createdAt")) * 1000
+        return ((number("startedAt") - number("createdAt")) * 1000, number("repoCopyMs"))
     }
 
     static func realtimeNanoseconds() -> Int64 {

@@ -113,12 +113,17 @@ public actor BurrowManager {
         var prepared: Workspace.Prepared?
         do {
             try await transition(&record, to: .preparing)
+            let copyStarted = Monotonic.now()
             prepared = try await Workspace.prepare(repo)
+            var copyNanoseconds = Monotonic.now() - copyStarted
             record.baseCommit = prepared!.baseCommit
             try save(&record)
             let created = try await createContainer(record, repo: repo)
             record.warnings = created.warnings
+            let uploadStarted = Monotonic.now()
             try await podman.putArchive(record.container, path: "/workspace", tar: .file(prepared!.tarPath))
+            copyNanoseconds += Monotonic.now() - uploadStarted
+            record.repoCopyMs = Double(copyNanoseconds) / 1e6
             FileSystem.removeTree(prepared!.directory)
             prepared = nil
             if records[id]?.stopRequested == true { throw StopRequested() }

@@ -24,6 +24,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var container: String
     public var workspaceVolume: String
     public var baseCommit: String?
+    /// Time spent copying the repo in: host clone + tar + archive upload.
+    public var repoCopyMs: Double?
     public var branch: String?
     public var warnings: [String] = []
     public var error: String?
