@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Synchronization
 
 /// A socket whose calls never block a thread: each call tries first and awaits readiness only after
 /// the kernel says it would block.
@@ -7,6 +8,7 @@ public final class AsyncSocket: Sendable {
     public let socket: Socket
     private let readiness: Readiness
     private let loop: EventLoop
+    private let closed = Atomic<Bool>(false)
 
     init(_ socket: Socket, loop: EventLoop = .shared) throws(SystemError) {
         self.socket = socket
@@ -78,8 +80,13 @@ public final class AsyncSocket: Sendable {
     /// Wakes every waiter with end-of-stream or an error; the owner still calls `close()`.
     public func shutdown() { socket.shutdown() }
 
+    /// Deregisters from epoll, then closes the descriptor; once only, so a later call can never
+    /// deregister a descriptor number that another socket has reused since.
     public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         loop.deregister(readiness, socket: socket)
         socket.close()
     }
+
+    deinit { close() }
 }
