@@ -24,10 +24,7 @@ enum PodmanBench {
     /// attach socket, the demultiplexer and the line assembler; prints MiB/s from start to end of stream.
     static func attach(socket: String, image: String, mib: Int) async throws {
         let podman = try await PodmanClient.connect(configured: socket)
-        var spec = ContainerSpec(image: image)
-        spec.name = "burrow-bench-attach-\(UInt32.random(in: 0...UInt32.max))"
-        spec.command = ["sh", "-c", "sleep 0.5; yes 'burrow log throughput line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c \(mib * 1_048_576)"]
-        let created = try await podman.createContainer(spec)
+        let created = try await podman.createContainer(writer(image: image, mib: mib, name: "attach", delay: "sleep 0.5; "))
         let attaching = Task { try await podman.attach(created.id) }
         try await Task.sleep(for: .milliseconds(100))
         try await podman.start(created.id)
@@ -36,6 +33,14 @@ enum PodmanBench {
         _ = try await podman.wait(created.id)
         try await podman.remove(created.id)
         Console.out(report)
+    }
+
+    /// A container that writes `mib` MiB of text lines to stdout (after `delay`, a shell prefix).
+    static func writer(image: String, mib: Int, name: String, delay: String = "") -> ContainerSpec {
+        var spec = ContainerSpec(image: image)
+        spec.name = "burrow-bench-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        spec.command = ["sh", "-c", "\(delay)yes 'burrow log throughput line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c \(mib * 1_048_576)"]
+        return spec
     }
 
     /// Reads a stream to its end through the line assembler; reports bytes, lines and MiB/s.
@@ -58,10 +63,7 @@ enum PodmanBench {
     /// complete log: Podman 4.3's follow mode drops output of a container that exits mid-stream.)
     static func logs(socket: String, image: String, mib: Int) async throws {
         let podman = try await PodmanClient.connect(configured: socket)
-        var spec = ContainerSpec(image: image)
-        spec.name = "burrow-bench-logs-\(UInt32.random(in: 0...UInt32.max))"
-        spec.command = ["sh", "-c", "yes 'burrow log throughput line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c \(mib * 1_048_576)"]
-        let created = try await podman.createContainer(spec)
+        let created = try await podman.createContainer(writer(image: image, mib: mib, name: "logs"))
         try await podman.start(created.id)
         _ = try await podman.wait(created.id)
         let started = Monotonic.now()

@@ -11,6 +11,15 @@ public final class EventChannel: Sendable {
         var overflowed = false
         var waiter: CheckedContinuation<[UInt8]?, Never>?
         var abort: (@Sendable () -> Void)?
+
+        /// Drops consumed frames from the front: always when all are consumed, else in steps of 1024
+        /// so a long replay is not shifted once per frame.
+        mutating func compact() {
+            if head == frames.count || head > 1024 {
+                frames.removeFirst(head)
+                head = 0
+            }
+        }
     }
 
     public let capacity: Int
@@ -73,10 +82,7 @@ public final class EventChannel: Sendable {
                 if state.head < state.frames.count {
                     let frame = state.frames[state.head]
                     state.head += 1
-                    if state.head == state.frames.count || state.head > 1024 {
-                        state.frames.removeFirst(state.head)
-                        state.head = 0
-                    }
+                    state.compact()
                     return .some(frame)
                 }
                 if state.finished { return .some(nil) }
@@ -96,10 +102,7 @@ public final class EventChannel: Sendable {
                 batch += state.frames[state.head]
                 state.head += 1
             }
-            if state.head == state.frames.count || state.head > 1024 {
-                state.frames.removeFirst(state.head)
-                state.head = 0
-            }
+            state.compact()
         }
         return batch
     }
