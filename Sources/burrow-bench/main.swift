@@ -6,7 +6,7 @@ import BurrowKit
 ///   burrow-bench podman-lifecycle --socket S --image I --runs N   create/start/wait/remove times (ms)
 ///   burrow-bench podman-logs --socket S --image I --mib N          log throughput through the demultiplexer
 ///   burrow-bench first-output --port P --token T --repo R --runs N  POST to first agent event, ms
-///   burrow-bench flood-latency --port P --token T --repo R --count N --size B  container→SSE latency
+///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String, _ fallback: Int) -> Int {
@@ -36,7 +36,8 @@ case "first-output":
                                          repo: text("--repo") ?? "demo", runs: value("--runs", 10))
 case "flood-latency":
     try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
-                                   repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024))
+                                   repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),
+                                   repeat: value("--repeat", 1))
 default:
     Console.error("usage: burrow-bench sse-server --port P | sse-clients --port P --clients N --events E")
 }

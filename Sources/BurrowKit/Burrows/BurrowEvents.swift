@@ -28,13 +28,28 @@ public actor BurrowEvents {
     /// Appends an event; `data` must be one line of valid JSON.
     @discardableResult
     public func append(kind: String, data: String) throws -> Int {
-        guard !ended else { return lastSequence }
-        lastSequence += 1
-        let line = "{\"seq\":\(lastSequence),\"kind\":\"\(kind)\",\"data\":\(data)}\n"
-        try file.append(Array(line.utf8))
-        let frame = ServerSentEvent(id: String(lastSequence), event: kind, data: data).encoded
-        subscribers.removeAll { !$0.send(frame) }
-        if kind == "end" {
+        try append([(kind, data)])
+    }
+
+    /// Appends events in one write and hands them to each subscriber at once: a flood of output
+    /// costs one system call and one wake-up per batch, not per line.
+    @discardableResult
+    public func append(_ events: [(kind: String, data: String)]) throws -> Int {
+        guard !ended, !events.isEmpty else { return lastSequence }
+        var lines: [UInt8] = []
+        var frames: [UInt8] = []
+        var sequence = lastSequence
+        var ends = false
+        for (kind, data) in events where !ends {
+            sequence += 1
+            lines += Array("{\"seq\":\(sequence),\"kind\":\"\(kind)\",\"data\":\(data)}\n".utf8)
+            frames += ServerSentEvent(id: String(sequence), event: kind, data: data).encoded
+            ends = kind == "end"
+        }
+        try file.append(lines)
+        lastSequence = sequence
+        subscribers.removeAll { !$0.send(frames) }
+        if ends {
             ended = true
             file.sync()
             for channel in subscribers { channel.finish() }
@@ -44,16 +59,6 @@ public actor BurrowEvents {
     }
 
     public func sync() { file.sync() }
-
-    /// Container lines in the log, per stream: agent events are stdout; log events name their stream.
-    public func lineCounts() throws -> LineCounts {
-        var counts = LineCounts()
-        for line in try Self.readLines(path) {
-            if line.kind == "agent" { counts.stdout += 1 }
-            if line.kind == "log" { if line.data.hasPrefix("{\"stream\":\"stderr\"") { counts.stderr += 1 } else { counts.stdout += 1 } }
-        }
-        return counts
-    }
 
     public func subscribe(after lastSeen: Int, capacity: Int = 4096) throws -> EventChannel {
         let channel = EventChannel(capacity: capacity)

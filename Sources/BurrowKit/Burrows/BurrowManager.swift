@@ -10,8 +10,6 @@ public actor BurrowManager {
     private var logs: [String: BurrowEvents] = [:]
     private var queue: [String] = []
     private var active: Set<String> = []
-    /// Container lines already in each burrow's event log, per stream.
-    private var taken: [String: LineCounts] = [:]
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -111,6 +109,7 @@ public actor BurrowManager {
         }
         guard var record = records[id], record.state == .queued, let repo = config.repo(named: record.repo) else { return }
         var prepared: Workspace.Prepared?
+        var attached: Task<LogStream, any Error>?
         do {
             try await transition(&record, to: .preparing)
             let copyStarted = Monotonic.now()
@@ -127,15 +126,31 @@ public actor BurrowManager {
             FileSystem.removeTree(prepared!.directory)
             prepared = nil
             if records[id]?.stopRequested == true { throw StopRequested() }
+            attached = try await attachBeforeStart(record.container)
             try await podman.start(record.container)
             record.startedAt = Date().timeIntervalSince1970
             try await transition(&record, to: .running)
         } catch {
             if let prepared { FileSystem.removeTree(prepared.directory) }
+            attached?.cancel()
             await finish(id, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
             return
         }
-        await follow(id)
+        await follow(id, attached: attached)
+    }
+
+    /// Opens the attach stream of a created container so that its first line is not missed. Podman
+    /// answers the request only once the container runs, so it waits in a task; the container is
+    /// started once Podman has initialized it for the attach (a start that still wins the race only
+    /// costs order: the reconciliation after the exit brings any missed line in).
+    private func attachBeforeStart(_ container: String) async throws -> Task<LogStream, any Error> {
+        let podman = self.podman
+        let attached = Task { try await podman.attach(container) }
+        let deadline = Monotonic.now() + 2_000_000_000
+        while Monotonic.now() < deadline, try await podman.inspectContainer(container).state.status != "initialized" {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return attached
     }
 
     struct StopRequested: Error {}
@@ -171,65 +186,104 @@ public actor BurrowManager {
 
     // MARK: Streaming
 
-    /// Follows the container's output into the event log until it exits. Lines already recorded
-    /// (counted per stream) are skipped, so following again after a restart duplicates nothing.
-    private func follow(_ id: String) async {
-        guard let record = records[id], let log = try? eventLog(id) else { return }
-        if taken[id] == nil { taken[id] = (try? await log.lineCounts()) ?? LineCounts() }
-        var seen = LineCounts()
-        var assembler = LineAssembler()
-        var failure: String?
+    /// Follows a started container into the event log until it exits, then finishes the burrow.
+    /// Live lines come from the attach socket, opened before the start (fast, nothing between the
+    /// container and the log file on the way). Joining a container already running (Burrow or Podman
+    /// restarted) follows Podman's log from its start instead, skipping what the event log holds. The
+    /// container's log file is complete, so after the exit the event log is reconciled with it once
+    /// more: every line the container printed ends up in the event log exactly once.
+    private func follow(_ id: String, attached: Task<LogStream, any Error>? = nil) async {
+        guard let container = records[id]?.container, let log = try? eventLog(id) else { return }
+        var attached = attached
         do {
-            let stream = try await podman.logs(record.container, follow: true)
-            while let frames = try await stream.next() {
-                for frame in frames {
-                    for line in assembler.add(frame) { try await take(line, id: id, log: log, seen: &seen) }
+            var exited = false
+            while !exited {
+                exited = try await retryingWhilePodmanIsAway(id) {
+                    if let pending = attached {
+                        attached = nil
+                        try await stream(try await pending.value, id: id, log: log, reconciling: false)
+                    } else if try await podman.inspectContainer(container).state.running {
+                        try await stream(try await podman.logs(container, follow: true), id: id, log: log, reconciling: true)
+                    }
+                    return try await hasExited(container)
                 }
             }
-            for line in assembler.flush() { try await take(line, id: id, log: log, seen: &seen) }
-            // Podman 4.3's follow can end before the last lines of a fast exit: read the whole log
-            // again and take whatever is past what was seen.
-            let exitCode = try await podman.wait(record.container)
-            seen = LineCounts()
-            var again = LineAssembler()
-            let full = try await podman.logs(record.container, follow: false)
-            while let frames = try await full.next() {
-                for frame in frames { for line in again.add(frame) { try await take(line, id: id, log: log, seen: &seen) } }
+            let exitCode = try await retryingWhilePodmanIsAway(id) {
+                let code = try await podman.wait(container)
+                try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
+                return code
             }
-            for line in again.flush() { try await take(line, id: id, log: log, seen: &seen) }
             await finish(id, exitCode: exitCode, failure: nil)
-            return
         } catch {
-            failure = "\(error)"
+            await finish(id, exitCode: nil, failure: "\(error)")
         }
-        await finish(id, exitCode: nil, failure: failure)
     }
 
-    private func take(_ line: LineAssembler.Line, id: String, log: BurrowEvents, seen: inout LineCounts) async throws {
-        guard var record = records[id] else { return }
-        let index = seen.count(line.stream)
-        let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
-        guard index > taken[id, default: LineCounts()][line.stream] else {
-            // Already in the log (a restart follows from the start): not again, but its facts
-            // (session id, cost) still belong in the record, which may not have been saved.
-            if let summary {
-                AgentOutput.apply(summary, to: &record)
-                records[id] = record
+    /// Runs `body` again each time Podman's service goes away under it, once it answers again.
+    private func retryingWhilePodmanIsAway<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+        while true {
+            do {
+                return try await body()
+            } catch let error as PodmanError where error.isConnectionLoss {
+                Console.error("burrow \(id): \(error); following again once Podman answers")
+                try await waitForPodman()
             }
-            return
         }
-        if let summary {
-            try await log.append(kind: "agent", data: String(decoding: line.bytes, as: UTF8.self))
-            AgentOutput.apply(summary, to: &record)
-        } else {
-            let text = String(decoding: line.bytes, as: UTF8.self)
-            try await log.append(kind: "log", data: Self.json(LogLine(stream: line.stream.rawValue, text: text)))
-        }
-        taken[id, default: LineCounts()][line.stream] = index
-        records[id] = record
     }
 
-    struct LogLine: Encodable { let stream: String; let text: String }
+    /// Takes a stream of the container's output into the event log. `reconciling`: the stream starts
+    /// at the container's first line, and lines the log already holds are passed over. An unterminated
+    /// last line is only taken from the `complete` log: a live stream may have been cut inside it.
+    private func stream(_ output: LogStream, id: String, log: BurrowEvents, reconciling: Bool, complete: Bool = false) async throws {
+        defer { output.close() }
+        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence)) : nil
+        var assembler = LineAssembler()
+        while let frames = try await output.next() {
+            var lines: [LineAssembler.Line] = []
+            for frame in frames { lines += assembler.add(frame) }
+            try await take(lines, id: id, log: log, reconciler: &reconciler)
+        }
+        guard complete else { return }
+        try await take(assembler.flush(), id: id, log: log, reconciler: &reconciler)
+        if let unmatched = try reconciler?.unmatchedCount(), unmatched > 0 {
+            Console.error("burrow \(id): \(unmatched) recorded lines not found in the container's log")
+        }
+    }
+
+    private func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
+        var events: [(kind: String, data: String)] = []
+        var record = records[id]
+        for line in lines {
+            let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
+            // A line already in the log still carries facts (session id, cost) the record may have lost.
+            if let summary, record != nil { AgentOutput.apply(summary, to: &record!) }
+            let event = OutputEvent(line, summary: summary)
+            if try reconciler?.isRecorded(event) == true { continue }
+            events.append((event.kind, event.data))
+        }
+        if let record { records[id] = record }
+        try await log.append(events)
+    }
+
+    /// Whether the container has exited, given Podman a moment: its output ends before Podman
+    /// records the exit. Still running after that means the stream broke, not the container.
+    private func hasExited(_ container: String) async throws -> Bool {
+        for _ in 0..<20 {
+            if try await !podman.inspectContainer(container).state.running { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Waits until Podman answers again after its service went away.
+    private func waitForPodman() async throws {
+        var delay: Duration = .milliseconds(200)
+        while true {
+            try await Task.sleep(for: delay)
+            if (try? await podman.ping()) != nil { return }
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
 
     // MARK: Finishing
 

@@ -49,25 +49,3 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
         return (0..<6).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16).leftPadded(to: 2) }.joined()
     }
 }
-
-/// How many lines of each output stream have been taken from a container.
-public struct LineCounts: Sendable, Equatable {
-    public var stdout = 0
-    public var stderr = 0
-
-    public init(stdout: Int = 0, stderr: Int = 0) {
-        self.stdout = stdout
-        self.stderr = stderr
-    }
-
-    public subscript(stream: OutputStream) -> Int {
-        get { stream == .stdout ? stdout : stderr }
-        set { if stream == .stdout { stdout = newValue } else { stderr = newValue } }
-    }
-
-    /// Counts one more line of `stream` and returns its 1-based index.
-    mutating func count(_ stream: OutputStream) -> Int {
-        self[stream] += 1
-        return self[stream]
-    }
-}

@@ -23,23 +23,18 @@ public struct ServerSentEvent: Sendable, Equatable {
         if let retryMilliseconds { output += Array("retry: \(retryMilliseconds)\n".utf8) }
         let prefix = Array("data: ".utf8)
         output += prefix
-        var afterCR = false
-        for byte in data.utf8 {
-            switch byte {
-            case 0x0D:
+        var text = data
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices where bytes[index] == 0x0A || bytes[index] == 0x0D {
+                output.append(contentsOf: bytes[runStart..<index])
+                runStart = index + 1
+                // CR LF is one line end (the CR ended the line); a lone CR or LF is one too.
+                if bytes[index] == 0x0A && index > 0 && bytes[index - 1] == 0x0D { continue }
                 output.append(0x0A)
                 output += prefix
-                afterCR = true
-            case 0x0A:
-                if !afterCR {
-                    output.append(0x0A)
-                    output += prefix
-                }
-                afterCR = false
-            default:
-                output.append(byte)
-                afterCR = false
             }
+            output.append(contentsOf: bytes[runStart...])
         }
         output += [0x0A, 0x0A]
         return output

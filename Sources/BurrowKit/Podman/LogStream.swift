@@ -5,9 +5,11 @@ public final class LogStream: @unchecked Sendable {
     // @unchecked: consumed by one task at a time; `close` only shuts the socket down.
     private let stream: ResponseStream
     private var decoder: LogFrameDecoder
+    private let operation: String
 
-    init(_ stream: ResponseStream, mode: LogFrameDecoder.Mode) {
+    init(_ stream: ResponseStream, mode: LogFrameDecoder.Mode, operation: String) {
         self.stream = stream
+        self.operation = operation
         self.decoder = LogFrameDecoder(mode: mode)
     }
 
@@ -18,7 +20,7 @@ public final class LogStream: @unchecked Sendable {
             do {
                 piece = try await stream.next()
             } catch let error as HTTPClientError {
-                throw PodmanError.streamInterrupted(operation: "container logs", reason: error.description)
+                throw PodmanError.streamInterrupted(operation: operation, reason: error.description)
             }
             guard let piece else { return nil }
             let frames = decoder.decode(piece)

@@ -127,7 +127,7 @@ public final class PodmanClient: Sendable {
         var query = "stdout=true&stderr=true&follow=\(follow)"
         if let since { query += "&since=\(escape(since))" }
         let stream = try await openStream("GET", "/containers/\(escape(id))/logs?\(query)", operation: "container logs")
-        return LogStream(stream, mode: tty ? .raw : .auto)
+        return LogStream(stream, mode: tty ? .raw : .auto, operation: "container logs")
     }
 
     /// The container's live output straight from its attach socket (no log file in between): much
@@ -136,7 +136,7 @@ public final class PodmanClient: Sendable {
     public func attach(_ id: String) async throws -> LogStream {
         let stream = try await openStream("POST", "/containers/\(escape(id))/attach?stream=true&stdout=true&stderr=true&logs=false",
                                           operation: "container attach")
-        return LogStream(stream, mode: .auto)
+        return LogStream(stream, mode: .auto, operation: "container attach")
     }
 
     /// Podman's event stream, filtered by label (and container events only).

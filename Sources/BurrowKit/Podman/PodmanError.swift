@@ -30,6 +30,14 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 
+    /// The service went away (stopped, restarting): worth waiting for, unlike a refusal.
+    public var isConnectionLoss: Bool {
+        switch self {
+        case .unreachable, .streamInterrupted: true
+        default: false
+        }
+    }
+
     public var isNotFound: Bool {
         if case .notFound = self { return true }
         if case .imageMissing = self { return true }

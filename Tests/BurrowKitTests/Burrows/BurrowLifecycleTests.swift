@@ -38,6 +38,21 @@ final class BurrowLifecycleTests: XCTestCase {
         await app.cleanUp()
     }
 
+    func testFastExitingFloodArrivesWholeAndInOrder() async throws {
+        let app = try await BurrowTestApp()
+        let record = try await app.launch("flood then exit LINES=3000")
+        let events = try await app.readStream(record.id)
+        let numbered = events.filter { $0.kind == "agent" }.compactMap { event -> Int? in
+            guard let range = event.data.range(of: "\"text\":\"line ") else { return nil }
+            return Int(event.data[range.upperBound...].prefix { $0.isNumber })
+        }
+        XCTAssertEqual(numbered, Array(1...3000), "every line once, in the order printed")
+        XCTAssertEqual(events.filter { $0.kind == "agent" && $0.data.contains("\"type\":\"result\"") }.count, 1)
+        let finished = try await app.finished(record.id)
+        XCTAssertEqual(finished.state, .succeeded)
+        await app.cleanUp()
+    }
+
     func testWorkComesHomeAsBranchAndDiffWithoutTouchingTheWorkingTree() async throws {
         let app = try await BurrowTestApp()
         try FileSystem.writeAtomically(Array("user's own edit\n".utf8), to: app.repoPath + "/WIP.txt")

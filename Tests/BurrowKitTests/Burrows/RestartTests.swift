@@ -11,7 +11,7 @@ final class RestartTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--config", config]
         process.environment = ProcessInfo.processInfo.environment.merging(["BURROW_TOKEN": "restart-token"]) { $1 }
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle

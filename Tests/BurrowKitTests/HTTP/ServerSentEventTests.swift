@@ -7,6 +7,9 @@ final class ServerSentEventTests: XCTestCase {
         let event = ServerSentEvent(id: "7\nevent: evil", event: "agent", data: "line one\r\nline two\rthree")
         XCTAssertEqual(String(decoding: event.encoded, as: UTF8.self),
                        "id: 7event: evil\nevent: agent\ndata: line one\ndata: line two\ndata: three\n\n")
+        let blank = ServerSentEvent(data: "\na\n\nb\r\rc\r\n")
+        XCTAssertEqual(String(decoding: blank.encoded, as: UTF8.self),
+                       "data: \ndata: a\ndata: \ndata: b\ndata: \ndata: c\ndata: \n\n")
     }
 
     func testChannelDropsAClientThatFallsBehind() async {

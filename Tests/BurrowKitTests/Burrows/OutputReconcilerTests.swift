@@ -1,0 +1,53 @@
+@testable import BurrowKit
+import XCTest
+
+/// The reconciliation that makes an event log hold every container line exactly once.
+final class OutputReconcilerTests: XCTestCase {
+    func line(_ stream: BurrowKit.OutputStream, _ text: String) -> LineAssembler.Line { .init(stream: stream, bytes: Array(text.utf8)) }
+
+    func event(_ line: LineAssembler.Line) -> OutputEvent {
+        OutputEvent(line, summary: line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil)
+    }
+
+    func testLinesMissingFromTheLogAreFoundWhateverTheStreamOrder() async throws {
+        let directory = try TemporaryDirectory.make()
+        let log = try BurrowEvents(path: directory + "/events.ndjson")
+        let agent = line(.stdout, #"{"type":"system","session_id":"s"}"#)
+        // Recorded live: some lines were missed, a state event sits between them.
+        for recorded in [agent, line(.stdout, "b"), line(.stderr, "e1"), line(.stdout, "same")] {
+            try await log.append(kind: event(recorded).kind, data: event(recorded).data)
+        }
+        try await log.append(kind: "state", data: "{}")
+        let complete = [agent, line(.stdout, "a"), line(.stderr, "e0"), line(.stdout, "b"), line(.stderr, "e1"),
+                        line(.stdout, "same"), line(.stdout, "same"), line(.stdout, "c")]
+        var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
+        var missing: [String] = []
+        for candidate in complete where try !reconciler.isRecorded(event(candidate)) {
+            missing.append(candidate.text)
+            // Appended while reconciling: must not count as recorded for what follows.
+            try await log.append(kind: event(candidate).kind, data: event(candidate).data)
+        }
+        XCTAssertEqual(missing, ["a", "e0", "same", "c"])
+        XCTAssertEqual(try reconciler.unmatchedCount(), 0)
+    }
+
+    func testOnlyTheGivenSequencesCount() async throws {
+        let directory = try TemporaryDirectory.make()
+        let log = try BurrowEvents(path: directory + "/events.ndjson")
+        try await log.append(kind: event(line(.stdout, "turn one")).kind, data: event(line(.stdout, "turn one")).data)
+        try await log.append(kind: "turn", data: "{}")
+        var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 2...(await log.lastSequence))
+        XCTAssertFalse(try reconciler.isRecorded(event(line(.stdout, "turn one"))), "a line of an earlier container is not this one's")
+    }
+
+    func testFileLineReaderReadsLinesAcrossPiecesAndAnUnterminatedTail() throws {
+        let directory = try TemporaryDirectory.make()
+        let path = directory + "/lines"
+        let lines = (0..<500).map { String(repeating: "x", count: $0 % 37) + "\($0)" }
+        try FileSystem.writeAtomically(Array((lines.joined(separator: "\n")).utf8), to: path)
+        let reader = try FileLineReader(path: path, pieceSize: 64)
+        var read: [String] = []
+        while let next = try reader.next() { read.append(String(decoding: next, as: UTF8.self)) }
+        XCTAssertEqual(read, lines)
+    }
+}
