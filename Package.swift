@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "burrow", targets: ["burrow"]),
         .executable(name: "burrow-bench", targets: ["burrow-bench"]),
+        .executable(name: "burrow-forwarder", targets: ["burrow-forwarder"]),
         .library(name: "BurrowKit", targets: ["BurrowKit"]),
     ],
     targets: [
@@ -16,6 +17,8 @@ let package = Package(
         .target(name: "BurrowKit", dependencies: ["CLinux"], swiftSettings: strict),
         .executableTarget(name: "burrow", dependencies: ["BurrowKit"], swiftSettings: strict),
         .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
+        // Runs inside burrows whatever their image holds: static, Glibc only.
+        .executableTarget(name: "burrow-forwarder", swiftSettings: strict, linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,8 @@ public actor BurrowManager {
     private var logs: [String: BurrowEvents] = [:]
     private var queue: [String] = []
     private var active: Set<String> = []
+    private var proxies: [String: EgressProxy] = [:]
+    private let credential: Credential?
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -17,7 +19,21 @@ public actor BurrowManager {
         self.podman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
+        credential = try config.credentials.anthropic.map(Credential.load)
+        if config.network.mode == .allowlist {
+            // Podman, perhaps as another user, must reach the socket directories it mounts: the state
+            // dir becomes traversable (not listable); the records' folder stays private.
+            FileSystem.setMode(config.resolvedStateDir, 0o711)
+            try FileSystem.createDirectories(socketsDirectory, mode: 0o711)
+            FileSystem.setMode(socketsDirectory, 0o711)
+            guard FileSystem.exists(forwarderPath) else {
+                throw SandboxError.forwarderMissing(path: forwarderPath)
+            }
+        }
     }
+
+    nonisolated var socketsDirectory: String { config.resolvedStateDir + "/run" }
+    nonisolated var forwarderPath: String { config.forwarderPath.isEmpty ? SandboxLayout.defaultForwarderPath() : config.forwarderPath }
 
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
@@ -37,6 +53,9 @@ public actor BurrowManager {
                 queue.append(id)
             case .running:
                 active.insert(id)
+                if record.network == NetworkConfig.Mode.allowlist.rawValue, let repo = config.repo(named: record.repo) {
+                    try? startProxy(id, repo: repo)
+                }
                 Task { await self.resume(id) }
             case .succeeded, .failed, .stopped:
                 break
@@ -117,6 +136,8 @@ public actor BurrowManager {
             var copyNanoseconds = Monotonic.now() - copyStarted
             record.baseCommit = prepared!.baseCommit
             try save(&record)
+            record.network = config.network.mode.rawValue
+            if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
             let created = try await createContainer(record, repo: repo)
             record.warnings = created.warnings
             let uploadStarted = Monotonic.now()
@@ -176,7 +197,11 @@ public actor BurrowManager {
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace")]
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
-        spec.network = config.network == "none" ? .none : .slirp4netns
+        spec.network = config.network.mode == .open ? .slirp4netns : .none
+        SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        if config.network.mode == .allowlist {
+            SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketsDirectory + "/" + record.id, forwarder: forwarderPath)
+        }
         if config.limits != LimitsConfig() {
             spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus, pids: config.limits.pids)
         }
@@ -285,9 +310,45 @@ public actor BurrowManager {
         }
     }
 
+    // MARK: Egress
+
+    /// Opens the burrow's egress socket (again, after a restart: the container mounted its folder).
+    private func startProxy(_ id: String, repo: RepoConfig) throws {
+        proxies[id]?.shutdown()
+        let folder = socketsDirectory + "/" + id
+        try FileSystem.createDirectories(folder, mode: 0o755)
+        FileSystem.setMode(folder, 0o755)
+        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
+        let model = credential.map { ModelEndpoint(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: $0) }
+        let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model) { [weak self] event in
+            await self?.recordNet(event, id: id)
+        }
+        proxies[id] = proxy
+        Task { await proxy.run() }
+    }
+
+    private func stopProxy(_ id: String) {
+        proxies.removeValue(forKey: id)?.shutdown()
+        FileSystem.removeTree(socketsDirectory + "/" + id)
+    }
+
+    private func recordNet(_ event: NetEvent, id: String) async {
+        if event.phase == .model, var record = records[id] {
+            var usage = record.model ?? ModelUsage()
+            usage.requests += 1
+            usage.bytesSent += event.bytesSent ?? 0
+            usage.bytesReceived += event.bytesReceived ?? 0
+            usage.statuses[event.status.map(String.init) ?? "failed", default: 0] += 1
+            record.model = usage
+            records[id] = record
+        }
+        if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
+    }
+
     // MARK: Finishing
 
     private func finish(_ id: String, exitCode: Int32?, failure: String?) async {
+        stopProxy(id)
         guard var record = records[id] else { return }
         record.exitCode = exitCode
         record.finishedAt = Date().timeIntervalSince1970
@@ -372,6 +433,7 @@ public actor BurrowManager {
             record.result = record.result ?? current.result
             record.durationMs = record.durationMs ?? current.durationMs
             record.stopRequested = record.stopRequested || current.stopRequested
+            record.model = current.model ?? record.model
         }
         records[record.id] = record
         try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(record)), to: folder(record.id) + "/record.json", mode: 0o600)

@@ -28,6 +28,10 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var repoCopyMs: Double?
     public var branch: String?
     public var warnings: [String] = []
+    /// The network mode the burrow was launched with.
+    public var network: String?
+    /// What its model endpoint carried.
+    public var model: ModelUsage?
     public var error: String?
     public var stopRequested = false
     public var tornDown = false

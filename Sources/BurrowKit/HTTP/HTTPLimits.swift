@@ -7,6 +7,8 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderCount = 100
     /// A chunk-size line, extensions included.
     public var maxChunkLineBytes = 1024
+    /// A forward proxy's request forms: `CONNECT host:port` (authority-form), absolute URIs, any method.
+    public var acceptsProxyForms = false
 
     public init() {}
 }

@@ -49,7 +49,7 @@ public enum HeadParser {
             return .failure(HTTPError(.badRequest, "malformed start line"))
         }
         if isRequest {
-            if let error = checkRequestLine(parts) { return .failure(error) }
+            if let error = checkRequestLine(parts, proxyForms: limits.acceptsProxyForms) { return .failure(error) }
         } else if !parts[0].hasPrefix("HTTP/1.") || Int(parts[1]) == nil {
             return .failure(HTTPError(.badGateway, "malformed status line: \(startLine)"))
         }
@@ -107,17 +107,18 @@ public enum HeadParser {
         return .success(length)
     }
 
-    private static func checkRequestLine(_ parts: [String]) -> HTTPError? {
+    private static func checkRequestLine(_ parts: [String], proxyForms: Bool) -> HTTPError? {
         let (method, target, version) = (parts[0], parts[1], parts[2])
         guard method.utf8.allSatisfy(isTokenByte) else { return HTTPError(.badRequest, "malformed method") }
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             return version.hasPrefix("HTTP/") ? HTTPError(.versionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
                                                : HTTPError(.badRequest, "malformed HTTP version")
         }
-        guard target.hasPrefix("/") || target == "*", !target.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
+        let form = target.hasPrefix("/") || target == "*" || (proxyForms && (method == "CONNECT" || target.lowercased().hasPrefix("http://")))
+        guard form, !target.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
             return HTTPError(.badRequest, "malformed request target")
         }
-        guard knownMethods.contains(method) else { return HTTPError(.notImplemented, "method \(method) is not implemented") }
+        guard proxyForms || knownMethods.contains(method) else { return HTTPError(.notImplemented, "method \(method) is not implemented") }
         return nil
     }
 

@@ -108,6 +108,11 @@ public final class PodmanClient: Sendable {
                            expect: [200, 204, 404])
     }
 
+    /// Podman's whole inspect document, as it sent it (for audits: what does Podman hold?).
+    public func rawInspect(_ id: String) async throws -> String {
+        try await call("GET", "/containers/\(escape(id))/json", operation: "container inspect", expect: [200]).text
+    }
+
     public func inspectContainer(_ id: String) async throws -> ContainerInspect {
         try await decode(ContainerInspect.self, try await call("GET", "/containers/\(escape(id))/json", operation: "container inspect", expect: [200]),
                          "container inspect")

@@ -80,6 +80,8 @@ public final class AsyncSocket: Sendable {
     /// Wakes every waiter with end-of-stream or an error; the owner still calls `close()`.
     public func shutdown() { socket.shutdown() }
 
+    public func shutdownWriting() { socket.shutdownWriting() }
+
     /// Deregisters from epoll, then closes the descriptor; once only, so a later call can never
     /// deregister a descriptor number that another socket has reused since.
     public func close() {

@@ -96,6 +96,11 @@ public final class Socket: Sendable {
         if !closed.load(ordering: .acquiring) { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
+    /// Half-close: the peer reads end of stream, and can still send.
+    public func shutdownWriting() {
+        if !closed.load(ordering: .acquiring) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
+    }
+
     public func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) == false { _ = Glibc.close(fd) }
     }

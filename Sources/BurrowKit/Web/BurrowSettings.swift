@@ -8,6 +8,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var gpu: Bool?
     public var env: [String: String]?
     public var caches: [CacheConfig]?
+    /// Hosts this repo's burrows may reach besides `network.allow`.
+    public var allow: [String]?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -70,7 +72,21 @@ extension Config {
             throw ConfigError(field: "agentUser", reason: "must be a non-root user: Claude Code refuses --dangerously-skip-permissions as root")
         }
         if maxConcurrent < 1 { throw ConfigError(field: "maxConcurrent", reason: "must be at least 1") }
-        if !["open", "none"].contains(network) { throw ConfigError(field: "network", reason: "must be \"open\" or \"none\"") }
+        for (name, _) in env.merging(repos.reduce(into: [:]) { $0.merge($1.env ?? [:]) { $1 } }) { $1 } where SandboxLayout.secretNames.contains(name) {
+            throw ConfigError(field: "env", reason: "\(name) would carry a real credential into burrows; name its source in credentials.anthropic instead (burrows get a placeholder and Burrow adds the real key on the way out)")
+        }
+        for pattern in network.allow + repos.flatMap({ $0.allow ?? [] }) where HostPattern(pattern) == nil {
+            throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
+        }
+        for (name, address) in network.resolve where !SocketAddress.isIPv4(address) && !SocketAddress.isIPv6(address) {
+            throw ConfigError(field: "network.resolve", reason: "'\(name)' must map to an IP address, not '\(address)'")
+        }
+        if let source = credentials.anthropic, (source.env == nil) == (source.file == nil) {
+            throw ConfigError(field: "credentials.anthropic", reason: "give exactly one of \"env\" or \"file\"")
+        }
+        if let upstream = credentials.upstream, !upstream.hasPrefix("https://") && !upstream.hasPrefix("http://") {
+            throw ConfigError(field: "credentials.upstream", reason: "must be an http(s) URL")
+        }
         if let memory = limits.memory, limits.memoryBytes == nil {
             throw ConfigError(field: "limits.memory", reason: "'\(memory)' is not a size such as 8g or 512m")
         }

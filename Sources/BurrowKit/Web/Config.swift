@@ -22,8 +22,11 @@ public struct Config: Sendable, Equatable {
     public var gpuDevices = ["nvidia.com/gpu=all"]
     public var limits = LimitsConfig()
     public var maxConcurrent = 4
-    /// "open": the burrow has Podman's default rootless network; "none": no network at all.
-    public var network = "open"
+    public var network = NetworkConfig()
+    public var credentials = CredentialsConfig()
+    public var sandbox = SandboxConfig()
+    /// The static `burrow-forwarder` mounted into burrows; empty: beside the `burrow` binary.
+    public var forwarderPath = ""
 
     public init() {}
 
@@ -77,6 +80,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
+        case credentials, sandbox, forwarderPath
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,7 +102,10 @@ extension Config: Decodable {
         config.gpuDevices = try container.decodeIfPresent([String].self, forKey: .gpuDevices) ?? config.gpuDevices
         config.limits = try container.decodeIfPresent(LimitsConfig.self, forKey: .limits) ?? config.limits
         config.maxConcurrent = try container.decodeIfPresent(Int.self, forKey: .maxConcurrent) ?? config.maxConcurrent
-        config.network = try container.decodeIfPresent(String.self, forKey: .network) ?? config.network
+        config.network = try container.decodeIfPresent(NetworkConfig.self, forKey: .network) ?? config.network
+        config.credentials = try container.decodeIfPresent(CredentialsConfig.self, forKey: .credentials) ?? config.credentials
+        config.sandbox = try container.decodeIfPresent(SandboxConfig.self, forKey: .sandbox) ?? config.sandbox
+        config.forwarderPath = try container.decodeIfPresent(String.self, forKey: .forwarderPath) ?? config.forwarderPath
         self = config
     }
 }

@@ -19,7 +19,7 @@ final class BurrowTestApp: @unchecked Sendable {
     }
 
     init(maxConcurrent: Int = 4, cacheName: String = PodmanTestEnvironment.uniqueName("cache"), stateDir: String? = nil,
-         repoPath: String? = nil) async throws {
+         repoPath: String? = nil, configure: (inout Config) -> Void = { _ in }) async throws {
         let podman = try await PodmanTestEnvironment.client()
         self.cacheName = cacheName
         if let repoPath { self.repoPath = repoPath } else { self.repoPath = try await Self.makeRepo() }
@@ -27,10 +27,11 @@ final class BurrowTestApp: @unchecked Sendable {
         var config = Config()
         config.stateDir = self.stateDir
         config.image = PodmanTestEnvironment.image
-        config.network = "none"
+        config.network = NetworkConfig(mode: .none)
         config.maxConcurrent = maxConcurrent
         config.caches = [CacheConfig(name: cacheName, path: "/home/agent/.cache/burrow-test")]
         config.repos = [RepoConfig(name: "demo", path: self.repoPath)]
+        configure(&config)
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         self.manager = manager

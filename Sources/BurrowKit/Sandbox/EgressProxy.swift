@@ -1,0 +1,172 @@
+import FoundationEssentials
+import Synchronization
+
+/// One burrow's only way out: an HTTP proxy on a Unix socket that Burrow mounts into its container
+/// (reached there through `burrow-forwarder` on 127.0.0.1). Three kinds of request arrive:
+/// `CONNECT host:port` (a tunnel; TLS stays end to end), an absolute `http://` URI (plain HTTP,
+/// forwarded), and an origin-form path, which is the model endpoint. Every connection is checked
+/// against the burrow's policy and reported; names are resolved here, on the host.
+public final class EgressProxy: Sendable {
+    public typealias Report = @Sendable (NetEvent) async -> Void
+
+    public let socketPath: String
+    let policy: EgressPolicy
+    let model: ModelEndpoint?
+    let report: Report
+    private let listener: AsyncSocket
+    private let tasks = TaskGroupBox()
+
+    public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, report: @escaping Report) throws {
+        self.socketPath = socketPath
+        self.policy = policy
+        self.model = model
+        self.report = report
+        listener = try AsyncSocket.listening(on: .unix(socketPath))
+        // The agent's uid inside the container maps to an unrelated host uid: it must be able to connect.
+        FileSystem.setMode(socketPath, 0o666)
+    }
+
+    public func run() async {
+        while let client = try? await listener.accept() {
+            tasks.add(Task { await self.serve(client) })
+        }
+    }
+
+    public func shutdown() {
+        listener.close()
+        tasks.cancelAll()
+        FileSystem.remove(socketPath)
+    }
+
+    private func serve(_ socket: AsyncSocket) async {
+        let connection = HTTPConnection(socket)
+        var limits = HTTPLimits()
+        limits.acceptsProxyForms = true
+        defer { connection.close() }
+        do {
+            while let head = try await connection.readHead(limits: limits, isRequest: true) {
+                if head.first == "CONNECT" {
+                    try await tunnel(head, connection)
+                    return
+                }
+                if head.second.lowercased().hasPrefix("http://") {
+                    try await forwardPlain(head, connection)
+                    return
+                }
+                guard let model else {
+                    try await refuse(connection, .notFound, "no model endpoint: Burrow has no credentials.anthropic configured")
+                    return
+                }
+                guard try await model.forward(head, connection, report: report) else { return }
+            }
+        } catch let error as HTTPError {
+            try? await refuse(connection, error.status, error.message)
+        } catch {}
+    }
+
+    /// `CONNECT host:port`: check, connect, answer 200, then bytes both ways.
+    private func tunnel(_ head: MessageHead, _ connection: HTTPConnection) async throws {
+        guard let (host, port) = Self.authority(head.second, defaultPort: 443) else {
+            throw HTTPError(.badRequest, "CONNECT needs host:port")
+        }
+        guard let upstream = try await open(host: host, port: port, method: "CONNECT", path: nil, connection) else { return }
+        try await connection.write(Array("HTTP/1.1 200 Connection Established\r\n\r\n".utf8))
+        try await pass(leftover: connection, to: upstream, host: host, port: port, method: "CONNECT", path: nil, started: Monotonic.now())
+    }
+
+    /// `GET http://host/path`: the request goes on in origin form, with `Connection: close` so the
+    /// next request on this connection (perhaps for another host) is checked again.
+    private func forwardPlain(_ head: MessageHead, _ connection: HTTPConnection) async throws {
+        let rest = head.second.dropFirst("http://".count)
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        guard let (host, port) = Self.authority(String(rest[..<authorityEnd]), defaultPort: 80) else {
+            throw HTTPError(.badRequest, "malformed absolute URI")
+        }
+        var path = String(rest[authorityEnd...])
+        if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
+        guard let upstream = try await open(host: host, port: port, method: head.first, path: path, connection) else { return }
+        var text = "\(head.first) \(path) \(head.third)\r\n"
+        for field in head.headers where !Self.hopByHop.contains(field.name.lowercased()) {
+            text += "\(field.name): \(field.value)\r\n"
+        }
+        text += "Connection: close\r\n\r\n"
+        try await upstream.write(Array(text.utf8))
+        try await pass(leftover: connection, to: upstream, host: host, port: port, method: head.first, path: path, started: Monotonic.now())
+    }
+
+    static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade"]
+
+    /// Checks the policy and connects; on refusal answers 403 and reports it (nil).
+    private func open(host: String, port: UInt16, method: String, path: String?, _ connection: HTTPConnection) async throws -> AsyncSocket? {
+        var event = NetEvent(phase: .denied, host: host, port: port, allowed: false, method: method, path: path)
+        if let reason = policy.refusal(host: host, port: port) {
+            event.reason = reason
+            await report(event)
+            try await refuse(connection, .forbidden, "Burrow's egress proxy refused \(host):\(port): \(reason)")
+            return nil
+        }
+        do {
+            var lastError: any Error = NameResolver.Failure(host: host, reason: "no address")
+            for address in try await policy.addresses(host: host, port: port) {
+                do { return try await AsyncSocket.connect(to: address) } catch { lastError = error }
+            }
+            throw lastError
+        } catch {
+            event.allowed = true
+            event.phase = .closed
+            event.reason = "\(error)"
+            await report(event)
+            try await refuse(connection, .badGateway, "cannot reach \(host):\(port): \(error)")
+            return nil
+        }
+    }
+
+    private func pass(leftover connection: HTTPConnection, to upstream: AsyncSocket, host: String, port: UInt16, method: String, path: String?, started: UInt64) async throws {
+        await report(NetEvent(phase: .opened, host: host, port: port, allowed: true, method: method, path: path))
+        var sentFirst = 0
+        if !connection.buffer.isEmpty {
+            try await upstream.write(connection.buffer)
+            sentFirst = connection.buffer.count
+            connection.buffer.removeAll()
+        }
+        let (sent, received) = await Splice.run(connection.socket, upstream)
+        await report(NetEvent(phase: .closed, host: host, port: port, allowed: true, method: method, path: path,
+                              bytesSent: sent + sentFirst, bytesReceived: received,
+                              durationMs: Double(Monotonic.now() - started) / 1e6))
+    }
+
+    private func refuse(_ connection: HTTPConnection, _ status: HTTPStatus, _ message: String) async throws {
+        let body = Array((message + "\n").utf8)
+        try await connection.write(Array("HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+    }
+
+    /// `host:port` or `[v6]:port` or a bare host.
+    static func authority(_ text: String, defaultPort: UInt16) -> (String, UInt16)? {
+        var host = Substring(text)
+        var port = defaultPort
+        if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") {
+            guard let number = UInt16(text[text.index(after: colon)...]) else { return nil }
+            port = number
+            host = text[..<colon]
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard !host.isEmpty, port > 0 else { return nil }
+        return (String(host), port)
+    }
+}
+
+/// The tasks serving one proxy's connections, so that shutting the proxy down ends them.
+final class TaskGroupBox: Sendable {
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    func add(_ task: Task<Void, Never>) {
+        tasks.withLock { list in
+            list.removeAll { $0.isCancelled }
+            list.append(task)
+        }
+    }
+
+    func cancelAll() {
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+    }
+}

@@ -1,0 +1,28 @@
+/// One connection a burrow asked for, as shown in its event stream (`event: net`).
+public struct NetEvent: Codable, Sendable, Equatable {
+    public enum Phase: String, Codable, Sendable { case denied, opened, closed, model }
+
+    public var phase: Phase
+    public var host: String
+    public var port: UInt16
+    public var allowed: Bool
+    /// CONNECT, or the method of a plain HTTP / model request.
+    public var method: String
+    public var path: String?
+    public var reason: String?
+    public var status: Int?
+    public var bytesSent: Int?
+    public var bytesReceived: Int?
+    public var durationMs: Double?
+}
+
+/// What one burrow's model endpoint has carried.
+public struct ModelUsage: Codable, Sendable, Equatable {
+    public var requests = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    /// Responses per HTTP status ("200": 12).
+    public var statuses: [String: Int] = [:]
+
+    public init() {}
+}

@@ -1,0 +1,42 @@
+/// How every burrow is closed in, applied to its container spec: no capabilities, no new
+/// privileges, non-root, `/tmp` in memory, optionally a read-only root; with the allowlist network,
+/// no network namespace of its own and the proxy environment pointing at `burrow-forwarder`.
+public enum SandboxLayout {
+    /// Where the burrow's egress socket directory is mounted (read-only) inside the container.
+    public static let socketDirectory = "/run/burrow"
+    public static let socketName = "proxy.sock"
+    public static let forwarderInside = "/run/burrow-forwarder"
+    public static let proxyAddress = "127.0.0.1:3128"
+    public static let proxyURL = "http://127.0.0.1:3128"
+
+    /// Environment names that must never carry a real credential into a burrow.
+    public static let secretNames: Set<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
+
+    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, tmpfsBytes: Int64 = 1 << 30) {
+        spec.capDrop = ["ALL"]
+        spec.noNewPrivileges = true
+        spec.readOnlyRootFilesystem = sandbox.readOnlyRoot ?? false
+        spec.mounts.append(.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=\(tmpfsBytes)"]))
+    }
+
+    /// Runs the agent under `burrow-forwarder`, with the burrow's socket directory and the forwarder
+    /// mounted read-only: the only host paths a burrow sees.
+    static func routeThroughProxy(_ spec: inout ContainerSpec, socketDirectory: String, forwarder: String) {
+        spec.network = .none
+        spec.mounts.append(.bind(socketDirectory, at: Self.socketDirectory))
+        spec.mounts.append(.bind(forwarder, at: forwarderInside))
+        spec.entrypoint = [forwarderInside, "--listen", proxyAddress, "--to", Self.socketDirectory + "/" + socketName, "--"]
+        for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] { spec.env[name] = proxyURL }
+        spec.env["NO_PROXY"] = "localhost,127.0.0.1,::1"
+        spec.env["no_proxy"] = "localhost,127.0.0.1,::1"
+        spec.env["ANTHROPIC_BASE_URL"] = proxyURL
+        spec.env["ANTHROPIC_API_KEY"] = Credential.placeholder
+    }
+
+    /// `burrow-forwarder` beside the running executable (the `burrow` binary, or the test bundle).
+    public static func defaultForwarderPath() -> String {
+        let executable = FileSystem.realPath("/proc/self/exe") ?? ""
+        let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return directory + "/burrow-forwarder"
+    }
+}

@@ -1,0 +1,84 @@
+/// How burrows reach the network. `allowlist` (default): no network of their own, only Burrow's
+/// egress proxy, which lets through the hosts in `allow`. `open`: Podman's rootless network, no
+/// filter. `none`: nothing at all.
+public struct NetworkConfig: Sendable, Equatable {
+    public enum Mode: String, Sendable, Codable { case allowlist, open, none }
+
+    public var mode = Mode.allowlist
+    /// Exact hosts, `*.suffix` (any subdomain), with `:port` for a port other than 80 and 443.
+    public var allow = NetworkConfig.defaultAllow
+    /// Names the proxy resolves to fixed addresses instead of asking DNS (internal mirrors, tests).
+    public var resolve: [String: String] = [:]
+
+    public init(mode: Mode = .allowlist) { self.mode = mode }
+
+    public static let defaultAllow = [
+        // The agent: Anthropic (the model itself goes through Burrow's model endpoint) and telemetry.
+        "api.anthropic.com", "statsig.anthropic.com", "*.sentry.io",
+        // Code hosts.
+        "github.com", "*.github.com", "*.githubusercontent.com", "gitlab.com", "*.gitlab.com", "bitbucket.org",
+        // Package registries and mirrors.
+        "registry.npmjs.org", "registry.yarnpkg.com", "nodejs.org",
+        "pypi.org", "files.pythonhosted.org",
+        "crates.io", "static.crates.io", "index.crates.io",
+        "proxy.golang.org", "sum.golang.org", "storage.googleapis.com",
+        "deb.debian.org", "security.debian.org", "archive.ubuntu.com", "security.ubuntu.com",
+        "huggingface.co", "*.huggingface.co", "*.hf.co",
+    ]
+}
+
+extension NetworkConfig: Decodable {
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve }
+
+    /// Also accepts a bare string, the mode alone: `"network": "none"`.
+    public init(from decoder: any Decoder) throws {
+        if let mode = try? decoder.singleValueContainer().decode(Mode.self) {
+            self.init(mode: mode)
+            return
+        }
+        try UnknownKeys.check(decoder, allowed: Key.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: Key.self)
+        self.init(mode: try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .allowlist)
+        allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? allow
+        resolve = try container.decodeIfPresent([String: String].self, forKey: .resolve) ?? resolve
+    }
+}
+
+/// Where Burrow finds the real credential; it never enters a container.
+public struct CredentialsConfig: Codable, Sendable, Equatable {
+    public struct Source: Codable, Sendable, Equatable {
+        /// An environment variable of the Burrow process holding the key or token.
+        public var env: String?
+        /// A file holding it (first line).
+        public var file: String?
+
+        public init(env: String? = nil, file: String? = nil) {
+            self.env = env
+            self.file = file
+        }
+    }
+
+    public var anthropic: Source?
+    /// Where the model endpoint forwards to.
+    public var upstream: String?
+
+    public init(anthropic: Source? = nil, upstream: String? = nil) {
+        self.anthropic = anthropic
+        self.upstream = upstream
+    }
+
+    public var resolvedUpstream: String { upstream ?? "https://api.anthropic.com" }
+}
+
+/// Hardening choices that depend on the image.
+public struct SandboxConfig: Codable, Sendable, Equatable {
+    /// Mount the image's root filesystem read-only (the workspace, caches and /tmp stay writable).
+    public var readOnlyRoot: Bool?
+    /// Let the agent become root inside the burrow (sudo in the image) for package managers.
+    public var allowRoot: Bool?
+
+    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil) {
+        self.readOnlyRoot = readOnlyRoot
+        self.allowRoot = allowRoot
+    }
+}

@@ -1,0 +1,122 @@
+import Glibc
+
+/// A listening TCP socket on the loopback.
+enum Listener {
+    static func open(_ address: String) -> Int32? {
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, let port = UInt16(parts[1]) else { errno = EINVAL; return nil }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, String(parts[0]), &socketAddress.sin_addr) == 1 else { errno = EINVAL; return nil }
+        let bound = withUnsafePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else { return nil }
+        return fd
+    }
+}
+
+/// Relays bytes between accepted TCP connections and new connections to the egress Unix socket, in
+/// one poll loop. Each direction holds at most one buffer: a slow side slows its peer, never grows memory.
+struct Relay {
+    struct Pipe {
+        let from: Int32
+        let to: Int32
+        var buffer: [UInt8] = []
+        var readClosed = false
+    }
+
+    let listener: Int32
+    let target: String
+    private var pipes: [Pipe] = []
+
+    init(listener: Int32, target: String) {
+        self.listener = listener
+        self.target = target
+    }
+
+    mutating func step(timeoutMilliseconds: Int32) {
+        var polled = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+        for pipe in pipes {
+            if pipe.buffer.isEmpty && !pipe.readClosed { polled.append(pollfd(fd: pipe.from, events: Int16(POLLIN), revents: 0)) }
+            if !pipe.buffer.isEmpty { polled.append(pollfd(fd: pipe.to, events: Int16(POLLOUT), revents: 0)) }
+        }
+        guard poll(&polled, nfds_t(polled.count), timeoutMilliseconds) > 0 else { return }
+        if polled[0].revents != 0 { acceptAll() }
+        for index in pipes.indices { move(&pipes[index]) }
+        closeFinished()
+    }
+
+    private mutating func acceptAll() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            guard let upstream = connectTarget() else { close(client); continue }
+            pipes.append(Pipe(from: client, to: upstream))
+            pipes.append(Pipe(from: upstream, to: client))
+        }
+    }
+
+    private func connectTarget() -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(target.utf8)
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { close(fd); return nil }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        return fd
+    }
+
+    /// Reads what is there when the buffer is empty; writes what the buffer holds.
+    private func move(_ pipe: inout Pipe) {
+        if pipe.buffer.isEmpty && !pipe.readClosed {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { read(pipe.from, $0.baseAddress, $0.count) }
+            if count > 0 {
+                pipe.buffer = Array(chunk[0..<count])
+            } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                pipe.readClosed = true
+                shutdown(pipe.to, Int32(SHUT_WR))
+            }
+        }
+        if !pipe.buffer.isEmpty {
+            let written = pipe.buffer.withUnsafeBytes { write(pipe.to, $0.baseAddress, $0.count) }
+            if written > 0 {
+                pipe.buffer.removeFirst(written)
+            } else if written < 0 && errno != EAGAIN && errno != EINTR {
+                pipe.buffer = []
+                pipe.readClosed = true
+            }
+        }
+    }
+
+    /// A connection ends when both directions have ended and drained.
+    private mutating func closeFinished() {
+        var index = 0
+        while index + 1 < pipes.count {
+            let there = pipes[index], back = pipes[index + 1]
+            if there.readClosed && back.readClosed && there.buffer.isEmpty && back.buffer.isEmpty {
+                close(there.from)
+                close(back.from)
+                pipes.removeSubrange(index...(index + 1))
+            } else {
+                index += 2
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+
+// burrow-forwarder: runs inside a burrow as the container's command. It listens on a loopback TCP
+// port and relays every connection to Burrow's egress socket (mounted in by Burrow), then runs the
+// agent command as its child and exits with the agent's status. Built as a static executable, so it
+// works whatever the image holds (no glibc, no socat needed); it is deliberately separate from
+// BurrowKit, whose socket layer needs Foundation and the Swift runtime libraries.
+//
+// Usage: burrow-forwarder --listen 127.0.0.1:3128 --to /run/burrow/proxy.sock -- command args…
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var listenAt = "127.0.0.1:3128"
+var target = "/run/burrow/proxy.sock"
+var command: [String] = []
+while let argument = arguments.first {
+    arguments.removeFirst()
+    switch argument {
+    case "--listen": listenAt = arguments.isEmpty ? listenAt : arguments.removeFirst()
+    case "--to": target = arguments.isEmpty ? target : arguments.removeFirst()
+    case "--": command = arguments; arguments = []
+    default: command = [argument] + arguments; arguments = []
+    }
+}
+
+func fail(_ message: String) -> Never {
+    let line = "burrow-forwarder: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(126)
+}
+
+guard let listener = Listener.open(listenAt) else { fail("cannot listen on \(listenAt): \(String(cString: strerror(errno)))") }
+guard !command.isEmpty else { fail("no command to run") }
+guard let child = Supervisor.spawn(command) else { fail("cannot start \(command[0]): \(String(cString: strerror(errno)))") }
+var relay = Relay(listener: listener, target: target)
+while true {
+    if let status = Supervisor.reap(child) { exit(status) }
+    relay.step(timeoutMilliseconds: 200)
+}
