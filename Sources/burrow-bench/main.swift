@@ -6,6 +6,8 @@ import BurrowKit
 ///   burrow-bench podman-lifecycle --socket S --image I --runs N   create/start/wait/remove times (ms)
 ///   burrow-bench podman-logs --socket S --image I --mib N          log throughput through the demultiplexer
 ///   burrow-bench first-output --port P --token T --repo R --runs N  POST to first agent event, ms
+///   burrow-bench egress-proxy --socket PATH --allow H:P[,…] --resolve NAME=IP[,…] [--upstream URL --key K]
+///   burrow-bench request-latency --address HOST:PORT --target PATH --requests N   POST latency p50/p99 (ms)
 ///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -38,6 +40,17 @@ case "flood-latency":
     try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                    repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),
                                    repeat: value("--repeat", 1))
+case "egress-proxy":
+    let resolve = (text("--resolve") ?? "").split(separator: ",").reduce(into: [String: String]()) { map, pair in
+        let parts = pair.split(separator: "=")
+        if parts.count == 2 { map[String(parts[0])] = String(parts[1]) }
+    }
+    try await SandboxBench.proxy(socket: text("--socket") ?? "/tmp/burrow-bench-proxy.sock",
+                                 allow: (text("--allow") ?? "").split(separator: ",").map(String.init), resolve: resolve,
+                                 upstream: text("--upstream"), key: text("--key"))
+case "request-latency":
+    try await SandboxBench.requestLatency(address: try SocketAddress(parsing: text("--address") ?? "127.0.0.1:3999"),
+                                          target: text("--target") ?? "/v1/messages", requests: value("--requests", 500))
 default:
     Console.error("usage: burrow-bench sse-server --port P | sse-clients --port P --clients N --events E")
 }

@@ -39,6 +39,7 @@ public enum DoctorCommand {
             return false
         }
         await checkPodman(client, config: config, report: &report)
+        checkSandbox(config, podmanOwner: FileSystem.status(client.socketPath)?.owner, report: &report)
         checkCDI(report: &report)
         Console.out(report.failed ? "Burrow cannot launch burrows yet: fix the FAIL lines above." : "Burrow can launch burrows.")
         return !report.failed
@@ -72,6 +73,46 @@ public enum DoctorCommand {
         } catch {
             report.line(.fail, "image", "\(error)")
         }
+    }
+
+    /// The sandbox as it stands: whose account a burrow escape would land in, the network, the key.
+    static func checkSandbox(_ config: Config, podmanOwner: UInt32?, report: inout Report) {
+        if let owner = podmanOwner {
+            let name = UserNames.name(of: owner)
+            if owner == FileSystem.userID && owner != 0 {
+                report.line(.warn, "podman user", "Podman runs as your own account (\(name)): a container escape would reach your files, SSH keys and tokens",
+                            fix: "run Burrow's Podman as a dedicated unprivileged user and point \"podmanSocket\" at its socket (README: \"A dedicated Podman user\")")
+            } else if owner != 0 {
+                report.line(.ok, "podman user", "\(name), not the account running Burrow: an escape lands in that account")
+            }
+        }
+        switch config.network.mode {
+        case .allowlist:
+            let forwarder = config.forwarderPath.isEmpty ? SandboxLayout.defaultForwarderPath() : config.forwarderPath
+            report.line(.ok, "network", "allowlist: no network of their own; \(config.network.allow.count) allowed host patterns through Burrow's egress proxy")
+            if FileSystem.status(forwarder)?.isRegular == true {
+                report.line(.ok, "forwarder", forwarder)
+            } else {
+                report.line(.fail, "forwarder", "burrow-forwarder not found at \(forwarder)", fix: "swift build -c release, or set \"forwarderPath\"")
+            }
+        case .open:
+            report.line(.warn, "network", "open: burrows reach any host through Podman's network; an agent could send the code anywhere",
+                        fix: "remove \"network\": \"open\" to use the allowlist")
+        case .none:
+            report.line(.ok, "network", "none: burrows have no network at all (the agent cannot reach the model API either)")
+        }
+        if let source = config.credentials.anthropic {
+            do {
+                let credential = try Credential.load(source)
+                report.line(.ok, "credential", "\(credential.isOAuth ? "OAuth token" : "API key") from \(source.env.map { "$" + $0 } ?? source.file ?? ""); burrows get a placeholder, the model endpoint adds it for \(config.credentials.resolvedUpstream)")
+            } catch {
+                report.line(.fail, "credential", "\(error)")
+            }
+        } else {
+            report.line(.warn, "credential", "no credentials.anthropic: agents in burrows cannot call the model",
+                        fix: "add \"credentials\": {\"anthropic\": {\"env\": \"ANTHROPIC_API_KEY\"}} to the config")
+        }
+        report.line(.ok, "hardening", "every burrow: non-root \(config.agentUser), all capabilities dropped, no new privileges, /tmp in memory, root filesystem \(config.sandbox.readOnlyRoot == true ? "read-only" : "writable (sandbox.readOnlyRoot: true to lock it)")")
     }
 
     static func checkCDI(report: inout Report) {

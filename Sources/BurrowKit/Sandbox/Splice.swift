@@ -14,11 +14,11 @@ enum Splice {
     static func copy(from source: AsyncSocket, to destination: AsyncSocket) async -> Int {
         var total = 0
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(65536)
+        buffer.reserveCapacity(256 * 1024)
         do {
             while true {
                 buffer.removeAll(keepingCapacity: true)
-                guard try await source.read(into: &buffer) > 0 else { break }
+                guard try await source.read(into: &buffer, maxBytes: 256 * 1024) > 0 else { break }
                 try await destination.write(buffer)
                 total += buffer.count
             }

@@ -13,6 +13,14 @@ final class DoctorTests: XCTestCase {
         try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "localhost/none:never"}"#.utf8), to: missingImage)
         let failsOnImage = await DoctorCommand.run(configPath: missingImage)
         XCTAssertFalse(failsOnImage)
+        let missingKey = directory + "/key.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "credentials": {"anthropic": {"env": "BURROW_TEST_UNSET_KEY"}}}"#.utf8), to: missingKey)
+        let failsOnKey = await DoctorCommand.run(configPath: missingKey)
+        XCTAssertFalse(failsOnKey, "a configured credential that cannot be read is a failure")
+        let noForwarder = directory + "/forwarder.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "forwarderPath": "/nonexistent/burrow-forwarder"}"#.utf8), to: noForwarder)
+        let failsOnForwarder = await DoctorCommand.run(configPath: noForwarder)
+        XCTAssertFalse(failsOnForwarder)
         let noSocket = directory + "/nosocket.json"
         try FileSystem.writeAtomically(Array(#"{"podmanSocket": "/tmp/burrow-none/podman.sock"}"#.utf8), to: noSocket)
         let failsOnSocket = await DoctorCommand.run(configPath: noSocket)

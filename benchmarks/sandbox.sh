@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sandbox benchmark (issue: sandbox). Not part of CI.
+#   1. A 500 MiB download from nginx on loopback: direct, and through burrow-forwarder → Burrow's egress
+#      proxy (the path every burrow's traffic takes), as plain HTTP and as a CONNECT tunnel.
+#   2. Added latency of the model endpoint per request: small POSTs to a stand-in "API" (nginx
+#      answering a fixed JSON), direct vs through forwarder → proxy → model endpoint (URLSession).
+# Usage: benchmarks/sandbox.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+work=$(mktemp -d /tmp/burrow-sandbox-XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+chmod 755 "$work"  # nginx workers run as nobody
+mkdir -p "$work/www/v1"
+head -c $((500 * 1048576)) /dev/urandom > "$work/www/big.bin"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:7983; root $work/www;
+    location = /v1/messages { default_type application/json; return 200 '{"id":"msg_bench","type":"message","content":[{"type":"text","text":"ok"}]}'; }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -g 'daemon off;' &
+.build/release/burrow-bench egress-proxy --socket "$work/proxy.sock" --allow bench.burrow.test:7983 \
+  --resolve bench.burrow.test=127.0.0.1 --upstream http://127.0.0.1:7983 --key sk-ant-api-bench > "$work/proxy.log" 2>&1 &
+sleep 1
+.build/release/burrow-forwarder --listen 127.0.0.1:3999 --to "$work/proxy.sock" -- sleep 3600 &
+sleep 0.5
+
+speed() { curl -s -o /dev/null -w '%{speed_download}' "$@" | awk '{printf "%.1f", $1/1048576}'; }
+best() { local best=0; for _ in 1 2 3; do v=$("$@"); best=$(awk -v a="$best" -v b="$v" 'BEGIN {print (b>a)?b:a}'); done; echo "$best"; }
+direct=$(best speed http://127.0.0.1:7983/big.bin)
+plain=$(best speed -x http://127.0.0.1:3999 http://bench.burrow.test:7983/big.bin)
+tunnel=$(best speed -p -x http://127.0.0.1:3999 http://bench.burrow.test:7983/big.bin)
+direct_latency=$(.build/release/burrow-bench request-latency --address 127.0.0.1:7983 --target /v1/messages --requests 1000)
+model_latency=$(.build/release/burrow-bench request-latency --address 127.0.0.1:3999 --target /v1/messages --requests 1000)
+d50=$(echo "$direct_latency" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
+m50=$(echo "$model_latency" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
+cat <<TABLE
+| measure ($(date -u +%F), $(nproc) cores; best of 3 for downloads) | result | target |
+|---|---|---|
+| 500 MiB from nginx on loopback, direct (curl) | $direct MiB/s | yardstick |
+| same through burrow-forwarder → egress proxy, plain HTTP | $plain MiB/s ($(awk -v a="$plain" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')%) | ≥ 80% |
+| same through a CONNECT tunnel (curl -p) | $tunnel MiB/s ($(awk -v a="$tunnel" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')%) | ≥ 80% |
+| POST /v1/messages to the stand-in API, direct, 1,000 requests on one connection | $direct_latency | yardstick |
+| same through forwarder → proxy → model endpoint (real key added, URLSession upstream) | $model_latency | — |
+| added latency per request, p50 | $(awk -v a="$m50" -v b="$d50" 'BEGIN {printf "%.3f", a-b}') ms | < 2 ms |
+TABLE
