@@ -229,8 +229,12 @@ function renderHead(record) {
   if (record.costUSD != null) facts.push(cost(record));
   if (record.turns != null) facts.push(`${record.turns} turns`);
   if (record.gpu) facts.push('GPU');
+  if (record.network) facts.push(`network: ${record.network}`);
+  if (record.model) facts.push(`model endpoint: ${record.model.requests} requests`);
   $('b-facts').textContent = facts.join(' · ');
-  $('b-warnings').replaceChildren(...(record.warnings || []).map((w) => el('li', '', `Podman: ${w}`)));
+  const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
+  if (record.network === 'open') warnings.unshift(el('li', 'open-network', 'Open network: this burrow can reach any host (network.mode "open").'));
+  $('b-warnings').replaceChildren(...warnings);
   $('b-error').hidden = !record.error;
   $('b-error').textContent = record.error || '';
   $('stop').disabled = isFinal(record.state);
@@ -277,6 +281,18 @@ function rawEntry(item) {
   return el('div', 'entry raw', `${item.id} ${item.kind} ${data}`);
 }
 
+// One connection the burrow asked for: denials stand out; an opened tunnel shows again when closed.
+function netEntry(data) {
+  if (data.phase === 'opened') return null;
+  const where = `${data.host}:${data.port}`;
+  if (data.phase === 'denied') return el('div', 'entry net denied', `✗ network: ${data.method} ${where} refused: ${data.reason || ''}`);
+  const bytes = `${kib(data.bytesSent)} up, ${kib(data.bytesReceived)} down`;
+  if (data.phase === 'model') return el('div', 'entry net model', `model endpoint: ${data.method} ${data.path || ''} → ${data.status ?? 'failed'} · ${bytes}`);
+  return el('div', 'entry net', `network: ${data.method} ${where}${data.reason ? ' failed: ' + data.reason : ''} · ${bytes}`);
+}
+
+function kib(value) { return value == null ? '0 KiB' : `${(value / 1024).toFixed(1)} KiB`; }
+
 function mainArgument(input) {
   if (!input || typeof input !== 'object') return '';
   for (const key of ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description']) {
@@ -289,6 +305,7 @@ function entry(view, item) {
   const data = valueOf(item);
   if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data));
   if (item.kind === 'log') return el('div', `entry log ${data.stream}`, data.text);
+  if (item.kind === 'net') return netEntry(data);
   if (item.kind !== 'agent') return null;
   const content = (data.message && Array.isArray(data.message.content)) ? data.message.content : [];
   if (data.type === 'system') return el('div', 'entry log', `Agent started · model ${data.model || '?'} · ${data.cwd || ''}`);
