@@ -80,7 +80,12 @@ function upsert(record) {
   const previous = state.burrows.get(record.id);
   state.burrows.set(record.id, record);
   renderList();
-  if (state.current && state.current.id === record.id) renderHead(record);
+  if (state.current && state.current.id === record.id) {
+    renderHead(record);
+    // A follow-up turn started (here or in another tab): the ended stream goes on.
+    const view = state.current;
+    if (view.ended && !isFinal(record.state)) { view.ended = false; follow(view); }
+  }
   if (previous && !isFinal(previous.state) && isFinal(record.state)) announce(record);
 }
 
@@ -194,7 +199,7 @@ function follow(view) {
   const source = new EventSource(`/api/burrows/${view.id}/events?after=${view.lastId}`);
   view.source = source;
   const onEvent = (event) => receive(view, { id: Number(event.lastEventId), kind: event.type, data: event.data });
-  for (const kind of ['agent', 'log', 'state', 'end']) source.addEventListener(kind, onEvent);
+  for (const kind of ['agent', 'log', 'net', 'turn', 'state', 'end']) source.addEventListener(kind, onEvent);
   source.onopen = () => setConnection(true);
   source.onerror = () => { if (source.readyState !== EventSource.CLOSED) setConnection(false, 'Disconnected — reconnecting…'); };
 }
@@ -226,7 +231,11 @@ function renderHead(record) {
   $('b-task').textContent = record.task;
   const facts = [`id ${record.id}`, elapsed(record)];
   if (record.exitCode != null) facts.push(`exit code ${record.exitCode}`);
-  if (record.costUSD != null) facts.push(cost(record));
+  if (record.costUSD != null) {
+    const costs = record.turnCosts || [];
+    facts.push(costs.length > 1 ? `${cost(record)} (${costs.map((c) => `$${c.toFixed(4)}`).join(' + ')})` : cost(record));
+  }
+  if (record.turn > 1) facts.push(`turn ${record.turn}`);
   if (record.turns != null) facts.push(`${record.turns} turns`);
   if (record.gpu) facts.push('GPU');
   if (record.network) facts.push(`network: ${record.network}`);
@@ -240,6 +249,11 @@ function renderHead(record) {
   $('stop').disabled = isFinal(record.state);
   $('teardown').disabled = !isFinal(record.state) || record.tornDown;
   if (record.tornDown) $('b-facts').textContent += ' · torn down';
+  const queued = (record.queuedMessages || []).length;
+  $('reply-status').textContent = record.tornDown ? 'Torn down: nothing to reply to.'
+    : queued ? `${queued} message${queued > 1 ? 's' : ''} queued until the agent finishes this turn.` : '';
+  $('reply').disabled = !!record.tornDown;
+  $('send').disabled = !!record.tornDown;
 }
 
 // Render what arrived since the last frame, in one DOM pass.
@@ -306,6 +320,7 @@ function entry(view, item) {
   if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data));
   if (item.kind === 'log') return el('div', `entry log ${data.stream}`, data.text);
   if (item.kind === 'net') return netEntry(data);
+  if (item.kind === 'turn') return el('div', 'entry turn', `You: ${data.text}`);
   if (item.kind !== 'agent') return null;
   const content = (data.message && Array.isArray(data.message.content)) ? data.message.content : [];
   if (data.type === 'system') return el('div', 'entry log', `Agent started · model ${data.model || '?'} · ${data.cwd || ''}`);
@@ -411,6 +426,25 @@ async function teardown() {
   } catch (error) { $('b-error').hidden = false; $('b-error').textContent = error.message; }
 }
 
+async function reply(event) {
+  event.preventDefault();
+  const view = state.current;
+  const text = $('reply').value;
+  if (!view || !text.trim()) return;
+  $('send').disabled = true;
+  try {
+    const response = await api(`/api/burrows/${view.id}/messages`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }),
+    });
+    $('reply').value = '';
+    upsert(await response.json());
+  } catch (error) {
+    $('reply-status').textContent = error.message;
+  } finally {
+    $('send').disabled = false;
+  }
+}
+
 // ---- start -----------------------------------------------------------------------------------
 
 async function start() {
@@ -429,6 +463,10 @@ async function start() {
   });
   $('repo').addEventListener('change', () => { localStorage.setItem('burrow.repo', $('repo').value); updateGpuToggle(); });
   $('launch-form').addEventListener('submit', launch);
+  $('reply-form').addEventListener('submit', reply);
+  $('reply').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
+  });
   $('stop').addEventListener('click', stop);
   $('teardown').addEventListener('click', teardown);
   $('raw-toggle').addEventListener('change', rerender);

@@ -107,6 +107,28 @@ def test_failed_burrow_shows_exit_code_and_stderr(page, base):
     expect(page.locator("#transcript .entry.log.stderr", has_text="failing with exit code 3")).to_have_count(1)
 
 
+def test_follow_up_from_the_reply_box_streams_a_second_turn(page, base):
+    page.goto(base)
+    burrow = launch(page, "First pass TEXT=alpha")
+    expect(page.locator("#b-state")).to_have_text("succeeded", timeout=30000)
+    expect(page.locator("#diff .file h4", has_text="AGENT_CHANGE.md")).to_have_count(1, timeout=10000)
+    expect(page.locator("#diff")).to_contain_text("First pass")
+    page.fill("#reply", "Now the empty case TEXT=beta")
+    page.press("#reply", "Control+Enter")
+    transcript = page.locator("#transcript")
+    expect(transcript.locator(".entry.turn", has_text="You: Now the empty case TEXT=beta")).to_have_count(1, timeout=10000)
+    expect(transcript).to_contain_text("Done: beta", timeout=30000)
+    expect(page.locator("#b-state")).to_have_text("succeeded", timeout=30000)
+    expect(page.locator("#b-facts")).to_contain_text("turn 2")
+    expect(page.locator("#b-facts")).to_contain_text("$0.0246 ($0.0123 + $0.0123)")
+    # The diff updates: the file now holds the second turn's text.
+    expect(page.locator("#diff")).to_contain_text("Now the empty case", timeout=10000)
+    expect(transcript.locator(".entry.result")).to_have_count(2)
+    expect(transcript.locator(".entry.text", has_text="Hello")).to_have_count(0)
+    page.screenshot(path=os.path.join(SHOTS, "follow-up.png"), full_page=True)
+    assert burrow
+
+
 def test_page_reconnects_after_a_burrow_restart(page, base, work, server):
     page.goto(base)
     launch(page, "Survive a restart LINES=5 SLEEP=6")
@@ -145,6 +167,7 @@ def main():
             page.goto(url)  # sets the cookie, redirects to /
             base = url.split("/?")[0] + "/"
             tests = [(test_launch_watch_reload_diff_teardown, page), (test_failed_burrow_shows_exit_code_and_stderr, page),
+                     (test_follow_up_from_the_reply_box_streams_a_second_turn, page),
                      (test_page_reconnects_after_a_burrow_restart, page), (test_without_token_explains_how_to_get_in, browser)]
             for test, target in tests:
                 try:

@@ -36,7 +36,12 @@ public enum AgentOutput {
     public static func apply(_ summary: Summary, to record: inout BurrowRecord) {
         if let session = summary.sessionID, record.sessionID == nil || summary.type == "system" { record.sessionID = session }
         if summary.type == "result" {
-            record.costUSD = summary.costUSD ?? record.costUSD
+            if let cost = summary.costUSD {
+                // One result per turn: its cost is that turn's; the record's is the sum.
+                while record.turnCosts.count < record.turn { record.turnCosts.append(0) }
+                record.turnCosts[record.turn - 1] = cost
+                record.costUSD = record.turnCosts.reduce(0, +)
+            }
             record.turns = summary.turns ?? record.turns
             record.durationMs = summary.durationMs ?? record.durationMs
             record.result = summary.result ?? record.result

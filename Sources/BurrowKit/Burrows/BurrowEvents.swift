@@ -60,6 +60,9 @@ public actor BurrowEvents {
 
     public func sync() { file.sync() }
 
+    /// A follow-up turn continues the same stream: after `end`, events may come again.
+    public func reopen() { ended = false }
+
     public func subscribe(after lastSeen: Int, capacity: Int = 4096) throws -> EventChannel {
         let channel = EventChannel(capacity: capacity)
         if lastSeen < lastSequence {

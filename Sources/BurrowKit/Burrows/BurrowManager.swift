@@ -47,7 +47,8 @@ public actor BurrowManager {
                 queue.append(id)
             case .preparing:
                 try? await podman.remove(record.container)
-                try? await podman.removeVolume(record.workspaceVolume, force: true)
+                // A first turn starts over from the clone; a later one keeps the workspace it continues.
+                if record.turn == 1 { try? await podman.removeVolume(record.workspaceVolume, force: true) }
                 record.state = .queued
                 try? save(&record)
                 queue.append(id)
@@ -131,25 +132,32 @@ public actor BurrowManager {
         var attached: Task<LogStream, any Error>?
         do {
             try await transition(&record, to: .preparing)
-            let copyStarted = Monotonic.now()
-            prepared = try await Workspace.prepare(repo)
-            var copyNanoseconds = Monotonic.now() - copyStarted
-            record.baseCommit = prepared!.baseCommit
-            try save(&record)
+            let firstTurn = record.turn == 1
+            var copyNanoseconds: UInt64 = 0
+            if firstTurn {
+                let copyStarted = Monotonic.now()
+                prepared = try await Workspace.prepare(repo)
+                copyNanoseconds = Monotonic.now() - copyStarted
+                record.baseCommit = prepared!.baseCommit
+                try save(&record)
+            }
             record.network = config.network.mode.rawValue
             if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
             let created = try await createContainer(record, repo: repo)
             record.warnings = created.warnings
-            let uploadStarted = Monotonic.now()
-            try await podman.putArchive(record.container, path: "/workspace", tar: .file(prepared!.tarPath))
-            copyNanoseconds += Monotonic.now() - uploadStarted
-            record.repoCopyMs = Double(copyNanoseconds) / 1e6
-            FileSystem.removeTree(prepared!.directory)
-            prepared = nil
+            try await writeMCPConfig(record, repo: repo)
+            if let tar = prepared?.tarPath {
+                let uploadStarted = Monotonic.now()
+                try await podman.putArchive(record.container, path: "/workspace", tar: .file(tar))
+                copyNanoseconds += Monotonic.now() - uploadStarted
+                record.repoCopyMs = Double(copyNanoseconds) / 1e6
+                FileSystem.removeTree(prepared!.directory)
+                prepared = nil
+            }
             if records[id]?.stopRequested == true { throw StopRequested() }
             attached = try await attachBeforeStart(record.container)
             try await podman.start(record.container)
-            record.startedAt = Date().timeIntervalSince1970
+            if firstTurn { record.startedAt = Date().timeIntervalSince1970 }
             try await transition(&record, to: .running)
         } catch {
             if let prepared { FileSystem.removeTree(prepared.directory) }
@@ -158,6 +166,35 @@ public actor BurrowManager {
             return
         }
         await follow(id, attached: attached)
+    }
+
+    /// Where Claude Code keeps its state (sessions, settings) in a burrow: a volume of the burrow's own.
+    static let claudeConfigDirectory = "/burrow/claude"
+    static let mcpConfigPath = claudeConfigDirectory + "/burrow-mcp.json"
+
+    /// The agent's command for the record's current turn.
+    func agentArguments(_ record: BurrowRecord, repo: RepoConfig) -> [String] {
+        var command: [String]
+        if record.turn == 1 {
+            command = config.agentCommand + [record.task]
+        } else {
+            command = config.resumeCommand.map { $0.replacingOccurrences("{sessionID}", with: record.sessionID ?? "") } + [record.message ?? ""]
+        }
+        if !mcpServers(repo).isEmpty { command.insert(contentsOf: ["--mcp-config", Self.mcpConfigPath], at: 1) }
+        return command
+    }
+
+    func mcpServers(_ repo: RepoConfig) -> [String: JSONValue] { config.mcpServers.merging(repo.mcpServers ?? [:]) { $1 } }
+
+    /// Claude Code's MCP configuration, written into the burrow's config volume (nothing from the
+    /// host's ~/.claude.json: it can hold servers that carry the user's credentials).
+    private func writeMCPConfig(_ record: BurrowRecord, repo: RepoConfig) async throws {
+        let servers = mcpServers(repo)
+        guard !servers.isEmpty else { return }
+        var tar = TarWriter()
+        let json = try JSONCoding.encoder.encode(["mcpServers": servers])
+        tar.addFile("burrow-mcp.json", Array(json), mode: 0o644, uid: 1000, gid: 1000)
+        try await podman.putArchive(record.container, path: Self.claudeConfigDirectory, tar: .bytes(tar.finished()))
     }
 
     /// Opens the attach stream of a created container so that its first line is not missed. Podman
@@ -177,7 +214,9 @@ public actor BurrowManager {
     struct StopRequested: Error {}
 
     private func createContainer(_ record: BurrowRecord, repo: RepoConfig) async throws -> CreatedContainer {
-        try await podman.createVolume(name: record.workspaceVolume, labels: ["io.burrow.id": record.id])
+        for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
+            try await podman.createVolume(name: volume, labels: ["io.burrow.id": record.id])
+        }
         let caches = config.caches + (repo.caches ?? [])
         for cache in caches where !(try await podman.volumeExists(cache.volumeName)) {
             do {
@@ -189,16 +228,24 @@ public actor BurrowManager {
         }
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
-        spec.command = config.agentCommand + [record.task]
+        spec.command = agentArguments(record, repo: repo)
         spec.user = config.agentUser
         spec.workDir = "/workspace"
         spec.labels = ["io.burrow.id": record.id, "io.burrow.repo": record.repo]
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
-        spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace")]
+        spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
+        spec.labels["io.burrow.turn"] = String(record.turn)
+        spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
+                        .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
         spec.network = config.network.mode == .open ? .slirp4netns : .none
         SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        if config.sandbox.allowRoot == true {
+            // sudo in the image needs setuid to work: Podman's default (rootless-mapped) capabilities.
+            spec.capDrop = []
+            spec.noNewPrivileges = false
+        }
         if config.network.mode == .allowlist {
             SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketsDirectory + "/" + record.id, forwarder: forwarderPath)
         }
@@ -261,7 +308,8 @@ public actor BurrowManager {
     /// last line is only taken from the `complete` log: a live stream may have been cut inside it.
     private func stream(_ output: LogStream, id: String, log: BurrowEvents, reconciling: Bool, complete: Bool = false) async throws {
         defer { output.close() }
-        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence)) : nil
+        let first = (records[id]?.turnStart ?? 0) + 1
+        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: first...max(first, await log.lastSequence)) : nil
         var assembler = LineAssembler()
         while let frames = try await output.next() {
             var lines: [LineAssembler.Line] = []
@@ -357,9 +405,11 @@ public actor BurrowManager {
             do {
                 let tarPath = folder(id) + "/workspace.tar"
                 try await download(record.container, to: tarPath)
-                let harvest = try await Workspace.harvest(tarPath: tarPath, id: id, baseCommit: base, repo: repo, patchPath: folder(id) + "/result.patch")
+                let harvest = try await Workspace.harvest(tarPath: tarPath, id: id, baseCommit: base, repo: repo, patchPath: folder(id) + "/result.patch",
+                                                          resultRepo: folder(id) + "/result.git", previousHead: record.resultHead, turn: record.turn)
                 FileSystem.remove(tarPath)
                 record.branch = harvest.branch
+                record.resultHead = harvest.head
             } catch {
                 record.error = "bringing the work home failed: \(error)"
             }
@@ -367,7 +417,56 @@ public actor BurrowManager {
         let state: BurrowRecord.State = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
         try? await transition(&record, to: state)
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(record)) }
+        if let next = records[id]?.queuedMessages.first, !record.stopRequested, record.sessionID != nil {
+            records[id]?.queuedMessages.removeFirst()
+            try? await beginTurn(&record, message: next)
+        }
     }
+
+    // MARK: Conversation
+
+    /// A follow-up message: a new turn in a fresh container on the same workspace, resuming the
+    /// agent's session. While a turn runs it waits in `queuedMessages`; after teardown there is
+    /// nothing to continue (409).
+    public func sendMessage(_ id: String, text: String) async throws -> BurrowRecord {
+        var record = try record(id)
+        guard !text.trimmingSpaces.isEmpty else { throw HTTPError(.badRequest, "the message is empty") }
+        guard text.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the message is over 100 KiB") }
+        if record.tornDown {
+            throw HTTPError(.conflict, "burrow \(id) was torn down", detail: "its workspace and the agent's session are gone; launch a new burrow")
+        }
+        if !record.state.isFinal || !record.queuedMessages.isEmpty {
+            records[id]?.queuedMessages.append(text)
+            record = records[id] ?? record
+            try save(&record)
+            await publishState(record)
+            return records[id] ?? record
+        }
+        guard record.sessionID != nil else {
+            throw HTTPError(.conflict, "burrow \(id) has no agent session to resume", detail: "the agent never reported a session_id (system/init)")
+        }
+        try await beginTurn(&record, message: text)
+        return records[id] ?? record
+    }
+
+    /// Marks the user's message in the event stream and queues the turn to run.
+    private func beginTurn(_ record: inout BurrowRecord, message: String) async throws {
+        let log = try eventLog(record.id)
+        await log.reopen()
+        record.turn += 1
+        record.message = message
+        record.container = record.containerName(turn: record.turn)
+        record.exitCode = nil
+        record.error = nil
+        record.stopRequested = false
+        let turnEvent = try await log.append(kind: "turn", data: Self.json(TurnEvent(turn: record.turn, text: message)))
+        record.turnStart = turnEvent
+        try await transition(&record, to: .queued)
+        queue.append(record.id)
+        schedule()
+    }
+
+    struct TurnEvent: Encodable { let turn: Int; let text: String }
 
     private func download(_ container: String, to path: String) async throws {
         FileSystem.remove(path)
@@ -400,8 +499,10 @@ public actor BurrowManager {
             throw HTTPError(.conflict, "burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
         }
         do {
+            for container in try await podman.listContainers(label: "io.burrow.id=\(id)") { try await podman.remove(container.id) }
             try await podman.remove(record.container)
             try await podman.removeVolume(record.workspaceVolume, force: true)
+            try await podman.removeVolume(record.configVolume, force: true)
         } catch let error as PodmanError {
             throw HTTPError(.serviceUnavailable, "teardown failed", detail: error.description)
         }
@@ -429,10 +530,16 @@ public actor BurrowManager {
             // Agent fields are advanced by `take` while a caller holds an older copy; keep the newest.
             record.sessionID = record.sessionID ?? current.sessionID
             record.costUSD = record.costUSD ?? current.costUSD
+            if current.turn == record.turn && current.turnCosts.count >= record.turnCosts.count {
+                record.turnCosts = current.turnCosts
+                record.costUSD = current.costUSD ?? record.costUSD
+            }
             record.turns = record.turns ?? current.turns
             record.result = record.result ?? current.result
             record.durationMs = record.durationMs ?? current.durationMs
-            record.stopRequested = record.stopRequested || current.stopRequested
+            if record.turn == current.turn { record.stopRequested = record.stopRequested || current.stopRequested }
+            // Messages are queued and taken on `records` itself; a caller's copy may predate them.
+            record.queuedMessages = current.queuedMessages
             record.model = current.model ?? record.model
         }
         records[record.id] = record

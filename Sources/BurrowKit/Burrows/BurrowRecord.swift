@@ -23,6 +23,18 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var sessionID: String?
     public var container: String
     public var workspaceVolume: String
+    /// The conversation: turn 1 is the task; each message adds one, in a fresh container on the same
+    /// workspace, resuming the agent's session (kept on `configVolume`).
+    public var turn = 1
+    /// The message of the current turn (nil for the first, whose text is `task`).
+    public var message: String?
+    /// Messages sent while a turn runs, taken in order when it ends.
+    public var queuedMessages: [String] = []
+    /// Event sequence just before the current turn's output (its container's lines come after).
+    public var turnStart = 0
+    public var turnCosts: [Double] = []
+    /// The result branch's head: each later turn adds one commit on top.
+    public var resultHead: String?
     public var baseCommit: String?
     /// Time spent copying the repo in: host clone + tar + archive upload.
     public var repoCopyMs: Double?
@@ -46,6 +58,12 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
         self.container = "burrow-\(id)"
         self.workspaceVolume = "burrow-\(id)-workspace"
     }
+
+    /// Claude Code's own state (sessions), kept across turns.
+    public var configVolume: String { "burrow-\(id)-claude" }
+
+    /// The container of a turn: `burrow-<id>` for the first, `burrow-<id>-<turn>` after.
+    public func containerName(turn: Int) -> String { turn == 1 ? "burrow-\(id)" : "burrow-\(id)-\(turn)" }
 
     /// A short random id: 12 hex digits.
     public static func newID() -> String {

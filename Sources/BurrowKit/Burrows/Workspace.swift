@@ -30,10 +30,14 @@ public enum Workspace {
         public let head: String
     }
 
-    /// Unpacks the container's `/workspace` tar, commits what the agent left uncommitted on top of what
-    /// it committed, writes the patch from the base commit, and (for a local repo) fetches the result
-    /// into the host repo as branch `burrow/<id>` without touching its working tree or current branch.
-    public static func harvest(tarPath: String, id: String, baseCommit: String, repo: RepoConfig, patchPath: String) async throws -> Harvest {
+    /// Unpacks the container's `/workspace` tar and commits what the agent left uncommitted on top of
+    /// what it committed. The result lives in the burrow's own bare repository (`resultRepo`): after
+    /// the first turn its head is that commit; each later turn adds one commit holding that turn's
+    /// tree on top of the previous head, so the branch only ever moves forward. Writes the patch from
+    /// the base commit and (for a local repo) fetches the head into the host repo as `burrow/<id>`,
+    /// never touching its working tree or current branch.
+    public static func harvest(tarPath: String, id: String, baseCommit: String, repo: RepoConfig, patchPath: String,
+                               resultRepo: String, previousHead: String?, turn: Int) async throws -> Harvest {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-harvest")
         defer { FileSystem.removeTree(directory) }
         try await Subprocess.check(["tar", "-C", directory, "--no-same-owner", "--no-same-permissions", "-xf", tarPath])
@@ -44,15 +48,34 @@ public enum Workspace {
         if !status.isEmpty {
             try await Subprocess.check(git + ["commit", "--quiet", "--no-verify", "-m", "burrow \(id): work left uncommitted by the agent"])
         }
-        let head = try await Subprocess.check(git + ["rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
-        let diff = try await Subprocess.check(git + ["diff", "--binary", baseCommit, head]).stdout
+        let turnHead = try await Subprocess.check(git + ["rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
+        if !FileSystem.exists(resultRepo + "/HEAD") {
+            try await Subprocess.check(["git", "init", "--quiet", "--bare", resultRepo])
+        }
+        let result = ["git", "-C", resultRepo] + identity
+        try await Subprocess.check(result + ["fetch", "--quiet", "--no-tags", work, "+\(turnHead):refs/turns/\(turn)"])
+        var head = turnHead
+        if let previousHead {
+            let tree = try await Subprocess.check(result + ["rev-parse", "\(turnHead)^{tree}"]).stdout.filter { !$0.isWhitespace }
+            let previousTree = try await Subprocess.check(result + ["rev-parse", "\(previousHead)^{tree}"]).stdout.filter { !$0.isWhitespace }
+            head = previousHead
+            if tree != previousTree {
+                head = try await Subprocess.check(result + ["commit-tree", tree, "-p", previousHead, "-m", "burrow \(id): turn \(turn)"],
+                                                  environment: commitIdentity).stdout.filter { !$0.isWhitespace }
+            }
+        }
+        try await Subprocess.check(result + ["update-ref", "refs/heads/result", head])
+        let diff = try await Subprocess.check(result + ["diff", "--binary", baseCommit, head]).stdout
         try FileSystem.writeAtomically(Array(diff.utf8), to: patchPath, mode: 0o600)
         var branch: String?
         if let path = repo.path {
             let name = "burrow/\(id)"
-            try await Subprocess.check(["git", "-C", Config.expandHome(path), "fetch", "--quiet", "--no-tags", work, "+\(head):refs/heads/\(name)"])
+            try await Subprocess.check(["git", "-C", Config.expandHome(path), "fetch", "--quiet", "--no-tags", resultRepo, "+\(head):refs/heads/\(name)"])
             branch = name
         }
         return Harvest(patchPath: patchPath, branch: branch, head: head)
     }
+
+    static let commitIdentity = ["GIT_AUTHOR_NAME": "Burrow", "GIT_AUTHOR_EMAIL": "burrow@localhost",
+                                 "GIT_COMMITTER_NAME": "Burrow", "GIT_COMMITTER_EMAIL": "burrow@localhost"]
 }

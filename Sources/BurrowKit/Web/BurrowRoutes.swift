@@ -47,6 +47,11 @@ extension Router {
             }
             return response
         }
+        post("/api/burrows/{id}/messages") { request in
+            struct Message: Decodable { let text: String }
+            let message = try request.decodeJSON(Message.self)
+            return .json(try await manager.sendMessage(request.parameter("id") ?? "", text: message.text), status: .accepted)
+        }
         post("/api/burrows/{id}/stop") { request in .json(try await manager.stop(request.parameter("id") ?? "")) }
         delete("/api/burrows/{id}") { request in
             try await manager.teardown(request.parameter("id") ?? "", purge: request.queryValue("purge") == "true")

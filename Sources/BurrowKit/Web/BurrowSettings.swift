@@ -10,6 +10,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var caches: [CacheConfig]?
     /// Hosts this repo's burrows may reach besides `network.allow`.
     public var allow: [String]?
+    /// MCP servers for this repo's burrows, added to the global ones.
+    public var mcpServers: [String: JSONValue]?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -65,9 +67,12 @@ public struct LimitsConfig: Codable, Sendable, Equatable {
 
 extension Config {
     static let defaultAgentCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose", "-p"]
+    static let defaultResumeCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose",
+                                       "--resume", "{sessionID}", "-p"]
 
     func validateBurrowSettings() throws(ConfigError) {
         if agentCommand.isEmpty { throw ConfigError(field: "agentCommand", reason: "must name a program") }
+        if resumeCommand.isEmpty { throw ConfigError(field: "resumeCommand", reason: "must name a program") }
         if agentUser.isEmpty || agentUser == "root" || agentUser == "0" {
             throw ConfigError(field: "agentUser", reason: "must be a non-root user: Claude Code refuses --dangerously-skip-permissions as root")
         }

@@ -15,6 +15,10 @@ public struct Config: Sendable, Equatable {
     public var image = "localhost/burrow-agent:latest"
     /// The agent's command line; the task is appended as the last argument.
     public var agentCommand = Config.defaultAgentCommand
+    /// A follow-up turn's command: `{sessionID}` becomes the session to resume; the message is appended.
+    public var resumeCommand = Config.defaultResumeCommand
+    /// MCP servers handed to the agent (Claude Code's `mcpServers` shape), written into the burrow.
+    public var mcpServers: [String: JSONValue] = [:]
     public var agentUser = "agent"
     public var env: [String: String] = [:]
     public var repos: [RepoConfig] = []
@@ -80,7 +84,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -106,6 +110,8 @@ extension Config: Decodable {
         config.credentials = try container.decodeIfPresent(CredentialsConfig.self, forKey: .credentials) ?? config.credentials
         config.sandbox = try container.decodeIfPresent(SandboxConfig.self, forKey: .sandbox) ?? config.sandbox
         config.forwarderPath = try container.decodeIfPresent(String.self, forKey: .forwarderPath) ?? config.forwarderPath
+        config.resumeCommand = try container.decodeIfPresent([String].self, forKey: .resumeCommand) ?? config.resumeCommand
+        config.mcpServers = try container.decodeIfPresent([String: JSONValue].self, forKey: .mcpServers) ?? config.mcpServers
         self = config
     }
 }

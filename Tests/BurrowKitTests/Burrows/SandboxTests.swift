@@ -60,6 +60,7 @@ final class SandboxTests: XCTestCase {
         echo "== host loopback"; wget -q -O - -Y off http://127.0.0.1:\(port)/hello 2>&1; echo "loopback exit=$?"
         echo "== model"; (printf 'POST /v1/messages HTTP/1.1\\r\\nHost: x\\r\\nx-api-key: '"$ANTHROPIC_API_KEY"'\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}'; sleep 3) | nc 127.0.0.1 3128; echo
         echo "== status"; grep -E '^(Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status
+        echo "== root"; su -c id root </dev/null 2>&1; echo "su exit=$?"; sudo -n id 2>&1; echo "sudo exit=$?"
         echo "== host path"; cat \(secret) 2>&1; echo "secret exit=$?"
         echo "== mounts"; cat /proc/self/mountinfo
         echo "== environ"; env; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'
@@ -99,6 +100,9 @@ final class SandboxTests: XCTestCase {
         }
         XCTAssertTrue(status.contains("NoNewPrivs:\t1"), status)
         XCTAssertTrue(section("host path").contains("secret exit=1"), section("host path"))
+        // sandbox.allowRoot is false: no way to root inside.
+        XCTAssertFalse(section("root").contains("su exit=0") || section("root").contains("sudo exit=0"), section("root"))
+        XCTAssertFalse(section("root").contains("uid=0"), section("root"))
         XCTAssertFalse(output.joined().contains("host secret"))
         // Host paths mounted: only the burrow's socket folder and the forwarder (both read-only).
         let binds = section("mounts").split(separator: "\n").filter { $0.contains(" /run/burrow") }
