@@ -17,8 +17,9 @@ let package = Package(
         .target(name: "BurrowKit", dependencies: ["CLinux"], swiftSettings: strict),
         .executableTarget(name: "burrow", dependencies: ["BurrowKit"], swiftSettings: strict),
         .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
-        // Runs inside burrows whatever their image holds: static, Glibc only.
-        .executableTarget(name: "burrow-forwarder", swiftSettings: strict, linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // Runs inside burrows whatever their image holds: static, Glibc (and the CLinux declarations) only.
+        .executableTarget(name: "burrow-forwarder", dependencies: ["CLinux"], swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

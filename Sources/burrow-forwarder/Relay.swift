@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A listening TCP socket on the loopback.
@@ -24,17 +25,31 @@ enum Listener {
 /// Relays bytes between accepted TCP connections and new connections to the egress Unix socket, in
 /// one poll loop. Each direction holds at most one buffer: a slow side slows its peer, never grows memory.
 struct Relay {
-    /// One direction of a connection, with its own reusable buffer: `pending` bytes from `offset`.
+    /// One direction of a connection: bytes move socket → kernel pipe → socket with splice(2),
+    /// never through this process's memory. `pending` bytes sit in the pipe.
     final class Pipe {
+        static let capacity = 1 << 20
         let from: Int32
         let to: Int32
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        var offset = 0
+        let pipeRead: Int32
+        let pipeWrite: Int32
         var pending = 0
         var readClosed = false
-        init(from: Int32, to: Int32) {
+        var halfClosed = false
+
+        init?(from: Int32, to: Int32) {
+            var fds: [Int32] = [-1, -1]
+            guard clinux_pipe(&fds) == 0 else { return nil }
+            _ = clinux_set_pipe_size(fds[1], Int32(Self.capacity))
             self.from = from
             self.to = to
+            pipeRead = fds[0]
+            pipeWrite = fds[1]
+        }
+
+        deinit {
+            close(pipeRead)
+            close(pipeWrite)
         }
     }
 
@@ -50,7 +65,7 @@ struct Relay {
     mutating func step(timeoutMilliseconds: Int32) {
         var polled = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
         for pipe in pipes {
-            if pipe.pending == 0 && !pipe.readClosed { polled.append(pollfd(fd: pipe.from, events: Int16(POLLIN), revents: 0)) }
+            if pipe.pending < Pipe.capacity && !pipe.readClosed { polled.append(pollfd(fd: pipe.from, events: Int16(POLLIN), revents: 0)) }
             if pipe.pending > 0 { polled.append(pollfd(fd: pipe.to, events: Int16(POLLOUT), revents: 0)) }
         }
         guard poll(&polled, nfds_t(polled.count), timeoutMilliseconds) > 0 else { return }
@@ -70,8 +85,13 @@ struct Relay {
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             guard let upstream = connectTarget() else { close(client); continue }
-            pipes.append(Pipe(from: client, to: upstream))
-            pipes.append(Pipe(from: upstream, to: client))
+            guard let there = Pipe(from: client, to: upstream), let back = Pipe(from: upstream, to: client) else {
+                close(client)
+                close(upstream)
+                continue
+            }
+            pipes.append(there)
+            pipes.append(back)
         }
     }
 
@@ -93,27 +113,28 @@ struct Relay {
         return fd
     }
 
-    /// Reads what is there when the buffer is empty; writes what the buffer holds.
+    /// Moves what can move: into the pipe while it has room, out of it while the peer takes it.
     private func move(_ pipe: Pipe) {
-        if pipe.pending == 0 && !pipe.readClosed {
-            let count = pipe.buffer.withUnsafeMutableBytes { read(pipe.from, $0.baseAddress, $0.count) }
+        if pipe.pending < Pipe.capacity && !pipe.readClosed {
+            let count = clinux_splice(pipe.from, pipe.pipeWrite, UInt(Pipe.capacity - pipe.pending))
             if count > 0 {
-                pipe.offset = 0
-                pipe.pending = count
+                pipe.pending += count
             } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                 pipe.readClosed = true
-                shutdown(pipe.to, Int32(SHUT_WR))
             }
         }
         if pipe.pending > 0 {
-            let written = pipe.buffer.withUnsafeBytes { write(pipe.to, $0.baseAddress! + pipe.offset, pipe.pending) }
+            let written = clinux_splice(pipe.pipeRead, pipe.to, UInt(pipe.pending))
             if written > 0 {
-                pipe.offset += written
                 pipe.pending -= written
             } else if written < 0 && errno != EAGAIN && errno != EINTR {
                 pipe.pending = 0
                 pipe.readClosed = true
             }
+        }
+        if pipe.readClosed && pipe.pending == 0 && !pipe.halfClosed {
+            pipe.halfClosed = true
+            shutdown(pipe.to, Int32(SHUT_WR))
         }
     }
 

@@ -11,23 +11,17 @@ enum Splice {
         return result
     }
 
+    /// One direction, zero-copy (splice(2)); an end of stream half-closes the other side.
     static func copy(from source: AsyncSocket, to destination: AsyncSocket) async -> Int {
-        var total = 0
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(256 * 1024)
         do {
-            while true {
-                buffer.removeAll(keepingCapacity: true)
-                guard try await source.read(into: &buffer, maxBytes: 256 * 1024) > 0 else { break }
-                try await destination.write(buffer)
-                total += buffer.count
-            }
+            let moved = try await source.splice(to: destination)
             destination.shutdownWriting()
+            return moved
         } catch {
             // One side failed: end both directions.
             source.shutdown()
             destination.shutdown()
+            return 0
         }
-        return total
     }
 }

@@ -91,4 +91,57 @@ public final class AsyncSocket: Sendable {
     }
 
     deinit { close() }
+
+    /// Moves everything this socket receives to `destination` with splice(2) through a kernel pipe
+    /// (the bytes never enter user space) until end of stream, then returns the count. Waits for
+    /// readiness like `read` and `write`.
+    public func splice(to destination: AsyncSocket) async throws -> Int {
+        let pipe = try KernelPipe()
+        var total = 0
+        var inPipe = 0
+        var ended = false
+        while !ended || inPipe > 0 {
+            if !ended {
+                switch try systemCall("splice from socket", { clinux_splice(socket.fd, pipe.writeEnd, KernelPipe.size) }) {
+                case .done(0): ended = true
+                case .done(let count): inPipe += count
+                case .wouldBlock: if inPipe == 0 { try await readiness.waitReadable(); continue }
+                }
+            }
+            while inPipe > 0 {
+                switch try systemCall("splice to socket", { clinux_splice(pipe.readEnd, destination.socket.fd, UInt(inPipe)) }) {
+                case .done(let count):
+                    inPipe -= count
+                    total += count
+                case .wouldBlock:
+                    try await destination.readiness.waitWritable()
+                }
+            }
+        }
+        return total
+    }
+}
+
+/// A non-blocking kernel pipe of 1 MiB for splice(2).
+final class KernelPipe {
+    static let size: UInt = 1 << 20
+    let readEnd: Int32
+    let writeEnd: Int32
+
+    init() throws(SystemError) {
+        // splice into a socket whose peer left raises SIGPIPE (send has MSG_NOSIGNAL, splice has no such flag).
+        _ = Self.ignoreBrokenPipes
+        var fds: [Int32] = [-1, -1]
+        _ = try systemCallChecked("pipe2") { Int(clinux_pipe(&fds)) }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        _ = clinux_set_pipe_size(writeEnd, Int32(Self.size))  // best effort: the default 64 KiB works too
+    }
+
+    deinit {
+        Glibc.close(readEnd)
+        Glibc.close(writeEnd)
+    }
+
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 }
