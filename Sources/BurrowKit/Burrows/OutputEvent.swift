@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// How one line of container output is written to the event log: a stdout line that is a Claude Code
 /// `stream-json` event is an `agent` event kept verbatim; any other line is a `log` event naming its
 /// stream. One function makes both the live events and the ones compared when reconciling, so the
@@ -7,7 +9,14 @@ struct OutputEvent: Equatable {
     let data: String
     let stream: OutputStream
 
-    struct LogLine: Codable { let stream: String; let text: String }
+    /// `textBase64`: the line's exact bytes, only when they are not valid UTF-8 (`text` then has
+    /// U+FFFD in their place), so every byte the container printed is kept.
+    struct LogLine: Codable {
+        let stream: String
+        let text: String
+        // Sorts after "stream": stored lines are told apart by their prefix `{"stream":"stderr"`.
+        var textBase64: String? = nil
+    }
 
     init(_ line: LineAssembler.Line, summary: AgentOutput.Summary?) {
         stream = line.stream
@@ -16,7 +25,9 @@ struct OutputEvent: Equatable {
             data = String(decoding: line.bytes, as: UTF8.self)
         } else {
             kind = "log"
-            data = BurrowManager.json(LogLine(stream: line.stream.rawValue, text: String(decoding: line.bytes, as: UTF8.self)))
+            let valid = String(validating: line.bytes, as: UTF8.self)
+            data = BurrowManager.json(LogLine(stream: line.stream.rawValue, text: valid ?? String(decoding: line.bytes, as: UTF8.self),
+                                              textBase64: valid == nil ? Data(line.bytes).base64EncodedString() : nil))
         }
     }
 

@@ -175,3 +175,40 @@ final class BurrowLifecycleTests: XCTestCase {
         await app.cleanUp()
     }
 }
+
+/// Output no agent should print, printed anyway: every byte is kept, nothing breaks.
+final class HostileOutputTests: XCTestCase {
+    func testHugeLinesInvalidUTF8NULsEscapesAndAlmostJSONAreKeptAsText() async throws {
+        let script = #"""
+        head -c 10485760 /dev/zero | tr '\0' 'a'; echo
+        printf 'bad \377\376 utf8\n'
+        printf 'nul\000byte\n'
+        printf '\033[31mred\033[0m \033]0;title\007\n'
+        echo '{"type":"assistant","message":{"content":[}'
+        echo '{"type":"result","total_cost_usd":0.5,"session_id":"s1"}'
+        printf 'no newline at the end'
+        """#
+        let app = try await BurrowTestApp { config in config.agentCommand = ["sh", "-c", script, "sh"] }
+        let record = try await app.launch("hostile")
+        let events = try await app.readStream(record.id)
+        let finished = try await app.finished(record.id)
+        XCTAssertEqual(finished.state, .succeeded)
+        let logs = events.filter { $0.kind == "log" }.compactMap { try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data($0.data.utf8)) }
+        // 10 MiB in one line: cut into 1 MiB pieces, every byte kept.
+        let big = logs.filter { $0.text.first == "a" && $0.text.allSatisfy { $0 == "a" } }
+        XCTAssertEqual(big.map(\.text.utf8.count).reduce(0, +), 10 << 20)
+        XCTAssertEqual(big.count, 10)
+        let bad = try XCTUnwrap(logs.first { $0.text.hasPrefix("bad ") })
+        XCTAssertEqual(bad.textBase64.flatMap { Data(base64Encoded: $0) }.map { Array($0) }, Array("bad ".utf8) + [0xFF, 0xFE] + Array(" utf8".utf8))
+        XCTAssertTrue(logs.contains { $0.text == "nul\u{0}byte" })
+        XCTAssertTrue(logs.contains { $0.text == "\u{1B}[31mred\u{1B}[0m \u{1B}]0;title\u{07}" }, "escapes stay text")
+        XCTAssertTrue(logs.contains { $0.text == #"{"type":"assistant","message":{"content":[}"# }, "almost JSON is a plain line")
+        XCTAssertEqual(finished.costUSD, 0.5, "a real result line still counts")
+        XCTAssertTrue(logs.contains { $0.text == "no newline at the end" })
+        // Every event on disk is one valid JSON line.
+        let lines = try String(contentsOfFile: app.stateDir + "/burrows/\(record.id)/events.ndjson", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, events.count)
+        for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+        await app.cleanUp()
+    }
+}
