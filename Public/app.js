@@ -445,6 +445,16 @@ async function reply(event) {
   }
 }
 
+// Containers and volumes with Burrow's labels that no burrow owns (a crash, a hand-made mess).
+async function checkOrphans() {
+  try {
+    const report = await (await api('/api/orphans')).json();
+    const count = report.containers.length + report.volumes.length;
+    $('orphans').hidden = count === 0;
+    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes belong to no burrow: \`burrow gc\` shows and removes them.`;
+  } catch (_) { /* Podman away: /api/health says so */ }
+}
+
 // ---- start -----------------------------------------------------------------------------------
 
 async function start() {
@@ -464,6 +474,8 @@ async function start() {
   $('repo').addEventListener('change', () => { localStorage.setItem('burrow.repo', $('repo').value); updateGpuToggle(); });
   $('launch-form').addEventListener('submit', launch);
   $('reply-form').addEventListener('submit', reply);
+  checkOrphans();
+  setInterval(checkOrphans, 60000);
   $('reply').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
   });

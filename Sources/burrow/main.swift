@@ -2,7 +2,7 @@ import BurrowKit
 import Dispatch
 import Glibc
 
-/// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow version`
+/// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow gc [--dry-run]` | `burrow version`
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first { !$0.hasPrefix("-") } ?? "serve"
 
@@ -26,12 +26,16 @@ case "serve":
 case "doctor":
     let ok = await DoctorCommand.run(configPath: option("--config"))
     exit(ok ? 0 : 1)
+case "gc":
+    let ok = await GCCommand.run(configPath: option("--config"), dryRun: arguments.contains("--dry-run"))
+    exit(ok ? 0 : 1)
 case "version", "--version":
     Console.out("burrow \(BurrowVersion.current)")
 case "help", "--help", "-h":
     Console.out("""
     usage: burrow serve  [--config FILE]   run the web app (default)
            burrow doctor [--config FILE]   check that Burrow can launch burrows here
+           burrow gc [--config FILE] [--dry-run]   remove containers and volumes no burrow owns
            burrow version
     """)
 default:

@@ -40,6 +40,13 @@ public enum DoctorCommand {
         }
         await checkPodman(client, config: config, report: &report)
         checkSandbox(config, podmanOwner: FileSystem.status(client.socketPath)?.owner, report: &report)
+        if let orphans = try? await Orphans.find(podman: client, owners: Orphans.owners(stateDir: config.resolvedStateDir)) {
+            if orphans.isEmpty {
+                report.line(.ok, "orphans", "none: every Burrow container and volume belongs to a burrow record")
+            } else {
+                report.line(.warn, "orphans", orphans.lines.joined(separator: "; "), fix: "burrow gc (shows what it removes; --dry-run to only look)")
+            }
+        }
         checkCDI(report: &report)
         Console.out(report.failed ? "Burrow cannot launch burrows yet: fix the FAIL lines above." : "Burrow can launch burrows.")
         return !report.failed

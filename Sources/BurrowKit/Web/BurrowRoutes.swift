@@ -47,6 +47,14 @@ extension Router {
             }
             return response
         }
+        get("/api/orphans") { _ in
+            do {
+                let owners = await Set(manager.list().filter { !$0.tornDown }.map(\.id))
+                return .json(try await Orphans.find(podman: manager.podman, owners: owners))
+            } catch let error as PodmanError {
+                throw HTTPError(.serviceUnavailable, "cannot list Burrow's containers", detail: error.description)
+            }
+        }
         post("/api/burrows/{id}/messages") { request in
             struct Message: Decodable { let text: String }
             let message = try request.decodeJSON(Message.self)

@@ -74,6 +74,10 @@ final class BurrowTestApp: @unchecked Sendable {
             _ = try? await manager.stop(record.id)
             try? await manager.podman.remove(record.container)
             try? await manager.podman.removeVolume(record.workspaceVolume, force: true)
+            try? await manager.podman.removeVolume(record.configVolume, force: true)
+            for container in (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] {
+                try? await manager.podman.remove(container.id)
+            }
         }
         try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
         await server.stop()

@@ -1,0 +1,54 @@
+import FoundationEssentials
+
+/// Containers and volumes carrying Burrow's labels that no record owns any more: left by a crash
+/// between steps, by a record purged while Podman was away, or by hand. Shared caches are never
+/// orphans. Found from the state dir's records and Podman's labels alone, so `burrow doctor` and
+/// `burrow gc` can ask without a running Burrow.
+public struct OrphanReport: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public let name: String
+        public let burrow: String
+    }
+
+    public var containers: [Item] = []
+    public var volumes: [Item] = []
+    public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty }
+
+    /// One line per item, for the terminal.
+    public var lines: [String] {
+        containers.map { "container \($0.name) (burrow \($0.burrow))" } + volumes.map { "volume \($0.name) (burrow \($0.burrow))" }
+    }
+}
+
+public enum Orphans {
+    /// Ids of the burrows whose records still own their container and volumes (not torn down).
+    public static func owners(stateDir: String) -> Set<String> {
+        let directory = stateDir + "/burrows"
+        return Set(FileSystem.listDirectory(directory).filter { id in
+            guard let bytes = try? FileSystem.readFile(directory + "/" + id + "/record.json"),
+                  let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(bytes)) else {
+                // Unreadable: not proof of anything; keep what may be its.
+                return FileSystem.exists(directory + "/" + id)
+            }
+            return !record.tornDown
+        })
+    }
+
+    public static func find(podman: PodmanClient, owners: Set<String>) async throws -> OrphanReport {
+        var report = OrphanReport()
+        for container in try await podman.listContainers(label: "io.burrow.id") {
+            guard let id = container.labels?["io.burrow.id"], !owners.contains(id) else { continue }
+            report.containers.append(.init(name: container.names.first ?? container.id, burrow: id))
+        }
+        for volume in try await podman.listVolumes(label: "io.burrow.id") {
+            guard let id = volume.labels?["io.burrow.id"], !owners.contains(id) else { continue }
+            report.volumes.append(.init(name: volume.name, burrow: id))
+        }
+        return report
+    }
+
+    public static func remove(_ report: OrphanReport, podman: PodmanClient) async throws {
+        for container in report.containers { try await podman.remove(container.name) }
+        for volume in report.volumes { try await podman.removeVolume(volume.name, force: true) }
+    }
+}

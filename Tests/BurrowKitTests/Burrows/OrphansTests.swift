@@ -1,0 +1,47 @@
+@testable import BurrowKit
+import XCTest
+
+final class OrphansTests: XCTestCase {
+    func testGCRemovesWhatNoRecordOwnsAndKeepsRecordsAndCaches() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let stateDir = try TemporaryDirectory.make("burrow-gc")
+        let orphan = "0rphan" + PodmanTestEnvironment.uniqueName("x").suffix(6)
+        let owned = BurrowRecord(id: "0wned" + PodmanTestEnvironment.uniqueName("y").suffix(7), repo: "demo", task: "t", gpu: false)
+        try FileSystem.createDirectories(stateDir + "/burrows/" + owned.id)
+        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(owned)), to: stateDir + "/burrows/\(owned.id)/record.json")
+        try await podman.createVolume(name: "burrow-\(orphan)-workspace", labels: ["io.burrow.id": orphan])
+        try await podman.createVolume(name: owned.workspaceVolume, labels: ["io.burrow.id": owned.id])
+        var spec = ContainerSpec(image: PodmanTestEnvironment.image)
+        spec.name = "burrow-\(orphan)"
+        spec.command = ["true"]
+        spec.labels = ["io.burrow.id": orphan]
+        _ = try await podman.createContainer(spec)
+        let cache = "burrow-cache-" + PodmanTestEnvironment.uniqueName("gc")
+        try await podman.createVolume(name: cache, labels: ["io.burrow.cache": "gc"])
+
+        let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: stateDir))
+        XCTAssertTrue(report.containers.contains { $0.name == "burrow-\(orphan)" && $0.burrow == orphan })
+        XCTAssertTrue(report.volumes.contains { $0.name == "burrow-\(orphan)-workspace" })
+        XCTAssertFalse(report.volumes.contains { $0.burrow == owned.id }, "a record owns it")
+        XCTAssertFalse(report.volumes.contains { $0.name == cache }, "caches are shared, never orphans")
+
+        let config = stateDir + "/config.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "stateDir": "\#(stateDir)"}"#.utf8), to: config)
+        let looked = await GCCommand.run(configPath: config, dryRun: true)
+        XCTAssertTrue(looked)
+        let stillThere = try await podman.volumeExists("burrow-\(orphan)-workspace")
+        XCTAssertTrue(stillThere, "--dry-run only looks")
+        let collected = await GCCommand.run(configPath: config, dryRun: false)
+        XCTAssertTrue(collected)
+        let orphanVolume = try await podman.volumeExists("burrow-\(orphan)-workspace")
+        let orphanContainers = try await podman.listContainers(label: "io.burrow.id=\(orphan)")
+        let ownedVolume = try await podman.volumeExists(owned.workspaceVolume)
+        let cacheVolume = try await podman.volumeExists(cache)
+        XCTAssertFalse(orphanVolume)
+        XCTAssertTrue(orphanContainers.isEmpty)
+        XCTAssertTrue(ownedVolume)
+        XCTAssertTrue(cacheVolume)
+        try await podman.removeVolume(owned.workspaceVolume, force: true)
+        try await podman.removeVolume(cache, force: true)
+    }
+}
