@@ -2,6 +2,9 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+// burrow-forwarder is static so it runs in any image. Sanitizer builds cannot link a static executable:
+// scripts/sanitize.sh sets BURROW_DYNAMIC_FORWARDER and lends the tests the normal static build.
+let forwarderLinking: [LinkerSetting] = Context.environment["BURROW_DYNAMIC_FORWARDER"] == nil ? [.unsafeFlags(["-static-executable"])] : []
 
 let package = Package(
     name: "Burrow",
@@ -19,7 +22,7 @@ let package = Package(
         .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
         // Runs inside burrows whatever their image holds: static, Glibc (and the CLinux declarations) only.
         .executableTarget(name: "burrow-forwarder", dependencies: ["CLinux"], swiftSettings: strict,
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+                          linkerSettings: forwarderLinking),
         .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -190,7 +190,8 @@ final class HostileOutputTests: XCTestCase {
         """#
         let app = try await BurrowTestApp { config in config.agentCommand = ["sh", "-c", script, "sh"] }
         let record = try await app.launch("hostile")
-        let events = try await app.readStream(record.id)
+        // Generous: under the sanitizers, 10 MiB through the line assembler takes a while.
+        let events = try await app.readStream(record.id, within: 300)
         let finished = try await app.finished(record.id)
         XCTAssertEqual(finished.state, .succeeded)
         let logs = events.filter { $0.kind == "log" }.compactMap { try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data($0.data.utf8)) }

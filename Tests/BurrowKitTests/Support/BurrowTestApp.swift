@@ -31,6 +31,7 @@ final class BurrowTestApp: @unchecked Sendable {
         config.maxConcurrent = maxConcurrent
         config.caches = [CacheConfig(name: cacheName, path: "/home/agent/.cache/burrow-test")]
         config.repos = [RepoConfig(name: "demo", path: self.repoPath)]
+        if let forwarder = FileSystem.environment("BURROW_TEST_FORWARDER") { config.forwarderPath = forwarder }
         configure(&config)
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
@@ -59,14 +60,14 @@ final class BurrowTestApp: @unchecked Sendable {
     }
 
     /// Opens the burrow's event stream and reads it until `end`.
-    func readStream(_ id: String, lastEventID: Int? = nil) async throws -> [StreamEvent] {
+    func readStream(_ id: String, lastEventID: Int? = nil, within seconds: Double = 60) async throws -> [StreamEvent] {
         let client = try await server.client()
         defer { client.close() }
         var head = "GET /api/burrows/\(id)/events HTTP/1.1\r\nHost: \(server.host)\r\nAuthorization: Bearer \(server.token)\r\n"
         if let lastEventID { head += "Last-Event-ID: \(lastEventID)\r\n" }
         try await client.send(head + "\r\n")
         _ = try await client.streamHead()
-        return try await withTimeout(60) { try await readUntilEnd(client) }
+        return try await withTimeout(seconds) { try await readUntilEnd(client) }
     }
 
     func cleanUp() async {
