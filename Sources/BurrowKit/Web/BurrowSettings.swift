@@ -77,7 +77,8 @@ extension Config {
             throw ConfigError(field: "agentUser", reason: "must be a non-root user: Claude Code refuses --dangerously-skip-permissions as root")
         }
         if maxConcurrent < 1 { throw ConfigError(field: "maxConcurrent", reason: "must be at least 1") }
-        for (name, _) in env.merging(repos.reduce(into: [:]) { $0.merge($1.env ?? [:]) { $1 } }) { $1 } where SandboxLayout.secretNames.contains(name) {
+        let everyEnv = repos.reduce(into: env) { merged, repo in merged.merge(repo.env ?? [:], uniquingKeysWith: { $1 }) }
+        for name in everyEnv.keys where SandboxLayout.secretNames.contains(name) {
             throw ConfigError(field: "env", reason: "\(name) would carry a real credential into burrows; name its source in credentials.anthropic instead (burrows get a placeholder and Burrow adds the real key on the way out)")
         }
         for pattern in network.allow + repos.flatMap({ $0.allow ?? [] }) where HostPattern(pattern) == nil {
