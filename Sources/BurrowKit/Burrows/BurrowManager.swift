@@ -280,15 +280,26 @@ public actor BurrowManager {
                     return try await hasExited(container)
                 }
             }
-            let exitCode = try await retryingWhilePodmanIsAway(id) {
+            let (exitCode, reason) = try await retryingWhilePodmanIsAway(id) {
                 let code = try await podman.wait(container)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
-                return code
+                return (code, try await outsideEnd(container, id: id, exitCode: code))
             }
-            await finish(id, exitCode: exitCode, failure: nil)
+            await finish(id, exitCode: exitCode, failure: reason)
+        } catch let error as PodmanError where error.isNotFound {
+            await finish(id, exitCode: nil, failure: "the container \(container) was removed outside Burrow; the output up to then is kept, the workspace could not be brought home")
         } catch {
             await finish(id, exitCode: nil, failure: "\(error)")
         }
+    }
+
+    /// Why a container ended that Burrow did not end: killed by a signal or for memory.
+    private func outsideEnd(_ container: String, id: String, exitCode: Int32) async throws -> String? {
+        guard records[id]?.stopRequested != true else { return nil }
+        let state = try await podman.inspectContainer(container).state
+        if state.oomKilled == true { return "the agent was killed for running out of memory (limits.memory)" }
+        if exitCode > 128 { return "the agent ended by signal \(exitCode - 128) (exit code \(exitCode)) that Burrow did not send: killed from outside?" }
+        return nil
     }
 
     /// Runs `body` again each time Podman's service goes away under it, once it answers again.

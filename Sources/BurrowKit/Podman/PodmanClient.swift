@@ -244,7 +244,8 @@ public final class PodmanClient: Sendable {
     private func apiError(_ operation: String, _ status: Int, _ body: [UInt8]) -> PodmanError {
         let decoded = try? JSONDecoder().decode(PodmanErrorBody.self, from: Data(body))
         let message = decoded?.message ?? String(decoding: body.prefix(500), as: UTF8.self)
-        if status == 404 { return .notFound(operation: operation, message: message) }
+        // A container removed while Podman works on it comes back as a 500 saying so.
+        if status == 404 || message.contains("no such container") { return .notFound(operation: operation, message: message) }
         return .api(operation: operation, status: status, cause: decoded?.cause ?? "", message: message)
     }
 

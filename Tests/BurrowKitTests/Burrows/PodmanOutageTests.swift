@@ -38,3 +38,33 @@ final class PodmanOutageTests: XCTestCase {
         await app.cleanUp()
     }
 }
+
+/// A container killed or removed behind Burrow's back: the burrow fails, saying why.
+final class OutsideInterferenceTests: XCTestCase {
+    func waitRunning(_ app: BurrowTestApp, _ id: String) async throws {
+        try await withTimeout(30) {
+            while try await app.manager.events(id).lastSequence < 8 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
+
+    func testKilledAndRemovedContainersEndTheirBurrowsAsFailedWithTheReason() async throws {
+        let app = try await BurrowTestApp()
+        let killed = try await app.launch("to be killed SLEEP=30")
+        let removed = try await app.launch("to be removed SLEEP=30")
+        try await waitRunning(app, killed.id)
+        try await waitRunning(app, removed.id)
+        try await app.manager.podman.kill(killed.container)
+        try await app.manager.podman.remove(removed.container, force: true)
+        let killedEnd = try await app.finished(killed.id)
+        XCTAssertEqual(killedEnd.state, .failed)
+        XCTAssertEqual(killedEnd.exitCode, 137)
+        XCTAssertTrue(killedEnd.error?.contains("signal 9") ?? false, killedEnd.error ?? "no error")
+        XCTAssertNotNil(killedEnd.branch, "a killed container's workspace still comes home")
+        let removedEnd = try await app.finished(removed.id)
+        XCTAssertEqual(removedEnd.state, .failed)
+        XCTAssertTrue(removedEnd.error?.contains("removed outside Burrow") ?? false, removedEnd.error ?? "no error")
+        let events = try await app.readStream(removed.id)
+        XCTAssertTrue(events.contains { $0.kind == "agent" && $0.data.contains("\"subtype\":\"init\"") }, "the output up to then is kept")
+        await app.cleanUp()
+    }
+}
