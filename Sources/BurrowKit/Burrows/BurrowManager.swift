@@ -93,12 +93,19 @@ public actor BurrowManager {
 
     // MARK: Launch
 
+    /// Below this, a launch is refused: its events and result would not fit.
+    static let minimumFreeBytes: Int64 = 64 << 20
+
     public func launch(repo name: String, task: String, gpu: Bool?) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw HTTPError(.badRequest, "unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
         guard !task.trimmingSpaces.isEmpty else { throw HTTPError(.badRequest, "the task is empty") }
         guard task.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the task is over 100 KiB") }
+        if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
+            throw HTTPError(.insufficientStorage, "the state dir has only \(free >> 10) KiB free",
+                            detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
+        }
         let image = repo.image ?? config.image
         do {
             guard try await podman.imageExists(image) else { throw PodmanError.imageMissing(image: image) }

@@ -33,6 +33,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public static let badGateway = HTTPStatus(502, "Bad Gateway")
     public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
     public static let versionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
+    public static let insufficientStorage = HTTPStatus(507, "Insufficient Storage")
 }
 
 /// An error a handler throws to answer with a status; rendered as `{"error","detail"}`.

@@ -145,6 +145,13 @@ public enum FileSystem {
 
 extension FileSystem {
     public static var userID: UInt32 { getuid() }
+
+    /// Bytes an unprivileged writer can still use on the filesystem holding `path`.
+    public static func freeBytes(_ path: String) -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
 }
 
 extension FileSystem {
