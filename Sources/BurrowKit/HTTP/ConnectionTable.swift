@@ -11,7 +11,7 @@ final class ConnectionTable: Sendable {
         var deadline: UInt64
     }
 
-    private let entries = Mutex<[UInt64: Entry]>([:])
+    private let entries = Locked<[UInt64: Entry]>([:])
     private let nextID = Atomic<UInt64>(1)
 
     func add(_ socket: AsyncSocket, deadline: UInt64) -> UInt64 {

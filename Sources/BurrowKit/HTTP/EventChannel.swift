@@ -23,7 +23,7 @@ public final class EventChannel: Sendable {
     }
 
     public let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(capacity: Int = 4096) {
         self.capacity = capacity
@@ -119,7 +119,7 @@ final class KeepAlive: Sendable {
     static let shared = KeepAlive()
     static let interval = Duration.seconds(15)
 
-    private let channels = Mutex<[ObjectIdentifier: EventChannel]>([:])
+    private let channels = Locked<[ObjectIdentifier: EventChannel]>([:])
     private let started = Atomic<Bool>(false)
 
     func track(_ channel: EventChannel) {

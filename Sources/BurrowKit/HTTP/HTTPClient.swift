@@ -150,7 +150,7 @@ public enum HTTPClientError: Error, CustomStringConvertible, Sendable, Equatable
 /// connections. A pooled connection the server closed while idle is replaced transparently.
 public final class HTTPClient: Sendable {
     public let address: SocketAddress
-    private let idle = Mutex<[HTTPConnection]>([])
+    private let idle = Locked<[HTTPConnection]>([])
     private let maxIdle = 8
 
     public init(address: SocketAddress) {

@@ -20,7 +20,7 @@ public final class HTTPServer: Sendable {
     private let timeouts: ServerTimeouts
     private let connections = ConnectionTable()
     private let stopping = Atomic<Bool>(false)
-    private let finished = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let finished = Locked<[CheckedContinuation<Void, Never>]?>([])
 
     /// Serves on `listener`, bound already (so callers know the real port before building handlers).
     public init(

@@ -5,13 +5,13 @@ import Synchronization
 public final class PodmanClient: Sendable {
     public let socketPath: String
     let http: HTTPClient
-    private let prefix: Mutex<String>
+    private let prefix: Locked<String>
     public static let defaultTimeout = Duration.seconds(60)
 
     public init(socketPath: String) {
         self.socketPath = socketPath
         self.http = HTTPClient(address: .unix(socketPath))
-        self.prefix = Mutex("/v4.0.0/libpod")
+        self.prefix = Locked("/v4.0.0/libpod")
     }
 
     /// Finds the socket, checks that Podman answers, and picks the route prefix from its API version.

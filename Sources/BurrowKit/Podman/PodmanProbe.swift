@@ -4,7 +4,7 @@ import Synchronization
 /// turns into a flood of calls to Podman.
 public final class PodmanProbe: Sendable {
     private let configured: String
-    private let cache = Mutex<(at: UInt64, health: Health.PodmanHealth)?>(nil)
+    private let cache = Locked<(at: UInt64, health: Health.PodmanHealth)?>(nil)
     private let maxAge: UInt64 = 2_000_000_000
 
     public init(configured: String) { self.configured = configured }

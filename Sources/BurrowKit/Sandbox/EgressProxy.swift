@@ -157,7 +157,7 @@ public final class EgressProxy: Sendable {
 
 /// The tasks serving one proxy's connections, so that shutting the proxy down ends them.
 final class TaskGroupBox: Sendable {
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Locked<[Task<Void, Never>]>([])
 
     func add(_ task: Task<Void, Never>) {
         tasks.withLock { list in

@@ -11,7 +11,7 @@ public final class EventLoop: Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let registrations = Mutex<[UInt64: Readiness]>([:])
+    private let registrations = Locked<[UInt64: Readiness]>([:])
     private let nextID = Atomic<UInt64>(1)
     private let stopping = Atomic<Bool>(false)
     private static let wakeID: UInt64 = 0

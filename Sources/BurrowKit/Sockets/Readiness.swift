@@ -15,7 +15,7 @@ final class Readiness: Sendable {
     }
 
     let id: UInt64
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(id: UInt64) { self.id = id }
 

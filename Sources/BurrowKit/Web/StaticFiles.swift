@@ -4,7 +4,7 @@ import Synchronization
 /// (`..`, an encoded `%2e%2e`, a NUL, a symlink out) is a 404, never a file elsewhere.
 public final class StaticFiles: Sendable {
     public let root: String
-    private let cache = Mutex<[String: CachedFile]>([:])
+    private let cache = Locked<[String: CachedFile]>([:])
 
     struct CachedFile {
         let status: FileSystem.Status
