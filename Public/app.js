@@ -445,6 +445,18 @@ async function reply(event) {
   }
 }
 
+// Podman's service can go away while Burrow keeps serving: say so, and that running burrows catch up.
+async function checkPodman() {
+  try {
+    const health = await (await api('/api/health')).json();
+    const down = health.podman && !health.podman.reachable;
+    $('podman-status').hidden = !down;
+    $('podman-status').textContent = down
+      ? `Podman does not answer (${health.podman.error || 'no reply'}): launches wait; running burrows keep running and their output catches up when it is back.`
+      : '';
+  } catch (_) { /* Burrow itself is away: the connection indicator says so */ }
+}
+
 // Containers and volumes with Burrow's labels that no burrow owns (a crash, a hand-made mess).
 async function checkOrphans() {
   try {
@@ -476,6 +488,8 @@ async function start() {
   $('reply-form').addEventListener('submit', reply);
   checkOrphans();
   setInterval(checkOrphans, 60000);
+  checkPodman();
+  setInterval(checkPodman, 5000);
   $('reply').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
   });

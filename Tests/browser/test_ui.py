@@ -144,6 +144,26 @@ def test_page_reconnects_after_a_burrow_restart(page, base, work, server):
     expect(page.locator("#transcript .entry.result")).to_have_count(1)
 
 
+def test_podman_away_is_shown(browser, base):
+    """A Burrow whose Podman does not answer still serves the page, and says so plainly."""
+    work = tempfile.mkdtemp(prefix="burrow-nopodman-")
+    path = os.path.join(work, "burrow.json")
+    json.dump({"listen": f"127.0.0.1:{free_port()}", "stateDir": os.path.join(work, "state"),
+               "podmanSocket": os.path.join(work, "no-podman.sock"), "network": "none"}, open(path, "w"))
+    process, url = run_burrow(work, path)
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        banner = page.locator("#podman-status")
+        expect(banner).to_be_visible(timeout=10000)
+        expect(banner).to_contain_text("Podman does not answer")
+        expect(banner).to_contain_text("catches up")
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_without_token_explains_how_to_get_in(browser, base):
     context = browser.new_context()
     page = context.new_page()
@@ -168,7 +188,8 @@ def main():
             base = url.split("/?")[0] + "/"
             tests = [(test_launch_watch_reload_diff_teardown, page), (test_failed_burrow_shows_exit_code_and_stderr, page),
                      (test_follow_up_from_the_reply_box_streams_a_second_turn, page),
-                     (test_page_reconnects_after_a_burrow_restart, page), (test_without_token_explains_how_to_get_in, browser)]
+                     (test_page_reconnects_after_a_burrow_restart, page), (test_podman_away_is_shown, browser),
+                     (test_without_token_explains_how_to_get_in, browser)]
             for test, target in tests:
                 try:
                     if test is test_page_reconnects_after_a_burrow_restart:
