@@ -35,7 +35,7 @@ sleep 1
 sleep 0.5
 
 speed() { curl -s -o /dev/null -w '%{speed_download}' "$@" | awk '{printf "%.1f", $1/1048576}'; }
-best() { local best=0; for _ in 1 2 3; do v=$("$@"); best=$(awk -v a="$best" -v b="$v" 'BEGIN {print (b>a)?b:a}'); done; echo "$best"; }
+best() { local best=0; for _ in 1 2 3 4 5; do v=$("$@"); best=$(awk -v a="$best" -v b="$v" 'BEGIN {print (b>a)?b:a}'); done; echo "$best"; }
 direct=$(best speed http://127.0.0.1:7983/big.bin)
 plain=$(best speed -x http://127.0.0.1:3999 http://bench.burrow.test:7983/big.bin)
 tunnel=$(best speed -p -x http://127.0.0.1:3999 http://bench.burrow.test:7983/big.bin)
@@ -44,7 +44,7 @@ model_latency=$(.build/release/burrow-bench request-latency --address 127.0.0.1:
 d50=$(echo "$direct_latency" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
 m50=$(echo "$model_latency" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
 cat <<TABLE
-| measure ($(date -u +%F), $(nproc) cores; best of 3 for downloads) | result | target |
+| measure ($(date -u +%F), $(nproc) cores; best of 5 for downloads) | result | target |
 |---|---|---|
 | 500 MiB from nginx on loopback, direct (curl) | $direct MiB/s | yardstick |
 | same through burrow-forwarder → egress proxy, plain HTTP | $plain MiB/s ($(awk -v a="$plain" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')%) | ≥ 80% |
