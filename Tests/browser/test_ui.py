@@ -144,6 +144,21 @@ def test_page_reconnects_after_a_burrow_restart(page, base, work, server):
     expect(page.locator("#transcript .entry.result")).to_have_count(1)
 
 
+def test_hostile_output_stays_text_and_the_page_stays_responsive(page, base):
+    page.goto(base)
+    launch(page, "Hostile FLOOD=8 TEXT=\x1b[31mred\x1b[0m \x1b]0;title\x07 <b>bold</b>")
+    transcript = page.locator("#transcript")
+    expect(page.locator("#b-state")).to_have_text("succeeded", timeout=60000)
+    expect(transcript).to_contain_text("[31mred", timeout=10000)
+    expect(transcript).to_contain_text("<b>bold</b>")
+    assert transcript.locator("b").count() == 0, "output never becomes markup"
+    assert page.title() == "Burrow" or "title" not in page.title(), "an escape sequence must not retitle the page"
+    # 8 MiB of output went through; the DOM keeps its cap and the main thread answers at once.
+    assert transcript.locator(".entry").count() <= 3001
+    delay = page.evaluate("() => new Promise((resolve) => { const t = performance.now(); setTimeout(() => resolve(performance.now() - t), 0); })")
+    assert delay < 100, f"main thread blocked for {delay} ms"
+
+
 def test_podman_away_is_shown(browser, base):
     """A Burrow whose Podman does not answer still serves the page, and says so plainly."""
     work = tempfile.mkdtemp(prefix="burrow-nopodman-")
@@ -188,6 +203,7 @@ def main():
             base = url.split("/?")[0] + "/"
             tests = [(test_launch_watch_reload_diff_teardown, page), (test_failed_burrow_shows_exit_code_and_stderr, page),
                      (test_follow_up_from_the_reply_box_streams_a_second_turn, page),
+                     (test_hostile_output_stays_text_and_the_page_stays_responsive, page),
                      (test_page_reconnects_after_a_burrow_restart, page), (test_podman_away_is_shown, browser),
                      (test_without_token_explains_how_to_get_in, browser)]
             for test, target in tests:
