@@ -62,7 +62,9 @@ fi
 if ! as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1; then
   log "starting the Podman API service for $user on $socket"
   as_user mkdir -p "$runtime_dir/podman"
-  as_user setsid podman system service --time=0 "unix://$socket" > "/tmp/burrow-podman-service-$uid.log" 2>&1 < /dev/null &
+  # From /: the service outlives this shell, and a working directory that is deleted later (a CI
+  # clone) makes every container start fail with "exit status 1".
+  (cd / && as_user setsid podman system service --time=0 "unix://$socket" > "/tmp/burrow-podman-service-$uid.log" 2>&1 < /dev/null &)
   for _ in $(seq 100); do
     as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 && break
     sleep 0.1
