@@ -1,7 +1,7 @@
 import Glibc
 
 // burrow-forwarder: runs inside a burrow as the container's command. It listens on a loopback TCP
-// port and relays every connection to Burrow's egress socket (mounted in by Burrow), then runs the
+// port and hands every connection to Burrow's egress socket (mounted in by Burrow), then runs the
 // agent command as its child and exits with the agent's status. Built as a static executable, so it
 // works whatever the image holds (no glibc, no socat needed); it is deliberately separate from
 // BurrowKit, whose socket layer needs Foundation and the Swift runtime libraries.
@@ -31,8 +31,8 @@ func fail(_ message: String) -> Never {
 guard let listener = Listener.open(listenAt) else { fail("cannot listen on \(listenAt): \(String(cString: strerror(errno)))") }
 guard !command.isEmpty else { fail("no command to run") }
 guard let child = Supervisor.spawn(command) else { fail("cannot start \(command[0]): \(String(cString: strerror(errno)))") }
-var relay = Relay(listener: listener, target: target)
+let handover = Handover(listener: listener, target: target)
 while true {
     if let status = Supervisor.reap(child) { exit(status) }
-    relay.step(timeoutMilliseconds: 200)
+    handover.step(timeoutMilliseconds: 200)
 }

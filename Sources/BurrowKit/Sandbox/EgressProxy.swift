@@ -28,7 +28,7 @@ public final class EgressProxy: Sendable {
 
     public func run() async {
         while let client = try? await listener.accept() {
-            tasks.add(Task { await self.serve(client) })
+            tasks.add(Task { await self.admit(client) })
         }
     }
 
@@ -38,8 +38,24 @@ public final class EgressProxy: Sendable {
         FileSystem.remove(socketPath)
     }
 
-    private func serve(_ socket: AsyncSocket) async {
+    /// burrow-forwarder hands over the agent's own TCP connection (SCM_RIGHTS) and hangs up: it is
+    /// served directly, with no relay in between. A client speaking HTTP on the socket itself works too.
+    private func admit(_ unixConnection: AsyncSocket) async {
+        guard let (byte, passed) = try? await unixConnection.receiveDescriptor(), let byte else {
+            unixConnection.close()
+            return
+        }
+        if let passed {
+            unixConnection.close()
+            await serve(passed, leading: [])
+        } else {
+            await serve(unixConnection, leading: [byte])
+        }
+    }
+
+    private func serve(_ socket: AsyncSocket, leading: [UInt8]) async {
         let connection = HTTPConnection(socket)
+        connection.buffer = leading
         var limits = HTTPLimits()
         limits.acceptsProxyForms = true
         defer { connection.close() }

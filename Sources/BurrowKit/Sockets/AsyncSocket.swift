@@ -92,6 +92,20 @@ public final class AsyncSocket: Sendable {
 
     deinit { close() }
 
+    /// The first byte on a Unix socket and the descriptor sent with it, if any (SCM_RIGHTS); nil byte
+    /// at end of stream. The received descriptor comes back as a socket of its own.
+    public func receiveDescriptor() async throws -> (byte: UInt8?, socket: AsyncSocket?) {
+        var byte: UInt8 = 0
+        var fd: Int32 = -1
+        while true {
+            switch try systemCall("recvmsg", { clinux_recv_fd(socket.fd, &byte, &fd) }) {
+            case .done(0): return (nil, nil)
+            case .done: return (byte, fd >= 0 ? try AsyncSocket(Socket(adopting: fd), loop: loop) : nil)
+            case .wouldBlock: try await readiness.waitReadable()
+            }
+        }
+    }
+
     /// Moves everything this socket receives to `destination` with splice(2) through a kernel pipe
     /// (the bytes never enter user space) until end of stream, then returns the count. Waits for
     /// readiness like `read` and `write`.

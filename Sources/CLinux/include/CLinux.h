@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/uio.h>
 
 // accept4 is declared by glibc only under _GNU_SOURCE, and defining that here would change struct
 // definitions that other modules (Dispatch) also import. Declare the one function instead.
@@ -29,3 +31,42 @@ static inline long clinux_splice(int in, int out, unsigned long length) {
 static inline int clinux_pipe(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC); }
 
 static inline int clinux_set_pipe_size(int fd, int size) { return fcntl(fd, CLINUX_F_SETPIPE_SZ, size); }
+
+// Passing a descriptor over a Unix socket (SCM_RIGHTS): burrow-forwarder hands each connection the
+// agent opens to Burrow's egress proxy, which then serves it directly (no relaying hop).
+static inline int clinux_send_fd(int sock, int fd) {
+    char byte = 'F';
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&msg);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &fd, sizeof(int));
+    return (int)sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+// Reads one byte into *byte; a descriptor sent with it lands in *fd (else -1). Returns recvmsg's result.
+static inline long clinux_recv_fd(int sock, unsigned char *byte, int *fd) {
+    struct iovec iov = { .iov_base = byte, .iov_len = 1 };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    *fd = -1;
+    long count = recvmsg(sock, &msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+    if (count <= 0) return count;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&msg);
+    if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(header), sizeof(int));
+    return count;
+}
