@@ -12,6 +12,7 @@
 
 Usage: python3 benchmarks/hostile-http.py [--fuzz-minutes 10]
 """
+from benchlib import free_port
 import os, random, resource, select, socket, subprocess, sys, tempfile, time, json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,11 +20,6 @@ BINARY = os.path.join(ROOT, ".build/release/burrow")
 TOKEN = "hostile-token"
 FUZZ_MINUTES = float(sys.argv[sys.argv.index("--fuzz-minutes") + 1]) if "--fuzz-minutes" in sys.argv else 10.0
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fd_count(pid):

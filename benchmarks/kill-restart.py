@@ -10,6 +10,7 @@ and `burrow gc --dry-run` finds nothing that no record owns.
 
 Usage: eval "$(bash scripts/test-env.sh)"; python3 benchmarks/kill-restart.py [KILLS]
 """
+from benchlib import free_port, make_repo, write_config
 import json, os, random, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 KILLS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
@@ -19,11 +20,6 @@ SOCKET = os.environ["BURROW_TEST_PODMAN_SOCKET"]
 IMAGE = os.environ["BURROW_TEST_IMAGE"]
 LINES = 300
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, method, path, body=None):
@@ -51,17 +47,10 @@ def start(config, log):
 def main():
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="burrow-kill-")
-    repo = os.path.join(work, "repo")
-    os.makedirs(repo)
-    subprocess.run(["git", "-C", repo, "init", "-q", "-b", "main"], check=True)
-    open(os.path.join(repo, "README.md"), "w").write("# demo\n")
-    subprocess.run(["git", "-C", repo, "add", "."], check=True)
-    subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"], check=True)
+    repo = make_repo(work)
     port = free_port()
     state = os.path.join(work, "state")
-    config = os.path.join(work, "burrow.json")
-    json.dump({"listen": f"127.0.0.1:{port}", "stateDir": state, "podmanSocket": SOCKET, "image": IMAGE,
-               "network": "none", "caches": [], "maxConcurrent": 4, "repos": [{"name": "demo", "path": repo}]}, open(config, "w"))
+    config = write_config(work, port, repo, maxConcurrent=4)
     log = open(os.path.join(work, "burrow.log"), "ab")
     process = start(config, log)
     launched, torn, phases = [], set(), {}
@@ -128,9 +117,12 @@ def main():
             request(port, "DELETE", f"/api/burrows/{victim}")
         except Exception as error:
             failures.append(f"{victim}: teardown after restart failed: {error}")
+    # Only this run's burrows count: the test Podman may hold other runs' leftovers.
     gc = subprocess.run([BINARY, "gc", "--dry-run", "--config", config], capture_output=True, text=True)
-    if "nothing to collect" not in gc.stdout:
-        failures.append("orphans left in Podman:\n" + gc.stdout)
+    ours = {b["id"] for b in request(port, "GET", "/api/burrows")}
+    left = [line for line in gc.stdout.splitlines() if any(f"(burrow {bid})" in line for bid in ours)]
+    if left:
+        failures.append("orphans left in Podman:\n" + "\n".join(left))
     burrows = request(port, "GET", "/api/burrows")
     process.terminate()
     process.wait()

@@ -9,6 +9,7 @@
 
 Usage: eval "$(bash scripts/test-env.sh)"; python3 benchmarks/load.py
 """
+from benchlib import free_port, make_repo, write_config
 import json, os, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,11 +19,6 @@ IMAGE = os.environ["BURROW_TEST_IMAGE"]
 TOKEN = "load-token"
 BURROWS, CLIENTS, EVENTS = 20, 10, 2000
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(port, method, path, body=None, raw=False):
@@ -76,16 +72,9 @@ def cpu_seconds(pid):
 def main():
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="burrow-load-")
-    repo = os.path.join(work, "repo")
-    os.makedirs(repo)
-    subprocess.run(["git", "-C", repo, "init", "-q", "-b", "main"], check=True)
-    open(os.path.join(repo, "README.md"), "w").write("# demo\n")
-    subprocess.run(["git", "-C", repo, "add", "."], check=True)
-    subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"], check=True)
+    repo = make_repo(work)
     port = free_port()
-    config = os.path.join(work, "burrow.json")
-    json.dump({"listen": f"127.0.0.1:{port}", "stateDir": os.path.join(work, "state"), "podmanSocket": SOCKET, "image": IMAGE,
-               "network": "none", "caches": [], "maxConcurrent": BURROWS, "repos": [{"name": "demo", "path": repo}]}, open(config, "w"))
+    config = write_config(work, port, repo, maxConcurrent=BURROWS)
     server = subprocess.Popen([BINARY, "serve", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "BURROW_TOKEN": TOKEN})
     try:

@@ -33,7 +33,7 @@ public actor BurrowManager {
     }
 
     nonisolated var socketsDirectory: String { config.resolvedStateDir + "/run" }
-    nonisolated var forwarderPath: String { config.forwarderPath.isEmpty ? SandboxLayout.defaultForwarderPath() : config.forwarderPath }
+    nonisolated var forwarderPath: String { SandboxLayout.forwarderPath(config) }
 
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
@@ -517,8 +517,8 @@ public actor BurrowManager {
             throw HTTPError(.conflict, "burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
         }
         do {
+            // Every turn's container carries the burrow's label.
             for container in try await podman.listContainers(label: "io.burrow.id=\(id)") { try await podman.remove(container.id) }
-            try await podman.remove(record.container)
             try await podman.removeVolume(record.workspaceVolume, force: true)
             try await podman.removeVolume(record.configVolume, force: true)
         } catch let error as PodmanError {

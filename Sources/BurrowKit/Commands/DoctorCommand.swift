@@ -95,7 +95,7 @@ public enum DoctorCommand {
         }
         switch config.network.mode {
         case .allowlist:
-            let forwarder = config.forwarderPath.isEmpty ? SandboxLayout.defaultForwarderPath() : config.forwarderPath
+            let forwarder = SandboxLayout.forwarderPath(config)
             report.line(.ok, "network", "allowlist: no network of their own; \(config.network.allow.count) allowed host patterns through Burrow's egress proxy")
             if FileSystem.status(forwarder)?.isRegular == true {
                 report.line(.ok, "forwarder", forwarder)

@@ -33,6 +33,11 @@ public enum SandboxLayout {
         spec.env["ANTHROPIC_API_KEY"] = Credential.placeholder
     }
 
+    /// The configured forwarder, or the one beside the running executable.
+    public static func forwarderPath(_ config: Config) -> String {
+        config.forwarderPath.isEmpty ? defaultForwarderPath() : config.forwarderPath
+    }
+
     /// `burrow-forwarder` beside the running executable (the `burrow` binary, or the test bundle).
     public static func defaultForwarderPath() -> String {
         let executable = FileSystem.realPath("/proc/self/exe") ?? ""

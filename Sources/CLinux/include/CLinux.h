@@ -34,39 +34,43 @@ static inline int clinux_set_pipe_size(int fd, int size) { return fcntl(fd, CLIN
 
 // Passing a descriptor over a Unix socket (SCM_RIGHTS): burrow-forwarder hands each connection the
 // agent opens to Burrow's egress proxy, which then serves it directly (no relaying hop).
-static inline int clinux_send_fd(int sock, int fd) {
-    char byte = 'F';
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+struct clinux_fd_message {
+    struct msghdr header;
+    struct iovec iov;
     union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&msg);
+};
+
+// A one-byte message with room for one descriptor. `message` must stay where it is while used.
+static inline void clinux_fd_message_init(struct clinux_fd_message *message, unsigned char *byte) {
+    memset(message, 0, sizeof *message);
+    message->iov.iov_base = byte;
+    message->iov.iov_len = 1;
+    message->header.msg_iov = &message->iov;
+    message->header.msg_iovlen = 1;
+    message->header.msg_control = message->control.buf;
+    message->header.msg_controllen = sizeof message->control.buf;
+}
+
+static inline int clinux_send_fd(int sock, int fd) {
+    unsigned char byte = 'F';
+    struct clinux_fd_message message;
+    clinux_fd_message_init(&message, &byte);
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message.header);
     header->cmsg_level = SOL_SOCKET;
     header->cmsg_type = SCM_RIGHTS;
     header->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(header), &fd, sizeof(int));
-    return (int)sendmsg(sock, &msg, MSG_NOSIGNAL);
+    return (int)sendmsg(sock, &message.header, MSG_NOSIGNAL);
 }
 
 // Reads one byte into *byte; a descriptor sent with it lands in *fd (else -1). Returns recvmsg's result.
 static inline long clinux_recv_fd(int sock, unsigned char *byte, int *fd) {
-    struct iovec iov = { .iov_base = byte, .iov_len = 1 };
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
+    struct clinux_fd_message message;
+    clinux_fd_message_init(&message, byte);
     *fd = -1;
-    long count = recvmsg(sock, &msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+    long count = recvmsg(sock, &message.header, 0x40000000 /* MSG_CMSG_CLOEXEC */);
     if (count <= 0) return count;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&msg);
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message.header);
     if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(header), sizeof(int));
     return count;
 }
