@@ -64,7 +64,10 @@ if ! as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev
   as_user mkdir -p "$runtime_dir/podman"
   # From /: the service outlives this shell, and a working directory that is deleted later (a CI
   # clone) makes every container start fail with "exit status 1".
-  (cd / && as_user setsid podman system service --time=0 "unix://$socket" > "/tmp/burrow-podman-service-$uid.log" 2>&1 < /dev/null &)
+  # Every descriptor of the background job is redirected (not only the service's): this script's
+  # stdout is its caller's command substitution, which would otherwise wait for the service to end.
+  (cd / && as_user setsid podman system service --time=0 "unix://$socket") \
+    > "/tmp/burrow-podman-service-$uid.log" 2>&1 < /dev/null &
   for _ in $(seq 100); do
     as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 && break
     sleep 0.1
