@@ -32,13 +32,15 @@ nginx -c "$work/nginx.conf" -g 'daemon off;' &
   --resolve bench.burrow.test=127.0.0.1 --upstream http://127.0.0.1:7983 --key sk-ant-api-bench > "$work/proxy.log" 2>&1 &
 sleep 1
 .build/release/burrow-forwarder --listen 127.0.0.1:3999 --to "$work/proxy.sock" -- sleep 3600 &
+gcc -O2 -o "$work/reference-relay" benchmarks/reference-relay.c -lpthread
+"$work/reference-relay" 3998 7983 &
 sleep 0.5
 
 speed() { curl -s -o /dev/null -w '%{speed_download}' "$@" | awk '{printf "%.1f", $1/1048576}'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# Loopback speed on a small VM swings by 2x from one transfer to the next: the four ways take turns,
+# Loopback speed on a small VM swings by 2x from one transfer to the next: the five ways take turns,
 # 9 rounds, and each reports its median, so a slow or fast spell hits them alike.
-d=""; p=""; t=""; c=""
+d=""; p=""; t=""; c=""; r=""
 for _ in $(seq 9); do
   d="$d $(speed http://127.0.0.1:7983/big.bin)"
   p="$p $(speed -x http://127.0.0.1:3999 http://bench.burrow.test:7983/big.bin)"
@@ -46,8 +48,11 @@ for _ in $(seq 9); do
   # Control: curl's plain-proxy mode pointed straight at nginx (it accepts absolute-form targets),
   # no Burrow in the path: what that client mode costs by itself.
   c="$c $(speed -x http://127.0.0.1:7983 http://127.0.0.1:7983/big.bin)"
+  # Reference: the cheapest relay there is (benchmarks/reference-relay.c, a C port forward with
+  # blocking splice): what any relay costs on this machine, however it is written.
+  r="$r $(speed http://127.0.0.1:3998/big.bin)"
 done
-direct=$(echo "$d" | median); plain=$(echo "$p" | median); tunnel=$(echo "$t" | median); control=$(echo "$c" | median)
+direct=$(echo "$d" | median); plain=$(echo "$p" | median); tunnel=$(echo "$t" | median); control=$(echo "$c" | median); reference=$(echo "$r" | median)
 direct_latency=$(.build/release/burrow-bench request-latency --address 127.0.0.1:7983 --target /v1/messages --requests 1000)
 model_latency=$(.build/release/burrow-bench request-latency --address 127.0.0.1:3999 --target /v1/messages --requests 1000)
 d50=$(echo "$direct_latency" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
@@ -58,6 +63,7 @@ cat <<TABLE
 | 500 MiB from nginx on loopback, direct (curl) | $direct MiB/s | yardstick |
 | same through burrow-forwarder → egress proxy, plain HTTP | $plain MiB/s ($(awk -v a="$plain" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')% of direct, $(awk -v a="$plain" -v b="$control" 'BEGIN {printf "%.0f", 100*a/b}')% of the control) | ≥ 80% |
 | control: curl's plain-proxy mode straight to nginx, no Burrow | $control MiB/s ($(awk -v a="$control" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')% of direct) | what the client mode costs |
+| reference: a minimal C splice relay (port forward, no proxy) | $reference MiB/s ($(awk -v a="$reference" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')% of direct) | what any relay costs here |
 | same through a CONNECT tunnel (curl -p) | $tunnel MiB/s ($(awk -v a="$tunnel" -v b="$direct" 'BEGIN {printf "%.0f", 100*a/b}')%) | ≥ 80% |
 | POST /v1/messages to the stand-in API, direct, 1,000 requests on one connection | $direct_latency | yardstick |
 | same through forwarder → proxy → model endpoint (real key added, URLSession upstream) | $model_latency | — |
