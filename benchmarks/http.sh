@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 bash scripts/install-packages.sh >/dev/null
+source benchmarks/lib.sh
 swift build -c release >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-work=$(mktemp -d /tmp/burrow-bench-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+bench_workdir bench
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$1/status; }
 
 # Burrow itself, with its real routes.
@@ -22,18 +22,7 @@ burrow_pid=$!
 mkdir -p "$work/www"
 curl -s -H "Authorization: Bearer bench-token" http://127.0.0.1:7981/api/health -o /dev/null --retry 20 --retry-connrefused --retry-delay 0
 curl -s -H "Authorization: Bearer bench-token" http://127.0.0.1:7981/api/health > "$work/www/health.json"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:7982; root $work/www; location / { default_type application/json; } }
-}
-NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' &
+start_nginx 7982 "location / { default_type application/json; }" 4096
 sleep 1
 idle=$(rss $burrow_pid)
 

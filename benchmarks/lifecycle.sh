@@ -7,15 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
-eval "$(bash scripts/test-env.sh 2>/dev/null)"
+source benchmarks/lib.sh
+use_test_podman
 swift build -c release >/dev/null
-user=$BURROW_TEST_PODMAN_USER
-uid=$(id -u "$user")
-as_user() { runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid HOME=$(getent passwd "$user" | cut -d: -f6) "$@"; }
-work=$(mktemp -d /tmp/burrow-lifecycle-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-now_ms() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
+bench_workdir lifecycle
 
 mkdir -p "$work/repo" && git -C "$work/repo" init -q -b main && echo demo > "$work/repo/README.md"
 git -C "$work/repo" add . && git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm init

@@ -8,15 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
 mib=${2:-200}
-eval "$(bash scripts/test-env.sh 2>/dev/null)"
+source benchmarks/lib.sh
+use_test_podman
 swift build -c release >/dev/null
 sock=$BURROW_TEST_PODMAN_SOCKET
 image=$BURROW_TEST_IMAGE
-user=$BURROW_TEST_PODMAN_USER
-uid=$(id -u "$user")
-as_user() { runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid HOME=$(getent passwd "$user" | cut -d: -f6) "$@"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-now_ms() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
 
 ours=$(.build/release/burrow-bench podman-lifecycle --socket "$sock" --image "$image" --runs "$runs")
 curl_times=""

@@ -8,27 +8,14 @@
 # Usage: benchmarks/sandbox-container.sh   — as root (uses scripts/test-env.sh's rootless Podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bash scripts/test-env.sh 2>/dev/null)"
+source benchmarks/lib.sh
+use_test_podman
 swift build -c release >/dev/null
-user=$BURROW_TEST_PODMAN_USER
-uid=$(id -u "$user")
-as_user() { runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/$uid HOME=$(getent passwd "$user" | cut -d: -f6) "$@"; }
-work=$(mktemp -d /tmp/burrow-sandbox-container-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-mkdir -p "$work/www" "$work/run"
-chmod 755 "$work"; chmod 777 "$work/run"
-head -c $((500 * 1048576)) /dev/urandom > "$work/www/big.bin"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http { access_log off; server { listen 127.0.0.1:7984; root $work/www; } }
-NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' &
-.build/release/burrow-bench egress-proxy --socket "$work/run/proxy.sock" --allow bench.burrow.test:7984 \
-  --resolve bench.burrow.test=127.0.0.1 --upstream http://127.0.0.1:7984 --key sk-ant-api-bench > "$work/proxy.log" 2>&1 &
-sleep 1
+bench_workdir sandbox-container
+mkdir -p "$work/run" && chmod 777 "$work/run"  # the container's user reaches the socket there
+make_big_file
+start_nginx 7984
+start_egress_proxy "$work/run/proxy.sock" 7984
 chmod 666 "$work/run/proxy.sock"
 install -m 755 .build/release/burrow-forwarder "$work/forwarder"
 
@@ -42,7 +29,6 @@ through_proxy() {
     -e http_proxy=http://127.0.0.1:3128 "$BURROW_TEST_IMAGE" /run/burrow-forwarder --listen 127.0.0.1:3128 \
     --to /run/burrow/proxy.sock -- sh -c "time wget -q -O /dev/null http://bench.burrow.test:7984/big.bin" 2>&1 | seconds
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 h=""; s=""; b=""
 for _ in $(seq 9); do
   h="$h $(download http://127.0.0.1:7984/big.bin --network host)"

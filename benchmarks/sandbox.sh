@@ -7,37 +7,18 @@
 # Usage: benchmarks/sandbox.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/lib.sh
 swift build -c release >/dev/null
-work=$(mktemp -d /tmp/burrow-sandbox-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-chmod 755 "$work"  # nginx workers run as nobody
-mkdir -p "$work/www/v1"
-head -c $((500 * 1048576)) /dev/urandom > "$work/www/big.bin"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:7983; root $work/www;
-    location = /v1/messages { default_type application/json; return 200 '{"id":"msg_bench","type":"message","content":[{"type":"text","text":"ok"}]}'; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' &
-.build/release/burrow-bench egress-proxy --socket "$work/proxy.sock" --allow bench.burrow.test:7983 \
-  --resolve bench.burrow.test=127.0.0.1 --upstream http://127.0.0.1:7983 --key sk-ant-api-bench > "$work/proxy.log" 2>&1 &
-sleep 1
+bench_workdir sandbox
+make_big_file
+start_nginx 7983 "location = /v1/messages { default_type application/json; return 200 '{\"id\":\"msg_bench\",\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}'; }"
+start_egress_proxy "$work/proxy.sock" 7983
 .build/release/burrow-forwarder --listen 127.0.0.1:3999 --to "$work/proxy.sock" -- sleep 3600 &
 gcc -O2 -o "$work/reference-relay" benchmarks/reference-relay.c -lpthread
 "$work/reference-relay" 3998 7983 &
 sleep 0.5
 
 speed() { curl -s -o /dev/null -w '%{speed_download}' "$@" | awk '{printf "%.1f", $1/1048576}'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Loopback speed on a small VM swings by 2x from one transfer to the next: the five ways take turns,
 # 9 rounds, and each reports its median, so a slow or fast spell hits them alike.
 d=""; p=""; t=""; c=""; r=""
