@@ -96,12 +96,17 @@ public actor BurrowManager {
     /// Below this, a launch is refused: its events and result would not fit.
     static let minimumFreeBytes: Int64 = 64 << 20
 
+    /// A task or a follow-up message: not empty, at most 100 KiB.
+    private static func checkPrompt(_ text: String, _ what: String) throws {
+        guard !text.trimmingSpaces.isEmpty else { throw HTTPError(.badRequest, "the \(what) is empty") }
+        guard text.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the \(what) is over 100 KiB") }
+    }
+
     public func launch(repo name: String, task: String, gpu: Bool?) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw HTTPError(.badRequest, "unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
-        guard !task.trimmingSpaces.isEmpty else { throw HTTPError(.badRequest, "the task is empty") }
-        guard task.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the task is over 100 KiB") }
+        try Self.checkPrompt(task, "task")
         if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
             throw HTTPError(.insufficientStorage, "the state dir has only \(free >> 10) KiB free",
                             detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
@@ -399,14 +404,8 @@ public actor BurrowManager {
     }
 
     private func recordNet(_ event: NetEvent, id: String) async {
-        if event.phase == .model, var record = records[id] {
-            var usage = record.model ?? ModelUsage()
-            usage.requests += 1
-            usage.bytesSent += event.bytesSent ?? 0
-            usage.bytesReceived += event.bytesReceived ?? 0
-            usage.statuses[event.status.map(String.init) ?? "failed", default: 0] += 1
-            record.model = usage
-            records[id] = record
+        if event.phase == .model, records[id] != nil {
+            records[id]!.model = (records[id]!.model ?? ModelUsage()).counting(event)
         }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
     }
@@ -448,8 +447,7 @@ public actor BurrowManager {
     /// nothing to continue (409).
     public func sendMessage(_ id: String, text: String) async throws -> BurrowRecord {
         var record = try record(id)
-        guard !text.trimmingSpaces.isEmpty else { throw HTTPError(.badRequest, "the message is empty") }
-        guard text.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the message is over 100 KiB") }
+        try Self.checkPrompt(text, "message")
         if record.tornDown {
             throw HTTPError(.conflict, "burrow \(id) was torn down", detail: "its workspace and the agent's session are gone; launch a new burrow")
         }

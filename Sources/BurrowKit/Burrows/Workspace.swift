@@ -18,7 +18,7 @@ public enum Workspace {
         try await Subprocess.check(command + [repo.source, clone])
         // The container should not learn host paths or remotes; the result comes home by fetch.
         _ = try await Subprocess.run(["git", "-C", clone, "remote", "remove", "origin"])
-        let base = try await Subprocess.check(["git", "-C", clone, "rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
+        let base = try await objectID(["git", "-C", clone, "rev-parse", "HEAD"])
         let tarPath = directory + "/workspace.tar"
         try await Subprocess.check(["tar", "-C", clone, "-cf", tarPath, "--numeric-owner", "--owner=\(agentUID)", "--group=\(agentUID)", "."])
         return Prepared(directory: directory, tarPath: tarPath, baseCommit: base)
@@ -48,7 +48,7 @@ public enum Workspace {
         if !status.isEmpty {
             try await Subprocess.check(git + ["commit", "--quiet", "--no-verify", "-m", "burrow \(id): work left uncommitted by the agent"])
         }
-        let turnHead = try await Subprocess.check(git + ["rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
+        let turnHead = try await objectID(git + ["rev-parse", "HEAD"])
         if !FileSystem.exists(resultRepo + "/HEAD") {
             try await Subprocess.check(["git", "init", "--quiet", "--bare", resultRepo])
         }
@@ -56,12 +56,11 @@ public enum Workspace {
         try await Subprocess.check(result + ["fetch", "--quiet", "--no-tags", work, "+\(turnHead):refs/turns/\(turn)"])
         var head = turnHead
         if let previousHead {
-            let tree = try await Subprocess.check(result + ["rev-parse", "\(turnHead)^{tree}"]).stdout.filter { !$0.isWhitespace }
-            let previousTree = try await Subprocess.check(result + ["rev-parse", "\(previousHead)^{tree}"]).stdout.filter { !$0.isWhitespace }
+            let tree = try await objectID(result + ["rev-parse", "\(turnHead)^{tree}"])
+            let previousTree = try await objectID(result + ["rev-parse", "\(previousHead)^{tree}"])
             head = previousHead
             if tree != previousTree {
-                head = try await Subprocess.check(result + ["commit-tree", tree, "-p", previousHead, "-m", "burrow \(id): turn \(turn)"],
-                                                  environment: commitIdentity).stdout.filter { !$0.isWhitespace }
+                head = try await objectID(result + ["commit-tree", tree, "-p", previousHead, "-m", "burrow \(id): turn \(turn)"])
             }
         }
         try await Subprocess.check(result + ["update-ref", "refs/heads/result", head])
@@ -76,6 +75,8 @@ public enum Workspace {
         return Harvest(patchPath: patchPath, branch: branch, head: head)
     }
 
-    static let commitIdentity = ["GIT_AUTHOR_NAME": "Burrow", "GIT_AUTHOR_EMAIL": "burrow@localhost",
-                                 "GIT_COMMITTER_NAME": "Burrow", "GIT_COMMITTER_EMAIL": "burrow@localhost"]
+    /// Runs a git command that prints one object id, and returns it.
+    private static func objectID(_ arguments: [String]) async throws -> String {
+        try await Subprocess.check(arguments).stdout.filter { !$0.isWhitespace }
+    }
 }

@@ -97,5 +97,20 @@ public final class HTTPConnection: @unchecked Sendable {
 
     public func write(_ bytes: [UInt8]) async throws { try await socket.write(bytes) }
 
+    /// Writes a whole response: head, then the body (given, or produced in chunks).
+    func send(_ response: HTTPResponse, keepAlive: Bool, isHead: Bool = false) async throws {
+        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead)
+        switch response.body {
+        case .bytes(let bytes):
+            if !isHead { head.append(contentsOf: bytes) }
+            try await write(head)
+        case .stream(let produce):
+            try await write(head)
+            if isHead { return }
+            try await produce(ResponseBodyWriter(connection: self))
+            try await write(ChunkedEncoder.end)
+        }
+    }
+
     public func close() { socket.close() }
 }

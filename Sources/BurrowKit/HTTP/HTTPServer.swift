@@ -100,7 +100,7 @@ public final class HTTPServer: Sendable {
             do {
                 guard try await serveOne(connection, id: id) else { return }
             } catch let error as HTTPError {
-                try? await send(.error(error), on: connection, keepAlive: false, isHead: false)
+                try? await connection.send(.error(error), keepAlive: false, isHead: false)
                 return
             } catch {
                 return
@@ -136,21 +136,7 @@ public final class HTTPServer: Sendable {
         let response = await handler(request)
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         if case .stream = response.body { connections.set(id, phase: .streaming, deadline: .max) }
-        try await send(response, on: connection, keepAlive: keepAlive, isHead: request.method == "HEAD")
+        try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD")
         return keepAlive
-    }
-
-    private func send(_ response: HTTPResponse, on connection: HTTPConnection, keepAlive: Bool, isHead: Bool) async throws {
-        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead)
-        switch response.body {
-        case .bytes(let bytes):
-            if !isHead { head.append(contentsOf: bytes) }
-            try await connection.write(head)
-        case .stream(let produce):
-            try await connection.write(head)
-            if isHead { return }
-            try await produce(ResponseBodyWriter(connection: connection))
-            try await connection.write(ChunkedEncoder.end)
-        }
     }
 }

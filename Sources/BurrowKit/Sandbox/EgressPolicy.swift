@@ -55,10 +55,7 @@ public struct EgressPolicy: Sendable {
     }
 
     public func addresses(host: String, port: UInt16) async throws -> [SocketAddress] {
-        if let fixed = fixedAddresses[host.lowercased()] {
-            return SocketAddress.isIPv6(fixed) ? [.ipv6(fixed, port: port)] : [.ipv4(fixed, port: port)]
-        }
-        return try await NameResolver.resolve(host, port: port)
+        try await NameResolver.resolve(fixedAddresses[host.lowercased()] ?? host, port: port)
     }
 }
 

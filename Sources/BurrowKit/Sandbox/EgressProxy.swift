@@ -152,8 +152,7 @@ public final class EgressProxy: Sendable {
     }
 
     private func refuse(_ connection: HTTPConnection, _ status: HTTPStatus, _ message: String) async throws {
-        let body = Array((message + "\n").utf8)
-        try await connection.write(Array("HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+        try await connection.send(.text(message + "\n", status: status), keepAlive: false)
     }
 
     /// `host:port` or `[v6]:port` or a bare host.

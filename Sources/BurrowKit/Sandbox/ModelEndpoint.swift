@@ -42,13 +42,15 @@ public final class ModelEndpoint: Sendable {
         do {
             guard case .head(let response) = try await stream.next() else { throw URLError(.badServerResponse) }
             event.status = response.statusCode
-            var text = "HTTP/1.1 \(response.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: response.statusCode))\r\n"
+            var headers = HTTPHeaders()
             for (name, value) in response.allHeaderFields {
                 guard let name = name as? String, let value = value as? String, !Self.droppedFromResponse.contains(name.lowercased()) else { continue }
-                text += "\(name): \(value)\r\n"
+                headers.add(name, value)
             }
-            text += "Transfer-Encoding: chunked\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n"
-            try await connection.write(Array(text.utf8))
+            let status = HTTPStatus(response.statusCode, HTTPURLResponse.localizedString(forStatusCode: response.statusCode))
+            // The body follows piece by piece below, counted as it goes; the head says chunked.
+            let head = HTTPResponse(status: status, headers: headers, body: .stream({ _ in }))
+            try await connection.write(head.serializedHead(keepAlive: keepAlive, isHead: false))
             var received = 0
             while case .data(let piece)? = try await stream.next() {
                 received += piece.count
@@ -61,8 +63,8 @@ public final class ModelEndpoint: Sendable {
         } catch {
             if event.status == nil {
                 event.reason = "\(error)"
-                let message = Array("Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)\n".utf8)
-                try? await connection.write(Array("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: \(message.count)\r\n\r\n".utf8) + message)
+                let message = "Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)\n"
+                try? await connection.send(.text(message, status: .badGateway), keepAlive: keepAlive)
             }
             event.durationMs = Double(Monotonic.now() - started) / 1e6
             await report(event)

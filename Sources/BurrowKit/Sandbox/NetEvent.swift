@@ -25,4 +25,14 @@ public struct ModelUsage: Codable, Sendable, Equatable {
     public var statuses: [String: Int] = [:]
 
     public init() {}
+
+    /// This usage with one more model request.
+    func counting(_ request: NetEvent) -> ModelUsage {
+        var usage = self
+        usage.requests += 1
+        usage.bytesSent += request.bytesSent ?? 0
+        usage.bytesReceived += request.bytesReceived ?? 0
+        usage.statuses[request.status.map(String.init) ?? "failed", default: 0] += 1
+        return usage
+    }
 }
