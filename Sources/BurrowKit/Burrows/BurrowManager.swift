@@ -12,6 +12,8 @@ public actor BurrowManager {
     private var active: Set<String> = []
     private var proxies: [String: EgressProxy] = [:]
     private let credential: Credential?
+    private let crossing: Crossing
+    private var identities: [String: AgentIdentity] = [:]
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -20,6 +22,7 @@ public actor BurrowManager {
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
         credential = try config.credentials.anthropic.map(Credential.load)
+        crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir)
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
             // dir becomes traversable (not listable); the records' folder stays private.
@@ -140,17 +143,16 @@ public actor BurrowManager {
             schedule()
         }
         guard var record = records[id], record.state == .queued, let repo = config.repo(named: record.repo) else { return }
-        var prepared: Workspace.Prepared?
         var attached: Task<LogStream, any Error>?
         do {
             try await transition(&record, to: .preparing)
             let firstTurn = record.turn == 1
-            var copyNanoseconds: UInt64 = 0
             if firstTurn {
                 let copyStarted = Monotonic.now()
-                prepared = try await Workspace.prepare(repo)
-                copyNanoseconds = Monotonic.now() - copyStarted
-                record.baseCommit = prepared!.baseCommit
+                let user = try await agentIdentity(image: repo.image ?? config.image)
+                record.user = user
+                record.baseCommit = try await crossing.enter(crossingBurrow(record, user: user), repo: repo)
+                record.repoCopyMs = Double(Monotonic.now() - copyStarted) / 1e6
                 try save(&record)
             }
             record.network = config.network.mode.rawValue
@@ -158,21 +160,12 @@ public actor BurrowManager {
             let created = try await createContainer(record, repo: repo)
             record.warnings = created.warnings
             try await writeMCPConfig(record, repo: repo)
-            if let tar = prepared?.tarPath {
-                let uploadStarted = Monotonic.now()
-                try await podman.putArchive(record.container, path: "/workspace", tar: .file(tar))
-                copyNanoseconds += Monotonic.now() - uploadStarted
-                record.repoCopyMs = Double(copyNanoseconds) / 1e6
-                FileSystem.removeTree(prepared!.directory)
-                prepared = nil
-            }
             if records[id]?.stopRequested == true { throw StopRequested() }
             attached = try await attachBeforeStart(record.container)
             try await podman.start(record.container)
             if firstTurn { record.startedAt = Date().timeIntervalSince1970 }
             try await transition(&record, to: .running)
         } catch {
-            if let prepared { FileSystem.removeTree(prepared.directory) }
             attached?.cancel()
             await finish(id, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
             return
@@ -205,7 +198,8 @@ public actor BurrowManager {
         guard !servers.isEmpty else { return }
         var tar = TarWriter()
         let json = try JSONCoding.encoder.encode(["mcpServers": servers])
-        tar.addFile("burrow-mcp.json", Array(json), mode: 0o644, uid: 1000, gid: 1000)
+        let user = record.user ?? AgentIdentity(uid: 1000, gid: 1000)
+        tar.addFile("burrow-mcp.json", Array(json), mode: 0o644, uid: user.uid, gid: user.gid)
         try await podman.putArchive(record.container, path: Self.claudeConfigDirectory, tar: .bytes(tar.finished()))
     }
 
@@ -226,13 +220,15 @@ public actor BurrowManager {
     struct StopRequested: Error {}
 
     private func createContainer(_ record: BurrowRecord, repo: RepoConfig) async throws -> CreatedContainer {
+        // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
+        let owner = record.user.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
-            try await podman.createVolume(name: volume, labels: ["io.burrow.id": record.id])
+            try await podman.createVolume(name: volume, labels: ["io.burrow.id": record.id], options: owner)
         }
         let caches = config.caches + (repo.caches ?? [])
         for cache in caches where !(try await podman.volumeExists(cache.volumeName)) {
             do {
-                try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name])
+                try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name], options: owner)
             } catch {
                 // Another burrow starting at the same moment may have just created it.
                 guard try await podman.volumeExists(cache.volumeName) else { throw error }
@@ -418,15 +414,17 @@ public actor BurrowManager {
         record.exitCode = exitCode
         record.finishedAt = Date().timeIntervalSince1970
         if let failure { record.error = failure }
-        if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit {
+        if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
             do {
-                let tarPath = folder(id) + "/workspace.tar"
-                try await download(record.container, to: tarPath)
-                let harvest = try await Workspace.harvest(tarPath: tarPath, id: id, baseCommit: base, repo: repo, patchPath: folder(id) + "/result.patch",
-                                                          resultRepo: folder(id) + "/result.git", previousHead: record.resultHead, turn: record.turn)
-                FileSystem.remove(tarPath)
-                record.branch = harvest.branch
+                let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
+                let harvest = try await crossing.bringHome(crossingBurrow(record, user: user), repo: repo, turn: turn,
+                                                           known: record.agentHeads ?? [], folder: folder(id))
+                record.branch = harvest.branch ?? record.branch
                 record.resultHead = harvest.head
+                if let agentHead = harvest.agentHead, !(record.agentHeads ?? []).contains(agentHead) {
+                    record.agentHeads = (record.agentHeads ?? []) + [agentHead]
+                }
+                if !harvest.notes.isEmpty { record.homeNotes = (record.homeNotes ?? []) + harvest.notes }
             } catch {
                 record.error = "bringing the work home failed: \(error)"
             }
@@ -484,12 +482,16 @@ public actor BurrowManager {
 
     struct TurnEvent: Encodable { let turn: Int; let text: String }
 
-    private func download(_ container: String, to path: String) async throws {
-        FileSystem.remove(path)
-        let file = try AppendOnlyFile(path: path)
-        defer { file.close() }
-        let stream = try await podman.getArchive(container, path: "/workspace")
-        while let piece = try await stream.next() { try file.append(piece) }
+    /// The uid and gid the agent runs as in `image` (looked up once per image and run).
+    private func agentIdentity(image: String) async throws -> AgentIdentity {
+        if let known = identities[image] { return known }
+        let identity = try await AgentIdentity.resolve(config.agentUser, image: image, podman: podman)
+        identities[image] = identity
+        return identity
+    }
+
+    private func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) -> Crossing.Burrow {
+        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume, labels: ["io.burrow.id": record.id], user: user)
     }
 
     // MARK: Stop and teardown

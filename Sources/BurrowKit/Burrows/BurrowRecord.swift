@@ -36,6 +36,12 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The result branch's head: each later turn adds one commit on top.
     public var resultHead: String?
     public var baseCommit: String?
+    /// The uid and gid the agent runs as (and owns its workspace as).
+    public var user: AgentIdentity?
+    /// The agent's HEAD at the end of each turn: commits the host already has, left out of later bundles.
+    public var agentHeads: [String]?
+    /// What the way home left behind or changed, e.g. files over the size limit, a history not on the base.
+    public var homeNotes: [String]?
     /// Time spent copying the repo in: host clone + tar + archive upload.
     public var repoCopyMs: Double?
     public var branch: String?

@@ -173,9 +173,11 @@ public final class PodmanClient: Sendable {
 
     // MARK: Volumes
 
-    public func createVolume(name: String, labels: [String: String] = [:]) async throws {
-        struct Body: Encodable { let Name: String; let Labels: [String: String] }
-        let body = try JSONCoding.encoder.encode(Body(Name: name, Labels: labels))
+    /// Creates a volume: a plain one (`options` such as `["o": "uid=1000,gid=1000"]`), or with
+    /// `driver: "image"` and `["image": NAME]` a copy-on-write volume over an image's files.
+    public func createVolume(name: String, labels: [String: String] = [:], driver: String = "local", options: [String: String] = [:]) async throws {
+        struct Body: Encodable { let Name: String; let Labels: [String: String]; let Driver: String; let Options: [String: String] }
+        let body = try JSONCoding.encoder.encode(Body(Name: name, Labels: labels, Driver: driver, Options: options))
         _ = try await call("POST", "/volumes/create", operation: "volume create", body: .bytes(Array(body), contentType: "application/json"), expect: [201])
     }
 

@@ -105,6 +105,10 @@ public enum FileSystem {
 
     public static func remove(_ path: String) { unlink(path) }
 
+    /// Renames atomically; false when it could not (the target exists as a non-empty directory, say).
+    @discardableResult
+    public static func move(_ from: String, to: String) -> Bool { Glibc.rename(from, to) == 0 }
+
     public static var homeDirectory: String {
         if let home = getenv("HOME") { return String(cString: home) }
         if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }

@@ -109,7 +109,7 @@ final class BurrowLifecycleTests: XCTestCase {
 
     func testStopBringsPartialWorkHome() async throws {
         let app = try await BurrowTestApp()
-        let record = try await app.launch("long job SLEEP=60")
+        let record = try await app.launch("long job WRITE_CACHE=/workspace/PARTIAL.txt SLEEP=60")
         try await withTimeout(30) {
             while try await app.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }
         }
@@ -118,6 +118,8 @@ final class BurrowLifecycleTests: XCTestCase {
         let finished = try await app.finished(record.id, within: 40)
         XCTAssertEqual(finished.state, .stopped)
         XCTAssertEqual(finished.branch, "burrow/\(record.id)")
+        let files = try await Subprocess.check(["git", "-C", app.repoPath, "show", "--name-only", "--format=", "burrow/\(record.id)"]).stdout
+        XCTAssertTrue(files.contains("PARTIAL.txt"), "the work done before the stop came home: \(files)")
         await app.cleanUp()
     }
 

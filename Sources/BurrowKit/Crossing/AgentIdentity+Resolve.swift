@@ -1,0 +1,51 @@
+extension AgentIdentity {
+    /// The uid and gid `user` has in `image`: numeric as given (`1000` or `1000:1000`), or looked up in
+    /// the image's /etc/passwd, read through a container that is created and never started.
+    static func resolve(_ user: String, image: String, podman: PodmanClient) async throws -> AgentIdentity {
+        if let numeric = numeric(user) { return numeric }
+        let probe = "burrow-probe-\(BurrowRecord.newID())"
+        var spec = ContainerSpec(image: image)
+        spec.name = probe
+        spec.command = ["true"]
+        spec.labels = ["io.burrow.role": "probe"]
+        _ = try await podman.createContainer(spec)
+        let passwd: String
+        do {
+            passwd = try await readPasswd(probe, podman: podman)
+            try? await podman.remove(probe)
+        } catch {
+            try? await podman.remove(probe)
+            throw CrossingError.agentUser(image: image, user: user, detail: "no readable /etc/passwd (\(error))")
+        }
+        guard let identity = lookUp(user, passwd: passwd) else {
+            throw CrossingError.agentUser(image: image, user: user, detail: "not in the image's /etc/passwd")
+        }
+        guard identity.uid != 0 else {
+            throw CrossingError.agentUser(image: image, user: user, detail: "it is root (Claude Code refuses to skip permissions as root)")
+        }
+        return identity
+    }
+
+    private static func readPasswd(_ container: String, podman: PodmanClient) async throws -> String {
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-passwd")
+        defer { FileSystem.removeTree(directory) }
+        _ = try await ArchivedFile.save(try await podman.getArchive(container, path: "/etc/passwd"), to: directory + "/passwd", limit: 4 << 20)
+        return String(decoding: try FileSystem.readFile(directory + "/passwd"), as: UTF8.self)
+    }
+
+    static func numeric(_ user: String) -> AgentIdentity? {
+        let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let uid = Int(parts[0]), uid > 0 else { return nil }
+        let gid = parts.count == 2 ? Int(parts[1]) : uid
+        return gid.map { AgentIdentity(uid: uid, gid: $0) }
+    }
+
+    static func lookUp(_ user: String, passwd: String) -> AgentIdentity? {
+        for line in passwd.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 4, fields[0] == user, let uid = Int(fields[2]), let gid = Int(fields[3]) else { continue }
+            return AgentIdentity(uid: uid, gid: gid)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,116 @@
+import FoundationEssentials
+
+/// How a repository crosses into a burrow and how the work comes home, as one mechanism:
+/// in, the store fetches what changed, the workspace is a copy-on-write volume over the repo's
+/// template, and a bundle of the commits the template lacks is checked out by a helper in the sandbox;
+/// home, a helper in the sandbox bundles the agent's new commits (uncommitted work committed on top)
+/// and the host takes only that bundle into Burrow's own repository.
+struct Crossing: Sendable {
+    let podman: PodmanClient
+    let store: RepoStore
+    let templates: WorkspaceTemplates
+    /// A bundle larger than this rebuilds the template instead: the repo has moved far from it.
+    var rebuildAboveBytes: Int64 = 64 << 20
+    /// Files larger than this stay in the burrow (named on the record); the bundle home is capped too.
+    var maxFileBytes: Int64 = 100 << 20
+    var maxBundleBytes: Int64 = 1 << 30
+
+    init(podman: PodmanClient, stateDir: String) throws {
+        self.podman = podman
+        store = try RepoStore(directory: stateDir + "/repos")
+        templates = WorkspaceTemplates(store: store, podman: podman)
+    }
+
+    struct Burrow: Sendable {
+        let id: String
+        let workspaceVolume: String
+        let labels: [String: String]
+        let user: AgentIdentity
+    }
+
+    /// Makes the burrow's workspace volume at the repo's current commit; returns that commit.
+    func enter(_ burrow: Burrow, repo: RepoConfig) async throws -> String {
+        let base = try await store.fetch(repo)
+        var template = try await templates.current(repo, user: burrow.user)
+        if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
+        defer { FileSystem.removeTree(directory) }
+        let bundle = directory + "/base.bundle"
+        var hasBundle = try await store.bundle(repo, base: base.commit, known: template!.base, into: bundle)
+        if hasBundle, let size = FileSystem.status(bundle)?.size, Int64(size) > rebuildAboveBytes {
+            template = try await templates.build(repo, base: base, user: burrow.user)
+            hasBundle = false
+        }
+        try await podman.removeVolume(burrow.workspaceVolume, force: true)
+        try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
+        guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
+        var input: String?
+        if hasBundle {
+            input = directory + "/in.tar"
+            try await Subprocess.check(["tar", "-C", directory, "-cf", input!, "--numeric-owner", "--owner=\(burrow.user.uid)", "--group=\(burrow.user.gid)", "base.bundle"])
+        }
+        let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "burrow-\(burrow.id)-enter",
+                                     labels: burrow.labels, user: burrow.user,
+                                     volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace")], step: "checking out the base")
+        _ = try await helper.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
+        return base.commit
+    }
+
+    struct Harvest: Sendable {
+        let head: String
+        let agentHead: String?
+        let branch: String?
+        let notes: [String]
+    }
+
+    /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
+    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String) async throws -> Harvest {
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
+        defer { FileSystem.removeTree(directory) }
+        let bundlePath = directory + "/result.bundle"
+        let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "burrow-\(burrow.id)-home",
+                                     labels: burrow.labels, user: burrow.user,
+                                     volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: ["ro"])],
+                                     step: "collecting the agent's work")
+        let limit = maxBundleBytes
+        let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes),
+                         "burrow \(burrow.id): work left uncommitted by the agent"] + known.filter(ObjectID.isValid)
+        let (outcome, saved) = try await helper.run(arguments) { podman, name in
+            do {
+                return try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/result.bundle"), to: bundlePath, limit: limit)
+            } catch let error as PodmanError where error.isNotFound {
+                return Int64(-1)
+            }
+        }
+        let summary = try HarvestSummary.parse(outcome.summary)
+        guard summary.bundle == (saved >= 0) else { throw CrossingError.resultRejected("the harvest's summary and its files disagree") }
+        let arrival = try await Homecoming.receive(bundle: summary.bundle ? bundlePath : nil, head: summary.head, turn: turn, repo: repo,
+                                                   store: store.gitDirectory(repo), resultRepo: folder + "/result.git",
+                                                   patchPath: folder + "/result.patch")
+        return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes)
+    }
+}
+
+/// The harvest script's one-line summary, checked field by field.
+struct HarvestSummary: Decodable, Sendable {
+    let head: String
+    let agentHead: String?
+    let bundle: Bool
+    let notes: [String]
+
+    static func parse(_ line: String) throws -> HarvestSummary {
+        guard line.utf8.count <= 1 << 20, let summary = try? JSONCoding.decoder.decode(HarvestSummary.self, from: Data(line.utf8)),
+              ObjectID.isValid(summary.head) else {
+            throw CrossingError.resultRejected("the harvest's summary is not what Burrow's helper writes: \(line.prefix(200))")
+        }
+        let agentHead = summary.agentHead.flatMap { ObjectID.isValid($0) ? $0 : nil }
+        return HarvestSummary(head: summary.head, agentHead: agentHead, bundle: summary.bundle, notes: Array(summary.notes.prefix(50).map { String($0.prefix(400)) }))
+    }
+
+    init(head: String, agentHead: String?, bundle: Bool, notes: [String]) {
+        self.head = head
+        self.agentHead = agentHead
+        self.bundle = bundle
+        self.notes = notes
+    }
+}

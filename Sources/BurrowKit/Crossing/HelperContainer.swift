@@ -1,0 +1,97 @@
+/// Runs one of Burrow's helper scripts in a short-lived container of the helper image, closed in like
+/// a burrow (no network, no capabilities, no new privileges, the agent's uid), on the burrow's
+/// volumes. Its output is read as text and bounded; it never runs longer than its time limit.
+struct HelperContainer {
+    let podman: PodmanClient
+    let image: String
+    let name: String
+    let labels: [String: String]
+    let user: AgentIdentity
+    let volumes: [ContainerSpec.NamedVolume]
+    let step: String
+    var timeout: Duration = .seconds(600)
+
+    struct Outcome: Sendable {
+        let stdout: [String]
+        let stderr: [String]
+        /// The last line of standard output: the scripts' one-line JSON summary.
+        var summary: String { stdout.last ?? "" }
+    }
+
+    /// Creates the container, hands it `input` (a tar unpacked at `/in`), runs `command` and returns its
+    /// output; `collect` reads files from the exited container before it is removed.
+    func run<T: Sendable>(_ command: [String], input: String? = nil,
+                          collect: @Sendable (PodmanClient, String) async throws -> T) async throws -> (Outcome, T) {
+        try await podman.remove(name)
+        var spec = ContainerSpec(image: image)
+        spec.name = name
+        spec.command = command
+        spec.user = "\(user.uid):\(user.gid)"
+        spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
+        spec.volumes = volumes
+        spec.network = .none
+        spec.capDrop = ["ALL"]
+        spec.noNewPrivileges = true
+        spec.mounts = [.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=64m"])]
+        spec.stopTimeout = 1
+        _ = try await podman.createContainer(spec)
+        do {
+            if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
+            try await podman.start(name)
+            let code = try await waitBounded()
+            let outcome = try await output()
+            guard code == 0 else {
+                let detail = (outcome.stderr.suffix(5) + outcome.stdout.suffix(2)).joined(separator: " / ")
+                throw CrossingError.helperFailed(step: step, detail: detail.isEmpty ? "exit code \(code)" : String(detail.prefix(1000)))
+            }
+            let collected = try await collect(podman, name)
+            try? await podman.remove(name)
+            return (outcome, collected)
+        } catch {
+            try? await podman.remove(name)
+            throw error
+        }
+    }
+
+    /// The exit code, or a timeout error after the container is killed.
+    private func waitBounded() async throws -> Int32 {
+        let podman = self.podman, name = self.name, timeout = self.timeout
+        return try await withThrowingTaskGroup(of: Int32?.self) { group in
+            group.addTask { try await podman.wait(name) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let code = first else {
+                try? await podman.kill(name)
+                throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
+            }
+            return code
+        }
+    }
+
+    /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream).
+    private func output() async throws -> Outcome {
+        let stream = try await podman.logs(name, follow: false)
+        defer { stream.close() }
+        var assembler = LineAssembler(maxLineBytes: 64 << 10)
+        var stdout: [String] = [], stderr: [String] = []
+        func keep(_ lines: [LineAssembler.Line]) {
+            for line in lines {
+                if line.stream == .stderr { stderr.append(line.text) } else { stdout.append(line.text) }
+            }
+            if stdout.count > 400 { stdout.removeFirst(stdout.count - 200) }
+            if stderr.count > 400 { stderr.removeFirst(stderr.count - 200) }
+        }
+        while let frames = try await stream.next() { for frame in frames { keep(assembler.add(frame)) } }
+        keep(assembler.flush())
+        return Outcome(stdout: stdout, stderr: stderr)
+    }
+}
+
+/// The numeric user a burrow's agent runs as, and so owns its workspace.
+public struct AgentIdentity: Sendable, Equatable, Hashable, Codable {
+    public let uid: Int
+    public let gid: Int
+}

@@ -1,0 +1,86 @@
+/// The scripts Burrow's helper image runs inside the sandbox (busybox sh and git). They are the only
+/// code that reads what an agent left in its workspace; whatever they obey harms only the box. What
+/// they hand back is inert: a git bundle and a one-line JSON summary, both checked again on the host.
+enum HelperScripts {
+    /// Git as the helpers run it: nothing executable from any config it meets, no background work.
+    static let gitGuard = """
+    export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=/bin/false GIT_EDITOR=/bin/false GIT_PAGER=cat
+    g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c gc.auto=0 \\
+      -c maintenance.auto=false -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false \\
+      -c core.safecrlf=false -c core.sshCommand=/bin/false -c protocol.allow=never -c protocol.file.allow=always \\
+      -c user.name=Burrow -c user.email=burrow@localhost "$@"; }
+    """
+
+    /// `burrow-enter BASE BRANCH`: moves the workspace (a copy-on-write volume over the repo's
+    /// template) to BASE, fetching the commits it lacks from /in/base.bundle. Only changed files are
+    /// written. The workspace holds Burrow's own template here: the agent has not run yet.
+    static let enter = """
+    #!/bin/sh
+    set -eu
+    \(gitGuard)
+    base=$1; branch=$2
+    cd /workspace
+    if [ -f /in/base.bundle ]; then g fetch -q --no-tags --no-write-fetch-head /in/base.bundle "+refs/burrow/base/$base:refs/burrow/base"; fi
+    g checkout -q -f -B "$branch" "$base"
+    g update-ref -d refs/burrow/base 2>/dev/null || true
+    printf '{"head":"%s"}\\n' "$(g rev-parse HEAD)"
+    """
+
+    /// `burrow-harvest BASE MAXFILEBYTES MESSAGE [KNOWN...]`: commits what the agent left in the (read-only)
+    /// workspace on top of its HEAD in a scratch repository whose objects borrow the agent's, and
+    /// bundles the commits the host lacks (everything not reachable from BASE or a KNOWN commit) into
+    /// /out/result.bundle. The agent's .git is used only as an object store and for its HEAD: never
+    /// its config, hooks or attributes. Files over MAXFILEBYTES stay behind and are named.
+    static let harvest = """
+    #!/bin/sh
+    set -u
+    \(gitGuard)
+    base=$1; maxfile=$2; message=$3; shift 3
+    ws=/workspace; scratch=/scratch; out=/out
+    fail() { echo "burrow-harvest: $*" >&2; exit 1; }
+    q() { printf '%s' "$1" | tr '\\000-\\037' ' ' | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g' | cut -c1-300; }
+    notes=""
+    note() { notes="$notes${notes:+,}\\"$(q "$1")\\""; }
+    h=$scratch/home.git
+    git init -q --bare "$h" || fail "cannot create the scratch repository"
+    export GIT_INDEX_FILE=$scratch/index
+    hg() { g --git-dir="$h" --work-tree="$ws" "$@"; }
+    agent=""
+    if [ -d $ws/.git ] && [ ! -L $ws/.git ] && [ -d $ws/.git/objects ] && [ ! -L $ws/.git/objects ]; then
+      echo "$ws/.git/objects" > "$h/objects/info/alternates"
+      agent=$(g --git-dir=$ws/.git rev-parse -q --verify 'HEAD^{commit}' 2>/dev/null) || agent=""
+      [ -n "$agent" ] || note "the agent's .git has no valid HEAD commit: its files are committed on top of the base"
+    else
+      note "the agent removed or replaced .git: its files are committed on top of the base"
+    fi
+    hg cat-file -e "$base^{commit}" 2>/dev/null && have_base=1 || have_base=""
+    parent=${agent:-}
+    [ -n "$parent" ] || { [ -n "$have_base" ] && parent=$base; }
+    if [ -n "$agent" ] && [ -f $ws/.git/index ] && [ ! -L $ws/.git/index ] && cp $ws/.git/index "$GIT_INDEX_FILE" 2>/dev/null && hg ls-files -s >/dev/null 2>&1; then :
+    elif [ -n "$parent" ]; then hg read-tree "$parent" || fail "cannot read the tree of $parent"
+    else rm -f "$GIT_INDEX_FILE"; fi
+    cd $ws || fail "no workspace"
+    printf '.\\0' > $scratch/pathspec
+    find . -path ./.git -prune -o -type f -size +"$maxfile"c -print > $scratch/big 2>/dev/null || true
+    if [ -s $scratch/big ]; then
+      find . -path ./.git -prune -o -type f -size +"$maxfile"c -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
+      while IFS= read -r f; do note "left in the burrow (over the per-file limit of $maxfile bytes): ${f#./}"; done < $scratch/big
+    fi
+    hg add -A --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    tree=$(hg write-tree) || fail "git write-tree failed"
+    if [ -n "$parent" ] && [ "$(hg rev-parse "$parent^{tree}")" = "$tree" ]; then head=$parent
+    elif [ -n "$parent" ]; then head=$(hg commit-tree "$tree" -p "$parent" -m "$message") || fail "commit failed"
+    else head=$(hg commit-tree "$tree" -m "The agent's files") || fail "commit failed"; fi
+    hg update-ref refs/heads/result "$head"
+    set -- "$@"
+    negatives=""
+    [ -n "$have_base" ] && negatives="^$base"
+    for known in "$@"; do hg cat-file -e "$known^{commit}" 2>/dev/null && negatives="$negatives ^$known"; done
+    bundle=false
+    if hg rev-list --count refs/heads/result $negatives > $scratch/count 2>/dev/null && [ "$(cat $scratch/count)" != 0 ]; then
+      hg bundle create -q $out/result.bundle refs/heads/result $negatives 2>$scratch/bundle.err || fail "git bundle failed: $(head -c 400 $scratch/bundle.err)"
+      bundle=true
+    fi
+    printf '{"head":"%s","agentHead":"%s","bundle":%s,"notes":[%s]}\\n' "$head" "$agent" "$bundle" "$notes"
+    """
+}

@@ -1,0 +1,77 @@
+/// The host side of the way home. What the harvest helper sends is a bundle (objects and one ref) and
+/// a summary; both are hostile. The bundle is fetched, with every object checked, into the burrow's own
+/// bare repository (`result.git`, borrowing the store's objects), and everything after — the commit
+/// on the base, the turn's commit, the patch, the branch in the user's repo — is computed from
+/// Burrow's repositories by hardened git. No work tree from the box ever exists on the host.
+enum Homecoming {
+    struct Arrival: Sendable {
+        let head: String
+        let branch: String?
+        let notes: [String]
+    }
+
+    struct Turn: Sendable {
+        let id: String
+        let turn: Int
+        let base: String
+        let previousHead: String?
+    }
+
+    static func receive(bundle: String?, head claimed: String, turn: Turn, repo: RepoConfig, store: String,
+                        resultRepo: String, patchPath: String) async throws -> Arrival {
+        try await prepare(resultRepo, borrowing: store)
+        @discardableResult
+        func git(_ arguments: [String]) async throws -> Subprocess.Result { try await HostGit.hardened(resultRepo, arguments) }
+        let turnRef = "refs/turns/\(turn.turn)"
+        var notes: [String] = []
+        if let bundle {
+            do {
+                try await git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", bundle, "+refs/heads/result:\(turnRef)"])
+            } catch let error as Subprocess.Failure {
+                throw CrossingError.resultRejected("git refused the bundle: \(error.result.stderr.prefix(400))")
+            }
+        } else {
+            guard (try? await git(["cat-file", "-e", "\(claimed)^{commit}"])) != nil else {
+                throw CrossingError.resultRejected("the harvest named commit \(claimed.prefix(12)) without sending it")
+            }
+            try await git(["update-ref", turnRef, claimed])
+        }
+        var turnHead = try HostGit.objectID(try await git(["rev-parse", "--verify", "\(turnRef)^{commit}"]))
+        if turnHead != turn.base, (try? await git(["merge-base", "--is-ancestor", turn.base, turnHead])) == nil {
+            let tree = try HostGit.objectID(try await git(["rev-parse", "\(turnHead)^{tree}"]))
+            turnHead = try HostGit.objectID(try await git(["commit-tree", tree, "-p", turn.base, "-m",
+                "burrow \(turn.id): the agent's files (its history did not descend from the base \(turn.base.prefix(12)))"]))
+            notes.append("the agent's history did not descend from the base \(turn.base.prefix(12)): its files were committed on top of the base")
+        }
+        var head = turnHead
+        if let previous = turn.previousHead {
+            let tree = try HostGit.objectID(try await git(["rev-parse", "\(turnHead)^{tree}"]))
+            let previousTree = try HostGit.objectID(try await git(["rev-parse", "\(previous)^{tree}"]))
+            head = previous
+            if tree != previousTree {
+                head = try HostGit.objectID(try await git(["commit-tree", tree, "-p", previous, "-m", "burrow \(turn.id): turn \(turn.turn)"]))
+            }
+        }
+        try await git(["update-ref", "refs/heads/result", head])
+        let partial = patchPath + ".partial"
+        try await git(["diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", "--output=\(partial)", turn.base, head])
+        FileSystem.move(partial, to: patchPath)
+        var branch: String?
+        if let path = repo.path, head != turn.base {
+            let name = "burrow/\(turn.id)"
+            try await HostGit.source(Config.expandHome(path), ["-c", "fetch.fsckObjects=true", "-c", "protocol.allow=never", "-c", "protocol.file.allow=always",
+                                                              "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", resultRepo, "+\(head):refs/heads/\(name)"])
+            branch = name
+        }
+        return Arrival(head: head, branch: branch, notes: notes)
+    }
+
+    /// The burrow's bare repository, reading the store's objects through `alternates` (so it holds only
+    /// what the agent added).
+    private static func prepare(_ resultRepo: String, borrowing store: String) async throws {
+        if !FileSystem.exists(resultRepo + "/HEAD") {
+            try await HostGit.hardened("/", ["init", "--quiet", "--bare", resultRepo])
+        }
+        try FileSystem.writeAtomically(Array((store + "/objects\n").utf8), to: resultRepo + "/objects/info/alternates", mode: 0o600)
+    }
+}

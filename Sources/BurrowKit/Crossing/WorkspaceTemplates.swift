@@ -1,0 +1,64 @@
+import FoundationEssentials
+
+/// A repo's workspace as an image: the checkout (work tree and .git) at some base commit, owned by the
+/// agent's uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume
+/// driver), so a launch costs the same for one file or thirty thousand. Built on the host from
+/// Burrow's store (the user's data only) and imported through Podman's API; one per repo and agent
+/// uid, rebuilt when the repo has moved far from it.
+actor WorkspaceTemplates {
+    let store: RepoStore
+    let podman: PodmanClient
+    private var building: [String: Task<Template, any Error>] = [:]
+
+    init(store: RepoStore, podman: PodmanClient) {
+        self.store = store
+        self.podman = podman
+    }
+
+    struct Template: Codable, Sendable {
+        let image: String
+        let base: String
+        let branch: String
+    }
+
+    nonisolated func slot(_ repo: RepoConfig, _ user: AgentIdentity) -> String { "\(RepoStore.key(repo))-\(user.uid)-\(user.gid)" }
+    private nonisolated func recordPath(_ slot: String) -> String { store.directory + "/" + slot + ".template.json" }
+
+    /// The current template, if it still exists in Podman.
+    func current(_ repo: RepoConfig, user: AgentIdentity) async throws -> Template? {
+        guard let bytes = try? FileSystem.readFile(recordPath(slot(repo, user))),
+              let template = try? JSONCoding.decoder.decode(Template.self, from: Data(bytes)) else { return nil }
+        return try await podman.imageExists(template.image) ? template : nil
+    }
+
+    /// Builds a template at `base` (one build at a time per slot; callers in between share it).
+    func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) async throws -> Template {
+        let slot = slot(repo, user)
+        if let running = building[slot] { return try await running.value }
+        let task = Task { try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman) }
+        building[slot] = task
+        defer { building[slot] = nil }
+        let template = try await task.value
+        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: recordPath(slot), mode: 0o600)
+        return template
+    }
+
+    private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
+                             store: RepoStore, podman: PodmanClient) async throws -> Template {
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-template")
+        defer { FileSystem.removeTree(directory) }
+        let checkout = directory + "/repo"
+        try await HostGit.source(nil, ["clone", "--quiet", "--local", "--no-checkout", "--no-tags", store.gitDirectory(repo), checkout])
+        try await HostGit.source(checkout, ["checkout", "--quiet", "-B", base.branch, base.commit])
+        try await HostGit.source(checkout, ["remote", "remove", "origin"])
+        // Stat data that survives the trip through a tar and an overlay: whole-second mtime and size.
+        try await HostGit.source(checkout, ["config", "core.checkStat", "minimal"])
+        try await HostGit.source(checkout, ["config", "core.trustctime", "false"])
+        let tar = directory + "/workspace.tar"
+        try await Subprocess.check(["tar", "-C", checkout, "-cf", tar, "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."])
+        let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
+        try await podman.importImage(tarPath: tar, reference: image,
+                                     changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"])
+        return Template(image: image, base: base.commit, branch: base.branch)
+    }
+}
