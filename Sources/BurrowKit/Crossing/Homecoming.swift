@@ -25,11 +25,7 @@ enum Homecoming {
         let turnRef = "refs/turns/\(turn.turn)"
         var notes: [String] = []
         if let bundle {
-            do {
-                try await git(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", bundle, "+refs/heads/result:\(turnRef)"])
-            } catch let error as Subprocess.Failure {
-                throw CrossingError.resultRejected("git refused the bundle: \(error.result.stderr.prefix(400))")
-            }
+            try await checkedFetch(bundle, into: resultRepo, ref: turnRef, borrowing: [store, resultRepo])
         } else {
             guard (try? await git(["cat-file", "-e", "\(claimed)^{commit}"])) != nil else {
                 throw CrossingError.resultRejected("the harvest named commit \(claimed.prefix(12)) without sending it")
@@ -64,6 +60,23 @@ enum Homecoming {
             branch = name
         }
         return Arrival(head: head, branch: branch, notes: notes)
+    }
+
+    /// Takes the bundle's objects into `repository` only after git checked every one of them. Git
+    /// (before 2.46) does not check objects that arrive from a bundle, but does for a fetch over its
+    /// protocol: so the bundle is unpacked into a quarantine first and fetched from there.
+    private static func checkedFetch(_ bundle: String, into repository: String, ref: String, borrowing: [String]) async throws {
+        let quarantine = try FileSystem.makeTemporaryDirectory("burrow-quarantine") + "/q.git"
+        defer { FileSystem.removeTree(String(quarantine.dropLast(5))) }
+        do {
+            try await HostGit.hardened("/", ["init", "--quiet", "--bare", quarantine])
+            let alternates = borrowing.map { $0 + "/objects" }.joined(separator: "\n") + "\n"
+            try FileSystem.writeAtomically(Array(alternates.utf8), to: quarantine + "/objects/info/alternates", mode: 0o600)
+            try await HostGit.hardened(quarantine, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", bundle, "+refs/heads/result:refs/heads/result"])
+            try await HostGit.hardened(repository, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", quarantine, "+refs/heads/result:\(ref)"])
+        } catch let error as Subprocess.Failure {
+            throw CrossingError.resultRejected("git refused the agent's commits: \(error.result.stderr.split(separator: "\n").prefix(3).joined(separator: " / ").prefix(400))")
+        }
     }
 
     /// The burrow's bare repository, reading the store's objects through `alternates` (so it holds only

@@ -1,0 +1,55 @@
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// Burrows whose "agent" is a shell script (the attack): `sh -c TASK` in the test image.
+struct AttackBurrow {
+    let app: BurrowTestApp
+    /// Files an attack would create on the host if anything it planted ran here.
+    let marker: String
+
+    static func make(configure: (inout Config) -> Void = { _ in }) async throws -> AttackBurrow {
+        let app = try await BurrowTestApp { config in
+            config.agentCommand = ["sh", "-c"]
+            configure(&config)
+        }
+        return AttackBurrow(app: app, marker: "/tmp/burrow-escaped-\(BurrowRecord.newID())")
+    }
+
+    /// Runs the attack to the end and returns the record.
+    func run(_ script: String, within seconds: Double = 120) async throws -> BurrowRecord {
+        let record = try await app.launch(script.replacingOccurrences(of: "MARKER", with: marker))
+        let finished = try await app.finished(record.id, within: seconds)
+        if finished.state != .succeeded {
+            let lines = try FileSystem.readFile(app.stateDir + "/burrows/\(record.id)/events.ndjson")
+            print("attack \(record.id) ended \(finished.state): \(String(decoding: lines.suffix(3000), as: UTF8.self))")
+        }
+        return finished
+    }
+
+    /// Every host file whose name starts with the marker: must stay empty.
+    func escapes() -> [String] {
+        let name = String(marker.split(separator: "/").last!)
+        return FileSystem.listDirectory("/tmp").filter { $0.hasPrefix(name) }
+    }
+
+    func branchFiles(_ record: BurrowRecord) async throws -> String {
+        try await Subprocess.check(["git", "-C", app.repoPath, "ls-tree", "-r", "--full-tree", "burrow/\(record.id)"]).stdout
+    }
+
+    func branchLog(_ record: BurrowRecord) async throws -> [String] {
+        try await Subprocess.check(["git", "-C", app.repoPath, "log", "--format=%s", "burrow/\(record.id)"]).stdout
+            .split(separator: "\n").map(String.init)
+    }
+
+    func patch(_ record: BurrowRecord) throws -> String {
+        String(decoding: (try? FileSystem.readFile(app.stateDir + "/burrows/\(record.id)/result.patch")) ?? [], as: UTF8.self)
+    }
+
+    /// Commits in the user's repo the way a user would, for launches on a new base.
+    func userCommit(_ file: String, _ text: String) async throws {
+        try FileSystem.writeAtomically(Array(text.utf8), to: app.repoPath + "/" + file)
+        try await Subprocess.check(["git", "-C", app.repoPath, "add", file])
+        try await Subprocess.check(["git", "-C", app.repoPath, "-c", "user.name=u", "-c", "user.email=u@u", "commit", "--quiet", "-m", "user: \(file)"])
+    }
+}
