@@ -8,6 +8,7 @@ import BurrowKit
 ///   burrow-bench first-output --port P --token T --repo R --runs N  POST to first agent event, ms
 ///   burrow-bench egress-proxy --socket PATH --allow H:P[,…] --resolve NAME=IP[,…] [--upstream URL --key K]
 ///   burrow-bench request-latency --address HOST:PORT --target PATH --requests N   POST latency p50/p99 (ms)
+///   burrow-bench repo-scale --port P --token T --repo R --runs N   POST → first event and agent → end (work home), ms
 ///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -36,6 +37,9 @@ case "podman-attach":
 case "first-output":
     try await LifecycleBench.firstOutput(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                          repo: text("--repo") ?? "demo", runs: value("--runs", 10))
+case "repo-scale":
+    try await RepoScaleBench.run(port: UInt16(value("--port", 7993)), token: text("--token") ?? "bench-token",
+                                 repo: text("--repo") ?? "demo", runs: value("--runs", 1))
 case "flood-latency":
     try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                    repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),

@@ -43,7 +43,8 @@ struct Crossing: Sendable {
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
-        guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
+        // Always run, even when the template is already at the base: the helper's first mount gives
+        // the new volume's root to the agent's uid, whatever the agent's image has at /workspace.
         var input: String?
         if hasBundle {
             input = directory + "/in.tar"

@@ -37,12 +37,14 @@ enum HelperImage {
         return hash.hex
     }
 
-    /// Assembles the rootfs in DIR/root from host files (trusted: Debian's binaries) and tars it.
+    /// Assembles the rootfs in DIR/root from host files (trusted: Debian's binaries) and tars it. It has
+    /// no /workspace on purpose: a volume first mounted where the image has no directory is given to
+    /// the container's user, so the enter helper hands each new workspace to the agent's uid.
     static let buildScript = """
     set -eu
     dir=$1; root=$dir/root
     mkdir -p $root/bin $root/usr/bin $root/usr/local/bin $root/etc $root/usr/share/git-core/templates \\
-      $root/proc $root/sys $root/dev $root/run $root/workspace $root/in $root/out $root/scratch $root/tmp
+      $root/proc $root/sys $root/dev $root/run $root/in $root/out $root/scratch $root/tmp
     chmod 1777 $root/in $root/out $root/scratch $root/tmp
     cp /bin/busybox $root/bin/busybox
     for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox $root/bin/$applet; done

@@ -8,7 +8,7 @@ enum HelperScripts {
     g() { git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c gc.auto=0 \\
       -c maintenance.auto=false -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false \\
       -c core.safecrlf=false -c core.sshCommand=/bin/false -c protocol.allow=never -c protocol.file.allow=always \\
-      -c user.name=Burrow -c user.email=burrow@localhost "$@"; }
+      -c safe.directory='*' -c user.name=Burrow -c user.email=burrow@localhost "$@"; }
     """
 
     /// `burrow-enter BASE BRANCH`: moves the workspace (a copy-on-write volume over the repo's

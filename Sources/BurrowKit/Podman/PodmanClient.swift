@@ -52,6 +52,12 @@ public final class PodmanClient: Sendable {
         }
     }
 
+    public func listImages(label: String) async throws -> [ImageSummary] {
+        let filters = escape("{\"label\":[\"\(label)\"]}")
+        return try await decode([ImageSummary].self, try await call("GET", "/images/json?filters=\(filters)", operation: "image list", expect: [200]),
+                                "image list")
+    }
+
     public func removeImage(_ name: String) async throws {
         _ = try await call("DELETE", "/images/\(escape(name))?force=true", operation: "image remove", expect: [200, 404])
     }

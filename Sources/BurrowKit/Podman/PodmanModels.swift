@@ -133,3 +133,10 @@ public struct ImageInspect: Decodable, Sendable {
     public let config: Config?
     enum CodingKeys: String, CodingKey { case id = "Id", repoTags = "RepoTags", config = "Config" }
 }
+
+public struct ImageSummary: Decodable, Sendable {
+    public let id: String
+    public let names: [String]?
+    public let labels: [String: String]?
+    enum CodingKeys: String, CodingKey { case id = "Id", names = "Names", labels = "Labels" }
+}

@@ -81,6 +81,12 @@ final class BurrowTestApp: @unchecked Sendable {
             }
         }
         try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
+        // Each test's repo has its own workspace template image.
+        let key = RepoStore.key(RepoConfig(name: "demo", path: repoPath))
+        for image in (try? await manager.podman.listImages(label: "io.burrow.template")) ?? []
+        where image.labels?["io.burrow.template"]?.hasPrefix(key) == true {
+            try? await manager.podman.removeImage(image.id)
+        }
         await server.stop()
     }
 }

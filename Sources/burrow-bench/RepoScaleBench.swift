@@ -1,0 +1,55 @@
+import BurrowKit
+import FoundationEssentials
+
+/// Against a running `burrow serve` whose agent is `sh -c`: launches that append one line to one file
+/// and exit. Prints, per launch, POST → first agent event and last agent event → `end` (the work
+/// home), in ms.
+enum RepoScaleBench {
+    static let task = """
+    echo '{"type":"system","subtype":"init","session_id":"bench"}'; echo 'one more line' >> README.md; \
+    echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"bench"}'
+    """
+
+    static func run(port: UInt16, token: String, repo: String, runs: Int) async throws {
+        for _ in 0..<runs {
+            let started = Monotonic.now()
+            let id = try await launch(port: port, token: token, repo: repo)
+            let stream = try await LifecycleBench.open(port: port, token: token, id: id)
+            defer { stream.close() }
+            var text = ""
+            var firstAgent: UInt64?
+            var lastAgent: UInt64?
+            var ended: UInt64?
+            var scanned = text.startIndex
+            while ended == nil, let piece = try await stream.next() {
+                let now = Monotonic.now()
+                text += String(decoding: piece, as: UTF8.self)
+                // Only the events this piece completed.
+                let fresh = text[scanned...]
+                if fresh.contains("event: agent\n") {
+                    firstAgent = firstAgent ?? now
+                    lastAgent = now
+                }
+                if fresh.contains("event: end\n") { ended = now }
+                scanned = text.endIndex
+            }
+            guard let firstAgent, let lastAgent, let ended else { throw BenchFailure(reason: "burrow \(id) ended without agent output") }
+            guard text.contains("\"branch\":\"burrow\\/\(id)\"") || text.contains("\"branch\":\"burrow/\(id)\"") else {
+                throw BenchFailure(reason: "burrow \(id) brought no branch home: \(text.suffix(600))")
+            }
+            Console.out("first=\(String(format3: Double(firstAgent - started) / 1e6)) home=\(String(format3: Double(ended - lastAgent) / 1e6))")
+        }
+    }
+
+    static func launch(port: UInt16, token: String, repo: String) async throws -> String {
+        struct Launch: Encodable { let repo: String; let task: String }
+        let body = Array(try JSONCoding.encoder.encode(Launch(repo: repo, task: task)))
+        var request = ClientRequest("POST", "/api/burrows", headers: ["Authorization": "Bearer \(token)"], body: .bytes(body, contentType: "application/json"))
+        request.host = "127.0.0.1:\(port)"
+        let response = try await LifecycleBench.client(port).send(request)
+        guard response.status == 201, let range = response.text.firstRange(of: "\"id\":\"") else {
+            throw BenchFailure(reason: "launch failed: \(response.status) \(response.text)")
+        }
+        return String(response.text[range.upperBound...].prefix(12))
+    }
+}

@@ -1,0 +1,63 @@
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// The crossing as a user meets it: later launches reuse the repo's template and move only what
+/// changed; any agent uid owns its workspace; url repos get the patch.
+final class CrossingTests: XCTestCase {
+    func testALaunchOnANewCommitReusesTheTemplateAndCarriesTheChange() async throws {
+        let attack = try await AttackBurrow.make { $0.agentCommand = ["sh", "-c"] }
+        let first = try await attack.run("cd /workspace && echo one > ONE.txt")
+        XCTAssertEqual(first.state, .succeeded, first.error ?? "")
+        try await attack.userCommit("NEW.txt", "the user's new commit\n")
+        let head = try await Subprocess.check(["git", "-C", attack.app.repoPath, "rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
+        let second = try await attack.run("cd /workspace && cat NEW.txt && git log --format=%s -1 && echo two > TWO.txt")
+        XCTAssertEqual(second.state, .succeeded, second.error ?? "")
+        XCTAssertEqual(second.baseCommit, head, "the second burrow starts on the user's new commit")
+        let files = try await attack.branchFiles(second)
+        XCTAssertTrue(files.contains("NEW.txt") && files.contains("TWO.txt") && !files.contains("ONE.txt"), files)
+        let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
+        let templates = try await attack.app.manager.podman.listImages(label: "io.burrow.template")
+            .filter { $0.labels?["io.burrow.template"]?.hasPrefix(key) == true }
+        XCTAssertEqual(templates.count, 1, "the template is reused; the new commit travelled as a bundle")
+        let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(second.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertTrue(events.contains("the user's new commit") && events.contains("user: NEW.txt"), "the agent saw the new commit")
+        await attack.app.cleanUp()
+    }
+
+    func testAnAgentUserThatIsNotUID1000OwnsItsWorkspaceAndConfig() async throws {
+        let attack = try await AttackBurrow.make { $0.agentUser = "2000:2000" }
+        let record = try await attack.run("""
+        id -u; cd /workspace && touch BY-2000.txt && touch /burrow/claude/state && stat -c '%u %n' . BY-2000.txt /burrow/claude/state
+        """)
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertEqual(record.user, AgentIdentity(uid: 2000, gid: 2000))
+        let files = try await attack.branchFiles(record)
+        XCTAssertTrue(files.contains("BY-2000.txt"), files)
+        let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertTrue(events.contains("2000 /burrow/claude/state") && events.contains("2000 ."), "ran as 2000 and owned its volumes")
+        await attack.app.cleanUp()
+    }
+
+    func testAnUnknownAgentUserIsAClearFailure() async throws {
+        let attack = try await AttackBurrow.make { $0.agentUser = "nobody-here" }
+        let record = try await attack.run("true")
+        XCTAssertEqual(record.state, .failed)
+        XCTAssertTrue(record.error?.contains("no usable agent user 'nobody-here'") == true, record.error ?? "")
+        await attack.app.cleanUp()
+    }
+
+    func testAURLRepoGetsThePatchAndNoBranch() async throws {
+        let repo = try await BurrowTestApp.makeRepo()
+        let attack = try await AttackBurrow.make { config in
+            config.repos = [RepoConfig(name: "demo", url: "file://" + repo)]
+        }
+        let record = try await attack.run("cd /workspace && echo from-url > URL.txt")
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertNil(record.branch)
+        XCTAssertTrue(try attack.patch(record).contains("+from-url"))
+        let branches = try await Subprocess.check(["git", "-C", repo, "branch", "--list", "burrow/*"]).stdout
+        XCTAssertEqual(branches, "", "a url repo's source is never written to")
+        await attack.app.cleanUp()
+    }
+}
