@@ -12,7 +12,7 @@ public actor BurrowManager {
     private var active: Set<String> = []
     private var proxies: [String: EgressProxy] = [:]
     private let credential: Credential?
-    private let crossing: Crossing
+    private var crossing: Crossing
     private var identities: [String: AgentIdentity] = [:]
     public nonisolated let changes = EventBroadcaster()
 
@@ -481,6 +481,9 @@ public actor BurrowManager {
     }
 
     struct TurnEvent: Encodable { let turn: Int; let text: String }
+
+    /// Changes how the repository crosses (tests: limits small enough to reach).
+    func tuneCrossing(_ change: (inout Crossing) -> Void) { change(&crossing) }
 
     /// The uid and gid the agent runs as in `image` (looked up once per image and run).
     private func agentIdentity(image: String) async throws -> AgentIdentity {

@@ -14,6 +14,8 @@ struct Crossing: Sendable {
     /// Files larger than this stay in the burrow (named on the record); the bundle home is capped too.
     var maxFileBytes: Int64 = 100 << 20
     var maxBundleBytes: Int64 = 1 << 30
+    /// When set, the harvest's scratch space is a tmpfs of this size (tests fill it to see a full disk).
+    var scratchLimitBytes: Int64?
 
     init(podman: PodmanClient, stateDir: String) throws {
         self.podman = podman
@@ -72,7 +74,7 @@ struct Crossing: Sendable {
         let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "burrow-\(burrow.id)-home",
                                      labels: burrow.labels, user: burrow.user,
                                      volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: ["ro"])],
-                                     step: "collecting the agent's work")
+                                     step: "collecting the agent's work", scratchLimitBytes: scratchLimitBytes)
         let limit = maxBundleBytes
         let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes),
                          "burrow \(burrow.id): work left uncommitted by the agent"] + known.filter(ObjectID.isValid)

@@ -9,6 +9,7 @@ struct HelperContainer {
     let user: AgentIdentity
     let volumes: [ContainerSpec.NamedVolume]
     let step: String
+    var scratchLimitBytes: Int64?
     var timeout: Duration = .seconds(600)
 
     struct Outcome: Sendable {
@@ -33,6 +34,9 @@ struct HelperContainer {
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true
         spec.mounts = [.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=64m"])]
+        if let scratchLimitBytes {
+            spec.mounts.append(.tmpfs(at: "/scratch", options: ["rw", "nosuid", "nodev", "size=\(scratchLimitBytes)", "mode=1777"]))
+        }
         spec.stopTimeout = 1
         _ = try await podman.createContainer(spec)
         do {

@@ -8,11 +8,13 @@ struct AttackBurrow {
     /// Files an attack would create on the host if anything it planted ran here.
     let marker: String
 
-    static func make(configure: (inout Config) -> Void = { _ in }) async throws -> AttackBurrow {
+    /// A test app whose containers, volumes and images are removed when `test` ends, passed or failed.
+    static func make(_ test: XCTestCase, configure: (inout Config) -> Void = { _ in }) async throws -> AttackBurrow {
         let app = try await BurrowTestApp { config in
             config.agentCommand = ["sh", "-c"]
             configure(&config)
         }
+        test.addTeardownBlock { await app.cleanUp() }
         return AttackBurrow(app: app, marker: "/tmp/burrow-escaped-\(BurrowRecord.newID())")
     }
 

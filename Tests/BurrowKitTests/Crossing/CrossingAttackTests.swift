@@ -36,7 +36,7 @@ final class CrossingAttackTests: XCTestCase {
     """
 
     func testEverythingPlantedInTheRepoStaysDataOnTheHost() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run(Self.plantEverything + "\necho uncommitted > U.txt")
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
         XCTAssertEqual(attack.escapes(), [], "a planted command ran on the host")
@@ -46,11 +46,10 @@ final class CrossingAttackTests: XCTestCase {
         let log = try await attack.branchLog(record)
         XCTAssertEqual(log.prefix(2), ["burrow \(record.id): work left uncommitted by the agent", "agent: planted"])
         XCTAssertTrue(try attack.patch(record).contains("+planted"))
-        await attack.app.cleanUp()
     }
 
     func testAMissingOrReplacedDotGitBringsTheFilesHomeOnTheBase() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let hostRepo = try await BurrowTestApp.makeRepo()
         let cases = [
             "deleted": "rm -rf .git",
@@ -68,11 +67,10 @@ final class CrossingAttackTests: XCTestCase {
             XCTAssertEqual(parents.filter { !$0.isWhitespace }, record.baseCommit, "\(name): committed on top of the base")
         }
         XCTAssertEqual(attack.escapes(), [])
-        await attack.app.cleanUp()
     }
 
     func testRewrittenHistoryComesHomeAsItsFilesOnTheBase() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("""
         cd /workspace && git checkout -q --orphan rewritten && git rm -rq --cached . && echo new > NEW.txt && git add NEW.txt \
           && git commit -qm 'agent: a history of its own' && git reflog expire --expire=now --all && git gc -q --prune=now
@@ -83,11 +81,10 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertTrue(files.contains("NEW.txt"), files)
         let merged = try await Subprocess.run(["git", "-C", attack.app.repoPath, "merge-base", "--is-ancestor", record.baseCommit!, "burrow/\(record.id)"])
         XCTAssertTrue(merged.succeeded, "the branch sits on the base")
-        await attack.app.cleanUp()
     }
 
     func testTenThousandCommitsComeHome() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("""
         cd /workspace
         from="from $(git rev-parse HEAD)"
@@ -101,22 +98,20 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
         let count = try await Subprocess.check(["git", "-C", attack.app.repoPath, "rev-list", "--count", "burrow/\(record.id)"]).stdout
         XCTAssertEqual(Int(count.filter { !$0.isWhitespace }), 10_001)
-        await attack.app.cleanUp()
     }
 
     func testAHugeFileStaysBehindAndTheRestComesHome() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("cd /workspace && dd if=/dev/zero of=huge.bin bs=1M seek=1024 count=0 && ls -la huge.bin && echo small > small.txt")
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
         let files = try await attack.branchFiles(record)
         XCTAssertTrue(files.contains("small.txt"), files)
         XCTAssertFalse(files.contains("huge.bin"), files)
         XCTAssertTrue((record.homeNotes ?? []).contains { $0.contains("huge.bin") && $0.contains("limit") }, "\(record.homeNotes ?? [])")
-        await attack.app.cleanUp()
     }
 
     func testSymlinksOddNamesAndSubmodulesAreData() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("""
         cd /workspace && ln -s /etc/passwd passwd-link && printf 'x' > "$(printf 'new\\nline')" && printf y > '-rf' \
           && git init -q sub && (cd sub && echo s > s && git add s && git commit -qm sub) && git add sub passwd-link && git commit -qm 'agent: links'
@@ -127,11 +122,10 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertTrue(files.contains("160000 commit") && files.contains("\tsub"), "a submodule comes home as a reference: \(files)")
         XCTAssertTrue(files.contains("\"new\\nline\"") && files.contains("-rf"), files)
         XCTAssertEqual(attack.escapes(), [])
-        await attack.app.cleanUp()
     }
 
     func testAHostileGitmodulesIsRefusedWithTheWorkKept() async throws {
-        let attack = try await AttackBurrow.make()
+        let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("""
         cd /workspace && printf '[submodule "x"]\\n\\tpath = x\\n\\turl = --upload-pack=touch MARKER-upload-pack\\n' > .gitmodules \
           && git add .gitmodules && git commit -qm 'agent: hostile gitmodules'
@@ -141,6 +135,22 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertNil(record.branch)
         let volume = try await attack.app.manager.podman.volumeExists(record.workspaceVolume)
         XCTAssertTrue(volume, "the workspace stays until teardown")
-        await attack.app.cleanUp()
+    }
+
+    func testAFullDiskOnTheWayHomeIsAClearErrorAndTheWorkspaceStays() async throws {
+        let attack = try await AttackBurrow.make(self)
+        await attack.app.manager.tuneCrossing { $0.scratchLimitBytes = 1 << 20 }
+        let record = try await attack.run("echo '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s1\"}'; cd /workspace && head -c 4194304 /dev/urandom > blob.bin && ls -la blob.bin")
+        XCTAssertTrue(record.error?.contains("bringing the work home failed") == true, record.error ?? "no error")
+        XCTAssertTrue(record.error?.contains("No space left") == true || record.error?.contains("git add failed") == true, record.error ?? "")
+        XCTAssertNil(record.branch)
+        let volume = try await attack.app.manager.podman.volumeExists(record.workspaceVolume)
+        XCTAssertTrue(volume, "the workspace and the agent's work stay until teardown")
+        await attack.app.manager.tuneCrossing { $0.scratchLimitBytes = nil }
+        let again = try await attack.app.manager.sendMessage(record.id, text: "true")
+        XCTAssertEqual(again.turn, 2)
+        let second = try await attack.app.finished(record.id, within: 60)
+        let files = try await attack.branchFiles(second)
+        XCTAssertTrue(files.contains("blob.bin"), "with room again, a follow-up brings the same work home: \(files)")
     }
 }

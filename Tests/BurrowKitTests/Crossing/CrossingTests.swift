@@ -6,7 +6,7 @@ import XCTest
 /// changed; any agent uid owns its workspace; url repos get the patch.
 final class CrossingTests: XCTestCase {
     func testALaunchOnANewCommitReusesTheTemplateAndCarriesTheChange() async throws {
-        let attack = try await AttackBurrow.make { $0.agentCommand = ["sh", "-c"] }
+        let attack = try await AttackBurrow.make(self) { $0.agentCommand = ["sh", "-c"] }
         let first = try await attack.run("cd /workspace && echo one > ONE.txt")
         XCTAssertEqual(first.state, .succeeded, first.error ?? "")
         try await attack.userCommit("NEW.txt", "the user's new commit\n")
@@ -22,11 +22,10 @@ final class CrossingTests: XCTestCase {
         XCTAssertEqual(templates.count, 1, "the template is reused; the new commit travelled as a bundle")
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(second.id)/events.ndjson"), as: UTF8.self)
         XCTAssertTrue(events.contains("the user's new commit") && events.contains("user: NEW.txt"), "the agent saw the new commit")
-        await attack.app.cleanUp()
     }
 
     func testAnAgentUserThatIsNotUID1000OwnsItsWorkspaceAndConfig() async throws {
-        let attack = try await AttackBurrow.make { $0.agentUser = "2000:2000" }
+        let attack = try await AttackBurrow.make(self) { $0.agentUser = "2000:2000" }
         let record = try await attack.run("""
         id -u; cd /workspace && touch BY-2000.txt && touch /burrow/claude/state && stat -c '%u %n' . BY-2000.txt /burrow/claude/state
         """)
@@ -36,20 +35,18 @@ final class CrossingTests: XCTestCase {
         XCTAssertTrue(files.contains("BY-2000.txt"), files)
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
         XCTAssertTrue(events.contains("2000 /burrow/claude/state") && events.contains("2000 ."), "ran as 2000 and owned its volumes")
-        await attack.app.cleanUp()
     }
 
     func testAnUnknownAgentUserIsAClearFailure() async throws {
-        let attack = try await AttackBurrow.make { $0.agentUser = "nobody-here" }
+        let attack = try await AttackBurrow.make(self) { $0.agentUser = "nobody-here" }
         let record = try await attack.run("true")
         XCTAssertEqual(record.state, .failed)
         XCTAssertTrue(record.error?.contains("no usable agent user 'nobody-here'") == true, record.error ?? "")
-        await attack.app.cleanUp()
     }
 
     func testAURLRepoGetsThePatchAndNoBranch() async throws {
         let repo = try await BurrowTestApp.makeRepo()
-        let attack = try await AttackBurrow.make { config in
+        let attack = try await AttackBurrow.make(self) { config in
             config.repos = [RepoConfig(name: "demo", url: "file://" + repo)]
         }
         let record = try await attack.run("cd /workspace && echo from-url > URL.txt")
@@ -58,6 +55,5 @@ final class CrossingTests: XCTestCase {
         XCTAssertTrue(try attack.patch(record).contains("+from-url"))
         let branches = try await Subprocess.check(["git", "-C", repo, "branch", "--list", "burrow/*"]).stdout
         XCTAssertEqual(branches, "", "a url repo's source is never written to")
-        await attack.app.cleanUp()
     }
 }
