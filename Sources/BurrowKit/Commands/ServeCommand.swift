@@ -44,6 +44,9 @@ public enum ServeCommand {
                 Task { await server.shutdown() }
         }
         await server.run()
+        // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
+        // and are followed again by the next start.
+        await manager.shutdown()
         _ = signals
         Console.out("stopped")
     }

@@ -50,3 +50,9 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(message)" + (detail.map { ": \($0)" } ?? "") }
 }
+
+/// An error of a higher layer that knows its HTTP response: the routes' layer declares the mapping, so
+/// the lower layers never speak HTTP.
+public protocol HTTPErrorConvertible: Error {
+    var httpError: HTTPError { get }
+}

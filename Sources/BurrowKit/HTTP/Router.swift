@@ -44,7 +44,8 @@ public struct Router: Sendable {
         return routes.contains { Self.match($0.segments, parts) != nil }
     }
 
-    /// Runs the matching handler; thrown `HTTPError`s become their response, anything else a 500.
+    /// Runs the matching handler; thrown `HTTPError`s (and errors that say which one they are) become
+    /// their response, anything else a 500.
     public func respond(to request: HTTPRequest) async -> HTTPResponse? {
         let parts = Self.split(request.path)
         var allowed: [String] = []
@@ -61,6 +62,8 @@ public struct Router: Sendable {
                 return try await route.handler(request)
             } catch let error as HTTPError {
                 return .error(error)
+            } catch let error as any HTTPErrorConvertible {
+                return .error(error.httpError)
             } catch {
                 return .error(HTTPError(.internalServerError, "the request failed", detail: "\(error)"))
             }

@@ -51,7 +51,7 @@ final class ConversationTests: XCTestCase {
         XCTAssertTrue(secondTurn.contains { $0.kind == "agent" && $0.data.contains("Done: two") })
         // MCP: Burrow's config, where Claude Code reads it; nothing from the host's ~/.claude.json.
         let texts = logTexts(events)
-        XCTAssertTrue(args.contains("--mcp-config \(BurrowManager.mcpConfigPath)"), args)
+        XCTAssertTrue(args.contains("--mcp-config \(ContainerPlan.mcpConfigPath)"), args)
         XCTAssertTrue(texts.contains { $0.hasPrefix("mcp config:") && $0.contains("\"mcpServers\"") && $0.contains("mcp-files") }, "\(texts)")
         XCTAssertFalse(texts.contains { $0.hasPrefix("found ") && $0.contains(".claude.json") })
 

@@ -1,0 +1,51 @@
+import FoundationEssentials
+
+/// The user's hands on a burrow: stop it, tear it down.
+extension BurrowManager {
+    /// Stops a burrow: a queued one at once; a running one through Podman; one being prepared at the
+    /// next step of its preparation, or right after its container starts.
+    public func stop(_ id: String) async throws -> BurrowRecord {
+        let record = try record(id)
+        guard !record.state.isFinal else { return record }
+        try mutate(id) { $0.stopRequested = true }
+        switch records[id]?.state {
+        case .queued?:
+            queue.removeAll { $0 == id }
+            let stopped = try await update(id) { $0.state = .stopped }
+            if let log = try? eventLog(id) { try await log.append(kind: "end", data: Self.json(stopped)) }
+        case .running?:
+            if let container = records[id]?.container { try? await podman.stop(container, timeout: 10) }
+        default:
+            break
+        }
+        return records[id] ?? record
+    }
+
+    /// Removes the burrow's containers and volumes (caches stay); `purge` forgets its record too.
+    public func teardown(_ id: String, purge: Bool) async throws {
+        let record = try record(id)
+        guard record.state.isFinal, record.queuedMessages.isEmpty else {
+            throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
+        }
+        guard !tearingDown.contains(id) else { throw BurrowError.conflict("burrow \(id) is already being torn down") }
+        // From here until the volumes are gone, a follow-up message is refused instead of starting a
+        // turn on them.
+        tearingDown.insert(id)
+        defer { tearingDown.remove(id) }
+        do {
+            // Every turn's container and every helper carries the burrow's label.
+            for container in try await podman.listContainers(label: "io.burrow.id=\(id)") { try await podman.remove(container.id) }
+            try await podman.removeVolume(record.workspaceVolume, force: true)
+            try await podman.removeVolume(record.configVolume, force: true)
+        } catch let error as PodmanError {
+            throw BurrowError.podmanUnavailable("teardown failed: \(error.description)")
+        }
+        try await update(id) { $0.tornDown = true }
+        if purge {
+            await logs[id]?.close()
+            logs[id] = nil
+            records[id] = nil
+            FileSystem.removeTree(folder(id))
+        }
+    }
+}

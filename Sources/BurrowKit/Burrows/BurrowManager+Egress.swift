@@ -1,0 +1,31 @@
+import FoundationEssentials
+
+/// Each allowlist burrow's egress socket: its proxy, opened and closed with its turns.
+extension BurrowManager {
+    /// Opens the burrow's egress socket (again, after a restart: the container mounted its folder).
+    func startProxy(_ id: String, repo: RepoConfig) throws {
+        proxies[id]?.shutdown()
+        let folder = socketsDirectory + "/" + id
+        try FileSystem.createDirectories(folder, mode: 0o755)
+        FileSystem.setMode(folder, 0o755)
+        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
+        let model = credential.map { ModelEndpoint(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: $0) }
+        let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model) { [weak self] event in
+            await self?.recordNet(event, id: id)
+        }
+        proxies[id] = proxy
+        Task { await proxy.run() }
+    }
+
+    func stopProxy(_ id: String) {
+        proxies.removeValue(forKey: id)?.shutdown()
+        FileSystem.removeTree(socketsDirectory + "/" + id)
+    }
+
+    func recordNet(_ event: NetEvent, id: String) async {
+        if event.phase == .model, records[id] != nil {
+            records[id]!.model = (records[id]!.model ?? ModelUsage()).counting(event)
+        }
+        if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
+    }
+}

@@ -1,0 +1,43 @@
+import FoundationEssentials
+
+/// Finishing a turn: the work comes home, the final state, and the next queued message.
+extension BurrowManager {
+    func finish(_ id: String, exitCode: Int32?, failure: String?) async {
+        stopProxy(id)
+        guard let record = records[id] else { return }
+        var home: Result<Crossing.Harvest, any Error>?
+        if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
+            let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
+            do {
+                home = .success(try await crossing.bringHome(crossingBurrow(record, user: user), repo: repo, turn: turn,
+                                                             known: record.agentHeads ?? [], folder: folder(id)))
+            } catch {
+                home = .failure(error)
+            }
+        }
+        let ended = try? await update(id) { record in
+            record.exitCode = exitCode
+            record.finishedAt = Date().timeIntervalSince1970
+            if let failure { record.error = failure }
+            switch home {
+            case .success(let harvest):
+                record.branch = harvest.branch ?? record.branch
+                record.resultHead = harvest.head
+                if let agentHead = harvest.agentHead, !(record.agentHeads ?? []).contains(agentHead) {
+                    record.agentHeads = (record.agentHeads ?? []) + [agentHead]
+                }
+                if !harvest.notes.isEmpty { record.homeNotes = (record.homeNotes ?? []) + harvest.notes }
+            case .failure(let error):
+                record.error = "bringing the work home failed: \(error)"
+            case nil:
+                break
+            }
+            record.state = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
+        }
+        if let ended, let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(ended)) }
+        if let current = records[id], let next = current.queuedMessages.first, !current.stopRequested, current.sessionID != nil {
+            _ = try? mutate(id) { $0.queuedMessages.removeFirst() }
+            try? await beginTurn(id, message: next)
+        }
+    }
+}

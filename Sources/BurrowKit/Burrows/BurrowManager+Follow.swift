@@ -1,0 +1,118 @@
+import FoundationEssentials
+
+/// Following a running turn: its output into the event log, until it exits.
+extension BurrowManager {
+    /// Follows a started container into the event log until it exits, then finishes the burrow.
+    /// Live lines come from the attach socket, opened before the start (fast, nothing between the
+    /// container and the log file on the way). Joining a container already running (Burrow or Podman
+    /// restarted) follows Podman's log from its start instead, skipping what the event log holds. The
+    /// container's log file is complete, so after the exit the event log is reconciled with it once
+    /// more: every line the container printed ends up in the event log exactly once.
+    func follow(_ id: String, attached: Task<LogStream, any Error>? = nil) async {
+        guard let container = records[id]?.container, let log = try? eventLog(id) else { return }
+        var attached = attached
+        do {
+            var exited = false
+            while !exited {
+                exited = try await retryingWhilePodmanIsAway(id) {
+                    if let pending = attached {
+                        attached = nil
+                        try await stream(try await pending.value, id: id, log: log, reconciling: false)
+                    } else if try await podman.inspectContainer(container).state.running {
+                        try await stream(try await podman.logs(container, follow: true), id: id, log: log, reconciling: true)
+                    }
+                    return try await hasExited(container)
+                }
+            }
+            let (exitCode, reason) = try await retryingWhilePodmanIsAway(id) {
+                let code = try await podman.wait(container)
+                try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
+                return (code, try await outsideEnd(container, id: id, exitCode: code))
+            }
+            await finish(id, exitCode: exitCode, failure: reason)
+        } catch where Task.isCancelled {
+            // Shutting down: the container runs on and the next start follows it again.
+            return
+        } catch let error as PodmanError where error.isNotFound {
+            await finish(id, exitCode: nil, failure: "the container \(container) was removed outside Burrow; the output up to then is kept, the workspace could not be brought home")
+        } catch {
+            await finish(id, exitCode: nil, failure: "\(error)")
+        }
+    }
+
+    /// Why a container ended that Burrow did not end: killed by a signal or for memory.
+    func outsideEnd(_ container: String, id: String, exitCode: Int32) async throws -> String? {
+        guard records[id]?.stopRequested != true else { return nil }
+        let state = try await podman.inspectContainer(container).state
+        if state.oomKilled == true { return "the agent was killed for running out of memory (limits.memory)" }
+        if exitCode > 128 { return "the agent ended by signal \(exitCode - 128) (exit code \(exitCode)) that Burrow did not send: killed from outside?" }
+        return nil
+    }
+
+    /// Runs `body` again each time Podman's service goes away under it, once it answers again.
+    func retryingWhilePodmanIsAway<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+        while true {
+            do {
+                return try await body()
+            } catch let error as PodmanError where error.isConnectionLoss {
+                Console.error("burrow \(id): \(error); following again once Podman answers")
+                try await waitForPodman()
+            }
+        }
+    }
+
+    /// Takes a stream of the container's output into the event log. `reconciling`: the stream starts
+    /// at the container's first line, and lines the log already holds are passed over. An unterminated
+    /// last line is only taken from the `complete` log: a live stream may have been cut inside it.
+    func stream(_ output: LogStream, id: String, log: BurrowEvents, reconciling: Bool, complete: Bool = false) async throws {
+        defer { output.close() }
+        let first = (records[id]?.turnStart ?? 0) + 1
+        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: first...max(first, await log.lastSequence)) : nil
+        var assembler = LineAssembler()
+        while let frames = try await output.next() {
+            var lines: [LineAssembler.Line] = []
+            for frame in frames { lines += assembler.add(frame) }
+            try await take(lines, id: id, log: log, reconciler: &reconciler)
+        }
+        guard complete else { return }
+        try await take(assembler.flush(), id: id, log: log, reconciler: &reconciler)
+        if let unmatched = try reconciler?.unmatchedCount(), unmatched > 0 {
+            Console.error("burrow \(id): \(unmatched) recorded lines not found in the container's log")
+        }
+    }
+
+    func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
+        var events: [(kind: String, data: String)] = []
+        var record = records[id]
+        for line in lines {
+            let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
+            // A line already in the log still carries facts (session id, cost) the record may have lost.
+            if let summary, record != nil { AgentOutput.apply(summary, to: &record!) }
+            let event = OutputEvent(line, summary: summary)
+            if try reconciler?.isRecorded(event) == true { continue }
+            events.append((event.kind, event.data))
+        }
+        if let record { records[id] = record }
+        try await log.append(events)
+    }
+
+    /// Whether the container has exited, given Podman a moment: its output ends before Podman
+    /// records the exit. Still running after that means the stream broke, not the container.
+    func hasExited(_ container: String) async throws -> Bool {
+        for _ in 0..<20 {
+            if try await !podman.inspectContainer(container).state.running { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Waits until Podman answers again after its service went away.
+    func waitForPodman() async throws {
+        var delay: Duration = .milliseconds(200)
+        while true {
+            try await Task.sleep(for: delay)
+            if (try? await podman.ping()) != nil { return }
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import FoundationEssentials
+
+/// Launching: checks, the queue, and a turn's way from `queued` to `running`.
+extension BurrowManager {
+    /// Below this, a launch is refused: its events and result would not fit.
+    static let minimumFreeBytes: Int64 = 64 << 20
+
+    /// A task or a follow-up message: not empty, at most 100 KiB.
+    static func checkPrompt(_ text: String, _ what: String) throws(BurrowError) {
+        guard !text.trimmingSpaces.isEmpty else { throw .invalid("the \(what) is empty") }
+        guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
+    }
+
+    public func launch(repo name: String, task: String, gpu: Bool?) async throws -> BurrowRecord {
+        guard let repo = config.repo(named: name) else {
+            throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
+        }
+        try Self.checkPrompt(task, "task")
+        if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
+            throw BurrowError.stateDirFull("the state dir has only \(free >> 10) KiB free",
+                                           detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
+        }
+        let image = repo.image ?? config.image
+        do {
+            guard try await podman.imageExists(image) else { throw PodmanError.imageMissing(image: image) }
+        } catch let error as PodmanError {
+            throw error.isNotFound ? BurrowError.invalid(error.description) : BurrowError.podmanUnavailable(error.description)
+        }
+        let record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
+        try FileSystem.createDirectories(folder(record.id), mode: 0o700)
+        records[record.id] = record
+        let saved = try await update(record.id) { _ in }
+        queue.append(record.id)
+        schedule()
+        return records[record.id] ?? saved
+    }
+
+    func schedule() {
+        while active.count < config.maxConcurrent, !queue.isEmpty {
+            let id = queue.removeFirst()
+            active.insert(id)
+            own(id) { manager in
+                await manager.run(id)
+                await manager.ended(id)
+            }
+        }
+    }
+
+    struct StopRequested: Error {}
+
+    /// Throws `StopRequested` once a stop was asked for: checked between the steps of a preparation.
+    func checkStop(_ id: String) throws {
+        if records[id]?.stopRequested == true { throw StopRequested() }
+    }
+
+    /// One turn, from `queued`: the workspace (first turn), the container, the start; then following.
+    func run(_ id: String) async {
+        guard let queued = records[id], queued.state == .queued, let repo = config.repo(named: queued.repo) else { return }
+        var attached: Task<LogStream, any Error>?
+        do {
+            try await update(id) { $0.state = .preparing }
+            if records[id]?.turn == 1 { try await enterWorkspace(id, repo: repo) }
+            try checkStop(id)
+            try await update(id) { $0.network = config.network.mode.rawValue }
+            if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
+            let container = try await createContainer(id, repo: repo)
+            try checkStop(id)
+            attached = try await attachBeforeStart(container)
+            try checkStop(id)
+            try await podman.start(container)
+            try await update(id) { record in
+                if record.turn == 1 { record.startedAt = Date().timeIntervalSince1970 }
+                record.state = .running
+            }
+            // A stop that arrived while the container was starting: it is running now, so stop it.
+            if records[id]?.stopRequested == true { try? await podman.stop(container, timeout: 10) }
+        } catch {
+            attached?.cancel()
+            // Shutting down: the record stays `preparing`, and the next start prepares it again.
+            if Task.isCancelled { return }
+            await finish(id, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
+            return
+        }
+        await follow(id, attached: attached)
+    }
+
+    /// The first turn's workspace: the repo crosses in (see `Crossing`).
+    private func enterWorkspace(_ id: String, repo: RepoConfig) async throws {
+        let started = Monotonic.now()
+        let user = try await agentIdentity(image: repo.image ?? config.image)
+        try mutate(id) { $0.user = user }
+        guard let record = records[id] else { return }
+        let base = try await crossing.enter(crossingBurrow(record, user: user), repo: repo)
+        try mutate(id) { record in
+            record.baseCommit = base
+            record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
+        }
+    }
+
+    /// Creates the turn's container (and the volumes it needs); returns its name.
+    private func createContainer(_ id: String, repo: RepoConfig) async throws -> String {
+        guard let record = records[id] else { throw BurrowError.notFound(id: id) }
+        let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id, forwarderPath: forwarderPath)
+        // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
+        let owner = record.user.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
+        for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
+            try await podman.createVolume(name: volume, labels: ["io.burrow.id": id], options: owner)
+        }
+        for cache in plan.caches where !(try await podman.volumeExists(cache.volumeName)) {
+            do {
+                try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name], options: owner)
+            } catch {
+                // Another burrow starting at the same moment may have just created it.
+                guard try await podman.volumeExists(cache.volumeName) else { throw error }
+            }
+        }
+        let created = try await podman.createContainer(plan.spec)
+        try mutate(id) { $0.warnings = created.warnings }
+        try await writeMCPConfig(record.container, user: record.user, repo: repo)
+        return record.container
+    }
+
+    /// Claude Code's MCP configuration, written into the burrow's config volume (nothing from the
+    /// host's ~/.claude.json: it can hold servers that carry the user's credentials).
+    private func writeMCPConfig(_ container: String, user: AgentIdentity?, repo: RepoConfig) async throws {
+        let servers = ContainerPlan.mcpServers(config: config, repo: repo)
+        guard !servers.isEmpty else { return }
+        var tar = TarWriter()
+        let json = try JSONCoding.encoder.encode(["mcpServers": servers])
+        let owner = user ?? AgentIdentity(uid: 1000, gid: 1000)
+        tar.addFile("burrow-mcp.json", Array(json), mode: 0o644, uid: owner.uid, gid: owner.gid)
+        try await podman.putArchive(container, path: ContainerPlan.claudeConfigDirectory, tar: .bytes(tar.finished()))
+    }
+
+    /// Opens the attach stream of a created container so that its first line is not missed. Podman
+    /// answers the request only once the container runs, so it waits in a task; the container is
+    /// started once Podman has initialized it for the attach (a start that still wins the race only
+    /// costs order: the reconciliation after the exit brings any missed line in).
+    private func attachBeforeStart(_ container: String) async throws -> Task<LogStream, any Error> {
+        let podman = self.podman
+        let attached = Task { try await podman.attach(container) }
+        let deadline = Monotonic.now() + 2_000_000_000
+        while Monotonic.now() < deadline, try await podman.inspectContainer(container).state.status != "initialized" {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return attached
+    }
+
+    /// The uid and gid the agent runs as in `image` (looked up once per image and run).
+    func agentIdentity(image: String) async throws -> AgentIdentity {
+        if let known = identities[image] { return known }
+        let identity = try await AgentIdentity.resolve(config.agentUser, image: image, podman: podman)
+        identities[image] = identity
+        return identity
+    }
+
+    func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) -> Crossing.Burrow {
+        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume, labels: ["io.burrow.id": record.id], user: user)
+    }
+
+    /// Changes how the repository crosses (tests: limits small enough to reach).
+    func tuneCrossing(_ change: (inout Crossing) -> Void) { change(&crossing) }
+}

@@ -1,0 +1,59 @@
+/// What a burrow's turn runs as, worked out from the configuration and the record alone: a pure value,
+/// so its rules (command, volumes, sandbox, proxy) are tested without Podman.
+struct ContainerPlan: Equatable {
+    /// Where Claude Code keeps its state (sessions, settings) in a burrow: a volume of the burrow's own.
+    static let claudeConfigDirectory = "/burrow/claude"
+    static let mcpConfigPath = claudeConfigDirectory + "/burrow-mcp.json"
+
+    let spec: ContainerSpec
+    /// Shared cache volumes the container mounts (created on first use).
+    let caches: [CacheConfig]
+
+    init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String) {
+        let caches = config.caches + (repo.caches ?? [])
+        var spec = ContainerSpec(image: repo.image ?? config.image)
+        spec.name = record.container
+        spec.command = Self.agentArguments(config: config, record: record, repo: repo)
+        spec.user = config.agentUser
+        spec.workDir = "/workspace"
+        spec.labels = ["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]
+        spec.env = config.env.merging(repo.env ?? [:]) { $1 }
+        spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
+        spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
+                        .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
+            + caches.map { .init(name: $0.volumeName, destination: $0.path) }
+        if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
+        spec.network = config.network.mode == .open ? .slirp4netns : .none
+        SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        if config.sandbox.allowRoot == true {
+            // sudo in the image needs setuid to work: Podman's default (rootless-mapped) capabilities.
+            spec.capDrop = []
+            spec.noNewPrivileges = false
+        }
+        if config.network.mode == .allowlist {
+            SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory, forwarder: forwarderPath)
+        }
+        if config.limits != LimitsConfig() {
+            spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus, pids: config.limits.pids)
+        }
+        spec.stopTimeout = 10
+        self.spec = spec
+        self.caches = caches
+    }
+
+    static func mcpServers(config: Config, repo: RepoConfig) -> [String: JSONValue] {
+        config.mcpServers.merging(repo.mcpServers ?? [:]) { $1 }
+    }
+
+    /// The agent's command for the record's current turn: the task, or a follow-up resuming the session.
+    static func agentArguments(config: Config, record: BurrowRecord, repo: RepoConfig) -> [String] {
+        var command: [String]
+        if record.turn == 1 {
+            command = config.agentCommand + [record.task]
+        } else {
+            command = config.resumeCommand.map { $0.replacingOccurrences("{sessionID}", with: record.sessionID ?? "") } + [record.message ?? ""]
+        }
+        if !mcpServers(config: config, repo: repo).isEmpty { command.insert(contentsOf: ["--mcp-config", mcpConfigPath], at: 1) }
+        return command
+    }
+}
