@@ -227,7 +227,7 @@ public actor BurrowManager {
 
     private func createContainer(_ record: BurrowRecord, repo: RepoConfig) async throws -> CreatedContainer {
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
-            try await podman.createVolume(name: volume, labels: ["io.burrow.id": record.id])
+            try await podman.createVolume(name: volume, labels: try BurrowLabels.stamped(["io.burrow.id": record.id], config: config))
         }
         let caches = config.caches + (repo.caches ?? [])
         for cache in caches where !(try await podman.volumeExists(cache.volumeName)) {
@@ -243,7 +243,7 @@ public actor BurrowManager {
         spec.command = agentArguments(record, repo: repo)
         spec.user = config.agentUser
         spec.workDir = "/workspace"
-        spec.labels = ["io.burrow.id": record.id, "io.burrow.repo": record.repo]
+        spec.labels = try BurrowLabels.stamped(["io.burrow.id": record.id, "io.burrow.repo": record.repo], config: config)
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
         spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
         spec.labels["io.burrow.turn"] = String(record.turn)
