@@ -102,7 +102,7 @@ public actor BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw HTTPError(.badRequest, "the \(what) is over 100 KiB") }
     }
 
-    public func launch(repo name: String, task: String, gpu: Bool?) async throws -> BurrowRecord {
+    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw HTTPError(.badRequest, "unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
@@ -118,6 +118,7 @@ public actor BurrowManager {
             throw HTTPError(error.isNotFound ? .badRequest : .serviceUnavailable, error.description)
         }
         var record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
+        record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         try save(&record)
         await publishState(record)
@@ -390,7 +391,7 @@ public actor BurrowManager {
         try FileSystem.createDirectories(folder, mode: 0o755)
         FileSystem.setMode(folder, 0o755)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
-        let model = credential.map { ModelEndpoint(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: $0) }
+        let model = credential.map { ModelEndpoint(config: config, credential: $0, record: records[id]) }
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model) { [weak self] event in
             await self?.recordNet(event, id: id)
         }
@@ -404,9 +405,7 @@ public actor BurrowManager {
     }
 
     private func recordNet(_ event: NetEvent, id: String) async {
-        if event.phase == .model, records[id] != nil {
-            records[id]!.model = (records[id]!.model ?? ModelUsage()).counting(event)
-        }
+        if records[id] != nil { records[id]!.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
     }
 
@@ -431,7 +430,7 @@ public actor BurrowManager {
                 record.error = "bringing the work home failed: \(error)"
             }
         }
-        let state: BurrowRecord.State = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
+        let state: BurrowRecord.State = record.stopRequested || record.stopReason != nil ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
         try? await transition(&record, to: state)
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(record)) }
         if let next = records[id]?.queuedMessages.first, !record.stopRequested, record.sessionID != nil {
@@ -445,9 +444,12 @@ public actor BurrowManager {
     /// A follow-up message: a new turn in a fresh container on the same workspace, resuming the
     /// agent's session. While a turn runs it waits in `queuedMessages`; after teardown there is
     /// nothing to continue (409).
-    public func sendMessage(_ id: String, text: String) async throws -> BurrowRecord {
+    public func sendMessage(_ id: String, text: String, budget: Budget? = nil) async throws -> BurrowRecord {
         var record = try record(id)
         try Self.checkPrompt(text, "message")
+        try record.applyFollowUp(budget: budget)
+        records[id]?.budget = record.budget
+        proxies[id]?.model?.budget.raise(to: record.budget)
         if record.tornDown {
             throw HTTPError(.conflict, "burrow \(id) was torn down", detail: "its workspace and the agent's session are gone; launch a new burrow")
         }
@@ -475,6 +477,7 @@ public actor BurrowManager {
         record.exitCode = nil
         record.error = nil
         record.stopRequested = false
+        record.stopReason = nil
         let turnEvent = try await log.append(kind: "turn", data: Self.json(TurnEvent(turn: record.turn, text: message)))
         record.turnStart = turnEvent
         try await transition(&record, to: .queued)
@@ -557,6 +560,7 @@ public actor BurrowManager {
             // Messages are queued and taken on `records` itself; a caller's copy may predate them.
             record.queuedMessages = current.queuedMessages
             record.model = current.model ?? record.model
+            record.keepMetering(from: current)
         }
         records[record.id] = record
         try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(record)), to: folder(record.id) + "/record.json", mode: 0o600)

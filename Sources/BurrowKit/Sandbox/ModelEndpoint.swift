@@ -35,6 +35,7 @@ public final class ModelEndpoint: Sendable {
             event.phase = .denied
             event.allowed = false
             event.reason = refusal
+            if budget.refusal == refusal { event.budgetReached = true }
             await report(event)
             try await connection.send(Self.apiError(refusal, budget: budget.refusal == refusal), keepAlive: false)
             return false

@@ -19,6 +19,8 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var model: String?
     public var usage: TokenUsage?
     public var costUSD: Double?
+    /// A request refused because the burrow's budget is spent.
+    public var budgetReached: Bool?
 }
 
 /// What one burrow's model endpoint has carried.
