@@ -240,6 +240,14 @@ function renderHead(record) {
   if (record.gpu) facts.push('GPU');
   if (record.network) facts.push(`network: ${record.network}`);
   if (record.model) facts.push(`model endpoint: ${record.model.requests} requests`);
+  if (record.metered) {
+    const m = record.metered.total;
+    const unpriced = m.unpricedModels.length ? ` + unpriced ${m.unpricedModels.join(', ')}` : '';
+    facts.push(`metered: ${m.inputTokens + m.outputTokens + m.cacheCreationTokens + m.cacheReadTokens} tokens${unpriced}`);
+  }
+  if (record.agentReportedCostUSD != null) facts.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
+  if (record.budget) facts.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
+  if (record.stopReason) facts.push(record.stopReason);
   $('b-facts').textContent = facts.join(' · ');
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
   if (record.network === 'open') warnings.unshift(el('li', 'open-network', 'Open network: this burrow can reach any host (network.mode "open").'));
