@@ -43,8 +43,8 @@ public struct Budget: Codable, Sendable, Equatable {
 }
 
 /// The model endpoint's running account for one burrow: what it has spent so far (all turns) and
-/// its budget. Requests are refused once the budget is reached; the request in flight when it is
-/// crossed completes (a budget can be overshot by at most one response).
+/// its budget. Requests are refused once the budget is reached; requests in flight when it is
+/// crossed complete (a budget can be overshot by what those answers use).
 public final class BudgetGate: Sendable {
     private let state: Mutex<(spent: MeteredUsage, limit: Budget?)>
 
