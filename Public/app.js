@@ -471,7 +471,7 @@ async function checkOrphans() {
     const report = await (await api('/api/orphans')).json();
     const count = report.containers.length + report.volumes.length;
     $('orphans').hidden = count === 0;
-    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes belong to no burrow: \`burrow gc\` shows and removes them.`;
+    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes of this Burrow instance belong to no burrow (${[...report.containers, ...report.volumes].map((o) => o.name).join(', ')}): \`burrow gc --dry-run\` lists them, \`burrow gc\` removes them. Other Burrow instances' burrows are never touched.`;
   } catch (_) { /* Podman away: /api/health says so */ }
 }
 
