@@ -240,6 +240,14 @@ function renderHead(record) {
   if (record.gpu) facts.push('GPU');
   if (record.network) facts.push(`network: ${record.network}`);
   if (record.model) facts.push(`model endpoint: ${record.model.requests} requests`);
+  if (record.metered) {
+    const m = record.metered.total;
+    const unpriced = m.unpricedModels.length ? ` + unpriced ${m.unpricedModels.join(', ')}` : '';
+    facts.push(`metered: ${m.inputTokens + m.outputTokens + m.cacheCreationTokens + m.cacheReadTokens} tokens${unpriced}`);
+  }
+  if (record.agentReportedCostUSD != null) facts.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
+  if (record.budget) facts.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
+  if (record.stopReason) facts.push(record.stopReason);
   $('b-facts').textContent = facts.join(' · ');
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
   if (record.network === 'open') warnings.unshift(el('li', 'open-network', 'Open network: this burrow can reach any host (network.mode "open").'));
@@ -463,7 +471,7 @@ async function checkOrphans() {
     const report = await (await api('/api/orphans')).json();
     const count = report.containers.length + report.volumes.length;
     $('orphans').hidden = count === 0;
-    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes belong to no burrow: \`burrow gc\` shows and removes them.`;
+    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes of this Burrow instance belong to no burrow (${[...report.containers, ...report.volumes].map((o) => o.name).join(', ')}): \`burrow gc --dry-run\` lists them, \`burrow gc\` removes them. Other Burrow instances' burrows are never touched.`;
   } catch (_) { /* Podman away: /api/health says so */ }
 }
 

@@ -1,16 +1,42 @@
 import BurrowKit
-import FoundationEssentials
+import Foundation
 import Glibc
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The sandbox's costs: an egress proxy run on its own (the scripts put `burrow-forwarder` in front
 /// of it, as inside a burrow), and the model endpoint's added latency per request.
 enum SandboxBench {
     /// Serves one burrow's egress socket until killed.
-    static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?) async throws {
-        let model = upstream.map { ModelEndpoint(upstream: URL(string: $0)!, credential: Credential(value: key ?? "bench-key")) }
-        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model) { _ in }
+    static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?, budgetTokens: Int? = nil) async throws {
+        let model = upstream.map { ModelEndpoint(upstream: URL(string: $0)!, credential: Credential(value: key ?? "bench-key"),
+                                                 budget: BudgetGate(limit: budgetTokens.map { Budget(tokens: $0) })) }
+        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model) { event in
+            if budgetTokens != nil { Console.out("net \(event.phase.rawValue) \(event.method) \(event.path ?? "") status=\(event.status.map(String.init) ?? "-") usage=\(event.usage.map { "\($0.total)" } ?? "-") \(event.reason ?? "")") }
+        }
         Console.out("egress proxy on \(socket)")
         await proxy.run()
+    }
+
+    /// `requests` sequential POSTs through one URLSession (its connection reused, TLS when https): the
+    /// model endpoint's own way to the upstream, so "direct" costs what the endpoint's upstream leg costs.
+    static func tlsLatency(url: String, requests: Int) async throws {
+        let session = URLSession(configuration: .ephemeral)
+        var samples: [Double] = []
+        for index in 0..<(requests + 20) {
+            var request = URLRequest(url: URL(string: url)!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("2023-06-01", forHTTPHeaderField: "anthropic-version")
+            request.httpBody = Data(#"{"model":"claude","max_tokens":1,"messages":[]}"#.utf8)
+            let started = Monotonic.now()
+            let (_, response) = try await session.data(for: request)
+            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchFailure(reason: "status \(String(describing: (response as? HTTPURLResponse)?.statusCode))") }
+            if index >= 20 { samples.append(Double(Monotonic.now() - started) / 1e6) }
+        }
+        samples.sort()
+        Console.out("p50_ms=\(String(format3: samples[samples.count / 2])) p99_ms=\(String(format3: samples[samples.count * 99 / 100]))")
     }
 
     /// `requests` sequential POSTs on one keep-alive connection, to `target` at `address`; prints the

@@ -9,6 +9,7 @@ import BurrowKit
 ///   burrow-bench egress-proxy --socket PATH --allow H:P[,…] --resolve NAME=IP[,…] [--upstream URL --key K]
 ///   burrow-bench request-latency --address HOST:PORT --target PATH --requests N   POST latency p50/p99 (ms)
 ///   burrow-bench repo-scale --port P --token T --repo R --runs N   POST → first event and agent → end (work home), ms
+///   burrow-bench tls-latency --url https://… --requests N    the same with URLSession (TLS, one reused connection)
 ///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -51,7 +52,9 @@ case "egress-proxy":
     }
     try await SandboxBench.proxy(socket: text("--socket") ?? "/tmp/burrow-bench-proxy.sock",
                                  allow: (text("--allow") ?? "").split(separator: ",").map(String.init), resolve: resolve,
-                                 upstream: text("--upstream"), key: text("--key"))
+                                 upstream: text("--upstream"), key: text("--key"), budgetTokens: text("--budget-tokens").flatMap { Int($0) })
+case "tls-latency":
+    try await SandboxBench.tlsLatency(url: text("--url") ?? "https://127.0.0.1:7984/v1/messages", requests: value("--requests", 500))
 case "request-latency":
     try await SandboxBench.requestLatency(address: try SocketAddress(parsing: text("--address") ?? "127.0.0.1:3999"),
                                           target: text("--target") ?? "/v1/messages", requests: value("--requests", 500))

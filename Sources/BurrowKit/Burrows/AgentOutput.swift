@@ -37,10 +37,14 @@ public enum AgentOutput {
         if let session = summary.sessionID, record.sessionID == nil || summary.type == "system" { record.sessionID = session }
         if summary.type == "result" {
             if let cost = summary.costUSD {
-                // One result per turn: its cost is that turn's; the record's is the sum.
-                while record.turnCosts.count < record.turn { record.turnCosts.append(0) }
-                record.turnCosts[record.turn - 1] = cost
-                record.costUSD = record.turnCosts.reduce(0, +)
+                // Only the agent's claim, and Claude Code's is cumulative over resumed turns: the latest
+                // is kept, never summed. The metered cost, when the model endpoint has one, is what counts.
+                record.agentReportedCostUSD = cost
+                if record.metered == nil {
+                    while record.turnCosts.count < record.turn { record.turnCosts.append(0) }
+                    record.turnCosts[record.turn - 1] = cost
+                    record.costUSD = cost
+                }
             }
             record.turns = summary.turns ?? record.turns
             record.durationMs = summary.durationMs ?? record.durationMs

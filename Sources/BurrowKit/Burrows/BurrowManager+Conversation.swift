@@ -4,12 +4,17 @@ import FoundationEssentials
 extension BurrowManager {
     /// A follow-up message: a new turn resuming the agent's session. While a turn runs it waits in
     /// `queuedMessages`; after (or during) teardown there is nothing to continue.
-    public func sendMessage(_ id: String, text: String) async throws -> BurrowRecord {
-        let record = try record(id)
+    public func sendMessage(_ id: String, text: String, budget: Budget? = nil) async throws -> BurrowRecord {
+        var record = try record(id)
         try Self.checkPrompt(text, "message")
         if record.tornDown || tearingDown.contains(id) {
             throw BurrowError.conflict("burrow \(id) was torn down", detail: "its workspace and the agent's session are gone; launch a new burrow")
         }
+        // A raised budget counts at once, also for a turn still running.
+        try record.applyFollowUp(budget: budget)
+        let raised = record.budget
+        record = try mutate(id) { $0.budget = raised }
+        proxies[id]?.model?.budget.raise(to: raised)
         if !record.state.isFinal || !record.queuedMessages.isEmpty {
             return try await update(id) { $0.queuedMessages.append(text) }
         }
@@ -32,6 +37,7 @@ extension BurrowManager {
             record.exitCode = nil
             record.error = nil
             record.stopRequested = false
+            record.stopReason = nil
             record.state = .queued
         }
         let log = try eventLog(id)

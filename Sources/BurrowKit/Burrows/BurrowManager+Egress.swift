@@ -9,7 +9,7 @@ extension BurrowManager {
         try FileSystem.createDirectories(folder, mode: 0o755)
         FileSystem.setMode(folder, 0o755)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
-        let model = credential.map { ModelEndpoint(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: $0) }
+        let model = credential.map { ModelEndpoint(config: config, credential: $0, record: records[id]) }
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model) { [weak self] event in
             await self?.recordNet(event, id: id)
         }
@@ -23,9 +23,7 @@ extension BurrowManager {
     }
 
     func recordNet(_ event: NetEvent, id: String) async {
-        if event.phase == .model, records[id] != nil {
-            records[id]!.model = (records[id]!.model ?? ModelUsage()).counting(event)
-        }
+        if records[id] != nil { records[id]!.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
     }
 }

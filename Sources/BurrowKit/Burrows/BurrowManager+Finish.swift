@@ -9,7 +9,7 @@ extension BurrowManager {
         if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
             do {
-                home = .success(try await crossing.bringHome(crossingBurrow(record, user: user), repo: repo, turn: turn,
+                home = .success(try await crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
                                                              known: record.agentHeads ?? [], folder: folder(id)))
             } catch {
                 home = .failure(error)
@@ -32,7 +32,7 @@ extension BurrowManager {
             case nil:
                 break
             }
-            record.state = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
+            record.state = record.stopRequested || record.stopReason != nil ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
         }
         if let ended, let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(ended)) }
         if let current = records[id], let next = current.queuedMessages.first, !current.stopRequested, current.sessionID != nil {

@@ -11,7 +11,7 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
-    public func launch(repo name: String, task: String, gpu: Bool?) async throws -> BurrowRecord {
+    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
@@ -26,7 +26,8 @@ extension BurrowManager {
         } catch let error as PodmanError {
             throw error.isNotFound ? BurrowError.invalid(error.description) : BurrowError.podmanUnavailable(error.description)
         }
-        let record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
+        var record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
+        record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         records[record.id] = record
         let saved = try await update(record.id) { _ in }
@@ -90,7 +91,7 @@ extension BurrowManager {
         let user = try await agentIdentity(image: repo.image ?? config.image)
         try mutate(id) { $0.user = user }
         guard let record = records[id] else { return }
-        let base = try await crossing.enter(crossingBurrow(record, user: user), repo: repo)
+        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo)
         try mutate(id) { record in
             record.baseCommit = base
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
@@ -100,11 +101,12 @@ extension BurrowManager {
     /// Creates the turn's container (and the volumes it needs); returns its name.
     private func createContainer(_ id: String, repo: RepoConfig) async throws -> String {
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
-        let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id, forwarderPath: forwarderPath)
+        let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
+                                 forwarderPath: forwarderPath, instance: try instanceLabels())
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
-            try await podman.createVolume(name: volume, labels: ["io.burrow.id": id], options: owner)
+            try await podman.createVolume(name: volume, labels: try instanceLabels(["io.burrow.id": id]), options: owner)
         }
         for cache in plan.caches where !(try await podman.volumeExists(cache.volumeName)) {
             do {
@@ -154,8 +156,13 @@ extension BurrowManager {
         return identity
     }
 
-    func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) -> Crossing.Burrow {
-        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume, labels: ["io.burrow.id": record.id], user: user)
+    func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) throws -> Crossing.Burrow {
+        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume, labels: try instanceLabels(["io.burrow.id": record.id]), user: user)
+    }
+
+    /// `labels` stamped with this instance (the state dir's identity), as everything Burrow creates is.
+    func instanceLabels(_ labels: [String: String] = [:]) throws -> [String: String] {
+        try BurrowLabels.stamped(labels, config: config)
     }
 
     /// Changes how the repository crosses (tests: limits small enough to reach).

@@ -50,6 +50,14 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var network: String?
     /// What its model endpoint carried.
     public var model: ModelUsage?
+    /// Tokens and cost measured at the model endpoint, per turn and in all (authoritative).
+    public var metered: MeteredTurns?
+    /// The agent's own `total_cost_usd`, latest: Claude Code's is cumulative over resumed turns.
+    public var agentReportedCostUSD: Double?
+    /// The spending limit over all turns (launch, repo or global; raised by a follow-up).
+    public var budget: Budget?
+    /// Why the burrow stopped when Burrow, not the user, stopped it (e.g. its budget).
+    public var stopReason: String?
     public var error: String?
     public var stopRequested = false
     public var tornDown = false

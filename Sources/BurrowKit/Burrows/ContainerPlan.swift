@@ -9,14 +9,15 @@ struct ContainerPlan: Equatable {
     /// Shared cache volumes the container mounts (created on first use).
     let caches: [CacheConfig]
 
-    init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String) {
+    /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
+    init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String, instance: [String: String] = [:]) {
         let caches = config.caches + (repo.caches ?? [])
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
         spec.command = Self.agentArguments(config: config, record: record, repo: repo)
         spec.user = config.agentUser
         spec.workDir = "/workspace"
-        spec.labels = ["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]
+        spec.labels = instance.merging(["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]) { $1 }
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
         spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),

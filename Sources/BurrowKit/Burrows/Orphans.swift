@@ -1,22 +1,31 @@
 import FoundationEssentials
 
-/// Containers and volumes carrying Burrow's labels that no record owns any more: left by a crash
-/// between steps, by a record purged while Podman was away, or by hand. Shared caches are never
-/// orphans. Found from the state dir's records and Podman's labels alone, so `burrow doctor` and
-/// `burrow gc` can ask without a running Burrow.
+/// Containers and volumes of this Burrow instance that no record owns any more: left by a crash
+/// between steps, by a record purged while Podman was away, or by hand. Only things stamped with
+/// this state dir's instance (`io.burrow.instance`) can be orphans: another Burrow's burrows on the
+/// same Podman, running or not, are never listed, nor are unstamped ones made before instances
+/// existed (counted in `otherInstances`, for a person to look at). Shared caches are never orphans.
+/// Found from the state dir's records and Podman's labels alone, so `burrow doctor` and `burrow gc`
+/// can ask without a running Burrow.
 public struct OrphanReport: Codable, Sendable, Equatable {
     public struct Item: Codable, Sendable, Equatable {
         public let name: String
         public let burrow: String
+        /// Containers: Podman's state (`running`, `exited`, …).
+        public var state: String?
     }
 
+    public var instance: String = ""
     public var containers: [Item] = []
     public var volumes: [Item] = []
+    /// Burrow-labelled containers and volumes that belong to another instance or to none: left alone.
+    public var otherInstances = 0
     public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty }
 
     /// One line per item, for the terminal.
     public var lines: [String] {
-        containers.map { "container \($0.name) (burrow \($0.burrow))" } + volumes.map { "volume \($0.name) (burrow \($0.burrow))" }
+        containers.map { "container \($0.name) (burrow \($0.burrow)\($0.state.map { ", \($0)" } ?? ""))" }
+            + volumes.map { "volume \($0.name) (burrow \($0.burrow))" }
     }
 }
 
@@ -34,14 +43,26 @@ public enum Orphans {
         })
     }
 
-    public static func find(podman: PodmanClient, owners: Set<String>) async throws -> OrphanReport {
-        var report = OrphanReport()
+    /// The orphans of the instance of `stateDir`, whose records are `owners`.
+    public static func find(podman: PodmanClient, owners: Set<String>, stateDir: String) async throws -> OrphanReport {
+        let instance = try BurrowInstance.id(stateDir: stateDir)
+        var report = OrphanReport(instance: instance)
         for container in try await podman.listContainers(label: "io.burrow.id") {
-            guard let id = container.labels?["io.burrow.id"], !owners.contains(id) else { continue }
-            report.containers.append(.init(name: container.names.first ?? container.id, burrow: id))
+            guard let id = container.labels?["io.burrow.id"] else { continue }
+            guard container.labels?[BurrowLabels.instance] == instance else {
+                report.otherInstances += 1
+                continue
+            }
+            guard !owners.contains(id) else { continue }
+            report.containers.append(.init(name: container.names.first ?? container.id, burrow: id, state: container.state))
         }
         for volume in try await podman.listVolumes(label: "io.burrow.id") {
-            guard let id = volume.labels?["io.burrow.id"], !owners.contains(id) else { continue }
+            guard let id = volume.labels?["io.burrow.id"] else { continue }
+            guard volume.labels?[BurrowLabels.instance] == instance else {
+                report.otherInstances += 1
+                continue
+            }
+            guard !owners.contains(id) else { continue }
             report.volumes.append(.init(name: volume.name, burrow: id))
         }
         return report

@@ -40,11 +40,12 @@ public enum DoctorCommand {
         }
         await checkPodman(client, config: config, report: &report)
         checkSandbox(config, podmanOwner: FileSystem.status(client.socketPath)?.owner, report: &report)
-        if let orphans = try? await Orphans.find(podman: client, owners: Orphans.owners(stateDir: config.resolvedStateDir)) {
+        if let orphans = try? await Orphans.find(podman: client, owners: Orphans.owners(stateDir: config.resolvedStateDir), stateDir: config.resolvedStateDir) {
+            let others = orphans.otherInstances > 0 ? " (\(orphans.otherInstances) more belong to other Burrow instances or predate instance labels: left alone)" : ""
             if orphans.isEmpty {
-                report.line(.ok, "orphans", "none: every Burrow container and volume belongs to a burrow record")
+                report.line(.ok, "orphans", "none: every container and volume of this instance (\(orphans.instance)) belongs to a burrow record" + others)
             } else {
-                report.line(.warn, "orphans", orphans.lines.joined(separator: "; "), fix: "burrow gc (shows what it removes; --dry-run to only look)")
+                report.line(.warn, "orphans", "this instance's " + orphans.lines.joined(separator: "; ") + others, fix: "burrow gc --dry-run lists what it would remove; burrow gc removes it")
             }
         }
         checkCDI(report: &report)

@@ -5,9 +5,12 @@ public enum GCCommand {
         do {
             let (config, _) = try ConfigLoader.load(explicit: configPath)
             let podman = try await PodmanClient.connect(configured: config.podmanSocket)
-            let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: config.resolvedStateDir))
+            let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: config.resolvedStateDir), stateDir: config.resolvedStateDir)
+            if report.otherInstances > 0 {
+                Console.out("leaving alone \(report.otherInstances) containers/volumes of other Burrow instances (or from before instance labels)")
+            }
             if report.isEmpty {
-                Console.out("nothing to collect: every Burrow container and volume belongs to a burrow record")
+                Console.out("nothing to collect: every container and volume of this instance (\(report.instance)) belongs to a burrow record")
                 return true
             }
             for line in report.lines { Console.out((dryRun ? "would remove " : "removing ") + line) }

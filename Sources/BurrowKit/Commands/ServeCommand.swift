@@ -33,8 +33,8 @@ public enum ServeCommand {
 
         Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
-        if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id))), !orphans.isEmpty {
-            Console.out("warning: \(orphans.lines.count) Burrow containers/volumes belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc` removes them")
+        if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
+            Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
         }
         let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
         Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")

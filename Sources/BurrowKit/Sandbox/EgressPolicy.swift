@@ -1,4 +1,6 @@
 /// One allowlist entry: `example.com`, `*.example.com` (subdomains only), either with `:port`.
+/// Names follow RFC 1123 (labels of letters, digits and inner hyphens, 1–63 bytes, 253 in all); a
+/// wildcard is only ever a whole leading `*.` label.
 public struct HostPattern: Sendable, Equatable {
     public let host: String
     public let wildcard: Bool
@@ -8,17 +10,29 @@ public struct HostPattern: Sendable, Equatable {
         var rest = Substring(text.lowercased())
         var port: UInt16?
         if let colon = rest.lastIndex(of: ":") {
-            guard let number = UInt16(rest[rest.index(after: colon)...]), number > 0 else { return nil }
+            let digits = rest[rest.index(after: colon)...]
+            guard (1...5).contains(digits.count), digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                  let number = UInt16(digits), number > 0 else { return nil }
             port = number
             rest = rest[..<colon]
         }
         wildcard = rest.hasPrefix("*.")
         if wildcard { rest = rest.dropFirst(2) }
-        guard !rest.isEmpty, !rest.contains("*"), rest.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
-            return nil
-        }
+        guard HostPattern.isHostName(rest) else { return nil }
         host = String(rest)
         self.port = port
+    }
+
+    /// RFC 1123 §2.1 host name (lowercase already), not an address: at least one letter somewhere
+    /// in the last label keeps dotted numbers out.
+    static func isHostName(_ name: Substring) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        for label in labels {
+            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-",
+                  label.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else { return false }
+        }
+        return labels.last!.utf8.contains { (0x61...0x7A).contains($0) }
     }
 
     func matches(host candidate: String, port candidatePort: UInt16) -> Bool {
@@ -44,9 +58,10 @@ public struct EgressPolicy: Sendable {
     /// Nil when allowed; otherwise why not. IP literals are refused: names are what the list holds.
     public func refusal(host: String, port: UInt16) -> String? {
         let name = host.lowercased()
-        if SocketAddress.isIPv4(name) || SocketAddress.isIPv6(name.trimmingCharacters(in: "[]")) {
+        if SocketAddress.isIPv4(name) || SocketAddress.isIPv6(name.trimmingCharacters(in: "[]")) || AddressClass(address: name) != nil {
             return "addresses are not allowed, only names on the allowlist"
         }
+        guard HostPattern.isHostName(Substring(name)) else { return "'\(String(name.prefix(256)))' is not a valid host name" }
         if patterns.contains(where: { $0.matches(host: name, port: port) }) { return nil }
         if patterns.contains(where: { $0.matchesName(name) }) {
             return "port \(port) is not allowed for \(name) (only 80 and 443 unless listed as host:port)"
@@ -54,8 +69,29 @@ public struct EgressPolicy: Sendable {
         return "\(name) is not on the allowlist"
     }
 
+    /// The addresses to connect to. A name in `network.resolve` goes where it says; any other name
+    /// must resolve to public addresses: loopback, link-local, private, shared, multicast and
+    /// unspecified ones are dropped, and a name left with none is refused.
     public func addresses(host: String, port: UInt16) async throws -> [SocketAddress] {
-        try await NameResolver.resolve(fixedAddresses[host.lowercased()] ?? host, port: port)
+        let name = host.lowercased()
+        if let fixed = fixedAddresses[name] { return try await NameResolver.resolve(fixed, port: port) }
+        let resolved = try await NameResolver.resolve(host, port: port)
+        let usable = resolved.filter { address in
+            guard let text = Self.hostText(address) else { return false }
+            return AddressClass(address: text)?.isPublic ?? false
+        }
+        guard !usable.isEmpty else {
+            let kinds = Set(resolved.compactMap { Self.hostText($0).flatMap(AddressClass.init(address:))?.rawValue }).sorted()
+            throw NameResolver.Failure(host: host, reason: "it resolves only to \(kinds.joined(separator: ", ")) addresses, which burrows may not reach unless network.resolve names it")
+        }
+        return usable
+    }
+
+    static func hostText(_ address: SocketAddress) -> String? {
+        switch address {
+        case .ipv4(let host, _), .ipv6(let host, _): host
+        case .unix: nil
+        }
     }
 }
 

@@ -101,8 +101,9 @@ public final class EgressProxy: Sendable {
         var path = String(rest[authorityEnd...])
         if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
         guard let upstream = try await open(host: host, port: port, method: head.first, path: path, connection) else { return }
-        var text = "\(head.first) \(path) \(head.third)\r\n"
-        for field in head.headers where !Self.hopByHop.contains(field.name.lowercased()) {
+        // The Host the upstream sees is the host that was checked, never the client's own.
+        var text = "\(head.first) \(path) \(head.third)\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\(port == 80 ? "" : ":\(port)")\r\n"
+        for field in head.headers where !Self.hopByHop.contains(field.name.lowercased()) && field.name.lowercased() != "host" {
             text += "\(field.name): \(field.value)\r\n"
         }
         text += "Connection: close\r\n\r\n"

@@ -3,41 +3,47 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Burrow's model endpoint: the burrow's `ANTHROPIC_BASE_URL`. A request arrives with the placeholder
-/// key; it leaves for the upstream (default https://api.anthropic.com) with the real credential instead,
-/// and the answer streams back piece by piece as it comes (the API answers in SSE; nothing is held
-/// whole). URLSession makes the upstream request, so TLS needs no package.
+/// Burrow's model endpoint: the burrow's `ANTHROPIC_BASE_URL`, holding the key like a vault. A
+/// request is checked against the route list and the burrow's budget; it leaves for the upstream
+/// (default https://api.anthropic.com) with only the allowlisted headers plus the real credential,
+/// and the answer streams back piece by piece as it comes, its `usage` metered on the way. Redirects
+/// are returned, never followed. URLSession makes the upstream request, so TLS needs no package.
 public final class ModelEndpoint: Sendable {
     public let upstream: URL
     let credential: Credential
+    let routes: ModelRoutes
+    let prices: ModelPrices
+    public let budget: BudgetGate
+    private let session = UpstreamSession()
     static let maxRequestBytes = 32 << 20
 
-    public init(upstream: URL, credential: Credential) {
+    public init(upstream: URL, credential: Credential, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
+                budget: BudgetGate = BudgetGate(limit: nil)) {
         self.upstream = upstream
         self.credential = credential
+        self.routes = routes
+        self.prices = prices
+        self.budget = budget
     }
 
     /// Serves one request; returns whether the connection may carry another.
     func forward(_ head: MessageHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
         let started = Monotonic.now()
-        let body = try await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: Self.maxRequestBytes)
-        var request = URLRequest(url: URL(string: upstream.absoluteString.trimmingSuffix("/") + head.second) ?? upstream)
-        request.httpMethod = head.first
-        for field in head.headers where !Self.dropped.contains(field.name.lowercased()) {
-            request.addValue(field.value, forHTTPHeaderField: field.name)
-        }
-        for (name, value) in credential.headers {
-            if name == "anthropic-beta", let existing = request.value(forHTTPHeaderField: name) {
-                request.setValue(existing + "," + value, forHTTPHeaderField: name)
-            } else {
-                request.setValue(value, forHTTPHeaderField: name)
-            }
-        }
-        if !body.isEmpty { request.httpBody = Data(body) }
         var event = NetEvent(phase: .model, host: upstream.host ?? "", port: UInt16(upstream.port ?? (upstream.scheme == "https" ? 443 : 80)),
-                             allowed: true, method: head.first, path: head.second, bytesSent: body.count, bytesReceived: 0)
+                             allowed: true, method: head.first, path: String(head.second.prefix(2048)), bytesSent: 0, bytesReceived: 0)
+        if let refusal = routes.refusal(method: head.first, target: head.second) ?? budget.refusal {
+            event.phase = .denied
+            event.allowed = false
+            event.reason = refusal
+            if budget.refusal == refusal { event.budgetReached = true }
+            await report(event)
+            try await connection.send(Self.apiError(refusal, budget: budget.refusal == refusal), keepAlive: false)
+            return false
+        }
+        let body = try await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: Self.maxRequestBytes)
+        event.bytesSent = body.count
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.third == "HTTP/1.1"
-        let stream = UpstreamStream(request)
+        let stream = session.start(request(head, body: body))
         defer { stream.cancel() }
         do {
             guard case .head(let response) = try await stream.next() else { throw URLError(.badServerResponse) }
@@ -47,89 +53,88 @@ public final class ModelEndpoint: Sendable {
                 guard let name = name as? String, let value = value as? String, !Self.droppedFromResponse.contains(name.lowercased()) else { continue }
                 headers.add(name, value)
             }
+            var meter = UsageMeter(contentType: response.value(forHTTPHeaderField: "Content-Type"))
             let status = HTTPStatus(response.statusCode, HTTPURLResponse.localizedString(forStatusCode: response.statusCode))
             // The body follows piece by piece below, counted as it goes; the head says chunked.
             let head = HTTPResponse(status: status, headers: headers, body: .stream({ _ in }))
             try await connection.write(head.serializedHead(keepAlive: keepAlive, isHead: false))
             var received = 0
-            while case .data(let piece)? = try await stream.next() {
-                received += piece.count
-                try await connection.write(ChunkedEncoder.chunk(piece))
+            do {
+                while case .data(let piece)? = try await stream.next() {
+                    received += piece.count
+                    meter.feed(piece)
+                    try await connection.write(ChunkedEncoder.chunk(piece))
+                }
+                try await connection.write(ChunkedEncoder.end)
+            } catch {
+                // The agent left or the upstream broke mid-answer: what was used is still counted.
+                meter.finish()
+                await account(&event, meter, received: received, started: started, report: report)
+                throw error
             }
-            try await connection.write(ChunkedEncoder.end)
-            event.bytesReceived = received
+            meter.finish()
+            await account(&event, meter, received: received, started: started, report: report)
         } catch let error as HTTPClientError {
             throw error
         } catch {
-            if event.status == nil {
-                event.reason = "\(error)"
-                let message = "Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)\n"
-                try? await connection.send(.text(message, status: .badGateway), keepAlive: keepAlive)
-            }
+            guard event.status == nil else { return false }
+            event.reason = "\(error)"
+            let message = "Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)"
+            try? await connection.send(Self.apiError(message, status: .badGateway, type: "api_error"), keepAlive: keepAlive)
             event.durationMs = Double(Monotonic.now() - started) / 1e6
             await report(event)
-            return event.status == nil && keepAlive
+            return keepAlive
         }
-        event.durationMs = Double(Monotonic.now() - started) / 1e6
-        await report(event)
         return keepAlive
     }
 
-    /// Never passed on: hop-by-hop fields, framing (URLSession frames), the placeholder key, and
-    /// Accept-Encoding (URLSession would decode the body while the header still said gzip).
-    static let dropped: Set<String> = EgressProxy.hopByHop.union(["host", "content-length", "transfer-encoding", "x-api-key", "authorization", "accept-encoding"])
-    static let droppedFromResponse: Set<String> = EgressProxy.hopByHop.union(["content-length", "transfer-encoding", "content-encoding"])
-}
-
-/// One upstream request's answer as it arrives: the head, then pieces of body, then the end (nil).
-final class UpstreamStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    // @unchecked: URLSession calls the delegate on its own serial queue; the continuation is Sendable.
-    enum Piece: Sendable {
-        case head(HTTPURLResponse)
-        case data([UInt8])
+    /// The upstream request: the same method, path and query, the allowlisted headers, the real key.
+    private func request(_ head: MessageHead, body: [UInt8]) -> URLRequest {
+        var request = URLRequest(url: URL(string: upstream.absoluteString.trimmingSuffix("/") + head.second) ?? upstream)
+        request.httpMethod = head.first
+        for field in head.headers where ModelRoutes.forwards(header: field.name) {
+            request.addValue(field.value, forHTTPHeaderField: field.name)
+        }
+        for (name, value) in credential.headers {
+            if name == "anthropic-beta", let existing = request.value(forHTTPHeaderField: name) {
+                request.setValue(existing + "," + value, forHTTPHeaderField: name)
+            } else {
+                request.setValue(value, forHTTPHeaderField: name)
+            }
+        }
+        if !body.isEmpty && head.first != "GET" && head.first != "HEAD" { request.httpBody = Data(body) }
+        return request
     }
 
-    private var iterator: AsyncThrowingStream<Piece, any Error>.AsyncIterator
-    private let continuation: AsyncThrowingStream<Piece, any Error>.Continuation
-    private var session: URLSession?
-    private var task: URLSessionDataTask?
-
-    init(_ request: URLRequest) {
-        let (stream, continuation) = AsyncThrowingStream<Piece, any Error>.makeStream()
-        self.iterator = stream.makeAsyncIterator()
-        self.continuation = continuation
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 600
-        configuration.urlCache = nil
-        let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
-        let task = session.dataTask(with: request)
-        self.session = session
-        self.task = task
-        task.resume()
+    /// Prices what the meter read, adds it to the burrow's account and reports the request.
+    private func account(_ event: inout NetEvent, _ meter: UsageMeter, received: Int, started: UInt64, report: EgressProxy.Report) async {
+        event.bytesReceived = received
+        event.durationMs = Double(Monotonic.now() - started) / 1e6
+        if let usage = meter.usage {
+            event.model = meter.model.map { String($0.prefix(100)) }
+            event.usage = usage
+            event.costUSD = meter.model.flatMap(prices.price(for:))?.cost(usage)
+            budget.add(model: event.model, usage: usage, cost: event.costUSD)
+        }
+        await report(event)
     }
 
-    func next() async throws -> Piece? { try await iterator.next() }
-
-    func cancel() {
-        task?.cancel()
-        session?.invalidateAndCancel()
-        session = nil
+    /// An answer in the Anthropic API's error shape. A budget refusal is a 429 with
+    /// `x-should-retry: false`: the real Claude Code then stops at once (a 400 was retried 5 times).
+    static func apiError(_ message: String, budget: Bool) -> HTTPResponse {
+        budget ? apiError(message, status: HTTPStatus(429, "Too Many Requests"), type: "rate_limit_error")
+            : apiError(message, status: .forbidden, type: "permission_error")
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        if let response = response as? HTTPURLResponse { continuation.yield(.head(response)) }
-        completionHandler(.allow)
+    static func apiError(_ message: String, status: HTTPStatus, type: String) -> HTTPResponse {
+        struct Body: Encodable { let type = "error"; let error: Detail }
+        struct Detail: Encodable { let type: String; let message: String }
+        var response = HTTPResponse.json(Body(error: Detail(type: type, message: message)), status: status)
+        response.headers["x-should-retry"] = "false"
+        return response
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        continuation.yield(.data([UInt8](data)))
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        if let error { continuation.finish(throwing: error) } else { continuation.finish() }
-    }
+    static let droppedFromResponse: Set<String> = EgressProxy.hopByHop.union(["content-length", "transfer-encoding", "content-encoding", "set-cookie"])
 }
 
 extension String {

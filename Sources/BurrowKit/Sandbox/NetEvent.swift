@@ -14,6 +14,13 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var bytesSent: Int?
     public var bytesReceived: Int?
     public var durationMs: Double?
+    /// Model responses: the model the API named, the `usage` it reported, and its cost at the
+    /// configured prices (nil when the model has no price).
+    public var model: String?
+    public var usage: TokenUsage?
+    public var costUSD: Double?
+    /// A request refused because the burrow's budget is spent.
+    public var budgetReached: Bool?
 }
 
 /// What one burrow's model endpoint has carried.

@@ -4,6 +4,7 @@ extension Router {
         let repo: String
         let task: String
         let gpu: Bool?
+        let budget: Budget?
     }
 
     struct RepoSummary: Encodable {
@@ -21,7 +22,7 @@ extension Router {
         }
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
-            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu), status: .created)
+            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -50,15 +51,15 @@ extension Router {
         get("/api/orphans") { _ in
             do {
                 let owners = await Set(manager.list().filter { !$0.tornDown }.map(\.id))
-                return .json(try await Orphans.find(podman: manager.podman, owners: owners))
+                return .json(try await Orphans.find(podman: manager.podman, owners: owners, stateDir: config.resolvedStateDir))
             } catch let error as PodmanError {
                 throw HTTPError(.serviceUnavailable, "cannot list Burrow's containers", detail: error.description)
             }
         }
         post("/api/burrows/{id}/messages") { request in
-            struct Message: Decodable { let text: String }
+            struct Message: Decodable { let text: String; let budget: Budget? }
             let message = try request.decodeJSON(Message.self)
-            return .json(try await manager.sendMessage(request.parameter("id") ?? "", text: message.text), status: .accepted)
+            return .json(try await manager.sendMessage(request.parameter("id") ?? "", text: message.text, budget: message.budget), status: .accepted)
         }
         post("/api/burrows/{id}/stop") { request in .json(try await manager.stop(request.parameter("id") ?? "")) }
         delete("/api/burrows/{id}") { request in

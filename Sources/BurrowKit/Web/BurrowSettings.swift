@@ -12,6 +12,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var allow: [String]?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
+    /// This repo's burrows' spending limit, over the global `budget`.
+    public var budget: Budget?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -93,6 +95,7 @@ extension Config {
         if let upstream = credentials.upstream, !upstream.hasPrefix("https://") && !upstream.hasPrefix("http://") {
             throw ConfigError(field: "credentials.upstream", reason: "must be an http(s) URL")
         }
+        try validateModelSettings()
         if let memory = limits.memory, limits.memoryBytes == nil {
             throw ConfigError(field: "limits.memory", reason: "'\(memory)' is not a size such as 8g or 512m")
         }

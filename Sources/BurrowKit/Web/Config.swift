@@ -31,6 +31,10 @@ public struct Config: Sendable, Equatable {
     public var sandbox = SandboxConfig()
     /// The static `burrow-forwarder` mounted into burrows; empty: beside the `burrow` binary.
     public var forwarderPath = ""
+    /// Model prices in USD per million tokens, over the built-in list prices (`ModelPrices.defaults`).
+    public var prices: [String: ModelPrice] = [:]
+    /// Every burrow's spending limit unless its repo or launch says otherwise.
+    public var budget: Budget?
 
     public init() {}
 
@@ -84,7 +88,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +116,8 @@ extension Config: Decodable {
         config.forwarderPath = try container.decodeIfPresent(String.self, forKey: .forwarderPath) ?? config.forwarderPath
         config.resumeCommand = try container.decodeIfPresent([String].self, forKey: .resumeCommand) ?? config.resumeCommand
         config.mcpServers = try container.decodeIfPresent([String: JSONValue].self, forKey: .mcpServers) ?? config.mcpServers
+        config.prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? config.prices
+        config.budget = try container.decodeIfPresent(Budget.self, forKey: .budget) ?? config.budget
         self = config
     }
 }

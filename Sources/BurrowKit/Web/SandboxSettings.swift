@@ -61,10 +61,14 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
     public var anthropic: Source?
     /// Where the model endpoint forwards to.
     public var upstream: String?
+    /// `METHOD /path` entries the model endpoint forwards (`*` for one id segment); default
+    /// `ModelRoutes.defaultRoutes`: what Claude Code calls.
+    public var allowedRoutes: [String]?
 
-    public init(anthropic: Source? = nil, upstream: String? = nil) {
+    public init(anthropic: Source? = nil, upstream: String? = nil, allowedRoutes: [String]? = nil) {
         self.anthropic = anthropic
         self.upstream = upstream
+        self.allowedRoutes = allowedRoutes
     }
 
     public var resolvedUpstream: String { upstream ?? "https://api.anthropic.com" }

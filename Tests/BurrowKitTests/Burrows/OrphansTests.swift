@@ -7,19 +7,20 @@ final class OrphansTests: XCTestCase {
         let stateDir = try TemporaryDirectory.make("burrow-gc")
         let orphan = "0rphan" + PodmanTestEnvironment.uniqueName("x").suffix(6)
         let owned = BurrowRecord(id: "0wned" + PodmanTestEnvironment.uniqueName("y").suffix(7), repo: "demo", task: "t", gpu: false)
+        let instance = try BurrowInstance.id(stateDir: stateDir)
         try FileSystem.createDirectories(stateDir + "/burrows/" + owned.id)
         try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(owned)), to: stateDir + "/burrows/\(owned.id)/record.json")
-        try await podman.createVolume(name: "burrow-\(orphan)-workspace", labels: ["io.burrow.id": orphan])
-        try await podman.createVolume(name: owned.workspaceVolume, labels: ["io.burrow.id": owned.id])
+        try await podman.createVolume(name: "burrow-\(orphan)-workspace", labels: ["io.burrow.id": orphan, BurrowLabels.instance: instance])
+        try await podman.createVolume(name: owned.workspaceVolume, labels: ["io.burrow.id": owned.id, BurrowLabels.instance: instance])
         var spec = ContainerSpec(image: PodmanTestEnvironment.image)
         spec.name = "burrow-\(orphan)"
         spec.command = ["true"]
-        spec.labels = ["io.burrow.id": orphan]
+        spec.labels = ["io.burrow.id": orphan, BurrowLabels.instance: instance]
         _ = try await podman.createContainer(spec)
         let cache = "burrow-cache-" + PodmanTestEnvironment.uniqueName("gc")
         try await podman.createVolume(name: cache, labels: ["io.burrow.cache": "gc"])
 
-        let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: stateDir))
+        let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: stateDir), stateDir: stateDir)
         XCTAssertTrue(report.containers.contains { $0.name == "burrow-\(orphan)" && $0.burrow == orphan })
         XCTAssertTrue(report.volumes.contains { $0.name == "burrow-\(orphan)-workspace" })
         XCTAssertFalse(report.volumes.contains { $0.burrow == owned.id }, "a record owns it")

@@ -1,0 +1,57 @@
+import FoundationEssentials
+#if canImport(FoundationNetworking)
+import Foundation
+#endif
+
+/// A burrow's model spending: metered at its model endpoint (authoritative), its budget, and why it
+/// stopped when the budget did it.
+extension BurrowRecord {
+    /// Takes one event from the model endpoint: usage into the turn's and the burrow's account (and
+    /// `costUSD`, which then shows the metered cost), a budget refusal into `stopReason`.
+    mutating func account(_ event: NetEvent) {
+        if event.phase == .model { model = (model ?? ModelUsage()).counting(event) }
+        if event.usage != nil {
+            var account = metered ?? MeteredTurns()
+            account.add(event, turn: turn)
+            metered = account
+            costUSD = account.total.costUSD
+            turnCosts = account.turns.map(\.costUSD)
+        }
+        if event.budgetReached == true, stopReason == nil {
+            stopReason = "budget reached: " + (event.reason ?? "")
+        }
+    }
+
+    /// Fields only the endpoint's events advance: a caller's older copy keeps the newest.
+    mutating func keepMetering(from current: BurrowRecord) {
+        metered = current.metered ?? metered
+        agentReportedCostUSD = current.agentReportedCostUSD ?? agentReportedCostUSD
+        if current.turn == turn { stopReason = stopReason ?? current.stopReason }
+    }
+
+    /// The budget of a launch: the launch's own over the repo's over the global one (field by field).
+    static func budget(launch: Budget?, repo: RepoConfig, config: Config) -> Budget? {
+        let budget = (launch ?? Budget()).over(repo.budget).over(config.budget)
+        return budget == Budget() ? nil : budget
+    }
+
+    /// A follow-up on a burrow whose budget is spent must raise it; a raised budget takes effect now
+    /// (the live endpoint's too) and for every later turn.
+    mutating func applyFollowUp(budget raised: Budget?) throws {
+        if let raised { budget = raised.over(budget) }
+        if let budget, let reason = budget.reachedReason(metered?.total ?? MeteredUsage()) {
+            throw HTTPError(.conflict, reason, detail: "send the message with a higher budget: {\"text\": …, \"budget\": {\"usd\": N, \"tokens\": N}}")
+        }
+    }
+}
+
+extension ModelEndpoint {
+    /// The endpoint of one burrow: the configured upstream, routes and prices, and an account that
+    /// starts from what the burrow has already spent (earlier turns, or before a restart).
+    convenience init(config: Config, credential: Credential, record: BurrowRecord?) {
+        self.init(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: credential,
+                  routes: ModelRoutes(config.credentials.allowedRoutes ?? ModelRoutes.defaultRoutes),
+                  prices: ModelPrices(overrides: config.prices),
+                  budget: BudgetGate(spent: record?.metered?.total ?? MeteredUsage(), limit: record?.budget))
+    }
+}
