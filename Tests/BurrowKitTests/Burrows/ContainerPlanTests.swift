@@ -1,0 +1,45 @@
+@testable import BurrowKit
+import XCTest
+
+/// The container a turn runs in, decided without Podman (fast tier).
+final class ContainerPlanTests: XCTestCase {
+    func config(_ change: (inout Config) -> Void = { _ in }) -> Config {
+        var config = Config()
+        config.repos = [RepoConfig(name: "demo", path: "/tmp/demo")]
+        change(&config)
+        return config
+    }
+
+    func testAnAllowlistBurrowIsClosedInAndRoutedThroughTheForwarder() {
+        let config = config { $0.network = NetworkConfig(mode: .allowlist) }
+        let record = BurrowRecord(id: "0123456789ab", repo: "demo", task: "do it", gpu: false)
+        let plan = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/state/run/0123456789ab",
+                                 forwarderPath: "/opt/burrow-forwarder", instance: ["io.burrow.instance": "abc"])
+        XCTAssertEqual(plan.spec.capDrop, ["ALL"])
+        XCTAssertTrue(plan.spec.noNewPrivileges)
+        XCTAssertEqual(plan.spec.network, .none)
+        XCTAssertEqual(plan.spec.entrypoint?.first, SandboxLayout.forwarderInside)
+        XCTAssertEqual(plan.spec.env["ANTHROPIC_API_KEY"], Credential.placeholder)
+        XCTAssertEqual(plan.spec.labels, ["io.burrow.id": "0123456789ab", "io.burrow.repo": "demo", "io.burrow.turn": "1", "io.burrow.instance": "abc"])
+        XCTAssertEqual(plan.spec.command?.last, "do it")
+        XCTAssertEqual(Set(plan.spec.mounts.map(\.destination)), ["/tmp", SandboxLayout.socketDirectory, SandboxLayout.forwarderInside])
+        XCTAssertTrue(plan.spec.mounts.filter { $0.type == "bind" }.allSatisfy { $0.options.contains("ro") }, "host paths are read-only")
+    }
+
+    func testAFollowUpResumesTheSessionWithTheMessageAndTheMCPConfig() {
+        let config = config { $0.mcpServers = ["x": .object(["command": .string("x")])] }
+        var record = BurrowRecord(id: "0123456789ab", repo: "demo", task: "first", gpu: true)
+        record.turn = 2
+        record.sessionID = "s-1"
+        record.message = "again"
+        record.container = record.containerName(turn: 2)
+        let plan = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/s", forwarderPath: "/f")
+        let command = plan.spec.command ?? []
+        XCTAssertEqual(command.last, "again")
+        XCTAssertTrue(command.contains("--resume") && command.contains("s-1"), "\(command)")
+        XCTAssertEqual(Array(command[1...2]), ["--mcp-config", ContainerPlan.mcpConfigPath])
+        XCTAssertEqual(plan.spec.name, "burrow-0123456789ab-2")
+        XCTAssertEqual(plan.spec.devices.map(\.path), config.gpuDevices)
+        XCTAssertEqual(plan.spec.network, .none, "no network namespace of its own")
+    }
+}
