@@ -30,7 +30,7 @@ public actor BurrowManager {
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
         credential = try config.credentials.anthropic.map(Credential.load)
-        crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir)
+        crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
             // dir becomes traversable (not listable); the records' folder stays private.

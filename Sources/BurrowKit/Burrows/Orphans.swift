@@ -18,14 +18,17 @@ public struct OrphanReport: Codable, Sendable, Equatable {
     public var instance: String = ""
     public var containers: [Item] = []
     public var volumes: [Item] = []
+    /// Workspace templates of this instance that no repo starts from any more (removed only when no
+    /// burrow's workspace still rests on them).
+    public var images: [String] = []
     /// Burrow-labelled containers and volumes that belong to another instance or to none: left alone.
     public var otherInstances = 0
-    public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty }
+    public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty && images.isEmpty }
 
     /// One line per item, for the terminal.
     public var lines: [String] {
         containers.map { "container \($0.name) (burrow \($0.burrow)\($0.state.map { ", \($0)" } ?? ""))" }
-            + volumes.map { "volume \($0.name) (burrow \($0.burrow))" }
+            + volumes.map { "volume \($0.name) (burrow \($0.burrow))" } + images.map { "image \($0) (an old workspace template)" }
     }
 }
 
@@ -65,11 +68,18 @@ public enum Orphans {
             guard !owners.contains(id) else { continue }
             report.volumes.append(.init(name: volume.name, burrow: id))
         }
+        let current = WorkspaceTemplates.currentImages(stateDir: stateDir)
+        for image in try await podman.listImages(label: "io.burrow.template") where image.labels?[BurrowLabels.instance] == instance {
+            let names = image.names ?? []
+            if names.isEmpty || names.allSatisfy({ !current.contains($0) }) { report.images.append(names.first ?? image.id) }
+        }
         return report
     }
 
     public static func remove(_ report: OrphanReport, podman: PodmanClient) async throws {
         for container in report.containers { try await podman.remove(container.name) }
         for volume in report.volumes { try await podman.removeVolume(volume.name, force: true) }
+        // A template a workspace volume still rests on is refused by Podman: it stays for a later gc.
+        for image in report.images { try? await podman.removeImage(image, force: false) }
     }
 }

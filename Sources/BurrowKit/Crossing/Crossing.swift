@@ -17,10 +17,11 @@ struct Crossing: Sendable {
     /// When set, the harvest's scratch space is a tmpfs of this size (tests fill it to see a full disk).
     var scratchLimitBytes: Int64?
 
-    init(podman: PodmanClient, stateDir: String) throws {
+    /// `labels`: what every template image carries (the instance that owns it).
+    init(podman: PodmanClient, stateDir: String, labels: [String: String] = [:]) throws {
         self.podman = podman
         store = try RepoStore(directory: stateDir + "/repos")
-        templates = WorkspaceTemplates(store: store, podman: podman)
+        templates = WorkspaceTemplates(store: store, podman: podman, labels: labels)
     }
 
     struct Burrow: Sendable {

@@ -8,11 +8,13 @@ import FoundationEssentials
 actor WorkspaceTemplates {
     let store: RepoStore
     let podman: PodmanClient
+    let labels: [String: String]
     private var building: [String: Task<Template, any Error>] = [:]
 
-    init(store: RepoStore, podman: PodmanClient) {
+    init(store: RepoStore, podman: PodmanClient, labels: [String: String]) {
         self.store = store
         self.podman = podman
+        self.labels = labels
     }
 
     struct Template: Codable, Sendable {
@@ -23,6 +25,14 @@ actor WorkspaceTemplates {
 
     nonisolated func slot(_ repo: RepoConfig, _ user: AgentIdentity) -> String { "\(RepoStore.key(repo))-\(user.uid)-\(user.gid)" }
     private nonisolated func recordPath(_ slot: String) -> String { store.directory + "/" + slot + ".template.json" }
+
+    /// The images the slots' records name: the templates new burrows start from.
+    nonisolated static func currentImages(stateDir: String) -> Set<String> {
+        let directory = stateDir + "/repos"
+        return Set(FileSystem.listDirectory(directory).filter { $0.hasSuffix(".template.json") }.compactMap { name in
+            (try? FileSystem.readFile(directory + "/" + name)).flatMap { try? JSONCoding.decoder.decode(Template.self, from: Data($0)) }?.image
+        })
+    }
 
     /// The current template, if it still exists in Podman.
     func current(_ repo: RepoConfig, user: AgentIdentity) async throws -> Template? {
@@ -35,7 +45,8 @@ actor WorkspaceTemplates {
     func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) async throws -> Template {
         let slot = slot(repo, user)
         if let running = building[slot] { return try await running.value }
-        let task = Task { try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman) }
+        let labels = self.labels
+        let task = Task { try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels) }
         building[slot] = task
         defer { building[slot] = nil }
         let template = try await task.value
@@ -44,7 +55,7 @@ actor WorkspaceTemplates {
     }
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
-                             store: RepoStore, podman: PodmanClient) async throws -> Template {
+                             store: RepoStore, podman: PodmanClient, labels: [String: String]) async throws -> Template {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-template")
         defer { FileSystem.removeTree(directory) }
         let checkout = directory + "/repo"
@@ -58,7 +69,8 @@ actor WorkspaceTemplates {
         try await Subprocess.check(["tar", "-C", checkout, "-cf", tar, "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."])
         let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
         try await podman.importImage(tarPath: tar, reference: image,
-                                     changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"])
+                                     changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
+                                        + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" })
         return Template(image: image, base: base.commit, branch: base.branch)
     }
 }

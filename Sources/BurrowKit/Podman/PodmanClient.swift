@@ -58,8 +58,8 @@ public final class PodmanClient: Sendable {
                                 "image list")
     }
 
-    public func removeImage(_ name: String) async throws {
-        _ = try await call("DELETE", "/images/\(escape(name))?force=true", operation: "image remove", expect: [200, 404])
+    public func removeImage(_ name: String, force: Bool = true) async throws {
+        _ = try await call("DELETE", "/images/\(escape(name))?force=\(force)", operation: "image remove", expect: [200, 404])
     }
 
     /// Imports a rootfs tarball as an image (`podman import`), streaming the file.
