@@ -1,6 +1,9 @@
 import BurrowKit
 import Foundation
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

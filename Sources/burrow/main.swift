@@ -1,6 +1,9 @@
 import BurrowKit
 import Dispatch
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow gc [--dry-run]` | `burrow version`
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Reads Claude Code's `stream-json` lines. A stdout line that is a JSON object with a `type` is an
 /// agent event and is kept verbatim (unknown types and fields included); anything else is plain output.

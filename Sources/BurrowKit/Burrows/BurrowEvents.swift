@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// One burrow's event log and its live subscribers. Every event is appended to `events.ndjson` with
 /// its sequence number *before* any client sees it; a subscriber replays the file after its
 /// `Last-Event-ID`, then follows live, in one actor step (no gap, no duplicate).

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Each allowlist burrow's egress socket: its proxy, opened and closed with its turns.
 extension BurrowManager {

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Launching: checks, the queue, and a turn's way from `queued` to `running`.
 extension BurrowManager {

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Everything Burrow knows about one burrow; saved as `<stateDir>/burrows/<id>/record.json`.
 public struct BurrowRecord: Codable, Sendable, Equatable {

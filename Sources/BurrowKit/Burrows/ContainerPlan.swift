@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What a burrow's turn runs as, worked out from the configuration and the record alone: a pure value,
 /// so its rules (command, volumes, sandbox, proxy) are tested without Podman.
 struct ContainerPlan: Equatable {

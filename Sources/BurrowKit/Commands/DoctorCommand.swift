@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// `burrow doctor`: checks and explains whether Burrow can launch burrows here, with the command
 /// that fixes each problem. Exit code 0 only when a launch can work.
 public enum DoctorCommand {

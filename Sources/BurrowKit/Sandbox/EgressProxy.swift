@@ -1,5 +1,8 @@
 import FoundationEssentials
 import Synchronization
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// One burrow's only way out: an HTTP proxy on a Unix socket that Burrow mounts into its container
 /// (reached there through `burrow-forwarder` on 127.0.0.1). Three kinds of request arrive:

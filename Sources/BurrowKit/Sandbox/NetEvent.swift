@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// One connection a burrow asked for, as shown in its event stream (`event: net`).
 public struct NetEvent: Codable, Sendable, Equatable {
     public enum Phase: String, Codable, Sendable { case denied, opened, closed, model }

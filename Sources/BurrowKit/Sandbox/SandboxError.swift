@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What stops the sandbox from being set up, with the fix.
 public enum SandboxError: Error, CustomStringConvertible, Sendable {
     case forwarderMissing(path: String)

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// How every burrow is closed in, applied to its container spec: no capabilities, no new
 /// privileges, non-root, `/tmp` in memory, optionally a read-only root; with the allowlist network,
 /// no network namespace of its own and the proxy environment pointing at `burrow-forwarder`.

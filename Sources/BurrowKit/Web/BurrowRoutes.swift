@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The burrow API: launch, list, watch, stop, diff, tear down.
 extension Router {
     struct LaunchRequest: Decodable {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// `GET /api/health`: proves the stack end to end. Holds no secret.
 public struct Health: Codable, Sendable {
     public var status: String
@@ -5,11 +9,7 @@ public struct Health: Codable, Sendable {
     public var uptimeSeconds: Int
     public var podman: PodmanHealth?
 
-    public struct PodmanHealth: Codable, Sendable {
-        public var reachable: Bool
-        public var version: String?
-        public var error: String?
-    }
+    public typealias PodmanHealth = BurrowPodman.PodmanHealth
 }
 
 public enum BurrowVersion {

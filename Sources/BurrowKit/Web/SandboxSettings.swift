@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// How burrows reach the network. `allowlist` (default): no network of their own, only Burrow's
 /// egress proxy, which lets through the hosts in `allow`. `open`: Podman's rootless network, no
 /// filter. `none`: nothing at all.

@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 
 /// A bare HTTP/1.1 client over a real TCP socket: sends exactly the bytes a test writes.
