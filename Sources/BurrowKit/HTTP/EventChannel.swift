@@ -143,8 +143,10 @@ final class KeepAlive: Sendable {
 }
 
 extension HTTPResponse {
-    /// A `text/event-stream` response that writes whatever `channel` yields until it finishes.
-    public static func eventStream(_ channel: EventChannel, retryMilliseconds: Int = 2000) -> HTTPResponse {
+    /// A `text/event-stream` response that writes what `replay` writes (history read as the socket
+    /// takes it), then whatever `channel` yields until it finishes.
+    public static func eventStream(_ channel: EventChannel, retryMilliseconds: Int = 2000,
+                                   replay: (@Sendable (ResponseBodyWriter) async throws -> Void)? = nil) -> HTTPResponse {
         HTTPResponse(
             status: .ok,
             headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"],
@@ -164,6 +166,7 @@ extension HTTPResponse {
                 }
                 do {
                     try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
+                    try await replay?(writer)
                     while let frames = await channel.nextBatch() {
                         try await writer.write(frames)
                     }
