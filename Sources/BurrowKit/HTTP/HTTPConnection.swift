@@ -98,8 +98,8 @@ public final class HTTPConnection: @unchecked Sendable {
     public func write(_ bytes: [UInt8]) async throws { try await socket.write(bytes) }
 
     /// Writes a whole response: head, then the body (given, or produced in chunks).
-    func send(_ response: HTTPResponse, keepAlive: Bool, isHead: Bool = false) async throws {
-        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead)
+    func send(_ response: HTTPResponse, keepAlive: Bool, isHead: Bool = false, announceKeepAlive: Bool = false) async throws {
+        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead, announceKeepAlive: announceKeepAlive)
         switch response.body {
         case .bytes(let bytes):
             if !isHead { head.append(contentsOf: bytes) }

@@ -121,8 +121,8 @@ public final class HTTPServer: Sendable {
         if hosts.count > 1 { throw HTTPError(.badRequest, "more than one Host header") }
         let framing = try HeadParser.requestFraming(head.headers).get()
         var request = HTTPRequest(method: head.first, target: head.second, version: version, headers: head.headers)
-        let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes
         if framing != .none {
+            let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes
             connections.set(id, phase: .reading, deadline: Monotonic.after(timeouts.bodyRead))
             if case .length(let length) = framing, length > limit {
                 throw HTTPError(.payloadTooLarge, "the body exceeds \(limit) bytes")
@@ -136,7 +136,7 @@ public final class HTTPServer: Sendable {
         let response = await handler(request)
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         if case .stream = response.body { connections.set(id, phase: .streaming, deadline: .max) }
-        try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD")
+        try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD", announceKeepAlive: version == .http10)
         return keepAlive
     }
 }
