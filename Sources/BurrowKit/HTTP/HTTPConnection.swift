@@ -105,8 +105,16 @@ public final class HTTPConnection: @unchecked Sendable {
             if !isHead { head.append(contentsOf: bytes) }
             try await write(head)
         case .stream(let produce):
-            try await write(head)
-            if isHead { return }
+            do {
+                try await write(head)
+            } catch {
+                response.onAbandon?()
+                throw error
+            }
+            if isHead {
+                response.onAbandon?()
+                return
+            }
             try await produce(ResponseBodyWriter(connection: self))
             try await write(ChunkedEncoder.end)
         }

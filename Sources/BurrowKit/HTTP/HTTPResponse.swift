@@ -5,6 +5,8 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: Body
+    /// Called when a streamed body will never be produced (the head failed, or a HEAD request).
+    public var onAbandon: (@Sendable () -> Void)?
 
     public enum Body: Sendable {
         case bytes([UInt8])

@@ -117,3 +117,32 @@ final class ProtocolEdgeTests: XCTestCase {
         XCTAssertEqual(ok.text, "\(17 * 64 * 1024)")
     }
 }
+
+/// Event streams own their channel end to end: one never produced is finished, and the keep-alive
+/// loop ends with the last open channel.
+final class EventStreamOwnershipTests: XCTestCase {
+    func testAHeadRequestOnAnEventStreamFinishesItsChannel() async throws {
+        let channel = EventChannel()
+        let server = try TestServer { router in router.get("/api/stream") { _ in .eventStream(channel) } }
+        let response = try await server.request("HEAD", "/api/stream")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["Content-Type"], "text/event-stream")
+        XCTAssertTrue(channel.isFinished, "a HEAD request left its event channel open")
+        await server.stop()
+    }
+
+    func testTheKeepAliveLoopEndsWithTheLastChannelAndStartsAgain() async throws {
+        let keepAlive = KeepAlive(interval: .milliseconds(20))
+        for round in 0..<2 {
+            let channel = EventChannel()
+            keepAlive.track(channel)
+            XCTAssertTrue(keepAlive.isRunning, "round \(round)")
+            let frame = try await withTimeout(5) { await channel.next() }
+            XCTAssertEqual(frame.map { String(decoding: $0, as: UTF8.self) }, ": keep-alive\n\n", "round \(round)")
+            keepAlive.untrack(channel)
+            channel.finish()
+            for _ in 0..<250 where keepAlive.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            XCTAssertFalse(keepAlive.isRunning, "round \(round): the loop outlived its channels")
+        }
+    }
+}
