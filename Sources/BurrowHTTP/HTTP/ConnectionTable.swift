@@ -3,37 +3,49 @@ import BurrowSystem
 
 /// The server's open connections: what each is doing and when it must be cut off. A sweeper shuts
 /// down connections past their deadline, which wakes their task with end-of-stream.
+///
+/// Descriptor rule: a connection leaves the table (`remove`) before its task closes the socket, and
+/// the table shuts sockets down only under its lock, so a shutdown can never reach a descriptor that
+/// was closed and reused by another connection.
 final class ConnectionTable: Sendable {
-    enum Phase: Sendable { case idle, reading, handling, streaming }
+    enum Phase: UInt8, Sendable { case idle, reading, handling, streaming }
 
-    struct Entry {
+    /// One connection's entry: its task updates phase and deadline without taking the table's lock
+    /// (several times a request); the sweeper reads them.
+    final class Slot: Sendable {
+        let id: UInt64
         let socket: AsyncSocket
-        var phase: Phase
-        var deadline: UInt64
-    }
+        private let phaseValue: Atomic<UInt8>
+        private let deadlineValue: Atomic<UInt64>
 
-    private let entries = Locked<[UInt64: Entry]>([:])
-    private let nextID = Atomic<UInt64>(1)
+        init(id: UInt64, socket: AsyncSocket, deadline: UInt64) {
+            self.id = id
+            self.socket = socket
+            phaseValue = Atomic(Phase.idle.rawValue)
+            deadlineValue = Atomic(deadline)
+        }
 
-    func add(_ socket: AsyncSocket, deadline: UInt64) -> UInt64 {
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        entries.withLock { $0[id] = Entry(socket: socket, phase: .idle, deadline: deadline) }
-        return id
-    }
+        var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .idle }
+        var deadline: UInt64 { deadlineValue.load(ordering: .relaxed) }
 
-    func remove(_ id: UInt64) {
-        _ = entries.withLock { $0.removeValue(forKey: id) }
-    }
-
-    func set(_ id: UInt64, phase: Phase, deadline: UInt64) {
-        entries.withLock { table in
-            table[id]?.phase = phase
-            table[id]?.deadline = deadline
+        func set(phase: Phase, deadline: UInt64) {
+            phaseValue.store(phase.rawValue, ordering: .relaxed)
+            deadlineValue.store(deadline, ordering: .relaxed)
         }
     }
 
-    func set(_ id: UInt64, deadline: UInt64) {
-        entries.withLock { $0[id]?.deadline = deadline }
+    private let entries = Locked<[UInt64: Slot]>([:])
+    private let nextID = Atomic<UInt64>(1)
+
+    func add(_ socket: AsyncSocket, deadline: UInt64) -> Slot {
+        let slot = Slot(id: nextID.add(1, ordering: .relaxed).newValue, socket: socket, deadline: deadline)
+        entries.withLock { $0[slot.id] = slot }
+        return slot
+    }
+
+    /// Call before closing the slot's socket.
+    func remove(_ slot: Slot) {
+        _ = entries.withLock { $0.removeValue(forKey: slot.id) }
     }
 
     var count: Int { entries.withLock { $0.count } }
@@ -41,14 +53,20 @@ final class ConnectionTable: Sendable {
     /// Shuts down every connection past its deadline; returns how many.
     @discardableResult
     func sweep(now: UInt64) -> Int {
-        let expired = entries.withLock { table in table.values.filter { $0.deadline <= now }.map(\.socket) }
-        for socket in expired { socket.shutdown() }
-        return expired.count
+        entries.withLock { table in
+            var count = 0
+            for slot in table.values where slot.deadline <= now {
+                slot.socket.shutdown()
+                count += 1
+            }
+            return count
+        }
     }
 
     /// Shuts down connections in the given phases (used when the server stops).
     func shutdown(phases: Set<Phase>) {
-        let sockets = entries.withLock { table in table.values.filter { phases.contains($0.phase) }.map(\.socket) }
-        for socket in sockets { socket.shutdown() }
+        entries.withLock { table in
+            for slot in table.values where phases.contains(slot.phase) { slot.socket.shutdown() }
+        }
     }
 }

@@ -117,15 +117,17 @@ public final class EventChannel: Sendable {
 /// Sends a comment to every open event stream now and then, so proxies and browsers keep them open
 /// and a dead peer is noticed by a failing write.
 final class KeepAlive: Sendable {
-    static let shared = KeepAlive()
-    static let interval = Duration.seconds(15)
+    static let shared = KeepAlive(interval: .seconds(15))
+    let interval: Duration
+
+    init(interval: Duration) { self.interval = interval }
 
     private let channels = Locked<[ObjectIdentifier: EventChannel]>([:])
     private let started = Atomic<Bool>(false)
 
     func track(_ channel: EventChannel) {
         channels.withLock { $0[ObjectIdentifier(channel)] = channel }
-        if !started.exchange(true, ordering: .relaxed) {
+        if !started.exchange(true, ordering: .sequentiallyConsistent) {
             Task.detached { await self.tick() }
         }
     }
@@ -134,19 +136,33 @@ final class KeepAlive: Sendable {
         _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
+    /// Runs while any channel is open: the last one gone ends it (under the lock, so a `track` that
+    /// comes after sees `started` false and starts a new one).
     private func tick() async {
         let frame = ServerSentEvent.comment("keep-alive")
         while true {
-            try? await Task.sleep(for: Self.interval)
-            for channel in channels.withLock({ Array($0.values) }) { channel.send(frame) }
+            try? await Task.sleep(for: interval)
+            let open: [EventChannel]? = channels.withLock { table in
+                guard !table.isEmpty else {
+                    started.store(false, ordering: .sequentiallyConsistent)
+                    return nil
+                }
+                return Array(table.values)
+            }
+            guard let open else { return }
+            for channel in open { channel.send(frame) }
         }
     }
+
+    var isRunning: Bool { started.load(ordering: .sequentiallyConsistent) }
 }
 
 extension HTTPResponse {
-    /// A `text/event-stream` response that writes whatever `channel` yields until it finishes.
-    public static func eventStream(_ channel: EventChannel, retryMilliseconds: Int = 2000) -> HTTPResponse {
-        HTTPResponse(
+    /// A `text/event-stream` response that writes what `replay` writes (history read as the socket
+    /// takes it), then whatever `channel` yields until it finishes.
+    public static func eventStream(_ channel: EventChannel, retryMilliseconds: Int = 2000,
+                                   replay: (@Sendable (ResponseBodyWriter) async throws -> Void)? = nil) -> HTTPResponse {
+        var response = HTTPResponse(
             status: .ok,
             headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"],
             body: .stream { writer in
@@ -165,6 +181,7 @@ extension HTTPResponse {
                 }
                 do {
                     try await writer.write(Array("retry: \(retryMilliseconds)\n\n".utf8))
+                    try await replay?(writer)
                     while let frames = await channel.nextBatch() {
                         try await writer.write(frames)
                     }
@@ -175,5 +192,9 @@ extension HTTPResponse {
                 await stopWatching()
             }
         )
+        // A head that cannot be written, or a HEAD request, never runs the body: end the channel
+        // anyway, or its producer and the keep-alive loop would hold it until it overflows.
+        response.onAbandon = { channel.finish() }
+        return response
     }
 }

@@ -29,7 +29,7 @@ public struct ClientBodyWriter: Sendable {
     let connection: HTTPConnection
     public func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        try await connection.write(ChunkedEncoder.chunk(bytes))
+        try await HTTPClient.write(ChunkedEncoder.chunk(bytes), on: connection)
     }
 }
 
@@ -71,7 +71,7 @@ public final class ResponseStream: @unchecked Sendable {
 
     private func readPiece() async throws -> [UInt8]? {
         while !finished {
-            if connection.buffer.isEmpty, try await connection.socket.read(into: &connection.buffer) == 0 {
+            if connection.buffer.isEmpty, try await readMore() == 0 {
                 finished = true
                 if framing == .untilClose { return nil }
                 connection.close()
@@ -80,7 +80,13 @@ public final class ResponseStream: @unchecked Sendable {
             switch framing {
             case .chunked:
                 var payload: [UInt8] = []
-                let used = try decoder.decode(connection.buffer[...], into: &payload)
+                let used: Int
+                do {
+                    used = try decoder.decode(connection.buffer[...], into: &payload)
+                } catch {
+                    close()
+                    throw HTTPClientError.protocolError(error.description)
+                }
                 connection.buffer.removeSubrange(0..<used)
                 if decoder.isComplete { finished = true }
                 if !payload.isEmpty { return payload }
@@ -100,6 +106,16 @@ public final class ResponseStream: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// A reset or broken connection in the middle of a body is a lost connection, like an early end.
+    private func readMore() async throws(HTTPClientError) -> Int {
+        do {
+            return try await connection.socket.read(into: &connection.buffer)
+        } catch {
+            close()
+            throw HTTPClientError.lost(error, while: "reading a response")
+        }
     }
 
     /// Collects the body and, when the server keeps the connection, returns it to the pool.
@@ -138,6 +154,12 @@ public enum HTTPClientError: Error, CustomStringConvertible, Sendable, Equatable
     case connectionLost(String)
     case protocolError(String)
 
+    /// A socket error on an established connection (ECONNRESET, EPIPE, ...): the server went away.
+    static func lost(_ error: any Error, while doing: String) -> HTTPClientError {
+        if let error = error as? HTTPClientError { return error }
+        return .connectionLost("the connection was lost while \(doing): \(error)")
+    }
+
     public var description: String {
         switch self {
         case .connect(let address, let error): "cannot connect to \(address): \(error)"
@@ -175,9 +197,6 @@ public final class HTTPClient: Sendable {
             } catch let error as HTTPClientError {
                 pooled.close()
                 if case .stream = request.body { throw error }
-            } catch is SystemError {
-                pooled.close()
-                if case .stream = request.body { throw HTTPClientError.connectionLost("connection lost while sending") }
             }
         }
         return try await exchange(request, on: try await connect())
@@ -188,6 +207,16 @@ public final class HTTPClient: Sendable {
             return HTTPConnection(try await AsyncSocket.connect(to: address))
         } catch let error as SystemError {
             throw HTTPClientError.connect(address: "\(address)", error)
+        }
+    }
+
+    /// Only the connection's own errors become `connectionLost`; a body producer's (a tar file that
+    /// cannot be read) stay what they are.
+    static func write(_ bytes: [UInt8], on connection: HTTPConnection) async throws(HTTPClientError) {
+        do {
+            try await connection.write(bytes)
+        } catch {
+            throw HTTPClientError.lost(error, while: "sending a request")
         }
     }
 
@@ -207,17 +236,23 @@ public final class HTTPClient: Sendable {
             switch request.body {
             case .none:
                 if ["POST", "PUT", "PATCH"].contains(request.method) { head += "Content-Length: 0\r\n" }
-                try await connection.write(Array((head + "\r\n").utf8))
+                try await Self.write(Array((head + "\r\n").utf8), on: connection)
             case .bytes(let bytes, let contentType):
                 head += "Content-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
-                try await connection.write(Array(head.utf8) + bytes)
+                try await Self.write(Array(head.utf8) + bytes, on: connection)
             case .stream(let contentType, let produce):
                 head += "Content-Type: \(contentType)\r\nTransfer-Encoding: chunked\r\n\r\n"
-                try await connection.write(Array(head.utf8))
+                try await Self.write(Array(head.utf8), on: connection)
                 try await produce(ClientBodyWriter(connection: connection))
-                try await connection.write(ChunkedEncoder.end)
+                try await Self.write(ChunkedEncoder.end, on: connection)
             }
-            guard let response = try await connection.readHead(limits: HTTPLimits(), isRequest: false) else {
+            let answer: MessageHead?
+            do {
+                answer = try await connection.readHead(limits: HTTPLimits(), isRequest: false)
+            } catch let error as SystemError {
+                throw HTTPClientError.lost(error, while: "waiting for the answer")
+            }
+            guard let response = answer else {
                 throw HTTPClientError.connectionLost("the server closed the connection without answering")
             }
             guard let status = Int(response.second) else { throw HTTPClientError.protocolError("bad status \(response.second)") }

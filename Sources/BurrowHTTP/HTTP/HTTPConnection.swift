@@ -100,15 +100,23 @@ public final class HTTPConnection: @unchecked Sendable {
     public func write(_ bytes: [UInt8]) async throws { try await socket.write(bytes) }
 
     /// Writes a whole response: head, then the body (given, or produced in chunks).
-    package func send(_ response: HTTPResponse, keepAlive: Bool, isHead: Bool = false) async throws {
-        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead)
+    package func send(_ response: HTTPResponse, keepAlive: Bool, isHead: Bool = false, announceKeepAlive: Bool = false) async throws {
+        var head = response.serializedHead(keepAlive: keepAlive, isHead: isHead, announceKeepAlive: announceKeepAlive)
         switch response.body {
         case .bytes(let bytes):
             if !isHead { head.append(contentsOf: bytes) }
             try await write(head)
         case .stream(let produce):
-            try await write(head)
-            if isHead { return }
+            do {
+                try await write(head)
+            } catch {
+                response.onAbandon?()
+                throw error
+            }
+            if isHead {
+                response.onAbandon?()
+                return
+            }
             try await produce(ResponseBodyWriter(connection: self))
             try await write(ChunkedEncoder.end)
         }

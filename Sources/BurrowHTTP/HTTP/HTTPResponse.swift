@@ -6,6 +6,8 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: Body
+    /// Called when a streamed body will never be produced (the head failed, or a HEAD request).
+    public var onAbandon: (@Sendable () -> Void)?
 
     public enum Body: Sendable {
         case bytes([UInt8])
@@ -50,20 +52,52 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The status line and headers, with framing headers set from the body and keep-alive choice.
-    package func serializedHead(keepAlive: Bool, isHead: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
-        for field in headers.fields where !field.name.caseInsensitiveEquals("Content-Length")
-            && !field.name.caseInsensitiveEquals("Transfer-Encoding") && !field.name.caseInsensitiveEquals("Connection") {
-            text += "\(field.name): \(field.value)\r\n"
+    /// `announceKeepAlive`: an HTTP/1.0 client keeps the connection only when told so. Built as
+    /// bytes: it runs once per response.
+    package func serializedHead(keepAlive: Bool, isHead: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        head += "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8
+        for field in headers.fields where !Self.isFraming(field.name) {
+            head += field.name.utf8
+            head += Self.colon
+            head += field.value.utf8
+            head += Self.lineEnd
         }
         switch body {
         case .bytes(let bytes):
-            if status.code != 204 && status.code != 304 { text += "Content-Length: \(bytes.count)\r\n" }
+            if status.code != 204 && status.code != 304 {
+                head += Self.contentLength
+                head += String(bytes.count).utf8
+                head += Self.lineEnd
+            }
         case .stream:
-            if !isHead { text += "Transfer-Encoding: chunked\r\n" }
+            if !isHead { head += Self.chunked }
         }
-        text += keepAlive ? "\r\n" : "Connection: close\r\n\r\n"
-        return Array(text.utf8)
+        if !keepAlive {
+            head += Self.connectionClose
+        } else if announceKeepAlive {
+            head += Self.connectionKeepAlive
+        }
+        head += Self.lineEnd
+        return head
+    }
+
+    private static let colon = Array(": ".utf8)
+    private static let lineEnd = Array("\r\n".utf8)
+    private static let contentLength = Array("Content-Length: ".utf8)
+    private static let chunked = Array("Transfer-Encoding: chunked\r\n".utf8)
+    private static let connectionClose = Array("Connection: close\r\n".utf8)
+    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+
+    /// Framing and connection fields are the server's to write, whatever a handler set.
+    private static func isFraming(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 10: name.caseInsensitiveEquals("Connection")
+        case 14: name.caseInsensitiveEquals("Content-Length")
+        case 17: name.caseInsensitiveEquals("Transfer-Encoding")
+        default: false
+        }
     }
 }
 

@@ -56,8 +56,8 @@ public final class HTTPServer: Sendable {
                     try? await Task.sleep(for: .milliseconds(10))  // EMFILE and friends: back off, keep serving
                     continue
                 }
-                let id = connections.add(socket, deadline: Monotonic.after(timeouts.idle))
-                group.addTask { await self.serve(HTTPConnection(socket), id: id) }
+                let slot = connections.add(socket, deadline: Monotonic.after(timeouts.idle))
+                group.addTask { await self.serve(HTTPConnection(socket), slot: slot) }
             }
         }
         sweeper.cancel()
@@ -92,14 +92,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private func serve(_ connection: HTTPConnection, id: UInt64) async {
+    private func serve(_ connection: HTTPConnection, slot: ConnectionTable.Slot) async {
         defer {
-            connections.remove(id)
+            connections.remove(slot)
             connection.close()
         }
         while !stopping.load(ordering: .relaxed) {
             do {
-                guard try await serveOne(connection, id: id) else { return }
+                guard try await serveOne(connection, slot: slot) else { return }
             } catch let error as HTTPError {
                 try? await connection.send(.error(error), keepAlive: false, isHead: false)
                 return
@@ -110,10 +110,10 @@ public final class HTTPServer: Sendable {
     }
 
     /// Reads one request and answers it. Returns whether the connection stays open.
-    private func serveOne(_ connection: HTTPConnection, id: UInt64) async throws -> Bool {
-        connections.set(id, phase: .idle, deadline: Monotonic.after(connection.hasBufferedBytes ? timeouts.headerRead : timeouts.idle))
+    private func serveOne(_ connection: HTTPConnection, slot: ConnectionTable.Slot) async throws -> Bool {
+        slot.set(phase: .idle, deadline: Monotonic.after(connection.hasBufferedBytes ? timeouts.headerRead : timeouts.idle))
         guard let head = try await connection.readHead(limits: limits, isRequest: true, onFirstBytes: {
-            self.connections.set(id, phase: .reading, deadline: Monotonic.after(self.timeouts.headerRead))
+            slot.set(phase: .reading, deadline: Monotonic.after(self.timeouts.headerRead))
         }) else { return false }
         let version = HTTPVersion(rawValue: head.third) ?? .http11
         // RFC 9112 §3.2: a 1.1 request without Host is malformed.
@@ -122,9 +122,9 @@ public final class HTTPServer: Sendable {
         if hosts.count > 1 { throw HTTPError(.badRequest, "more than one Host header") }
         let framing = try HeadParser.requestFraming(head.headers).get()
         var request = HTTPRequest(method: head.first, target: head.second, version: version, headers: head.headers)
-        let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes
         if framing != .none {
-            connections.set(id, phase: .reading, deadline: Monotonic.after(timeouts.bodyRead))
+            let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes
+            slot.set(phase: .reading, deadline: Monotonic.after(timeouts.bodyRead))
             if case .length(let length) = framing, length > limit {
                 throw HTTPError(.payloadTooLarge, "the body exceeds \(limit) bytes")
             }
@@ -133,11 +133,11 @@ public final class HTTPServer: Sendable {
             }
             request.body = try await connection.readBody(framing, limit: limit)
         }
-        connections.set(id, phase: .handling, deadline: .max)
+        slot.set(phase: .handling, deadline: .max)
         let response = await handler(request)
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
-        if case .stream = response.body { connections.set(id, phase: .streaming, deadline: .max) }
-        try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD")
+        if case .stream = response.body { slot.set(phase: .streaming, deadline: .max) }
+        try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD", announceKeepAlive: version == .http10)
         return keepAlive
     }
 }

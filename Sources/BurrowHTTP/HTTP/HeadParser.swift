@@ -30,7 +30,6 @@ public enum HeadParseResult: Sendable, Equatable {
 
 /// Pure parsing of HTTP/1.1 message heads over bytes, shared by the server and the Podman client.
 public enum HeadParser {
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
     /// Looks for a complete head at the start of `buffer`.
     public static func parse(_ buffer: [UInt8], limits: HTTPLimits = HTTPLimits(), isRequest: Bool = true) -> HeadParseResult {
@@ -43,13 +42,15 @@ public enum HeadParser {
             return .failure(HTTPError(.headersTooLarge, "the request line and headers exceed \(limits.maxHeadBytes) bytes"))
         }
         var lines = buffer[0..<end - 3].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
-        guard let startLine = lines.popFirst().flatMap(stripCR).flatMap(text) else {
+        guard let startBytes = lines.popFirst().flatMap(stripCR), let startLine = text(startBytes) else {
             return .failure(HTTPError(.badRequest, "the start line is not valid text"))
         }
-        let parts = startLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+        // Split on the first two spaces over bytes (valid UTF-8 was checked above).
+        let pieces = startBytes.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        guard pieces.count == 3, !pieces[0].isEmpty, !pieces[1].isEmpty else {
             return .failure(HTTPError(.badRequest, "malformed start line"))
         }
+        let parts = pieces.map { String(decoding: $0, as: UTF8.self) }
         if isRequest {
             if let error = checkRequestLine(parts, proxyForms: limits.acceptsProxyForms) { return .failure(error) }
         } else if !parts[0].hasPrefix("HTTP/1.") || Int(parts[1]) == nil {
@@ -67,11 +68,11 @@ public enum HeadParser {
             }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
                   line[line.startIndex..<colon].allSatisfy(isTokenByte),
-                  let name = text(line[line.startIndex..<colon]), let value = text(line[(colon + 1)...]),
+                  let name = text(line[line.startIndex..<colon]), let value = text(trimmed(line[(colon + 1)...])),
                   !value.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) else {
                 return .failure(HTTPError(.badRequest, "malformed header line"))
             }
-            headers.add(name, String(value.trimmingSpaces))
+            headers.add(name, value)
         }
         return .complete(MessageHead(first: parts[0], second: parts[1], third: parts[2], headers: headers), length: end)
     }
@@ -120,7 +121,7 @@ public enum HeadParser {
         guard form, !target.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
             return HTTPError(.badRequest, "malformed request target")
         }
-        guard proxyForms || knownMethods.contains(method) else { return HTTPError(.notImplemented, "method \(method) is not implemented") }
+        guard proxyForms || isKnownMethod(method) else { return HTTPError(.notImplemented, "method \(method) is not implemented") }
         return nil
     }
 
@@ -137,6 +138,22 @@ public enum HeadParser {
         }
     }
 
+    static func isKnownMethod(_ method: String) -> Bool {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS": true
+        default: false
+        }
+    }
+
+    /// Without spaces and tabs at either end (a header value's optional whitespace).
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return bytes[bytes.endIndex...]
+        }
+        return bytes[first...last]
+    }
+
     private static func stripCR(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         guard line.last == 0x0D else { return nil }
         return line.dropLast()
@@ -151,8 +168,12 @@ public enum HeadParser {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
         default:
-            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            false
         }
     }
 }

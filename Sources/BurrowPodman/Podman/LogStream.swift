@@ -22,7 +22,7 @@ public final class LogStream: @unchecked Sendable {
             do {
                 piece = try await stream.next()
             } catch let error as HTTPClientError {
-                throw PodmanError.streamInterrupted(operation: operation, reason: error.description)
+                throw PodmanError(error, operation: operation, socket: "the Podman socket")
             }
             guard let piece else { return nil }
             let frames = decoder.decode(piece)
@@ -54,7 +54,7 @@ public final class EventStream: @unchecked Sendable {
             do {
                 piece = try await stream.next()
             } catch let error as HTTPClientError {
-                throw PodmanError.streamInterrupted(operation: "events", reason: error.description)
+                throw PodmanError(error, operation: "events", socket: "the Podman socket")
             }
             guard let piece else { return nil }
             pending += piece

@@ -244,11 +244,7 @@ public final class PodmanClient: Sendable {
     }
 
     private func translate(_ error: HTTPClientError, operation: String) -> PodmanError {
-        switch error {
-        case .connect(_, let system): .unreachable(socket: socketPath, reason: system.description)
-        case .connectionLost(let reason): .streamInterrupted(operation: operation, reason: reason)
-        case .protocolError(let reason): .malformedResponse(operation: operation, reason: reason)
-        }
+        PodmanError(error, operation: operation, socket: socketPath)
     }
 
     private func apiError(_ operation: String, _ status: Int, _ body: [UInt8]) -> PodmanError {

@@ -47,3 +47,15 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
         return false
     }
 }
+
+extension PodmanError {
+    /// The one place an HTTP client failure becomes a Podman error. A refused connection, a reset or
+    /// an early end mid-stream are all the service going away (`isConnectionLoss`): worth waiting for.
+    init(_ error: HTTPClientError, operation: String, socket: String) {
+        switch error {
+        case .connect(_, let system): self = .unreachable(socket: socket, reason: system.description)
+        case .connectionLost(let reason): self = .streamInterrupted(operation: operation, reason: reason)
+        case .protocolError(let reason): self = .malformedResponse(operation: operation, reason: reason)
+        }
+    }
+}

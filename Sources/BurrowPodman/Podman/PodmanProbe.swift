@@ -26,7 +26,7 @@ public final class PodmanProbe: Sendable {
 }
 
 /// Whether Podman's service answered, and its version or why not.
-public struct PodmanHealth: Codable, Sendable {
+public struct PodmanHealth: Codable, Sendable, Equatable {
     public var reachable: Bool
     public var version: String?
     public var error: String?

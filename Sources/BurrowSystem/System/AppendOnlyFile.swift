@@ -26,14 +26,30 @@ public final class AppendOnlyFile: @unchecked Sendable {
     }
 
     /// Cuts a last line that has no newline (a write interrupted by a crash). Returns bytes removed.
+    /// Reads backwards from the end in pieces until a newline: the tail, never the whole log.
     @discardableResult
-    public static func repairTruncatedTail(_ path: String) throws -> Int {
-        guard FileSystem.exists(path) else { return 0 }
-        let bytes = try FileSystem.readFile(path, limit: 1 << 34)
-        guard let last = bytes.last, last != 0x0A else { return 0 }
-        let keep = (bytes.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+    public static func repairTruncatedTail(_ path: String, pieceSize: Int = 64 * 1024) throws -> Int {
+        guard let size = FileSystem.status(path)?.size, size > 0 else { return 0 }
+        let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_RDONLY | O_CLOEXEC)) })
+        defer { Glibc.close(fd) }
+        var piece = [UInt8](repeating: 0, count: pieceSize)
+        var end = size
+        var keep = 0
+        search: while end > 0 {
+            let start = max(0, end - pieceSize)
+            let count = try systemCallChecked("pread \(path)") {
+                piece.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress!, end - start, off_t(start)) }
+            }
+            guard count == end - start else { throw SystemError(call: "pread \(path)", code: EIO) }
+            if end == size && piece[count - 1] == 0x0A { return 0 }
+            if let newline = piece[0..<count].lastIndex(of: 0x0A) {
+                keep = start + newline + 1
+                break search
+            }
+            end = start
+        }
         _ = try systemCallChecked("truncate \(path)") { Int(truncate(path, off_t(keep))) }
-        return bytes.count - keep
+        return size - keep
     }
 }
 

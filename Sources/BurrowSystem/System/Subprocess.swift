@@ -3,7 +3,10 @@ import Glibc
 
 /// Runs host programs Burrow needs (git, tar) — never Podman, which is reached only through its API.
 /// Output goes to temporary files and the wait happens on a Dispatch thread, so no Swift concurrency
-/// thread ever blocks.
+/// thread ever blocks. The child starts with default signal dispositions and an empty signal mask
+/// (Burrow ignores SIGPIPE, SIGINT and SIGTERM; a child must not inherit that), in a process group
+/// of its own so that cancelling the awaiting task or the timeout ends it and whatever it started:
+/// SIGTERM, then SIGKILL after `grace`. The child is always reaped before `run` returns or throws.
 public enum Subprocess {
     public struct Result: Sendable {
         public let status: Int32
@@ -21,49 +24,55 @@ public enum Subprocess {
         }
     }
 
-    /// Runs `arguments[0]` (searched on PATH) and returns its exit status and output.
-    public static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
-        let directory = "/tmp/burrow-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileSystem.createDirectories(directory, mode: 0o700)
+    /// The program ran longer than its timeout and was ended.
+    public struct TimedOut: Error, CustomStringConvertible, Sendable {
+        public let command: [String]
+        public let timeout: Duration
+        public var description: String { "`\(command.joined(separator: " "))` did not finish within \(timeout) and was stopped" }
+    }
+
+    public static let defaultGrace = Duration.seconds(2)
+    /// Output kept per stream; a program that writes more is cut to this (its exit status stays).
+    static let outputLimit = 64 << 20
+
+    /// Runs `arguments[0]` (searched on PATH) and returns its exit status and output. Throws
+    /// `CancellationError` when the task is cancelled and `TimedOut` after `timeout`, once the child
+    /// has been ended and reaped.
+    public static func run(_ arguments: [String], environment extra: [String: String] = [:],
+                           timeout: Duration? = nil, grace: Duration = defaultGrace) async throws -> Result {
+        precondition(!arguments.isEmpty, "Subprocess.run needs a program")
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
         defer {
             FileSystem.remove(directory + "/out")
             FileSystem.remove(directory + "/err")
             rmdir(directory)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, directory + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, directory + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var environment = currentEnvironment()
         for (key, value) in extra { environment[key] = value }
-        let environmentStrings = environment.map { "\($0.key)=\($0.value)" }
-        var pid: pid_t = 0
-        let spawned = withCStrings(arguments) { argv in
-            withCStrings(environmentStrings) { envp in
-                posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
-            }
+        let child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           stdout: directory + "/out", stderr: directory + "/err", grace: grace)
+        let timer = timeout.map { timeout in
+            let item = DispatchWorkItem { child.terminate(timedOut: true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)), execute: item)
+            return item
         }
-        guard spawned == 0 else { throw SystemError(call: "posix_spawnp \(arguments[0])", code: spawned) }
-        let child = pid
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var status: Int32 = 0
-                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-                continuation.resume(returning: status)
-            }
+        let status = await withTaskCancellationHandler {
+            await child.waitForExit()
+        } onCancel: {
+            child.terminate(timedOut: false)
         }
-        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        let out = (try? FileSystem.readFile(directory + "/out")) ?? []
-        let err = (try? FileSystem.readFile(directory + "/err")) ?? []
-        return Result(status: exitCode, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        timer?.cancel()
+        if child.wasTimedOut, let timeout { throw TimedOut(command: arguments, timeout: timeout) }
+        try Task.checkCancellation()
+        let out = (try? FileSystem.readFile(directory + "/out", limit: outputLimit)) ?? []
+        let err = (try? FileSystem.readFile(directory + "/err", limit: outputLimit)) ?? []
+        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// Runs and throws `Failure` unless the program exits 0.
     @discardableResult
-    public static func check(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let result = try await run(arguments, environment: environment)
+    public static func check(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> Result {
+        let result = try await run(arguments, environment: environment, timeout: timeout)
         guard result.succeeded else { throw Failure(command: arguments, result: result) }
         return result
     }
@@ -78,10 +87,11 @@ public enum Subprocess {
         }
         return result
     }
+}
 
-    static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        let pointers = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
