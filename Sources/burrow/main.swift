@@ -2,7 +2,7 @@ import BurrowKit
 import Dispatch
 import Glibc
 
-/// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow gc [--dry-run]` | `burrow version`
+/// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow gc [--dry-run]` | `burrow image build` | `burrow version`
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first { !$0.hasPrefix("-") } ?? "serve"
 
@@ -29,6 +29,10 @@ case "doctor":
 case "gc":
     let ok = await GCCommand.run(configPath: option("--config"), dryRun: arguments.contains("--dry-run"))
     exit(ok ? 0 : 1)
+case "image":
+    guard arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) == "build" else { fail("usage: burrow image build [--config FILE] [--tag NAME] [--force]") }
+    let ok = await ImageCommand.build(configPath: option("--config"), tag: option("--tag"), force: arguments.contains("--force"))
+    exit(ok ? 0 : 1)
 case "version", "--version":
     Console.out("burrow \(BurrowVersion.current)")
 case "help", "--help", "-h":
@@ -36,6 +40,8 @@ case "help", "--help", "-h":
     usage: burrow serve  [--config FILE]   run the web app (default)
            burrow doctor [--config FILE]   check that Burrow can launch burrows here
            burrow gc [--config FILE] [--dry-run]   remove containers and volumes no burrow owns
+           burrow image build [--config FILE] [--tag NAME] [--force]
+                                           build the agent image (Debian + Claude Code) into Burrow's Podman
            burrow version
     """)
 default:

@@ -431,7 +431,7 @@ public actor BurrowManager {
                 record.error = "bringing the work home failed: \(error)"
             }
         }
-        let state: BurrowRecord.State = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
+        let state: BurrowRecord.State = record.stopRequested ? .stopped : (exitCode == 0 && failure == nil && record.agentError == nil ? .succeeded : .failed)
         try? await transition(&record, to: state)
         if let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(record)) }
         if let next = records[id]?.queuedMessages.first, !record.stopRequested, record.sessionID != nil {

@@ -105,6 +105,9 @@ public enum FileSystem {
 
     public static func remove(_ path: String) { unlink(path) }
 
+    /// Removes an empty directory (nothing when it is missing or not empty).
+    public static func removeDirectory(_ path: String) { rmdir(path) }
+
     public static var homeDirectory: String {
         if let home = getenv("HOME") { return String(cString: home) }
         if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }
