@@ -16,6 +16,13 @@ env_lines=$(stage 1200 "preparing Podman (scripts/test-env.sh)" bash scripts/tes
 eval "$env_lines"
 export BURROW_REQUIRE_PODMAN=1
 stage 1200 "swift build" swift build --build-tests
+# The agent image with the real Claude Code (images/agent-debian) for RealAgentTests, imported through
+# the test Podman's API. Rebuilt only when its recipe changes (its hash is the image's label); the
+# Debian packages come from the host's apt sources, the claude-agent-sdk wheel is cached in
+# /var/cache/burrow.
+export BURROW_TEST_AGENT_IMAGE=localhost/burrow-agent:latest BURROW_REQUIRE_AGENT_IMAGE=1
+stage 900 "the agent image (burrow image build)" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
+  --tag "$BURROW_TEST_AGENT_IMAGE"
 stage 1800 "swift test" swift test --skip-build "$@"
 # The browser UI in real headless Chromium (Playwright drives Debian's /usr/bin/chromium).
 stage 900 "the browser tests" python3 Tests/browser/test_ui.py

@@ -30,8 +30,9 @@ case "gc":
     let ok = await GCCommand.run(configPath: option("--config"), dryRun: arguments.contains("--dry-run"))
     exit(ok ? 0 : 1)
 case "image":
-    guard arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) == "build" else { fail("usage: burrow image build [--config FILE] [--tag NAME] [--force]") }
-    let ok = await ImageCommand.build(configPath: option("--config"), tag: option("--tag"), force: arguments.contains("--force"))
+    guard arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) == "build" else { fail("usage: burrow image build [--config FILE] [--podman-socket PATH] [--tag NAME] [--force]") }
+    let ok = await ImageCommand.build(configPath: option("--config"), socket: option("--podman-socket"), tag: option("--tag"),
+                                      force: arguments.contains("--force"))
     exit(ok ? 0 : 1)
 case "version", "--version":
     Console.out("burrow \(BurrowVersion.current)")
@@ -40,7 +41,7 @@ case "help", "--help", "-h":
     usage: burrow serve  [--config FILE]   run the web app (default)
            burrow doctor [--config FILE]   check that Burrow can launch burrows here
            burrow gc [--config FILE] [--dry-run]   remove containers and volumes no burrow owns
-           burrow image build [--config FILE] [--tag NAME] [--force]
+           burrow image build [--config FILE] [--podman-socket PATH] [--tag NAME] [--force]
                                            build the agent image (Debian + Claude Code) into Burrow's Podman
            burrow version
     """)

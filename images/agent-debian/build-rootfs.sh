@@ -4,7 +4,8 @@
 # native binary taken from the official `claude-agent-sdk` wheel on PyPI.
 #   build-rootfs.sh OUT.tar      writes the rootfs tarball (import it: `burrow image build` does)
 #   build-rootfs.sh --hash       prints the recipe's hash (this folder + the pinned version)
-# The wheel and the binary are cached in $BURROW_CACHE_DIR (default /var/cache/burrow).
+# The wheel and the binary are cached in $BURROW_CACHE_DIR (default /var/cache/burrow as root,
+# ~/.cache/burrow otherwise). As a non-root user mmdebstrap needs subuid/subgid ranges (unshare mode).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # Claude Code 2.1.330 is bundled in claude-agent-sdk 0.2.187.
@@ -19,7 +20,9 @@ fi
 out=${1:?usage: build-rootfs.sh OUT.tar | --hash}
 command -v mmdebstrap >/dev/null || { echo "mmdebstrap is missing: apt-get install mmdebstrap (scripts/install-packages.sh)" >&2; exit 1; }
 
-cache=${BURROW_CACHE_DIR:-/var/cache/burrow}
+default_cache=/var/cache/burrow
+[ "$(id -u)" = 0 ] || default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/burrow"
+cache=${BURROW_CACHE_DIR:-$default_cache}
 wheels="$cache/wheels"
 claude="$cache/claude-$sdk_version"
 mkdir -p "$wheels"

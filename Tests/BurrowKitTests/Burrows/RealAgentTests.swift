@@ -47,65 +47,65 @@ final class RealAgentTests: XCTestCase {
     func testTheRealClaudeCodeWritesEditsRunsBashCallsMCPAndResumesItsSession() async throws {
         let api = try API(script: Self.script)
         let mcp: JSONValue = .object(["command": .string("python3"), "args": .array([.string("/workspace/" + ProbeMCPServer.fileName)])])
-        let app = try await RealAgentEnvironment.app(api: api, credential: Self.apiKey) { $0.mcpServers = ["probe": mcp] }
-        defer { Task { await app.cleanUp(); await api.stop() } }
-        let launched = try await app.launch("Write notes/hello.txt, edit it, show it, stamp it.")
-        let first = try await finishedTurn(app, launched.id, turn: 1)
-        let events = RealAgentEnvironment.agentEvents(try await app.readStream(launched.id))
-        let verbose = ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil
-        if verbose { print(events.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n")) }
-        XCTAssertEqual(first.state, .succeeded, first.error ?? "")
-        XCTAssertNil(first.error)
+        try await RealAgentEnvironment.with(api: api, credential: Self.apiKey, configure: { $0.mcpServers = ["probe": mcp] }) { app in
+            let launched = try await app.launch("Write notes/hello.txt, edit it, show it, stamp it.")
+            let first = try await finishedTurn(app, launched.id, turn: 1)
+            let events = RealAgentEnvironment.agentEvents(try await app.readStream(launched.id))
+            let verbose = ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil
+            if verbose { print(events.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n")) }
+            XCTAssertEqual(first.state, .succeeded, first.error ?? "")
+            XCTAssertNil(first.error)
 
-        // The key reached the stand-in from Burrow's endpoint; the agent only ever had a placeholder.
-        XCTAssertFalse(api.agentRequests.isEmpty)
-        for request in api.requests {
-            XCTAssertEqual(request.headers["x-api-key"], Self.apiKey, request.target)
-            XCTAssertNil(request.headers["authorization"], request.target)
+            // The key reached the stand-in from Burrow's endpoint; the agent only ever had a placeholder.
+            XCTAssertFalse(api.agentRequests.isEmpty)
+            for request in api.requests {
+                XCTAssertEqual(request.headers["x-api-key"], Self.apiKey, request.target)
+                XCTAssertNil(request.headers["authorization"], request.target)
+            }
+            XCTAssertTrue(api.agentRequests.allSatisfy { $0.target == "/v1/messages?beta=true" && $0.streamed }, "\(api.agentRequests.map(\.target))")
+
+            let initEvent = try XCTUnwrap(events.first { $0["type"] == .string("system") && $0["subtype"] == .string("init") })
+            guard case .array(let servers)? = initEvent["mcp_servers"] else { return XCTFail("no mcp_servers in \(initEvent)") }
+            XCTAssertTrue(servers.contains { $0["name"] == .string("probe") && $0["status"] == .string("connected") }, "\(servers)")
+            let results = RealAgentEnvironment.toolResults(events)
+            XCTAssertTrue(results.contains { $0.contains("line two, edited") && $0.contains("bash-marker-42") }, "\(results)")
+            XCTAssertTrue(results.contains { $0.contains(ProbeMCPServer.stamp + " hi") }, "the MCP tool ran: \(results)")
+            let result = try XCTUnwrap(events.last { $0["type"] == .string("result") })
+            XCTAssertEqual(result["subtype"], .string("success"))
+            XCTAssertEqual(result["is_error"], .bool(false))
+            XCTAssertEqual(first.result, "All done: wrote, edited, ran bash and called the probe.")
+
+            let patch = String(decoding: try await app.manager.patch(launched.id) ?? [], as: UTF8.self)
+            XCTAssertTrue(patch.contains("+hello from the real agent") && patch.contains("+line two, edited"), patch)
+            let git = ["git", "-C", app.repoPath]
+            let file = try await Subprocess.check(git + ["show", "burrow/\(launched.id):notes/hello.txt"]).stdout
+            XCTAssertEqual(file, "hello from the real agent\nline two, edited\n")
+
+            // A follow-up resumes the session: its request carries turn 1's prompt and tool calls.
+            _ = try await app.manager.sendMessage(launched.id, text: "SECOND TURN: add a line.")
+            let second = try await finishedTurn(app, launched.id, turn: 2)
+            XCTAssertEqual(second.state, .succeeded, second.error ?? "")
+            XCTAssertEqual(second.sessionID, first.sessionID)
+            XCTAssertEqual(second.result, "context: saw turn one")
+            let turnTwo = try XCTUnwrap(api.agentRequests.last?.conversation)
+            XCTAssertTrue(turnTwo.userTexts.contains { $0.contains("Write notes/hello.txt, edit it") }, "\(turnTwo.userTexts)")
+            let after = try await Subprocess.check(git + ["show", "burrow/\(launched.id):notes/hello.txt"]).stdout
+            XCTAssertEqual(after, "hello from the real agent\nline two, edited\nsecond-turn-line\n")
         }
-        XCTAssertTrue(api.agentRequests.allSatisfy { $0.target == "/v1/messages?beta=true" && $0.streamed }, "\(api.agentRequests.map(\.target))")
-
-        let initEvent = try XCTUnwrap(events.first { $0["type"] == .string("system") && $0["subtype"] == .string("init") })
-        guard case .array(let servers)? = initEvent["mcp_servers"] else { return XCTFail("no mcp_servers in \(initEvent)") }
-        XCTAssertTrue(servers.contains { $0["name"] == .string("probe") && $0["status"] == .string("connected") }, "\(servers)")
-        let results = RealAgentEnvironment.toolResults(events)
-        XCTAssertTrue(results.contains { $0.contains("line two, edited") && $0.contains("bash-marker-42") }, "\(results)")
-        XCTAssertTrue(results.contains { $0.contains(ProbeMCPServer.stamp + " hi") }, "the MCP tool ran: \(results)")
-        let result = try XCTUnwrap(events.last { $0["type"] == .string("result") })
-        XCTAssertEqual(result["subtype"], .string("success"))
-        XCTAssertEqual(result["is_error"], .bool(false))
-        XCTAssertEqual(first.result, "All done: wrote, edited, ran bash and called the probe.")
-
-        let patch = String(decoding: try await app.manager.patch(launched.id) ?? [], as: UTF8.self)
-        XCTAssertTrue(patch.contains("+hello from the real agent") && patch.contains("+line two, edited"), patch)
-        let git = ["git", "-C", app.repoPath]
-        let file = try await Subprocess.check(git + ["show", "burrow/\(launched.id):notes/hello.txt"]).stdout
-        XCTAssertEqual(file, "hello from the real agent\nline two, edited\n")
-
-        // A follow-up resumes the session: its request carries turn 1's prompt and tool calls.
-        _ = try await app.manager.sendMessage(launched.id, text: "SECOND TURN: add a line.")
-        let second = try await finishedTurn(app, launched.id, turn: 2)
-        XCTAssertEqual(second.state, .succeeded, second.error ?? "")
-        XCTAssertEqual(second.sessionID, first.sessionID)
-        XCTAssertEqual(second.result, "context: saw turn one")
-        let turnTwo = try XCTUnwrap(api.agentRequests.last?.conversation)
-        XCTAssertTrue(turnTwo.userTexts.contains { $0.contains("Write notes/hello.txt, edit it") }, "\(turnTwo.userTexts)")
-        let after = try await Subprocess.check(git + ["show", "burrow/\(launched.id):notes/hello.txt"]).stdout
-        XCTAssertEqual(after, "hello from the real agent\nline two, edited\nsecond-turn-line\n")
     }
 
     func testOAuthModeSendsTheTokenAsBearerWithTheBetaFlag() async throws {
         let api = try API(script: API.steps([], final: { _ in "oauth ok" }))
-        let app = try await RealAgentEnvironment.app(api: api, credential: Self.oauthToken)
-        defer { Task { await app.cleanUp(); await api.stop() } }
-        let launched = try await app.launch("Say hello.")
-        let record = try await app.finished(launched.id, within: 120)
-        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
-        XCTAssertEqual(record.result, "oauth ok")
-        let agent = try XCTUnwrap(api.agentRequests.first)
-        XCTAssertEqual(agent.headers["authorization"], "Bearer \(Self.oauthToken)")
-        XCTAssertTrue(agent.headers.values("anthropic-beta").joined(separator: ",").contains("oauth-2025-04-20"), "\(agent.headers)")
-        XCTAssertFalse(api.requests.contains { $0.headers["x-api-key"] != nil }, "no x-api-key beside the bearer token")
+        try await RealAgentEnvironment.with(api: api, credential: Self.oauthToken) { app in
+            let launched = try await app.launch("Say hello.")
+            let record = try await app.finished(launched.id, within: 120)
+            XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+            XCTAssertEqual(record.result, "oauth ok")
+            let agent = try XCTUnwrap(api.agentRequests.first)
+            XCTAssertEqual(agent.headers["authorization"], "Bearer \(Self.oauthToken)")
+            XCTAssertTrue(agent.headers.values("anthropic-beta").joined(separator: ",").contains("oauth-2025-04-20"), "\(agent.headers)")
+            XCTAssertFalse(api.requests.contains { $0.headers["x-api-key"] != nil }, "no x-api-key beside the bearer token")
+        }
     }
 
     func testAnAPIErrorEndsTheBurrowFailedWithTheAPIsReason() async throws {
@@ -115,29 +115,29 @@ final class RealAgentTests: XCTestCase {
             }
             return .error(status: 400, type: "invalid_request_error", message: "stand-in refuses this prompt")
         })
-        let app = try await RealAgentEnvironment.app(api: api, credential: Self.apiKey) { $0.env["CLAUDE_CODE_MAX_RETRIES"] = "1" }
-        defer { Task { await app.cleanUp(); await api.stop() } }
-        let refused = try await app.launch("REFUSED: do something.")
-        let overloaded = try await app.launch("OVERLOADED: do something.")
-        let refusedRecord = try await app.finished(refused.id, within: 120)
-        let overloadedRecord = try await app.finished(overloaded.id, within: 120)
+        try await RealAgentEnvironment.with(api: api, credential: Self.apiKey, configure: { $0.env["CLAUDE_CODE_MAX_RETRIES"] = "1" }) { app in
+            let refused = try await app.launch("REFUSED: do something.")
+            let overloaded = try await app.launch("OVERLOADED: do something.")
+            let refusedRecord = try await app.finished(refused.id, within: 120)
+            let overloadedRecord = try await app.finished(overloaded.id, within: 120)
 
-        XCTAssertEqual(refusedRecord.state, .failed)
-        let refusedError = refusedRecord.error ?? ""
-        XCTAssertTrue(refusedError.contains("400") && refusedError.contains("stand-in refuses this prompt"), refusedError)
-        XCTAssertEqual(overloadedRecord.state, .failed)
-        let overloadedError = overloadedRecord.error ?? ""
-        XCTAssertTrue(overloadedError.contains("529") || overloadedError.contains("Overloaded"), overloadedError)
+            XCTAssertEqual(refusedRecord.state, .failed)
+            let refusedError = refusedRecord.error ?? ""
+            XCTAssertTrue(refusedError.contains("400") && refusedError.contains("stand-in refuses this prompt"), refusedError)
+            XCTAssertEqual(overloadedRecord.state, .failed)
+            let overloadedError = overloadedRecord.error ?? ""
+            XCTAssertTrue(overloadedError.contains("529") || overloadedError.contains("Overloaded"), overloadedError)
 
-        // Claude Code's own account is kept as it wrote it: the retry, and a result with is_error.
-        let events = RealAgentEnvironment.agentEvents(try await app.readStream(overloaded.id))
-        if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil {
-            print(events.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n"))
+            // Claude Code's own account is kept as it wrote it: the retry, and a result with is_error.
+            let events = RealAgentEnvironment.agentEvents(try await app.readStream(overloaded.id))
+            if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil {
+                print(events.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n"))
+            }
+            XCTAssertTrue(events.contains { $0["type"] == .string("system") && $0["subtype"] == .string("api_retry") }, "no api_retry event")
+            let result = try XCTUnwrap(events.last { $0["type"] == .string("result") })
+            XCTAssertEqual(result["is_error"], .bool(true))
+            XCTAssertGreaterThanOrEqual(api.agentRequests.filter { $0.conversation?.userTexts.contains { $0.contains("OVERLOADED") } == true }.count, 2,
+                                        "retried once")
         }
-        XCTAssertTrue(events.contains { $0["type"] == .string("system") && $0["subtype"] == .string("api_retry") }, "no api_retry event")
-        let result = try XCTUnwrap(events.last { $0["type"] == .string("result") })
-        XCTAssertEqual(result["is_error"], .bool(true))
-        XCTAssertGreaterThanOrEqual(api.agentRequests.filter { $0.conversation?.userTexts.contains { $0.contains("OVERLOADED") } == true }.count, 2,
-                                    "retried once")
     }
 }

@@ -44,6 +44,22 @@ enum RealAgentEnvironment {
         }
     }
 
+    /// Runs `body` with such a Burrow, then removes what its burrows left in Podman and stops `api`,
+    /// whether `body` passed or threw.
+    static func with(api: ScriptedMessagesAPI, credential: String, configure: (inout Config) -> Void = { _ in },
+                     _ body: (BurrowTestApp) async throws -> Void) async throws {
+        let made = try await app(api: api, credential: credential, configure: configure)
+        do {
+            try await body(made)
+        } catch {
+            await made.cleanUp()
+            await api.stop()
+            throw error
+        }
+        await made.cleanUp()
+        await api.stop()
+    }
+
     /// The agent's stream-json events of a burrow (kind `agent`), decoded.
     static func agentEvents(_ events: [StreamEvent]) -> [JSONValue] {
         events.filter { $0.kind == "agent" }.compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.data.utf8)) }
