@@ -10,6 +10,7 @@ public enum FileSystem {
         public let isRegular: Bool
         public let mode: UInt32
         public let owner: UInt32
+        public var group: UInt32 = 0
     }
 
     /// The canonical absolute path with every symlink resolved; nil when it does not exist.
@@ -29,7 +30,8 @@ public enum FileSystem {
             isDirectory: kind == S_IFDIR,
             isRegular: kind == S_IFREG,
             mode: UInt32(info.st_mode & 0o7777),
-            owner: info.st_uid
+            owner: info.st_uid,
+            group: info.st_gid
         )
     }
 
