@@ -68,7 +68,7 @@ final class RealAgentBenchmark: XCTestCase {
                 if text.contains("event: end\n") { return (initEvent, firstAssistant, clock.now - started) }
             }
         }
-        let done = try await app.finished(record.id, within: 60)
+        let done = try await app.finished(record.id, within: 180)
         XCTAssertEqual(done.state, .succeeded, done.error ?? "")
         func seconds(_ duration: Duration?) -> Double {
             guard let parts = duration?.components else { return .nan }
