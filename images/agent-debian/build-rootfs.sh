@@ -42,6 +42,15 @@ PY
   chmod 755 "$claude.partial" && mv "$claude.partial" "$claude"
 fi
 
+# The last rootfs built from this recipe is kept, so a second Podman (scripts/podman5-env.sh) or a
+# --force import does not build it again.
+hash=$(bash "$0" --hash)
+kept="$cache/agent-rootfs-$hash.tar"
+if [ -f "$kept" ]; then
+  ln -f "$kept" "$out" 2>/dev/null || cp "$kept" "$out"
+  exit 0
+fi
+
 # Directories a volume is mounted on take the image directory's owner: /workspace, Claude's config
 # folder and Burrow's default cache folders belong to the agent. sudo works only with sandbox.allowRoot (Burrow otherwise sets
 # no_new_privileges and drops every capability).
@@ -56,3 +65,5 @@ mmdebstrap --quiet --variant=apt --include="$packages" \
   --customize-hook='chmod 0755 "$1/usr/local/bin/claude"' \
   --customize-hook='rm -f "$1/etc/hostname" "$1/etc/resolv.conf"' \
   "$suite" "$out"
+rm -f "$cache"/agent-rootfs-*.tar
+ln -f "$out" "$kept" 2>/dev/null || cp "$out" "$kept"
