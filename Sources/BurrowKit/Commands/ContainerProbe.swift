@@ -44,7 +44,17 @@ public enum ContainerProbe {
         while output.count < 64 << 10, let frames = try await logs.next() {
             for frame in frames { output += frame.payload }
         }
-        return Outcome(exitCode: code, output: String(decoding: output.prefix(64 << 10), as: UTF8.self), startError: nil)
+        return Outcome(exitCode: code, output: printable(output.prefix(64 << 10)), startError: nil)
+    }
+
+    /// The output as text safe for a terminal: control characters other than newline and tab become
+    /// `?`, so an image cannot send escape sequences to the doctor's terminal.
+    static func printable(_ bytes: some Collection<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self).unicodeScalars.map { scalar -> String in
+            if scalar == "\n" || scalar == "\t" { return String(scalar) }
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { return "?" }
+            return String(scalar)
+        }.joined()
     }
 
     private static func removeAll(_ podman: PodmanClient, name: String, volume: Bool) async {

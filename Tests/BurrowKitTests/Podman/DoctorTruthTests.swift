@@ -109,3 +109,17 @@ final class DoctorTruthTests: XCTestCase {
         XCTAssertTrue(wrong.last?.text.contains("could not give a container nvidia.com/gpu=no-such-gpu") == true, "\(wrong)")
     }
 }
+
+/// The probe runs the configured image: its output reaches the doctor's terminal only as plain text.
+final class DoctorProbeOutputTests: XCTestCase {
+    func testAnImagesOutputCannotSendEscapeSequencesToTheTerminal() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        var spec = ContainerSpec(image: PodmanTestEnvironment.image)
+        spec.entrypoint = ["/bin/sh", "-c", #"printf 'burrow-doctor: \033]0;owned\007\033[2J clear\r\n'; exit 7"#]
+        spec.command = []
+        let outcome = try await ContainerProbe.run(podman, spec: spec)
+        XCTAssertEqual(outcome.exitCode, 7)
+        XCTAssertTrue(outcome.output.contains("burrow-doctor: ?]0;owned??[2J clear?"), outcome.output)
+        XCTAssertFalse(outcome.output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x0D })
+    }
+}
