@@ -36,6 +36,9 @@ fi
 
 if ! ping; then
   log "starting Podman 5's API service on $socket"
+  # Its runtime folder is on the rootfs's disk, not a tmpfs: whatever a dead service left there (the
+  # socket, a pause.pid naming a process that is gone or reused) goes, as a reboot would clear it.
+  rm -rf "$root/run/user/$uid"
   mkdir -p "$root/tmp" "$root$repo" "$root/oldroot" "$root/run/user/$uid/podman" "$root/etc/cdi" /etc/cdi
   chown -R "$uid:$uid" "$root/run/user/$uid" && chmod 711 "$root/run/user/$uid"
   chmod 755 "$root" "$root/run" "$root/run/user"

@@ -91,6 +91,13 @@ final class RealAgentTests: XCTestCase {
             XCTAssertTrue(turnTwo.userTexts.contains { $0.contains("Write notes/hello.txt, edit it") }, "\(turnTwo.userTexts)")
             let after = try await Subprocess.check(git + ["show", "burrow/\(launched.id):notes/hello.txt"]).stdout
             XCTAssertEqual(after, "hello from the real agent\nline two, edited\nsecond-turn-line\n")
+            // The real CLI's numbers: a resumed turn's total_cost_usd covers the whole session.
+            let turnTwoEvents = RealAgentEnvironment.agentEvents(try await app.readStream(launched.id, lastEventID: second.turnStart))
+            let costs = (events + turnTwoEvents).filter { $0["type"] == .string("result") }.compactMap { event -> Double? in
+                if case .number(let cost)? = event["total_cost_usd"] { cost } else { nil }
+            }
+            XCTAssertEqual(costs.count, 2)
+            XCTAssertGreaterThan(costs.last ?? 0, costs.first ?? 0, "cumulative over the session: \(costs)")
         }
     }
 
