@@ -31,4 +31,6 @@ case .doctor(let configPath):
     exit(await DoctorCommand.run(configPath: configPath) ? 0 : 1)
 case .gc(let configPath, let dryRun):
     exit(await GCCommand.run(configPath: configPath, dryRun: dryRun) ? 0 : 1)
+case .imageBuild(let configPath, let socket, let tag, let force):
+    exit(await ImageCommand.build(configPath: configPath, socket: socket, tag: tag, force: force) ? 0 : 1)
 }

@@ -7,18 +7,21 @@ public enum Invocation: Equatable, Sendable {
     case serve(configPath: String?)
     case doctor(configPath: String?)
     case gc(configPath: String?, dryRun: Bool)
+    /// `burrow image build`: the agent image from its recipe, into Burrow's Podman.
+    case imageBuild(configPath: String?, socket: String?, tag: String?, force: Bool)
     case version
     /// Usage of one subcommand, or of Burrow as a whole when nil.
     case help(Subcommand?)
 }
 
 public enum Subcommand: String, CaseIterable, Sendable {
-    case serve, doctor, gc, version, help
+    case serve, doctor, gc, image, version, help
 
     var options: [CommandOption] {
         switch self {
         case .serve, .doctor: [.config]
         case .gc: [.config, .dryRun]
+        case .image: [.config, .podmanSocket, .tag, .force]
         case .version, .help: []
         }
     }
@@ -28,6 +31,7 @@ public enum Subcommand: String, CaseIterable, Sendable {
         case .serve: "run the web app until SIGINT or SIGTERM"
         case .doctor: "check that Burrow can launch burrows here; exit 1 when it cannot"
         case .gc: "remove Burrow containers and volumes that no burrow owns"
+        case .image: "build: build the agent image (Debian + Claude Code) into Burrow's Podman (burrow image build)"
         case .version: "print Burrow's version"
         case .help: "print this help, or a command's (burrow help COMMAND)"
         }
@@ -35,7 +39,7 @@ public enum Subcommand: String, CaseIterable, Sendable {
 
     /// `burrow serve --help`: the command's synopsis, what it does and its options.
     public var usage: String {
-        var lines = ["usage: burrow \(rawValue)\(options.map { " [\($0.synopsis)]" }.joined())\(self == .help ? " [COMMAND]" : "")",
+        var lines = ["usage: burrow \(rawValue)\(self == .image ? " build" : "")\(options.map { " [\($0.synopsis)]" }.joined())\(self == .help ? " [COMMAND]" : "")",
                      "", summary.prefix(1).uppercased() + summary.dropFirst() + "."]
         if !options.isEmpty { lines.append("") }
         for option in options + [.help] { lines.append("  \(option.synopsis.padding(toLength: 16))\(option.summary)") }
@@ -44,14 +48,25 @@ public enum Subcommand: String, CaseIterable, Sendable {
 }
 
 enum CommandOption: String, Sendable {
-    case config = "--config", dryRun = "--dry-run", help = "--help"
+    case config = "--config", dryRun = "--dry-run", podmanSocket = "--podman-socket", tag = "--tag", force = "--force", help = "--help"
 
-    var takesValue: Bool { self == .config }
-    var synopsis: String { takesValue ? "\(rawValue) FILE" : self == .help ? "-h, --help" : rawValue }
+    var takesValue: Bool { self == .config || self == .podmanSocket || self == .tag }
+    var synopsis: String {
+        switch self {
+        case .config: "--config FILE"
+        case .podmanSocket: "--podman-socket PATH"
+        case .tag: "--tag NAME"
+        case .help: "-h, --help"
+        default: rawValue
+        }
+    }
     var summary: String {
         switch self {
         case .config: "read FILE instead of ./burrow.json or ~/.config/burrow/burrow.json"
         case .dryRun: "only list what would be removed"
+        case .podmanSocket: "the Podman API socket to import into (default: the config's)"
+        case .tag: "the image name (default: the config's image)"
+        case .force: "build even when the recipe has not changed"
         case .help: "print this help and exit"
         }
     }
@@ -93,9 +108,10 @@ public enum CommandLineParser {
     }
 
     static func parse(_ command: Subcommand, _ rest: [String]) -> Result<Invocation, UsageError> {
-        var configPath: String?
-        var dryRun = false
+        var values: [CommandOption: String] = [:]
+        var flags: Set<CommandOption> = []
         var topic: String?
+        var positional: [String] = []
         var index = 0
         while index < rest.count {
             let argument = rest[index]
@@ -105,18 +121,20 @@ public enum CommandLineParser {
             if let option = CommandOption(rawValue: name), command.options.contains(option) {
                 guard option.takesValue else {
                     if inlineValue != nil { return .failure(UsageError(message: "\(name) takes no value", command: command)) }
-                    dryRun = true
+                    flags.insert(option)
                     continue
                 }
+                var value: String
                 if let inlineValue {
-                    configPath = inlineValue
+                    value = inlineValue
                 } else if index < rest.count {
-                    configPath = rest[index]
+                    value = rest[index]
                     index += 1
                 } else {
                     return .failure(UsageError(message: "\(name) needs a value (\(option.synopsis))", command: command))
                 }
-                if configPath?.isEmpty == true { return .failure(UsageError(message: "\(name) needs a non-empty value", command: command)) }
+                if value.isEmpty { return .failure(UsageError(message: "\(name) needs a non-empty value", command: command)) }
+                values[option] = value
                 continue
             }
             if argument.hasPrefix("-") { return .failure(UsageError(message: "unknown option '\(argument)' for `burrow \(command.rawValue)`", command: command)) }
@@ -124,12 +142,19 @@ public enum CommandLineParser {
                 topic = argument
                 continue
             }
+            if command == .image && positional.isEmpty {
+                positional.append(argument)
+                continue
+            }
             return extra(argument, command: command)
         }
         switch command {
-        case .serve: return .success(.serve(configPath: configPath))
-        case .doctor: return .success(.doctor(configPath: configPath))
-        case .gc: return .success(.gc(configPath: configPath, dryRun: dryRun))
+        case .serve: return .success(.serve(configPath: values[.config]))
+        case .doctor: return .success(.doctor(configPath: values[.config]))
+        case .gc: return .success(.gc(configPath: values[.config], dryRun: flags.contains(.dryRun)))
+        case .image:
+            guard positional == ["build"] else { return .failure(UsageError(message: "`burrow image` needs `build`", command: command)) }
+            return .success(.imageBuild(configPath: values[.config], socket: values[.podmanSocket], tag: values[.tag], force: flags.contains(.force)))
         case .version: return .success(.version)
         case .help:
             guard let topic else { return .success(.help(nil)) }

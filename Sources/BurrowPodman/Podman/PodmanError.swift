@@ -25,7 +25,7 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notFound(let operation, let message):
             "\(operation): not found (\(message))"
         case .imageMissing(let image):
-            "the image \(image) is not present in this Podman; build it with `podman build -t \(image) images/agent` (see README)"
+            "the image \(image) is not present in this Podman; build it with `burrow image build --tag \(image)` (through this Podman's API; see README)"
         case .malformedResponse(let operation, let reason):
             "unexpected answer from Podman to \(operation): \(reason)"
         case .streamInterrupted(let operation, let reason):

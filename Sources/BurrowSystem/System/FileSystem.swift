@@ -10,6 +10,7 @@ public enum FileSystem {
         public let isRegular: Bool
         public let mode: UInt32
         public let owner: UInt32
+        public var group: UInt32 = 0
     }
 
     /// The canonical absolute path with every symlink resolved; nil when it does not exist.
@@ -29,7 +30,8 @@ public enum FileSystem {
             isDirectory: kind == S_IFDIR,
             isRegular: kind == S_IFREG,
             mode: UInt32(info.st_mode & 0o7777),
-            owner: info.st_uid
+            owner: info.st_uid,
+            group: info.st_gid
         )
     }
 
@@ -108,6 +110,9 @@ public enum FileSystem {
     /// Renames atomically; false when it could not (the target exists as a non-empty directory, say).
     @discardableResult
     public static func move(_ from: String, to: String) -> Bool { Glibc.rename(from, to) == 0 }
+
+    /// Removes an empty directory (nothing when it is missing or not empty).
+    public static func removeDirectory(_ path: String) { rmdir(path) }
 
     public static var homeDirectory: String {
         if let home = getenv("HOME") { return String(cString: home) }
