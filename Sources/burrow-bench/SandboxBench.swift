@@ -8,7 +8,7 @@ enum SandboxBench {
     /// Serves one burrow's egress socket until killed.
     static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?) async throws {
         let model = upstream.map { ModelEndpoint(upstream: URL(string: $0)!, credential: Credential(value: key ?? "bench-key")) }
-        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model) { _ in }
+        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model, allowPeer: { _ in true }) { _ in }
         Console.out("egress proxy on \(socket)")
         await proxy.run()
     }
