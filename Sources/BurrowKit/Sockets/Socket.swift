@@ -18,6 +18,9 @@ public final class Socket: Sendable {
     /// O_NONBLOCK at any moment, so every call on it must be non-blocking by its own flags.
     public let isForeign: Bool
 
+    /// The descriptor number, for tests that check it is never touched after close.
+    var number: Int32 { descriptor }
+
     init(adopting fd: Int32, foreign: Bool = false) {
         self.descriptor = fd
         self.isForeign = foreign
