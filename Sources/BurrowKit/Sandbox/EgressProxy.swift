@@ -26,6 +26,7 @@ public final class EgressProxy: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let active = Atomic<Int>(0)
     private let capReported = Atomic<Bool>(false)
+    private let acceptFailures = Atomic<Int>(0)
 
     public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, limits: ProxyLimits = ProxyLimits(),
                 allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
@@ -42,6 +43,8 @@ public final class EgressProxy: Sendable {
     }
 
     public var openConnections: Int { active.load(ordering: .relaxed) }
+    /// Times `accept` failed and the loop backed off (EMFILE and friends).
+    var failedAccepts: Int { acceptFailures.load(ordering: .relaxed) }
 
     /// Accepts until `shutdown()`; survives running out of descriptors (backs off and goes on).
     public func run() async {
@@ -61,6 +64,7 @@ public final class EgressProxy: Sendable {
                 if stopping.load(ordering: .relaxed) || error is SocketClosed { break }
                 // EMFILE, ENFILE, ENOBUFS…: connections waiting in the backlog are served once
                 // descriptors free up.
+                acceptFailures.add(1, ordering: .relaxed)
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .milliseconds(500))
             }
