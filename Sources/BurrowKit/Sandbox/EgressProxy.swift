@@ -88,7 +88,7 @@ public final class EgressProxy: Sendable {
         guard let uid, allowPeer(uid) else {
             client.close()
             let who = uid.map { "peer uid \($0) is not this burrow" } ?? "the peer's uid is unknown"
-            tasks.add { await self.report(NetEvent(phase: .denied, host: "", port: 0, allowed: false, method: "", reason: who)) }
+            tasks.add { await self.report(.socketRefused(who)) }
             return
         }
         guard active.add(1, ordering: .relaxed).newValue <= limits.maxConnections else {
@@ -96,7 +96,7 @@ public final class EgressProxy: Sendable {
             client.close()
             if !capReported.exchange(true, ordering: .relaxed) {
                 let reason = "the burrow has \(limits.maxConnections) connections open (network.maxConnections); more are refused"
-                tasks.add { await self.report(NetEvent(phase: .denied, host: "", port: 0, allowed: false, method: "", reason: reason)) }
+                tasks.add { await self.report(.socketRefused(reason)) }
             }
             return
         }
@@ -119,7 +119,7 @@ public final class EgressProxy: Sendable {
             unixConnection.close()
         case .refused(let reason):
             unixConnection.close()
-            await report(NetEvent(phase: .denied, host: "", port: 0, allowed: false, method: "", reason: reason))
+            await report(.socketRefused(reason))
         case .byte(let byte):
             await serve(unixConnection, leading: [byte], id: id)
         case .connection(let passed):

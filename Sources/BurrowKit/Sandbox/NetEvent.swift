@@ -14,6 +14,12 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var bytesSent: Int?
     public var bytesReceived: Int?
     public var durationMs: Double?
+
+    /// A connection to the burrow's socket itself refused (a stranger, a bad handover, the cap).
+    static func socketRefused(_ reason: String) -> NetEvent {
+        NetEvent(phase: .denied, host: SandboxLayout.socketDirectory + "/" + SandboxLayout.socketName, port: 0,
+                 allowed: false, method: "connect", reason: reason)
+    }
 }
 
 /// What one burrow's model endpoint has carried.
