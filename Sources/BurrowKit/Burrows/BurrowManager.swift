@@ -252,7 +252,7 @@ public actor BurrowManager {
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
         spec.network = config.network.mode == .open ? .slirp4netns : .none
-        SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        try SandboxLayout.harden(&spec, sandbox: config.sandbox, stateDir: config.resolvedStateDir)
         if config.sandbox.allowRoot == true {
             // sudo in the image needs setuid to work: Podman's default (rootless-mapped) capabilities.
             spec.capDrop = []

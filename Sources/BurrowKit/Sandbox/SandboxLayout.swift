@@ -12,7 +12,13 @@ public enum SandboxLayout {
     /// Environment names that must never carry a real credential into a burrow.
     public static let secretNames: Set<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
 
-    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, tmpfsBytes: Int64 = 1 << 30) {
+    /// `stateDir` holds the seccomp profile (in `run/`, which Podman's user can traverse).
+    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, stateDir: String, tmpfsBytes: Int64 = 1 << 30) throws {
+        if sandbox.allowNestedNamespaces != true {
+            FileSystem.setMode(stateDir, 0o711)
+            try FileSystem.createDirectories(stateDir + "/run", mode: 0o711)
+            spec.seccompProfilePath = try SeccompProfile.install(in: stateDir + "/run")
+        }
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true
         spec.readOnlyRootFilesystem = sandbox.readOnlyRoot ?? false

@@ -91,9 +91,13 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     public var readOnlyRoot: Bool?
     /// Let the agent become root inside the burrow (sudo in the image) for package managers.
     public var allowRoot: Bool?
+    /// Let the agent create nested user namespaces (`unshare -U`, rootless tools in the burrow);
+    /// blocked by a seccomp rule unless true.
+    public var allowNestedNamespaces: Bool?
 
-    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil) {
+    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil) {
         self.readOnlyRoot = readOnlyRoot
         self.allowRoot = allowRoot
+        self.allowNestedNamespaces = allowNestedNamespaces
     }
 }
