@@ -59,7 +59,14 @@ final class DescriptorHandoverTests: XCTestCase {
             try Self.send([datagram], to: harness.path)
             for fd in pair + pipeEnds + [datagram] { close(fd) }
         }
-        let expected = rounds * 3
+        // More descriptors than the receiver has room for: the kernel truncates (MSG_CTRUNC).
+        var many: [Int32] = []
+        for _ in 0..<20 { many += try Self.blockingPair() }
+        try Self.send(many, to: harness.path)
+        for fd in many { close(fd) }
+        let truncated = await ProxyHarness.eventually { harness.deniedReasons.contains { $0.contains("more than 16") } }
+        XCTAssertTrue(truncated, "\(harness.deniedReasons)")
+        let expected = rounds * 3 + 1
         let reported = await ProxyHarness.eventually { harness.deniedReasons.count >= expected }
         XCTAssertTrue(reported, "refusals reported: \(harness.deniedReasons.count) of \(expected)")
         _ = await ProxyHarness.eventually { FileSystem.openDescriptorCount() <= before }
