@@ -66,7 +66,7 @@ public enum DoctorChecks {
             spec.command = []
             spec.user = config.agentUser
             spec.workDir = "/workspace"
-            SandboxLayout.harden(&spec, sandbox: config.sandbox)
+            SandboxLayout.harden(&spec, sandbox: config.sandbox, seccompProfile: nil)
             let outcome = try await ContainerProbe.run(podman, spec: spec, workspaceVolume: true)
             let said = outcome.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("burrow-doctor: ") }
                 .map { String($0.dropFirst(15)) }.joined(separator: "; ")

@@ -36,7 +36,7 @@ public enum DoctorGPUCheck {
         spec.command = []
         spec.user = config.agentUser
         spec.devices = config.gpuDevices.map(ContainerSpec.Device.init)
-        SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        SandboxLayout.harden(&spec, sandbox: config.sandbox, seccompProfile: nil)
         let devices = config.gpuDevices.joined(separator: ", ")
         do {
             let outcome = try await ContainerProbe.run(podman, spec: spec)

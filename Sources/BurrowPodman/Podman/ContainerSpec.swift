@@ -22,6 +22,8 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
     public var readOnlyRootFilesystem = false
     public var stopTimeout: UInt?
     public var terminal = false
+    /// A seccomp profile file on the host, read by Podman; nil: Podman's default.
+    public var seccompProfilePath: String?
 
     public init(image: String) { self.image = image }
 
@@ -95,6 +97,7 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         case image, name, command, entrypoint, env, user, labels, volumes, mounts, devices, netns, terminal
         case workDir = "work_dir", resourceLimits = "resource_limits", capDrop = "cap_drop"
         case noNewPrivileges = "no_new_privileges", readOnlyRootFilesystem = "read_only_filesystem", stopTimeout = "stop_timeout"
+        case seccompProfilePath = "seccomp_profile_path"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -117,6 +120,7 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         try container.encode(readOnlyRootFilesystem, forKey: .readOnlyRootFilesystem)
         try container.encodeIfPresent(stopTimeout, forKey: .stopTimeout)
         try container.encode(terminal, forKey: .terminal)
+        try container.encodeIfPresent(seccompProfilePath, forKey: .seccompProfilePath)
     }
 }
 

@@ -33,7 +33,7 @@ public final class EventLoop: Sendable {
         let flags = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         var event = epoll_event(events: flags, data: epoll_data_t(u64: id))
         do {
-            _ = try systemCallChecked("epoll_ctl") { Int(epoll_ctl(epollFD, EPOLL_CTL_ADD, socket.fd, &event)) }
+            _ = try socket.checked("epoll_ctl") { Int(epoll_ctl(epollFD, EPOLL_CTL_ADD, $0, &event)) }
         } catch {
             _ = registrations.withLock { $0.removeValue(forKey: id) }
             throw error
@@ -45,7 +45,7 @@ public final class EventLoop: Sendable {
     func deregister(_ readiness: Readiness, socket: Socket) {
         _ = registrations.withLock { $0.removeValue(forKey: readiness.id) }
         var event = epoll_event()
-        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, socket.fd, &event)
+        _ = try? socket.call("epoll_ctl") { Int(epoll_ctl(epollFD, EPOLL_CTL_DEL, $0, &event)) }
         readiness.close()
     }
 

@@ -31,7 +31,7 @@ func systemCall(_ name: String, _ body: () -> Int) throws(SystemError) -> IOResu
         switch code {
         case EINTR: continue
         case EAGAIN, EWOULDBLOCK, EINPROGRESS: return .wouldBlock
-        case EBADF, EFAULT: fatalError("\(name): \(String(cString: strerror(code))) — a descriptor bug in Burrow")
+        case EFAULT: fatalError("\(name): \(String(cString: strerror(code))) — a memory bug in Burrow")
         default: throw SystemError(call: name, code: code)
         }
     }

@@ -15,6 +15,8 @@ final class RawClient: @unchecked Sendable {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    init(_ connection: HTTPConnection) { self.connection = connection }
+
     init(port: UInt16) async throws {
         connection = HTTPConnection(try await AsyncSocket.connect(to: .ipv4("127.0.0.1", port: port)))
     }
