@@ -17,7 +17,7 @@ git -C "$work/repo" add . && git -C "$work/repo" -c user.name=b -c user.email=b@
 export BURROW_TOKEN=bench-token
 common="\"podmanSocket\":\"$BURROW_TEST_PODMAN_SOCKET\",\"image\":\"$BURROW_TEST_IMAGE\",\"network\":\"none\",\"caches\":[]"
 printf '{"listen":"127.0.0.1:7991","stateDir":"%s/s1",%s,"repos":[{"name":"demo","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/one.json"
-printf '{"listen":"127.0.0.1:7992","stateDir":"%s/s2",%s,"agentCommand":["burrow-stamp"],"repos":[{"name":"flood","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/two.json"
+printf '{"listen":"127.0.0.1:7992","stateDir":"%s/s2",%s,"agentCommand":["burrow-stamp"],"taskInput":"argument","repos":[{"name":"flood","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/two.json"
 .build/release/burrow serve --config "$work/one.json" > "$work/one.log" 2>&1 &
 .build/release/burrow serve --config "$work/two.json" > "$work/two.log" 2>&1 &
 sleep 1

@@ -34,7 +34,7 @@ for files in 1 5000 30000; do
   done
   rm -rf "$work/clone"
   state=$work/state-$files
-  printf '{"listen":"127.0.0.1:%s","stateDir":"%s","podmanSocket":"%s","image":"%s","network":"none","caches":[],"agentCommand":["sh","-c"],"repos":[{"name":"scale","path":"%s"}]}' \
+  printf '{"listen":"127.0.0.1:%s","stateDir":"%s","podmanSocket":"%s","image":"%s","network":"none","caches":[],"agentCommand":["sh","-c"],"taskInput":"argument","repos":[{"name":"scale","path":"%s"}]}' \
     "$port" "$state" "$BURROW_TEST_PODMAN_SOCKET" "$BURROW_TEST_IMAGE" "$repo" > "$work/config-$files.json"
   .build/release/burrow serve --config "$work/config-$files.json" > "$work/serve-$files.log" 2>&1 &
   pid=$!

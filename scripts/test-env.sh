@@ -7,7 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-image=localhost/burrow-test-agent:latest
 log() { echo "test-env: $*" >&2; }
 
 if [ "$(id -u)" = 0 ]; then
@@ -79,6 +78,8 @@ fi
 # The test agent image: a busybox rootfs, the stand-in agent, git, a non-root user. Rebuilt when
 # its inputs change (their hash is the image's label).
 hash=$(cat images/test-agent/* images/test-agent-src/* scripts/build-test-image.sh scripts/test-env.sh | sha256sum | cut -c1-16)
+# Tagged with the hash of its inputs: checkouts with different stand-ins never overwrite each other's.
+image=localhost/burrow-test-agent:$hash
 current=$(as_user podman image inspect --format '{{index .Labels "io.burrow.test-image-hash"}}' "$image" 2>/dev/null || true)
 if [ "$current" != "$hash" ]; then
   log "building $image ($hash)"
@@ -90,6 +91,7 @@ if [ "$current" != "$hash" ]; then
     "$build/rootfs.tar" "$image" >/dev/null
   rm -rf "$build"
 fi
+as_user podman tag "$image" localhost/burrow-test-agent:latest
 
 env_file="$root/.test-env"
 cat > "$env_file" <<ENV

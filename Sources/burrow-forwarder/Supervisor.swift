@@ -5,11 +5,16 @@ import Glibc
 enum Supervisor {
     nonisolated(unsafe) static var child: pid_t = 0
 
-    static func spawn(_ command: [String]) -> pid_t? {
+    /// Starts `command`, with `stdin` (when given) as its standard input.
+    static func spawn(_ command: [String], stdin: Int32? = nil) -> pid_t? {
         var pid: pid_t = 0
         let cStrings = command.map { strdup($0) } + [nil]
         defer { cStrings.forEach { free($0) } }
-        let result = posix_spawnp(&pid, command[0], nil, nil, cStrings, environ)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        let result = posix_spawnp(&pid, command[0], &actions, nil, cStrings, environ)
         guard result == 0 else { errno = result; return nil }
         child = pid
         for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] {

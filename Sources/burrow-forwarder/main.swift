@@ -6,17 +6,21 @@ import Glibc
 // works whatever the image holds (no glibc, no socat needed); it is deliberately separate from
 // BurrowKit, whose socket layer needs Foundation and the Swift runtime libraries.
 //
-// Usage: burrow-forwarder --listen 127.0.0.1:3128 --to /run/burrow/proxy.sock -- command args…
+// Usage: burrow-forwarder [--listen 127.0.0.1:3128|none] [--to /run/burrow/proxy.sock] [--stdin FILE] -- command args…
+// `--stdin FILE`: the agent reads FILE as its standard input (the task, so that it never appears in
+// any process's arguments on the host); the file is removed once open. `--listen none`: no proxy.
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var listenAt = "127.0.0.1:3128"
 var target = "/run/burrow/proxy.sock"
 var command: [String] = []
+var stdinPath: String?
 while let argument = arguments.first {
     arguments.removeFirst()
     switch argument {
     case "--listen": listenAt = arguments.isEmpty ? listenAt : arguments.removeFirst()
     case "--to": target = arguments.isEmpty ? target : arguments.removeFirst()
+    case "--stdin": stdinPath = arguments.isEmpty ? nil : arguments.removeFirst()
     case "--": command = arguments; arguments = []
     default: command = [argument] + arguments; arguments = []
     }
@@ -28,11 +32,22 @@ func fail(_ message: String) -> Never {
     exit(126)
 }
 
-guard let listener = Listener.open(listenAt) else { fail("cannot listen on \(listenAt): \(String(cString: strerror(errno)))") }
 guard !command.isEmpty else { fail("no command to run") }
-guard let child = Supervisor.spawn(command) else { fail("cannot start \(command[0]): \(String(cString: strerror(errno)))") }
-let handover = Handover(listener: listener, target: target)
+var input: Int32?
+if let stdinPath {
+    let descriptor = open(stdinPath, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { fail("cannot open \(stdinPath): \(String(cString: strerror(errno)))") }
+    unlink(stdinPath)
+    input = descriptor
+}
+var handover: Handover?
+if listenAt != "none" {
+    guard let listener = Listener.open(listenAt) else { fail("cannot listen on \(listenAt): \(String(cString: strerror(errno)))") }
+    handover = Handover(listener: listener, target: target)
+}
+guard let child = Supervisor.spawn(command, stdin: input) else { fail("cannot start \(command[0]): \(String(cString: strerror(errno)))") }
+if let input { close(input) }
 while true {
     if let status = Supervisor.reap(child) { exit(status) }
-    handover.step(timeoutMilliseconds: 200)
+    if let handover { handover.step(timeoutMilliseconds: 200) } else { usleep(100_000) }
 }

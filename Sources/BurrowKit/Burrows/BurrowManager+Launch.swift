@@ -123,6 +123,7 @@ extension BurrowManager {
         let created = try await podman.createContainer(plan.spec)
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo)
+        if config.taskInput == .stdin { try await writeTask(record) }
         return record.container
     }
 
@@ -136,6 +137,15 @@ extension BurrowManager {
         let owner = user ?? AgentIdentity(uid: 1000, gid: 1000)
         tar.addFile("burrow-mcp.json", Array(json), mode: 0o644, uid: owner.uid, gid: owner.gid)
         try await podman.putArchive(container, path: ContainerPlan.claudeConfigDirectory, tar: .bytes(tar.finished()))
+    }
+
+    /// The turn's prompt, for the forwarder to hand to the agent's stdin (it removes the file then).
+    private func writeTask(_ record: BurrowRecord) async throws {
+        var tar = TarWriter()
+        let owner = record.user ?? AgentIdentity(uid: 1000, gid: 1000)
+        let name = String(ContainerPlan.taskPath(turn: record.turn).split(separator: "/").last!)
+        tar.addFile(name, Array(ContainerPlan.prompt(record).utf8), mode: 0o600, uid: owner.uid, gid: owner.gid)
+        try await podman.putArchive(record.container, path: ContainerPlan.claudeConfigDirectory, tar: .bytes(tar.finished()))
     }
 
     /// Opens the attach stream of a created container so that its first line is not missed. Podman

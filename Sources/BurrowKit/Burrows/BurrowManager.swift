@@ -40,9 +40,10 @@ public actor BurrowManager {
             FileSystem.setMode(config.resolvedStateDir, 0o711)
             try FileSystem.createDirectories(socketsDirectory, mode: 0o711)
             FileSystem.setMode(socketsDirectory, 0o711)
-            guard FileSystem.exists(forwarderPath) else {
-                throw SandboxError.forwarderMissing(path: forwarderPath)
-            }
+        }
+        // Every burrow's command runs under the forwarder (the task on stdin; the proxy with allowlist).
+        guard FileSystem.exists(forwarderPath) else {
+            throw SandboxError.forwarderMissing(path: forwarderPath)
         }
     }
 

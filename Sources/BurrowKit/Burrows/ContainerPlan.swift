@@ -8,6 +8,8 @@ struct ContainerPlan: Equatable {
     /// Where Claude Code keeps its state (sessions, settings) in a burrow: a volume of the burrow's own.
     static let claudeConfigDirectory = "/burrow/claude"
     static let mcpConfigPath = claudeConfigDirectory + "/burrow-mcp.json"
+    /// Where the turn's task (or message) waits for the forwarder to hand it to the agent's stdin.
+    static func taskPath(turn: Int) -> String { claudeConfigDirectory + "/.burrow-task-\(turn)" }
 
     let spec: ContainerSpec
     /// Shared cache volumes the container mounts (created on first use).
@@ -37,8 +39,10 @@ struct ContainerPlan: Equatable {
             spec.capDrop = []
             spec.noNewPrivileges = false
         }
+        SandboxLayout.runUnderForwarder(&spec, forwarder: forwarderPath,
+                                        stdinPath: config.taskInput == .stdin ? Self.taskPath(turn: record.turn) : nil)
         if config.network.mode == .allowlist {
-            SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory, forwarder: forwarderPath)
+            SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory)
         }
         if config.limits != LimitsConfig() {
             spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus, pids: config.limits.pids)
@@ -52,14 +56,15 @@ struct ContainerPlan: Equatable {
         config.mcpServers.merging(repo.mcpServers ?? [:]) { $1 }
     }
 
-    /// The agent's command for the record's current turn: the task, or a follow-up resuming the session.
+    /// What the agent is asked this turn: the task, then each follow-up message.
+    static func prompt(_ record: BurrowRecord) -> String { record.turn == 1 ? record.task : record.message ?? "" }
+
+    /// The agent's command for the record's current turn: the task's command or a follow-up resuming
+    /// the session; the prompt is its last argument only with `taskInput: "argument"` (else stdin).
     static func agentArguments(config: Config, record: BurrowRecord, repo: RepoConfig) -> [String] {
-        var command: [String]
-        if record.turn == 1 {
-            command = config.agentCommand + [record.task]
-        } else {
-            command = config.resumeCommand.map { $0.replacingOccurrences("{sessionID}", with: record.sessionID ?? "") } + [record.message ?? ""]
-        }
+        var command = record.turn == 1 ? config.agentCommand
+            : config.resumeCommand.map { $0.replacingOccurrences("{sessionID}", with: record.sessionID ?? "") }
+        if config.taskInput == .argument { command.append(prompt(record)) }
         if !mcpServers(config: config, repo: repo).isEmpty { command.insert(contentsOf: ["--mcp-config", mcpConfigPath], at: 1) }
         return command
     }

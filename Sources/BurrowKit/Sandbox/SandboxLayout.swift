@@ -34,13 +34,21 @@ public enum SandboxLayout {
         spec.mounts.append(.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=\(tmpfsBytes)"]))
     }
 
-    /// Runs the agent under `burrow-forwarder`, with the burrow's socket directory and the forwarder
-    /// mounted read-only: the only host paths a burrow sees.
-    static func routeThroughProxy(_ spec: inout ContainerSpec, socketDirectory: String, forwarder: String) {
+    /// Runs the agent under `burrow-forwarder` (mounted read-only), which hands it its task on
+    /// standard input when `stdinPath` is given (so the task is in no process's arguments on the host).
+    static func runUnderForwarder(_ spec: inout ContainerSpec, forwarder: String, stdinPath: String?) {
+        spec.mounts.append(.bind(forwarder, at: forwarderInside))
+        spec.entrypoint = [forwarderInside, "--listen", "none"] + (stdinPath.map { ["--stdin", $0] } ?? []) + ["--"]
+    }
+
+    /// Routes the agent's network through the burrow's egress socket (its folder mounted read-only):
+    /// with the forwarder, the only host paths a burrow sees.
+    static func routeThroughProxy(_ spec: inout ContainerSpec, socketDirectory: String) {
         spec.network = .none
         spec.mounts.append(.bind(socketDirectory, at: Self.socketDirectory))
-        spec.mounts.append(.bind(forwarder, at: forwarderInside))
-        spec.entrypoint = [forwarderInside, "--listen", proxyAddress, "--to", Self.socketDirectory + "/" + socketName, "--"]
+        if let listen = spec.entrypoint?.firstIndex(of: "--listen") {
+            spec.entrypoint?.replaceSubrange(listen...(listen + 1), with: ["--listen", proxyAddress, "--to", Self.socketDirectory + "/" + socketName])
+        }
         for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] { spec.env[name] = proxyURL }
         spec.env["NO_PROXY"] = "localhost,127.0.0.1,::1"
         spec.env["no_proxy"] = "localhost,127.0.0.1,::1"

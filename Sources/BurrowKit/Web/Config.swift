@@ -16,8 +16,12 @@ public struct Config: Sendable, Equatable {
     public var podmanSocket = "auto"
     /// The agent image every burrow starts from.
     public var image = "localhost/burrow-agent:latest"
-    /// The agent's command line; the task is appended as the last argument.
+    /// The agent's command line; the task goes to its standard input (or, with `taskInput:
+    /// "argument"`, is appended as the last argument).
     public var agentCommand = Config.defaultAgentCommand
+    /// How the task and follow-up messages reach the agent: on stdin (never in a process's arguments,
+    /// which every local user can read in `ps`) or as the last argument (for commands like `sh -c`).
+    public var taskInput = TaskInput.stdin
     /// A follow-up turn's command: `{sessionID}` becomes the session to resume; the message is appended.
     public var resumeCommand = Config.defaultResumeCommand
     /// MCP servers handed to the agent (Claude Code's `mcpServers` shape), written into the burrow.
@@ -91,7 +95,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,6 +125,7 @@ extension Config: Decodable {
         config.mcpServers = try container.decodeIfPresent([String: JSONValue].self, forKey: .mcpServers) ?? config.mcpServers
         config.prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? config.prices
         config.budget = try container.decodeIfPresent(Budget.self, forKey: .budget) ?? config.budget
+        config.taskInput = try container.decodeIfPresent(TaskInput.self, forKey: .taskInput) ?? config.taskInput
         self = config
     }
 }
@@ -142,4 +147,12 @@ enum UnknownKeys {
                 debugDescription: "unknown field (known: \(allowed.joined(separator: ", ")))"))
         }
     }
+}
+
+/// How a burrow's agent receives its task and follow-up messages.
+public enum TaskInput: String, Codable, Sendable, Equatable {
+    /// On standard input (`claude -p` with no prompt argument reads it there).
+    case stdin
+    /// As the last argument (`sh -c SCRIPT`, agents that take no stdin).
+    case argument
 }

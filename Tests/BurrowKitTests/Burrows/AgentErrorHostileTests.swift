@@ -17,7 +17,10 @@ final class AgentErrorHostileTests: XCTestCase {
         printf '{"type":"result","subtype":"success","is_error":true,"api_error_status":[529],"result":"<script>alert(1)</script>%s","session_id":"s-hostile"}\n' "$huge"
         exit 0
         """#
-        let app = try await BurrowTestApp { $0.agentCommand = ["sh", "-c", script, "sh"] }
+        let app = try await BurrowTestApp { config in
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
         let launched = try await app.launch("hostile result")
         let record = try await app.finished(launched.id)
         XCTAssertEqual(record.exitCode, 0, "the agent exited 0")

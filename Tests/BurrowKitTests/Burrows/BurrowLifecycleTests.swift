@@ -194,7 +194,10 @@ final class HostileOutputTests: XCTestCase {
         echo '{"type":"result","total_cost_usd":0.5,"session_id":"s1"}'
         printf 'no newline at the end'
         """#
-        let app = try await BurrowTestApp { config in config.agentCommand = ["sh", "-c", script, "sh"] }
+        let app = try await BurrowTestApp { config in
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
         let record = try await app.launch("hostile")
         // Generous: under the sanitizers, 10 MiB through the line assembler takes a while.
         let events = try await app.readStream(record.id, within: 300)

@@ -25,9 +25,18 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertEqual(plan.spec.entrypoint?.first, SandboxLayout.forwarderInside)
         XCTAssertEqual(plan.spec.env["ANTHROPIC_API_KEY"], Credential.placeholder)
         XCTAssertEqual(plan.spec.labels, ["io.burrow.id": "0123456789ab", "io.burrow.repo": "demo", "io.burrow.turn": "1", "io.burrow.instance": "abc"])
-        XCTAssertEqual(plan.spec.command?.last, "do it")
+        XCTAssertEqual(plan.spec.command?.last, "-p", "the task is not an argument")
+        XCTAssertEqual(plan.spec.entrypoint?.suffix(3), ["--stdin", ContainerPlan.taskPath(turn: 1), "--"])
         XCTAssertEqual(Set(plan.spec.mounts.map(\.destination)), ["/tmp", SandboxLayout.socketDirectory, SandboxLayout.forwarderInside])
         XCTAssertTrue(plan.spec.mounts.filter { $0.type == "bind" }.allSatisfy { $0.options.contains("ro") }, "host paths are read-only")
+    }
+
+    func testWithArgumentInputThePromptIsTheLastArgument() {
+        let config = config { $0.taskInput = .argument }
+        let record = BurrowRecord(id: "0123456789ab", repo: "demo", task: "do it", gpu: false)
+        let plan = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/s", forwarderPath: "/f")
+        XCTAssertEqual(plan.spec.command?.last, "do it")
+        XCTAssertFalse(plan.spec.entrypoint?.contains("--stdin") == true)
     }
 
     func testAFollowUpResumesTheSessionWithTheMessageAndTheMCPConfig() {
@@ -39,7 +48,8 @@ final class ContainerPlanTests: XCTestCase {
         record.container = record.containerName(turn: 2)
         let plan = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/s", forwarderPath: "/f")
         let command = plan.spec.command ?? []
-        XCTAssertEqual(command.last, "again")
+        XCTAssertFalse(command.contains("again"), "the message goes on stdin")
+        XCTAssertTrue(plan.spec.entrypoint?.contains(ContainerPlan.taskPath(turn: 2)) == true)
         XCTAssertTrue(command.contains("--resume") && command.contains("s-1"), "\(command)")
         XCTAssertEqual(Array(command[1...2]), ["--mcp-config", ContainerPlan.mcpConfigPath])
         XCTAssertEqual(plan.spec.name, "burrow-0123456789ab-2")

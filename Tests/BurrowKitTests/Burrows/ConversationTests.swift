@@ -53,7 +53,7 @@ final class ConversationTests: XCTestCase {
         let secondTurn = Array(events[turnIndex...])
         let args = logTexts(secondTurn).first { $0.hasPrefix("stand-in agent args:") } ?? ""
         XCTAssertTrue(args.contains("--resume \(session)"), args)
-        XCTAssertTrue(args.hasSuffix("second turn TEXT=two"), args)
+        XCTAssertTrue(args.hasSuffix(" -p") && !args.contains("second turn"), "the message goes on stdin, not in the arguments: \(args)")
         XCTAssertTrue(secondTurn.contains { $0.kind == "agent" && $0.data.contains("\"subtype\":\"init\"") && $0.data.contains(session) })
         XCTAssertTrue(secondTurn.contains { $0.kind == "agent" && $0.data.contains("Done: two") })
         // MCP: Burrow's config, where Claude Code reads it; nothing from the host's ~/.claude.json.

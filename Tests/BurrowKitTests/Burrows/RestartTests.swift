@@ -38,6 +38,8 @@ final class RestartTests: XCTestCase {
         _ = try await PodmanTestEnvironment.client()
         let repo = try await BurrowTestApp.makeRepo()
         let state = try TemporaryDirectory.make("burrow-restart")
+        // Podman's user reads the seccomp profile under the state dir: its parents must be traversable.
+        FileSystem.setMode(state, 0o711)
         let configPath = state + "/burrow.json"
         let config = """
             {"listen": "127.0.0.1:0", "stateDir": "\(state)/state", "podmanSocket": "\(PodmanTestEnvironment.socket!)",

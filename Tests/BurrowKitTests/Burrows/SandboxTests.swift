@@ -75,6 +75,7 @@ final class SandboxTests: XCTestCase {
             config.network.resolve = ["allowed.burrow.test": "127.0.0.1", "denied.burrow.test": "127.0.0.1"]
             config.credentials = CredentialsConfig(anthropic: .init(env: "BURROW_TEST_REAL_KEY"), upstream: "http://127.0.0.1:\(port)")
             config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
         }
         let record = try await app.launch("sandbox probe")
         let events = try await app.readStream(record.id)

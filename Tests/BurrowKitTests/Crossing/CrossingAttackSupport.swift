@@ -16,6 +16,7 @@ struct AttackBurrow {
     static func make(_ test: XCTestCase, configure: (inout Config) -> Void = { _ in }) async throws -> AttackBurrow {
         let app = try await BurrowTestApp { config in
             config.agentCommand = ["sh", "-c"]
+            config.taskInput = .argument
             configure(&config)
         }
         test.addTeardownBlock { await app.cleanUp() }

@@ -10,7 +10,7 @@ import XCTest
 /// changed; any agent uid owns its workspace; url repos get the patch.
 final class CrossingTests: XCTestCase {
     func testALaunchOnANewCommitReusesTheTemplateAndCarriesTheChange() async throws {
-        let attack = try await AttackBurrow.make(self) { $0.agentCommand = ["sh", "-c"] }
+        let attack = try await AttackBurrow.make(self)
         let first = try await attack.run("cd /workspace && echo one > ONE.txt")
         XCTAssertEqual(first.state, .succeeded, first.error ?? "")
         try await attack.userCommit("NEW.txt", "the user's new commit\n")

@@ -10,7 +10,10 @@ import XCTest
 final class InstanceOrphansTests: XCTestCase {
     func testGCOfOneInstanceNeverListsAnotherInstancesRunningBurrow() async throws {
         // Instance A runs a burrow that stays up while B looks.
-        let first = try await BurrowTestApp { config in config.agentCommand = ["sh", "-c", "echo up; sleep 60", "sh"] }
+        let first = try await BurrowTestApp { config in
+            config.agentCommand = ["sh", "-c", "echo up; sleep 60", "sh"]
+            config.taskInput = .argument
+        }
         let record = try await first.launch("stay running")
         try await withTimeout(60) {
             while try await first.manager.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }

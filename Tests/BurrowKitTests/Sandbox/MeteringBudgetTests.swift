@@ -35,6 +35,7 @@ final class MeteringBudgetTests: XCTestCase {
             config.network.allow = []
             config.credentials = CredentialsConfig(anthropic: .init(env: "BURROW_TEST_METER_KEY"), upstream: upstream.url)
             config.agentCommand = ["sh", "-c", Self.script, "sh"]
+            config.taskInput = .argument
             config.resumeCommand = ["sh", "-c", Self.script, "sh"]
             config.budget = Budget(usd: 100)
         }

@@ -34,6 +34,7 @@ final class NestedNamespaceTests: XCTestCase {
         let app = try await BurrowTestApp { config in
             config.sandbox.allowNestedNamespaces = allow
             config.agentCommand = ["sh", "-c", script + " 2>&1", "sh"]
+            config.taskInput = .argument
         }
         do {
             let record = try await app.launch("nested namespaces")
