@@ -11,6 +11,8 @@ struct DevcontainerImage {
     let file: String
     let build: DevcontainerConfig.Build
     let repoKey: String
+    /// Stamped on the image besides the repo label (e.g. Burrow's instance labels, for orphan listing).
+    var labels: [String: String] = [:]
 
     struct Prepared {
         let tag: String
@@ -59,7 +61,7 @@ struct DevcontainerImage {
         let tar = scratch + "/context.tar"
         try await source.archive(prepared.context, to: tar, extraFile: extra)
         var options = ImageBuildOptions(dockerfile: prepared.dockerfileInContext ?? Self.extraDockerfileName, tags: [prepared.tag])
-        options.labels = [Self.repoLabel: repoKey]
+        options.labels = labels.merging([Self.repoLabel: repoKey]) { $1 }
         options.buildArgs = build.args
         options.target = build.target
         options.pull = pull
@@ -71,11 +73,16 @@ struct DevcontainerImage {
         }
     }
 
-    /// Removes this repo's older devcontainer images; one still used by a container stays (Podman
-    /// refuses without force) and goes at a later build.
-    static func removeOlder(than tag: String, repoKey: String, podman: PodmanClient) async {
+    /// How many of a repo's devcontainer images are kept (a user switching between branches with
+    /// different devcontainers does not rebuild each time).
+    static let keptPerRepo = 3
+
+    /// Removes this repo's devcontainer images but the newest few and `tag`; one still used by a
+    /// container stays (Podman refuses without force) and goes after a later build.
+    static func removeOlder(than tag: String, repoKey: String, podman: PodmanClient, keep: Int = keptPerRepo) async {
         guard let images = try? await podman.listImages(label: "\(repoLabel)=\(repoKey)") else { return }
-        for image in images where !(image.names ?? []).contains(tag) {
+        let newestFirst = images.sorted { ($0.created ?? 0) > ($1.created ?? 0) }
+        for image in newestFirst.dropFirst(keep) where !(image.names ?? []).contains(tag) {
             try? await podman.removeImage(image.id, force: false)
         }
     }

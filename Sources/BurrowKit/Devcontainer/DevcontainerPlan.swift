@@ -29,7 +29,7 @@ enum Devcontainer {
     /// nil when the repo's config does not ask for a devcontainer, or asks for the standard places
     /// and the commit has none. Throws `DevcontainerError` (bad file, failed build) or `PodmanError`.
     static func plan(repo: RepoConfig, store: RepoStore, commit: String, podman: PodmanClient,
-                     pull: ImageBuildOptions.PullPolicy = .missing, workspaceFolder: String = "/workspace",
+                     pull: ImageBuildOptions.PullPolicy = .missing, workspaceFolder: String = "/workspace", labels: [String: String] = [:],
                      log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DevcontainerPlan? {
         guard let setting = repo.devcontainer, setting != .off else { return nil }
         let source = try DevcontainerSource(store: store.gitDirectory(repo), commit: commit)
@@ -48,7 +48,7 @@ enum Devcontainer {
         if !config.unsupported.isEmpty { say("devcontainer: \(file) sets what Burrow does not apply: \(config.unsupported.joined(separator: ", "))") }
         if let build = config.build {
             if config.image != nil { plan.unsupported.append("image (build is used)") }
-            let image = DevcontainerImage(source: source, file: file, build: build, repoKey: RepoStore.key(repo))
+            let image = DevcontainerImage(source: source, file: file, build: build, repoKey: RepoStore.key(repo), labels: labels)
             let prepared = try await image.prepare()
             plan.image = prepared.tag
             if try await podman.imageExists(prepared.tag) {

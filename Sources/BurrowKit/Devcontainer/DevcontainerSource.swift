@@ -40,13 +40,17 @@ struct DevcontainerSource {
     }
 
     /// The tree, blob or link at `path` in the commit; nil when the commit has nothing there.
+    /// (`-z`: names as they are, unquoted; an exact match, since ls-tree takes patterns.)
     func entry(_ path: String) async throws(DevcontainerError) -> Entry? {
-        let output = try await git(["ls-tree", "-l", "--full-tree", commit, "--", path]).stdout
-        guard let line = output.split(separator: "\n").first else { return nil }
-        let fields = line.split(separator: "\t", maxSplits: 1)
-        let head = fields[0].split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count == 2, fields[1] == path, head.count == 4, ObjectID.isValid(String(head[2])) else { return nil }
-        return Entry(mode: String(head[0]), type: String(head[1]), object: String(head[2]), size: Int64(head[3]) ?? 0)
+        let output = try await git(["ls-tree", "-z", "-l", "--full-tree", commit, "--", path]).stdout
+        for record in output.split(separator: "\0") {
+            let fields = record.split(separator: "\t", maxSplits: 1)
+            guard fields.count == 2, fields[1] == path else { continue }
+            let head = fields[0].split(separator: " ", omittingEmptySubsequences: true)
+            guard head.count == 4, ObjectID.isValid(String(head[2])) else { continue }
+            return Entry(mode: String(head[0]), type: String(head[1]), object: String(head[2]), size: Int64(head[3]) ?? 0)
+        }
+        return nil
     }
 
     /// The object id of the folder `path` ("" for the root): a content hash of the whole folder.
@@ -59,8 +63,8 @@ struct DevcontainerSource {
     /// Bytes of every file under the folder `path`, summed from the tree listing.
     func contentSize(_ path: String) async throws(DevcontainerError) -> Int64 {
         let tree = path.isEmpty ? commit : commit + ":" + path
-        let output = try await git(["ls-tree", "-r", "-l", tree]).stdout
-        return output.split(separator: "\n").reduce(Int64(0)) { total, line in
+        let output = try await git(["ls-tree", "-z", "-r", "-l", tree]).stdout
+        return output.split(separator: "\0").reduce(Int64(0)) { total, line in
             let head = line.split(separator: "\t", maxSplits: 1)[0].split(separator: " ", omittingEmptySubsequences: true)
             return total + (head.count == 4 ? Int64(head[3]) ?? 0 : 0)
         }

@@ -19,6 +19,28 @@ final class DevcontainerBuildTests: XCTestCase {
         }
     }
 
+    /// Runs `command` in `image` as `user`, returning stdout and stderr apart.
+    private func runSplit(_ image: String, _ command: [String], user: String?, podman: PodmanClient) async throws -> (Int32, String, String) {
+        var spec = ContainerSpec(image: image)
+        spec.command = command
+        spec.user = user
+        spec.workDir = "/tmp"
+        spec.name = PodmanTestEnvironment.uniqueName("burrow-devc-setup")
+        let created = try await podman.createContainer(spec)
+        cleanups.append { try? await podman.remove(created.id) }
+        try await podman.start(created.id)
+        let code = try await podman.wait(created.id)
+        let logs = try await podman.logs(created.id, follow: false)
+        var out = "", err = ""
+        while let frames = try await logs.next() {
+            for frame in frames {
+                if frame.stream == .stdout { out += String(decoding: frame.payload, as: UTF8.self) } else { err += String(decoding: frame.payload, as: UTF8.self) }
+            }
+        }
+        try await podman.remove(created.id)
+        return (code, out, err)
+    }
+
     /// Runs `command` in `image` and returns its exit code and output (the container is removed: an image
     /// a container still uses is not removed by a later build).
     private func run(_ image: String, _ command: [String], podman: PodmanClient) async throws -> (Int32, String) {
@@ -72,6 +94,14 @@ final class DevcontainerBuildTests: XCTestCase {
         XCTAssertEqual(code, 0)
         XCTAssertEqual(output, "built-plain\nfrom the context\nenv=1\n", "RUN, ARG, COPY from the context and ENV took effect")
 
+        // The setup program as the lead runs it: in the image, as the plan's user, before the agent.
+        let setup = ["/bin/sh", "-c", built.setupScript, "devcontainer-setup", "sh", "-c", "echo agent-ran as $(id -un)"]
+        let (setupCode, setupOut, setupErr) = try await runSplit(built.image, setup, user: built.user ?? "agent", podman: podman)
+        XCTAssertEqual(setupCode, 0, setupErr)
+        XCTAssertEqual(setupOut, "agent-ran as agent\n", "stdout is the agent's alone")
+        XCTAssertTrue(setupErr.contains("devcontainer: [1/3] cat /built.txt\nbuilt-plain\n"), setupErr)
+        XCTAssertTrue(setupErr.contains("devcontainer: [2/3] echo hi\nhi\n"), setupErr)
+
         // A commit that changes nothing in the context: the same tag, no build.
         let second = try await repo.commit(["README.md": "two"])
         let started = Monotonic.now()
@@ -95,8 +125,13 @@ final class DevcontainerBuildTests: XCTestCase {
         let (movedCode, movedOutput) = try await run(rebuilt.image, ["cat", "/built.txt", "/hello.txt"], podman: podman)
         XCTAssertEqual(movedCode, 0)
         XCTAssertEqual(movedOutput, "moved\nfrom the context\n")
-        let oldStillThere = try await podman.imageExists(built.image)
-        XCTAssertFalse(oldStillThere, "the repo's older devcontainer image is removed once a new one is built")
+        let oldKept = try await podman.imageExists(built.image)
+        XCTAssertTrue(oldKept, "the newest \(DevcontainerImage.keptPerRepo) stay: switching back to the first branch needs no rebuild")
+        await DevcontainerImage.removeOlder(than: rebuilt.image, repoKey: RepoStore.key(repo.repo), podman: podman, keep: 1)
+        let oldGone = try await podman.imageExists(built.image)
+        let newKept = try await podman.imageExists(rebuilt.image)
+        XCTAssertFalse(oldGone, "past the newest few, a repo's older devcontainer images are removed")
+        XCTAssertTrue(newKept)
     }
 
     func testAFailedBuildIsAClearError() async throws {
