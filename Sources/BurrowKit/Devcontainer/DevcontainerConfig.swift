@@ -28,8 +28,14 @@ public struct DevcontainerConfig: Sendable, Equatable {
         [onCreateCommand, updateContentCommand, postCreateCommand].flatMap { $0?.argumentLists ?? [] }
     }
 
-    /// The user the spec's tools would run as: `remoteUser`, else `containerUser`.
-    public var user: String? { remoteUser ?? containerUser }
+    /// The user the spec's tools would run as: `remoteUser`, else `containerUser`; nil for root
+    /// (Burrow never runs the agent as root: its `agentUser` stays, and `unsupported` says so).
+    public var user: String? {
+        guard let user = remoteUser ?? containerUser, !Self.isRoot(user) else { return nil }
+        return user
+    }
+
+    static func isRoot(_ user: String) -> Bool { user == "root" || user == "0" || user.hasPrefix("root:") || user.hasPrefix("0:") }
 
     static let topLevelKeys: Set<String> = [
         "name", "image", "build", "dockerFile", "context", "containerEnv", "remoteUser", "containerUser",
@@ -80,6 +86,9 @@ public struct DevcontainerConfig: Sendable, Equatable {
             throw .noImage(file: file, detail: detail)
         }
         if let image = config.image, image.isEmpty { throw .invalid(file: file, key: "image", reason: "is empty") }
+        if let user = config.remoteUser ?? config.containerUser, isRoot(user) {
+            config.unsupported.append("\(config.remoteUser != nil ? "remoteUser" : "containerUser") \(user) (the agent never runs as root; agentUser is used)")
+        }
         return config
     }
 }
