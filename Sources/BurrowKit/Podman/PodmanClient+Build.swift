@@ -18,8 +18,10 @@ public struct ImageBuildOptions: Sendable, Equatable {
     public var buildArgs: [String: String] = [:]
     public var target: String?
     public var pull: PullPolicy = .missing
-    /// Keep each step as an image so a later build can reuse it (Podman removes them with the image).
-    public var layers = true
+    /// Keep each step as an image for later builds to reuse. Off by default: on Podman 4.3 an API
+    /// build never hit that cache (two builds of one tar made different step images), and a failed
+    /// build leaves its committed steps behind as untagged images nothing removes.
+    public var layers = false
 
     public init(dockerfile: String, tags: [String]) {
         self.dockerfile = dockerfile

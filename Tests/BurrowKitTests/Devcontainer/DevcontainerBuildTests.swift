@@ -1,4 +1,5 @@
 @testable import BurrowKit
+import Foundation
 import XCTest
 
 /// `build.dockerfile` through libpod's build API against the real test Podman (local images only).
@@ -134,6 +135,18 @@ final class DevcontainerBuildTests: XCTestCase {
         XCTAssertTrue(newKept)
     }
 
+    /// Untagged images and buildah working containers ("external" to Podman's container list).
+    private func buildLeftovers(_ podman: PodmanClient) async throws -> Set<String> {
+        struct Item: Decodable { let Id: String; let Names: [String]? }
+        let prefix = "/v\(max(4, try await podman.version().major)).0.0/libpod"
+        let images = try await podman.http.send(ClientRequest("GET", prefix + "/images/json?all=true"))
+        let containers = try await podman.http.send(ClientRequest("GET", prefix + "/containers/json?all=true&external=true"))
+        let untagged = try JSONDecoder().decode([Item].self, from: Data(images.body)).filter { ($0.Names ?? []).isEmpty }.map { "image " + $0.Id }
+        let working = try JSONDecoder().decode([Item].self, from: Data(containers.body))
+            .filter { ($0.Names ?? []).contains { $0.hasSuffix("-working-container") } }.map { "container " + $0.Id }
+        return Set(untagged + working)
+    }
+
     func testAFailedBuildIsAClearError() async throws {
         let podman = try await PodmanTestEnvironment.client()
         let repo = try await DevcontainerRepo()
@@ -144,11 +157,19 @@ final class DevcontainerBuildTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("building the devcontainer image localhost/burrow-devcontainer-devc-"), "\($0)")
             XCTAssertTrue("\($0)".contains("image not known"), "Podman's reason is kept: \($0)")
         }
-        let failingStep = try await repo.commit([".devcontainer/Dockerfile": "FROM \(PodmanTestEnvironment.image)\nRUN echo about to fail && exit 3\n"])
+        let before = try await buildLeftovers(podman)
+        let failingStep = try await repo.commit([".devcontainer/Dockerfile": "FROM \(PodmanTestEnvironment.image)\nUSER root\nRUN echo step > /step\nRUN echo about to fail && exit 3\n"])
         let lines = Locked<[String]>([])
         await XCTAssertThrowsAsync(try await repo.plan(failingStep, podman: podman) { line in lines.withLock { $0.append(line) } }) {
             XCTAssertTrue("\($0)".contains("exit status 3"), "\($0)")
         }
         XCTAssertTrue(lines.withLock { $0 }.contains("about to fail"), "the step's own output reached the log: \(lines.withLock { $0 })")
+        // Podman streams the error before it has cleaned up: give it a few seconds.
+        var left = try await buildLeftovers(podman).subtracting(before)
+        for _ in 0..<50 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(200))
+            left = try await buildLeftovers(podman).subtracting(before)
+        }
+        XCTAssertEqual(left, [], "a failed build leaves no untagged step images and no build containers")
     }
 }
