@@ -57,12 +57,16 @@ enum Devcontainer {
                 say("devcontainer: building \(prepared.tag) from \(file)")
                 let started = Monotonic.now()
                 let scratch = store.directory + "/devcontainer-build-" + BurrowRecord.newID()
-                try FileSystem.createDirectories(scratch, mode: 0o700)
-                defer { FileSystem.removeTree(scratch) }
-                _ = try await image.build(prepared, podman: podman, pull: pull, scratch: scratch, log: say)
-                plan.built = true
-                say("devcontainer: built \(prepared.tag) in \((Monotonic.now() - started) / 1_000_000) ms")
-                await DevcontainerImage.removeOlder(than: prepared.tag, repoKey: RepoStore.key(repo), podman: podman)
+                let (_, joined) = try await DevcontainerBuilds.shared.run(prepared.tag) {
+                    try FileSystem.createDirectories(scratch, mode: 0o700)
+                    defer { FileSystem.removeTree(scratch) }
+                    return try await image.build(prepared, podman: podman, pull: pull, scratch: scratch, log: say)
+                }
+                plan.built = !joined
+                let elapsed = (Monotonic.now() - started) / 1_000_000
+                say(joined ? "devcontainer: \(prepared.tag) was built by another launch meanwhile (waited \(elapsed) ms)"
+                           : "devcontainer: built \(prepared.tag) in \(elapsed) ms")
+                if !joined { await DevcontainerImage.removeOlder(than: prepared.tag, repoKey: RepoStore.key(repo), podman: podman) }
             }
         } else {
             say("devcontainer: image \(plan.image) from \(file)")

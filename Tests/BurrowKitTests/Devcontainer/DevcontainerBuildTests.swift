@@ -135,6 +135,21 @@ final class DevcontainerBuildTests: XCTestCase {
         XCTAssertTrue(newKept)
     }
 
+    func testConcurrentLaunchesShareOneBuild() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let repo = try await DevcontainerRepo()
+        removeImagesAfterwards(repo, podman: podman)
+        let commit = try await repo.commit([".devcontainer/devcontainer.json": #"{"build": {"dockerfile": "Dockerfile"}}"#,
+                                            ".devcontainer/Dockerfile": "FROM \(PodmanTestEnvironment.image)\nRUN sleep 1\n"])
+        async let first = repo.plan(commit, podman: podman)
+        async let second = repo.plan(commit, podman: podman)
+        let plans = try await [first, second].compactMap { $0 }
+        XCTAssertEqual(plans.count, 2)
+        XCTAssertEqual(plans.filter(\.built).count, 1, "one build: \(plans.map(\.buildLog))")
+        XCTAssertEqual(plans.flatMap(\.buildLog).filter { $0.hasPrefix("STEP 1/") }.count, 1, "Podman ran one build: \(plans.map(\.buildLog))")
+        XCTAssertEqual(plans[0].image, plans[1].image)
+    }
+
     /// Untagged images and buildah working containers ("external" to Podman's container list).
     private func buildLeftovers(_ podman: PodmanClient) async throws -> Set<String> {
         struct Item: Decodable { let Id: String; let Names: [String]? }
