@@ -23,6 +23,7 @@ public struct DevcontainerPlan: Sendable, Equatable {
 enum Devcontainer {
     /// Lines of build output kept on the plan (the callback sees them all).
     static let maxLogLines = 2000
+    static let maxLineBytes = 8192
 
     /// The devcontainer plan for `repo` at `commit` (a commit pinned in Burrow's store of the repo),
     /// building its image when it has a `build` and no image was built from the same inputs before.
@@ -39,7 +40,8 @@ enum Devcontainer {
         }
         let config = try DevcontainerConfig.parse(bytes, file: file, workspaceFolder: workspaceFolder)
         let lines = Locked<[String]>([])
-        let say: @Sendable (String) -> Void = { line in
+        let say: @Sendable (String) -> Void = { whole in
+            let line = whole.utf8.count > maxLineBytes ? String(decoding: whole.utf8.prefix(maxLineBytes), as: UTF8.self) + "…" : whole
             lines.withLock { if $0.count < maxLogLines { $0.append(line) } }
             log(line)
         }

@@ -173,12 +173,15 @@ final class DevcontainerBuildTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("image not known"), "Podman's reason is kept: \($0)")
         }
         let before = try await buildLeftovers(podman)
-        let failingStep = try await repo.commit([".devcontainer/Dockerfile": "FROM \(PodmanTestEnvironment.image)\nUSER root\nRUN echo step > /step\nRUN echo about to fail && exit 3\n"])
+        let failingStep = try await repo.commit([".devcontainer/Dockerfile": "FROM \(PodmanTestEnvironment.image)\nUSER root\nRUN echo step > /step\nRUN head -c 20000 /dev/zero | tr '\\0' y; echo; echo about to fail && exit 3\n"])
         let lines = Locked<[String]>([])
         await XCTAssertThrowsAsync(try await repo.plan(failingStep, podman: podman) { line in lines.withLock { $0.append(line) } }) {
             XCTAssertTrue("\($0)".contains("exit status 3"), "\($0)")
         }
         XCTAssertTrue(lines.withLock { $0 }.contains("about to fail"), "the step's own output reached the log: \(lines.withLock { $0 })")
+        let longest = lines.withLock { $0 }.max { $0.utf8.count < $1.utf8.count } ?? ""
+        XCTAssertTrue(longest.hasPrefix("yyyy") && longest.hasSuffix("…") && longest.utf8.count <= Devcontainer.maxLineBytes + 3,
+                      "a 20000-byte output line is cut at \(Devcontainer.maxLineBytes) bytes: \(longest.utf8.count)")
         // Podman streams the error before it has cleaned up: give it a few seconds.
         var left = try await buildLeftovers(podman).subtracting(before)
         for _ in 0..<50 where !left.isEmpty {
