@@ -35,3 +35,23 @@ final class DevcontainerSetupScriptTests: XCTestCase {
         XCTAssertEqual(none.stdout, "straight to the agent\n")
     }
 }
+
+extension DevcontainerSetupScriptTests {
+    func testApplyKeepsBurrowsEnvironmentAndWrapsTheCommandWhenAsked() {
+        var plan = plan([["make", "deps"]])
+        plan.image = "localhost/burrow-devcontainer-x:1"
+        plan.env = ["FROM_DEVCONTAINER": "1", "SHARED": "devcontainer"]
+        var spec = ContainerSpec(image: "localhost/burrow-agent:latest")
+        spec.command = ["claude", "-p", "task"]
+        spec.env = ["SHARED": "burrow config", "HTTPS_PROXY": "http://127.0.0.1:3128"]
+        var first = spec
+        plan.apply(to: &first, runSetup: true)
+        XCTAssertEqual(first.image, "localhost/burrow-devcontainer-x:1")
+        XCTAssertEqual(first.env, ["FROM_DEVCONTAINER": "1", "SHARED": "burrow config", "HTTPS_PROXY": "http://127.0.0.1:3128"])
+        XCTAssertEqual(first.command, ["/bin/sh", "-c", plan.setupScript, "devcontainer-setup", "claude", "-p", "task"])
+        var later = spec
+        plan.apply(to: &later, runSetup: false)
+        XCTAssertEqual(later.command, ["claude", "-p", "task"], "no setup: the agent's command unchanged")
+        XCTAssertEqual(later.image, "localhost/burrow-devcontainer-x:1")
+    }
+}
