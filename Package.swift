@@ -17,13 +17,19 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
-        .target(name: "BurrowKit", dependencies: ["CLinux"], swiftSettings: strict),
+        // The layers, each a target so that an arrow back up does not compile:
+        // system (syscalls, sockets, files) → HTTP (server, client, SSE) → Podman client → BurrowKit
+        // (sandbox, the repository's crossing, the burrow lifecycle, routes, commands).
+        .target(name: "BurrowSystem", dependencies: ["CLinux"], swiftSettings: strict),
+        .target(name: "BurrowHTTP", dependencies: ["BurrowSystem"], swiftSettings: strict),
+        .target(name: "BurrowPodman", dependencies: ["BurrowHTTP", "BurrowSystem"], swiftSettings: strict),
+        .target(name: "BurrowKit", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman"], swiftSettings: strict),
         .executableTarget(name: "burrow", dependencies: ["BurrowKit"], swiftSettings: strict),
         .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
         // Runs inside burrows whatever their image holds: static, Glibc (and the CLinux declarations) only.
         .executableTarget(name: "burrow-forwarder", dependencies: ["CLinux"], swiftSettings: strict,
                           linkerSettings: forwarderLinking),
-        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit"], swiftSettings: strict),
+        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

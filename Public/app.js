@@ -323,6 +323,22 @@ function mainArgument(input) {
   return JSON.stringify(input).slice(0, 120);
 }
 
+// Claude Code's system events: init starts the agent; the others (api_retry, task_started, …) are
+// shown by subtype with their few telling fields, never as another "Agent started".
+function systemEntry(data) {
+  if (data.subtype === 'init') return el('div', 'entry log', `Agent started · model ${data.model || '?'} · ${data.cwd || ''}`);
+  const parts = [data.subtype || 'system'];
+  if (data.subtype === 'api_retry') {
+    if (data.attempt != null) parts.push(`attempt ${data.attempt}${data.max_retries != null ? ' of ' + data.max_retries : ''}`);
+    if (data.error_status != null) parts.push(`status ${data.error_status}`);
+    if (data.error) parts.push(String(data.error));
+    if (data.retry_delay_ms != null) parts.push(`retry in ${(data.retry_delay_ms / 1000).toFixed(1)} s`);
+  } else if (data.description || data.message) {
+    parts.push(String(data.description || data.message));
+  }
+  return el('div', `entry log ${data.subtype === 'api_retry' ? 'stderr' : ''}`, `Agent: ${parts.join(' · ')}`);
+}
+
 function entry(view, item) {
   const data = valueOf(item);
   if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data));
@@ -331,14 +347,17 @@ function entry(view, item) {
   if (item.kind === 'turn') return el('div', 'entry turn', `You: ${data.text}`);
   if (item.kind !== 'agent') return null;
   const content = (data.message && Array.isArray(data.message.content)) ? data.message.content : [];
-  if (data.type === 'system') return el('div', 'entry log', `Agent started · model ${data.model || '?'} · ${data.cwd || ''}`);
+  if (data.type === 'system') return systemEntry(data);
   if (data.type === 'result') {
-    const box = el('div', 'entry result');
-    const parts = [data.subtype || 'result'];
+    // is_error can be true with subtype "success" (a failed API call): say failed, with the API status.
+    const failed = data.is_error === true || String(data.subtype || '').startsWith('error');
+    const box = el('div', failed ? 'entry result error' : 'entry result');
+    const parts = [failed && data.subtype === 'success' ? 'error' : (data.subtype || 'result')];
+    if (data.api_error_status != null) parts.push(`API status ${data.api_error_status}`);
     if (data.total_cost_usd != null) parts.push(`$${Number(data.total_cost_usd).toFixed(4)}`);
     if (data.num_turns != null) parts.push(`${data.num_turns} turns`);
     if (data.duration_ms != null) parts.push(`${(data.duration_ms / 1000).toFixed(1)} s`);
-    box.append(el('strong', '', `Finished: ${parts.join(' · ')}`));
+    box.append(el('strong', '', `${failed ? 'Failed' : 'Finished'}: ${parts.join(' · ')}`));
     if (data.result) box.append(el('div', 'text', String(data.result)));
     return box;
   }

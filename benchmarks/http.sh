@@ -55,9 +55,9 @@ cat <<TABLE
 | measure ($(date -u +%F), $(nproc) cores) | result | target |
 |---|---|---|
 | nginx 2 workers, health.json, wrk -t1 -c50 -d${seconds}s | $nginx_rps req/s | yardstick |
-| Burrow GET /api/health (keep-alive, with token) | $health_rps req/s (${ratio}× nginx) | ≥ 0.65× nginx |
+| Burrow GET /api/health (keep-alive, with token) | $health_rps req/s (${ratio}× nginx) | ≥ 0.9× nginx |
 | Burrow GET /index.html (static) | $static_rps req/s | — |
-| Burrow idle RSS | $idle MiB | < 20 MiB |
+| Burrow idle RSS | $idle MiB | < 15 MiB |
 | Burrow RSS after the wrk runs | $after_load MiB | — |
 | SSE bench server RSS: idle / 1,000 clients held / after 200 events each | $sse_before / $sse_held / $sse_after MiB | growth < 50 MiB |
 | 1,000 SSE clients × 200 events, all received in order | $sse_ok ($(cat "$work/clients.log" | tail -1)) | every event |

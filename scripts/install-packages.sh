@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(podman runc uidmap slirp4netns fuse-overlayfs catatonit busybox-static git curl
           chromium wrk hyperfine nginx-light iproute2 procps python3-pip gcc libc6-dev tar
-          libcurl4)  # libcurl4: the toolchain's FoundationNetworking (the model endpoint's URLSession)
+          libcurl4 mmdebstrap)  # mmdebstrap: the agent image (images/agent-debian); libcurl4: the toolchain's FoundationNetworking (the model endpoint's URLSession)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,25 @@ env_lines=$(stage 1200 "preparing Podman (scripts/test-env.sh)" bash scripts/tes
 eval "$env_lines"
 export BURROW_REQUIRE_PODMAN=1
 stage 1200 "swift build" swift build --build-tests
+# The agent image with the real Claude Code (images/agent-debian) for RealAgentTests, imported through
+# the test Podman's API. Rebuilt only when its recipe changes (its hash is the image's label); the
+# Debian packages come from the host's apt sources, the claude-agent-sdk wheel is cached in
+# /var/cache/burrow.
+export BURROW_TEST_AGENT_IMAGE=localhost/burrow-agent:latest BURROW_REQUIRE_AGENT_IMAGE=1
+stage 900 "the agent image (burrow image build)" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
+  --tag "$BURROW_TEST_AGENT_IMAGE"
 stage 1800 "swift test" swift test --skip-build "$@"
+# Podman 5 (Debian 13's 5.4.2) as well, as root: its own rootless service from a trixie rootfs
+# (scripts/podman5-env.sh, cached in /var/cache/burrow), the lifecycle, sandbox, real-agent, conversation and doctor tests
+# again against it (the agent image's rootfs is kept from the stage above, only imported).
+if [ "$(id -u)" = 0 ] && [ $# = 0 ]; then
+  podman5_lines=$(stage 900 "preparing Podman 5 (scripts/podman5-env.sh)" bash scripts/podman5-env.sh)
+  (
+    eval "$podman5_lines"
+    stage 900 "the agent image in Podman 5" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
+      --tag "$BURROW_TEST_AGENT_IMAGE"
+    stage 1200 "swift test on Podman 5" swift test --skip-build --filter 'BurrowLifecycleTests|SandboxTests|RealAgentTests|ConversationTests|DoctorTruthTests'
+  )
+fi
 # The browser UI in real headless Chromium (Playwright drives Debian's /usr/bin/chromium).
 stage 900 "the browser tests" python3 Tests/browser/test_ui.py

@@ -1,5 +1,8 @@
 import BurrowKit
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Against a running `burrow serve`: launch-to-first-output times, and event latency under a flood.
 enum LifecycleBench {

@@ -1,4 +1,7 @@
 import BurrowKit
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Lifecycle latency and log throughput through Burrow's Podman client.
 enum PodmanBench {

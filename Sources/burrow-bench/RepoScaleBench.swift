@@ -1,5 +1,8 @@
 import BurrowKit
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Against a running `burrow serve` whose agent is `sh -c`: launches that append one line to one file
 /// and exit. Prints, per launch, POST → first agent event and last agent event → `end` (the work

@@ -1,4 +1,7 @@
 import BurrowKit
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 
 enum SSEBench {

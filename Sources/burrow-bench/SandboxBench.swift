@@ -1,6 +1,9 @@
 import BurrowKit
 import Foundation
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,7 +15,7 @@ enum SandboxBench {
     static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?, budgetTokens: Int? = nil) async throws {
         let model = upstream.map { ModelEndpoint(upstream: URL(string: $0)!, credential: Credential(value: key ?? "bench-key"),
                                                  budget: BudgetGate(limit: budgetTokens.map { Budget(tokens: $0) })) }
-        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model) { event in
+        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model, allowPeer: { _ in true }) { event in
             if budgetTokens != nil { Console.out("net \(event.phase.rawValue) \(event.method) \(event.path ?? "") status=\(event.status.map(String.init) ?? "-") usage=\(event.usage.map { "\($0.total)" } ?? "-") \(event.reason ?? "")") }
         }
         Console.out("egress proxy on \(socket)")

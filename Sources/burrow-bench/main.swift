@@ -1,4 +1,7 @@
 import BurrowKit
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Benchmark helpers, run by the scripts in benchmarks/ (never by CI).
 ///   burrow-bench sse-server  --port P                       a server with one event stream

@@ -1,43 +1,36 @@
 import BurrowKit
-import Dispatch
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
-/// `burrow serve [--config FILE]` | `burrow doctor [--config FILE]` | `burrow gc [--dry-run]` | `burrow version`
-let arguments = Array(CommandLine.arguments.dropFirst())
-let command = arguments.first { !$0.hasPrefix("-") } ?? "serve"
-
-func option(_ name: String) -> String? {
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
-
-func fail(_ message: String) -> Never {
-    Console.error("burrow: \(message)")
+/// `burrow serve|doctor|gc|version|help`. The command line is parsed whole before anything runs:
+/// help, version and usage errors exit here, so only `serve` opens a state dir or a socket.
+let invocation: Invocation
+switch CommandLineParser.parse(Array(CommandLine.arguments.dropFirst())) {
+case .success(let parsed):
+    invocation = parsed
+case .failure(let error):
+    Console.error("burrow: \(error)\n\n\(error.command?.usage ?? CommandLineParser.usage)")
     exit(2)
 }
 
-switch command {
-case "serve":
-    do {
-        try await ServeCommand.run(configPath: option("--config"))
-    } catch {
-        fail("\(error)")
-    }
-case "doctor":
-    let ok = await DoctorCommand.run(configPath: option("--config"))
-    exit(ok ? 0 : 1)
-case "gc":
-    let ok = await GCCommand.run(configPath: option("--config"), dryRun: arguments.contains("--dry-run"))
-    exit(ok ? 0 : 1)
-case "version", "--version":
+switch invocation {
+case .help(let command):
+    Console.out(command?.usage ?? CommandLineParser.usage)
+case .version:
     Console.out("burrow \(BurrowVersion.current)")
-case "help", "--help", "-h":
-    Console.out("""
-    usage: burrow serve  [--config FILE]   run the web app (default)
-           burrow doctor [--config FILE]   check that Burrow can launch burrows here
-           burrow gc [--config FILE] [--dry-run]   remove containers and volumes no burrow owns
-           burrow version
-    """)
-default:
-    fail("unknown command '\(command)'; try `burrow help`")
+case .serve(let configPath):
+    do {
+        try await ServeCommand.run(configPath: configPath)
+    } catch {
+        Console.error("burrow: \(error)")
+        exit(1)
+    }
+case .doctor(let configPath):
+    exit(await DoctorCommand.run(configPath: configPath) ? 0 : 1)
+case .gc(let configPath, let dryRun):
+    exit(await GCCommand.run(configPath: configPath, dryRun: dryRun) ? 0 : 1)
+case .imageBuild(let configPath, let socket, let tag, let force):
+    exit(await ImageCommand.build(configPath: configPath, socket: socket, tag: tag, force: force) ? 0 : 1)
 }

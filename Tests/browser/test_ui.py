@@ -105,6 +105,9 @@ def test_failed_burrow_shows_exit_code_and_stderr(page, base):
     expect(page.locator("#b-state")).to_have_text("failed", timeout=30000)
     expect(page.locator("#b-facts")).to_contain_text("exit code 3")
     expect(page.locator("#transcript .entry.log.stderr", has_text="failing with exit code 3")).to_have_count(1)
+    # The agent's result says is_error: shown as a failure, never "Finished".
+    expect(page.locator("#transcript .entry.result.error")).to_contain_text("Failed: error_during_execution")
+    expect(page.locator("#transcript")).not_to_contain_text("Finished: error_during_execution")
 
 
 def test_follow_up_from_the_reply_box_streams_a_second_turn(page, base):

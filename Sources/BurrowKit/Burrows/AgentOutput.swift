@@ -1,40 +1,87 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Reads Claude Code's `stream-json` lines. A stdout line that is a JSON object with a `type` is an
 /// agent event and is kept verbatim (unknown types and fields included); anything else is plain output.
+/// Fields are read leniently: one field of an unexpected type loses that field, never the event.
 public enum AgentOutput {
     struct Fields: Decodable {
-        let type: String
-        let subtype: String?
-        let session_id: String?
-        let total_cost_usd: Double?
-        let num_turns: Int?
-        let duration_ms: Int?
-        let result: String?
-        let is_error: Bool?
+        let values: [String: JSONValue]
+
+        init(from decoder: any Decoder) throws {
+            guard case .object(let object) = try JSONValue(from: decoder) else {
+                throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: [], debugDescription: "not an object"))
+            }
+            values = object
+        }
+
+        func string(_ key: String) -> String? {
+            if case .string(let value)? = values[key] { return value }
+            return nil
+        }
+        func number(_ key: String) -> Double? {
+            if case .number(let value)? = values[key] { return value }
+            return nil
+        }
+        func int(_ key: String) -> Int? { number(key).flatMap { Int(exactly: $0.rounded()) } }
+        func bool(_ key: String) -> Bool? {
+            if case .bool(let value)? = values[key] { return value }
+            return nil
+        }
+        /// A status Claude Code may write as a number or a string (`api_error_status`).
+        func status(_ key: String) -> String? {
+            switch values[key] {
+            case .number(let value)?: return Int(exactly: value).map(String.init) ?? "\(value)"
+            case .string(let value)?: return value
+            default: return nil
+            }
+        }
     }
 
     public struct Summary: Sendable, Equatable {
         public var type: String
+        public var subtype: String?
         public var sessionID: String?
         public var costUSD: Double?
         public var turns: Int?
         public var durationMs: Int?
         public var result: String?
         public var isError: Bool?
+        /// The HTTP status of the failed API call that ended the run (`result.api_error_status`).
+        public var apiErrorStatus: String?
     }
 
     /// The summary of an agent event, or nil when the line is not one.
     public static func parse(_ line: [UInt8]) -> Summary? {
         guard line.first == UInt8(ascii: "{"),
-              let fields = try? JSONCoding.decoder.decode(Fields.self, from: Data(line)), !fields.type.isEmpty else { return nil }
-        return Summary(type: fields.type, sessionID: fields.session_id, costUSD: fields.total_cost_usd, turns: fields.num_turns,
-                       durationMs: fields.duration_ms, result: fields.result, isError: fields.is_error)
+              let fields = try? JSONCoding.decoder.decode(Fields.self, from: Data(line)),
+              let type = fields.string("type"), !type.isEmpty else { return nil }
+        return Summary(type: type, subtype: fields.string("subtype"), sessionID: fields.string("session_id"),
+                       costUSD: fields.number("total_cost_usd"), turns: fields.int("num_turns"),
+                       durationMs: fields.int("duration_ms"), result: fields.string("result"), isError: fields.bool("is_error"),
+                       apiErrorStatus: fields.status("api_error_status"))
+    }
+
+    /// Why a `result` event says the run failed, or nil when it succeeded. `is_error` can be true with
+    /// subtype `success` (a failed API call), and the error subtypes (`error_max_turns`, …) fail too.
+    public static func failure(of summary: Summary) -> String? {
+        guard summary.type == "result" else { return nil }
+        let subtype = summary.subtype ?? "result"
+        guard summary.isError == true || subtype.hasPrefix("error") else { return nil }
+        var reason = "the agent reported an error (\(subtype)"
+        if let status = summary.apiErrorStatus { reason += ", API status \(status)" }
+        reason += ")"
+        if let text = summary.result, !text.isEmpty { reason += ": " + String(text.prefix(2000)) }
+        return reason
     }
 
     /// Folds an event into the record: the session id from `system/init`, the outcome from `result`.
+    /// Other `system` events (`api_retry`, `task_started`, …) only keep the session id current.
     public static func apply(_ summary: Summary, to record: inout BurrowRecord) {
         if let session = summary.sessionID, record.sessionID == nil || summary.type == "system" { record.sessionID = session }
+        if summary.type == "system" && summary.subtype == "init" { record.agentError = nil }
         if summary.type == "result" {
             if let cost = summary.costUSD {
                 // Only the agent's claim, and Claude Code's is cumulative over resumed turns: the latest
@@ -49,6 +96,8 @@ public enum AgentOutput {
             record.turns = summary.turns ?? record.turns
             record.durationMs = summary.durationMs ?? record.durationMs
             record.result = summary.result ?? record.result
+            record.agentError = failure(of: summary)
+            if let reason = record.agentError { record.error = reason }
         }
     }
 }

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Why the burrow lifecycle refused a request, in the user's terms; the routes turn these into HTTP.
 public enum BurrowError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(id: String)

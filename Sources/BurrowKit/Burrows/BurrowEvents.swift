@@ -1,6 +1,11 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// One burrow's event log and its live subscribers. Every event is appended to `events.ndjson` with
-/// its sequence number *before* any client sees it; a subscriber replays the file after its
-/// `Last-Event-ID`, then follows live, in one actor step (no gap, no duplicate).
+/// its sequence number *before* any client sees it. A subscriber gets, in one actor step, the byte
+/// range of the log after its `Last-Event-ID` (found through a sparse offset index) and a live
+/// channel: the range is read later by its response writer, off the actor; no gap, no duplicate.
 ///
 /// Line format: `{"seq":N,"kind":"agent|log|state|end","data":<JSON>}`.
 public actor BurrowEvents {
@@ -9,14 +14,30 @@ public actor BurrowEvents {
     public private(set) var lastSequence: Int
     private var subscribers: [EventChannel] = []
     public private(set) var ended: Bool
+    private var index = EventOffsetIndex()
+    /// Bytes in the file: where the next line starts.
+    private var size: Int
 
+    /// Opens the log, reading it once line by line (bounded memory) to index it.
     public init(path: String) throws {
         self.path = path
         try AppendOnlyFile.repairTruncatedTail(path)
-        let existing = try Self.readLines(path)
-        lastSequence = existing.last?.sequence ?? 0
-        ended = existing.last?.kind == "end"
         file = try AppendOnlyFile(path: path)
+        var index = EventOffsetIndex()
+        var last: StoredLine?
+        let reader = try FileLineReader(path: path)
+        var offset = 0
+        while let line = try reader.next() {
+            if let stored = Self.parse(line) {
+                index.note(sequence: stored.sequence, offset: offset)
+                last = stored
+            }
+            offset = reader.offset
+        }
+        self.index = index
+        size = offset
+        lastSequence = last?.sequence ?? 0
+        ended = last?.kind == "end"
     }
 
     struct StoredLine {
@@ -40,13 +61,22 @@ public actor BurrowEvents {
         var frames: [UInt8] = []
         var sequence = lastSequence
         var ends = false
+        var offsets = index
         for (kind, data) in events where !ends {
             sequence += 1
+            offsets.note(sequence: sequence, offset: size + lines.count)
             lines += Array("{\"seq\":\(sequence),\"kind\":\"\(kind)\",\"data\":\(data)}\n".utf8)
             frames += ServerSentEvent(id: String(sequence), event: kind, data: data).encoded
             ends = kind == "end"
         }
-        try file.append(lines)
+        do {
+            try file.append(lines)
+        } catch {
+            size = FileSystem.status(path)?.size ?? size
+            throw error
+        }
+        index = offsets
+        size += lines.count
         lastSequence = sequence
         subscribers.removeAll { !$0.send(frames) }
         if ends {
@@ -63,16 +93,19 @@ public actor BurrowEvents {
     /// A follow-up turn continues the same stream: after `end`, events may come again.
     public func reopen() { ended = false }
 
-    public func subscribe(after lastSeen: Int, capacity: Int = 4096) throws -> EventChannel {
+    /// The events after `lastSeen` still to replay from the file, and the channel for what comes next.
+    public func subscribe(after lastSeen: Int, capacity: Int = 4096) -> EventSubscription {
         let channel = EventChannel(capacity: capacity)
+        var replay: EventReplay?
         if lastSeen < lastSequence {
-            for line in try Self.readLines(path) where line.sequence > lastSeen {
-                channel.send(ServerSentEvent(id: String(line.sequence), event: line.kind, data: String(line.data)).encoded, ignoringCapacity: true)
-            }
+            replay = EventReplay(path: path, start: index.offset(atOrBefore: lastSeen + 1), end: size, after: lastSeen)
         }
         if ended { channel.finish() } else { subscribers.append(channel) }
-        return channel
+        return EventSubscription(replay: replay, channel: channel)
     }
+
+    /// The whole log as it stands now, to be streamed without holding it.
+    public func history() -> FileSlice { FileSlice(path: path, end: size) }
 
     public var subscriberCount: Int {
         subscribers.removeAll { $0.isFinished }
@@ -83,12 +116,6 @@ public actor BurrowEvents {
         for channel in subscribers { channel.finish() }
         subscribers.removeAll()
         file.close()
-    }
-
-    static func readLines(_ path: String) throws -> [StoredLine] {
-        guard FileSystem.exists(path) else { return [] }
-        let bytes = try FileSystem.readFile(path, limit: 1 << 34)
-        return bytes.split(separator: 0x0A).compactMap(parse)
     }
 
     private static let sequencePrefix = Array("{\"seq\":".utf8)

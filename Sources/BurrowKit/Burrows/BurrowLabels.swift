@@ -1,4 +1,7 @@
 import Synchronization
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// The labels that say which Burrow owns a container or volume. Several Burrows may share one
 /// Podman (another state dir, the test suite, a colleague): each stamps what it creates with its

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Each allowlist burrow's egress socket: its proxy, opened and closed with its turns.
 extension BurrowManager {
@@ -6,11 +9,15 @@ extension BurrowManager {
     func startProxy(_ id: String, repo: RepoConfig) throws {
         proxies[id]?.shutdown()
         let folder = socketsDirectory + "/" + id
-        try FileSystem.createDirectories(folder, mode: 0o755)
-        FileSystem.setMode(folder, 0o755)
+        // Traversable, not listable: Podman (perhaps another user) bind-mounts it; who is served is
+        // decided by the proxy's peer check.
+        try FileSystem.createDirectories(folder, mode: 0o711)
+        FileSystem.setMode(folder, 0o711)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
         let model = credential.map { ModelEndpoint(config: config, credential: $0, record: records[id]) }
-        let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model) { [weak self] event in
+        let peers = BurrowPeers.forPodman(socketPath: podman.socketPath)
+        let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
+                                    limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
             await self?.recordNet(event, id: id)
         }
         proxies[id] = proxy

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Finishing a turn: the work comes home, the final state, and the next queued message.
 extension BurrowManager {
@@ -32,7 +35,8 @@ extension BurrowManager {
             case nil:
                 break
             }
-            record.state = record.stopRequested || record.stopReason != nil ? .stopped : (exitCode == 0 && failure == nil ? .succeeded : .failed)
+            record.state = record.stopRequested || record.stopReason != nil ? .stopped
+                : (exitCode == 0 && failure == nil && record.agentError == nil ? .succeeded : .failed)
         }
         if let ended, let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(ended)) }
         if let current = records[id], let next = current.queuedMessages.first, !current.stopRequested, current.sessionID != nil {

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Launching: checks, the queue, and a turn's way from `queued` to `running`.
 extension BurrowManager {
@@ -102,7 +105,8 @@ extension BurrowManager {
     private func createContainer(_ id: String, repo: RepoConfig) async throws -> String {
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
         let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
-                                 forwarderPath: forwarderPath, instance: try instanceLabels())
+                                 forwarderPath: forwarderPath, instance: try instanceLabels(),
+                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir))
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {

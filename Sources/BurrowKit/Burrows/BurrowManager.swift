@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Launches, follows, finishes and tears down burrows. State lives in the state dir and in Podman
 /// labels, so a restarted Burrow finds running burrows again and finishes them.

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 #if canImport(FoundationNetworking)
 import Foundation
 #endif

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Everything Burrow knows about one burrow; saved as `<stateDir>/burrows/<id>/record.json`.
 public struct BurrowRecord: Codable, Sendable, Equatable {
@@ -59,6 +62,9 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// Why the burrow stopped when Burrow, not the user, stopped it (e.g. its budget).
     public var stopReason: String?
     public var error: String?
+    /// Set when the turn's `result` says the agent failed (`is_error`, an `error_*` subtype): the
+    /// turn then ends `failed` whatever the exit code, with this reason in `error`.
+    public var agentError: String?
     public var stopRequested = false
     public var tornDown = false
 

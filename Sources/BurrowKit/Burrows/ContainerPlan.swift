@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What a burrow's turn runs as, worked out from the configuration and the record alone: a pure value,
 /// so its rules (command, volumes, sandbox, proxy) are tested without Podman.
 struct ContainerPlan: Equatable {
@@ -10,7 +14,9 @@ struct ContainerPlan: Equatable {
     let caches: [CacheConfig]
 
     /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
-    init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String, instance: [String: String] = [:]) {
+    /// `seccompProfile`: the profile file that refuses nested user namespaces (nil: Podman's default).
+    init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String,
+         instance: [String: String] = [:], seccompProfile: String? = nil) {
         let caches = config.caches + (repo.caches ?? [])
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
@@ -25,7 +31,7 @@ struct ContainerPlan: Equatable {
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
         spec.network = config.network.mode == .open ? .slirp4netns : .none
-        SandboxLayout.harden(&spec, sandbox: config.sandbox)
+        SandboxLayout.harden(&spec, sandbox: config.sandbox, seccompProfile: seccompProfile)
         if config.sandbox.allowRoot == true {
             // sudo in the image needs setuid to work: Podman's default (rootless-mapped) capabilities.
             spec.capDrop = []

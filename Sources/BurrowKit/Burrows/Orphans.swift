@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Containers and volumes of this Burrow instance that no record owns any more: left by a crash
 /// between steps, by a record purged while Podman was away, or by hand. Only things stamped with

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// How one line of container output is written to the event log: a stdout line that is a Claude Code
 /// `stream-json` event is an `agent` event kept verbatim; any other line is a `log` event naming its

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Tells which lines of a container's output the event log already holds. Live output can miss lines
 /// (Burrow was restarted, Podman went away, attaching raced the start) but never invents or reorders
 /// them, so per stream the recorded lines are a subsequence of the container's complete log. Walking

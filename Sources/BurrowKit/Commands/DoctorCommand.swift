@@ -1,7 +1,11 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// `burrow doctor`: checks and explains whether Burrow can launch burrows here, with the command
 /// that fixes each problem. Exit code 0 only when a launch can work.
 public enum DoctorCommand {
-    enum Level: String { case ok = "ok  ", warn = "warn", fail = "FAIL" }
+    typealias Level = DoctorFinding.Level
 
     struct Report {
         var failed = false
@@ -9,6 +13,9 @@ public enum DoctorCommand {
             if level == .fail { failed = true }
             Console.out("\(level.rawValue) \(subject): \(text)")
             if let fix { Console.out("     fix: \(fix)") }
+        }
+        mutating func add(_ findings: [DoctorFinding]) {
+            for finding in findings { line(finding.level, finding.subject, finding.text, fix: finding.fix) }
         }
     }
 
@@ -39,7 +46,14 @@ public enum DoctorCommand {
             return false
         }
         await checkPodman(client, config: config, report: &report)
-        checkSandbox(config, podmanOwner: FileSystem.status(client.socketPath)?.owner, report: &report)
+        let podmanOwner = FileSystem.status(client.socketPath)?.owner
+        let podmanUser = podmanOwner.map { UserNames.name(of: $0) } ?? "the socket's owner"
+        for image in Set([config.image] + config.repos.compactMap(\.image)).sorted() {
+            report.add(await DoctorChecks.image(image, podman: client, config: config, podmanUser: podmanUser))
+        }
+        report.add(DoctorChecks.stateDir(config, podmanUID: podmanOwner))
+        report.add(await DoctorChecks.repos(config))
+        checkSandbox(config, podmanOwner: podmanOwner, report: &report)
         if let orphans = try? await Orphans.find(podman: client, owners: Orphans.owners(stateDir: config.resolvedStateDir), stateDir: config.resolvedStateDir) {
             let others = orphans.otherInstances > 0 ? " (\(orphans.otherInstances) more belong to other Burrow instances or predate instance labels: left alone)" : ""
             if orphans.isEmpty {
@@ -48,7 +62,7 @@ public enum DoctorCommand {
                 report.line(.warn, "orphans", "this instance's " + orphans.lines.joined(separator: "; ") + others, fix: "burrow gc --dry-run lists what it would remove; burrow gc removes it")
             }
         }
-        checkCDI(report: &report)
+        report.add(await DoctorGPUCheck.findings(config, podman: client))
         Console.out(report.failed ? "Burrow cannot launch burrows yet: fix the FAIL lines above." : "Burrow can launch burrows.")
         return !report.failed
     }
@@ -71,15 +85,6 @@ public enum DoctorCommand {
             }
         } catch {
             report.line(.fail, "info", "\(error)")
-        }
-        do {
-            if try await client.imageExists(config.image) {
-                report.line(.ok, "image", "\(config.image) is present")
-            } else {
-                report.line(.fail, "image", "\(config.image) is not present", fix: "podman build -t \(config.image) images/agent")
-            }
-        } catch {
-            report.line(.fail, "image", "\(error)")
         }
     }
 
@@ -123,16 +128,6 @@ public enum DoctorCommand {
         report.line(.ok, "hardening", "every burrow: non-root \(config.agentUser), all capabilities dropped, no new privileges, /tmp in memory, root filesystem \(config.sandbox.readOnlyRoot == true ? "read-only" : "writable (sandbox.readOnlyRoot: true to lock it)")")
     }
 
-    static func checkCDI(report: inout Report) {
-        let specs = CDISpecs.files(declaringKind: "nvidia.com/gpu")
-        if specs.isEmpty {
-            report.line(.warn, "gpu", "no CDI spec for nvidia.com/gpu in /etc/cdi or /var/run/cdi: burrows cannot get a GPU",
-                        fix: "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml")
-        } else {
-            report.line(.ok, "gpu", "CDI spec for nvidia.com/gpu: \(specs.joined(separator: ", "))")
-        }
-    }
-
     static func searchPath(_ command: String) -> String? {
         let path = FileSystem.environment("PATH") ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(command)" }.first { FileSystem.status($0)?.isRegular == true }
@@ -143,7 +138,7 @@ public enum DoctorCommand {
 public enum CDISpecs {
     public static let directories = ["/etc/cdi", "/var/run/cdi"]
 
-    public static func files(declaringKind kind: String) -> [String] {
+    public static func files(declaringKind kind: String, in directories: [String] = directories) -> [String] {
         directories.flatMap { directory in
             FileSystem.listDirectory(directory).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
                 .map { directory + "/" + $0 }

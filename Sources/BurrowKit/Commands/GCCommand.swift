@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// `burrow gc [--dry-run]`: lists the containers and volumes with Burrow's labels that no record
 /// owns, then removes them (not with --dry-run). Shared caches are kept.
 public enum GCCommand {

@@ -1,5 +1,8 @@
 import Dispatch
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
 public enum ServeCommand {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 extension AgentIdentity {
     /// The uid and gid `user` has in `image`: numeric as given (`1000` or `1000:1000`), or looked up in
     /// the image's /etc/passwd, read through a container that is created and never started.

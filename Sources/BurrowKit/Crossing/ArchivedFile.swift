@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Takes one regular file out of a tar stream that came from a container (hostile: the helper that
 /// wrote it read the agent's files), into a path of Burrow's choosing. Nothing in the archive decides
 /// where anything is written; anything but headers and one regular file is refused; the size is capped

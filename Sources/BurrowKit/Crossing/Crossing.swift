@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// How a repository crosses into a burrow and how the work comes home, as one mechanism:
 /// in, the store fetches what changed, the workspace is a copy-on-write volume over the repo's

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What can go wrong while a repository crosses into a burrow or the work comes home, said so that
 /// the user knows what happened to their work and what to do.
 public enum CrossingError: Error, CustomStringConvertible, Sendable {

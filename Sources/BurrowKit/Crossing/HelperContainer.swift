@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Runs one of Burrow's helper scripts in a short-lived container of the helper image, closed in like
 /// a burrow (no network, no capabilities, no new privileges, the agent's uid), on the burrow's
 /// volumes. Its output is read as text and bounded; it never runs longer than its time limit.

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Burrow's own helper image: busybox and the host's git (with the libraries it links), and the
 /// helper scripts. Helpers never depend on the agent's image, which may lack git or a shell. Built
 /// from host files into a rootfs tar and imported through Podman's API (so it works when Podman runs

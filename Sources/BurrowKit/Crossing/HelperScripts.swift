@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The scripts Burrow's helper image runs inside the sandbox (busybox sh and git). They are the only
 /// code that reads what an agent left in its workspace; whatever they obey harms only the box. What
 /// they hand back is inert: a git bundle and a one-line JSON summary, both checked again on the host.

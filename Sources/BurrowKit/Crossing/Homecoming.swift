@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The host side of the way home. What the harvest helper sends is a bundle (objects and one ref) and
 /// a summary; both are hostile. The bundle is fetched, with every object checked, into the burrow's own
 /// bare repository (`result.git`, borrowing the store's objects), and everything after — the commit

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Git as Burrow runs it on the host. Two kinds of repository meet here:
 /// - `source`: the user's repository or remote, read with the user's own git configuration (their
 ///   credentials fetch a private remote) — it holds only the user's data;

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Burrow's own bare copy of each configured repository (`<stateDir>/repos/<key>.git`), fed only from
 /// the user's repository or remote, never from a burrow. The first launch of a repo clones it (locally
 /// with hard links); later ones fetch only what changed. Each launch pins its base commit under

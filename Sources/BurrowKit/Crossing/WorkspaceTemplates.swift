@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// A repo's workspace as an image: the checkout (work tree and .git) at some base commit, owned by the
 /// agent's uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume

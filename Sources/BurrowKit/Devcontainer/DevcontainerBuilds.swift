@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// One build per image tag at a time in this process: launches that need the same devcontainer image
 /// while it is being built wait for that build instead of starting their own.
 actor DevcontainerBuilds {

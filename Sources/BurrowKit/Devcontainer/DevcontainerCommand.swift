@@ -1,4 +1,6 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowPodman
 
 /// A lifecycle command as devcontainer.json writes it.
 public indirect enum DevcontainerCommand: Sendable, Equatable {

@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// The parts of a devcontainer.json (containers.dev spec) that Burrow honours headless. Everything else
 /// the file sets is named in `unsupported`, so the record can say what was not applied.
 public struct DevcontainerConfig: Sendable, Equatable {

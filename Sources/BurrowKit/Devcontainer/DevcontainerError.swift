@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// What is wrong with a repo's devcontainer, said so the user can fix the file or the config.
 public enum DevcontainerError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file is not JSON with comments.

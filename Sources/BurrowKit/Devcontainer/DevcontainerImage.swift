@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// The image a devcontainer's `build` makes: tagged by a fingerprint of what goes into it (the
 /// context folder's and Dockerfile's git object ids, args, target), so an unchanged context is reused
 /// and never rebuilt, and the tar is made only when a build is needed.

@@ -1,4 +1,6 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowPodman
 
 extension DevcontainerPlan {
     /// A POSIX sh program that runs `setupCommands` in order inside the burrow, then `exec "$@"` (the

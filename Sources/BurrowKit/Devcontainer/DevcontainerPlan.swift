@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// What a repo's devcontainer.json asks of a burrow, ready to apply: the image to start from, extra
 /// environment, the user, and the setup commands to run in the sandbox before the agent.
 public struct DevcontainerPlan: Sendable, Equatable {

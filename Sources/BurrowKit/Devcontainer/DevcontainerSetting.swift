@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// A repo's `"devcontainer"` setting: `true` (the spec's standard places, `.devcontainer/devcontainer.json`
 /// then `.devcontainer.json`), `false` (off, the default), or a path in the repo
 /// (`".devcontainer/gpu/devcontainer.json"`: the spec allows several configs in subfolders).

@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// Reads a repo's devcontainer from Burrow's bare store of the user's repository, at a pinned commit:
 /// the user's own content, never anything a burrow wrote. Blobs are read by object id with
 /// `git cat-file` (no filters, no textconv), sizes are checked before anything is read, and a build

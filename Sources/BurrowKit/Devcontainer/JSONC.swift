@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// JSON with comments, as devcontainer.json is written: `//` and `/* */` comments and trailing commas
 /// in arrays and objects. A pure parser over bytes with explicit limits; objects keep their key order
 /// (named lifecycle commands run in the order the file lists them).

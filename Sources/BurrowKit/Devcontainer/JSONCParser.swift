@@ -1,3 +1,6 @@
+import BurrowSystem
+import BurrowPodman
+
 /// The recursive-descent reader behind `JSONC.parse` (RFC 8259 plus comments and trailing commas).
 /// Depth is bounded so a deeply nested file is an error, not a stack overflow.
 struct JSONCParser {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Which kind of network an IP address belongs to, read from its text form in pure Swift. The egress
 /// proxy refuses names that resolve into the host's own or internal networks unless the
 /// configuration points them there on purpose (`network.resolve`).

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The real Anthropic credential, held by Burrow only. An API key goes out as `x-api-key`; an
 /// OAuth token (Claude subscription, `sk-ant-oat…`) as a bearer token with the OAuth beta flag.
 public struct Credential: Sendable {

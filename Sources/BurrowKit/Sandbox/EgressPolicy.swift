@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// One allowlist entry: `example.com`, `*.example.com` (subdomains only), either with `:port`.
 /// Names follow RFC 1123 (labels of letters, digits and inner hyphens, 1–63 bytes, 253 in all); a
 /// wildcard is only ever a whole leading `*.` label.

@@ -1,66 +1,151 @@
 import FoundationEssentials
 import Synchronization
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// One burrow's only way out: an HTTP proxy on a Unix socket that Burrow mounts into its container
 /// (reached there through `burrow-forwarder` on 127.0.0.1). Three kinds of request arrive:
 /// `CONNECT host:port` (a tunnel; TLS stays end to end), an absolute `http://` URI (plain HTTP,
 /// forwarded), and an origin-form path, which is the model endpoint. Every connection is checked
 /// against the burrow's policy and reported; names are resolved here, on the host.
+///
+/// Only the burrow may use it: a peer whose uid `allowPeer` refuses is cut off before a byte is
+/// read. What a burrow can take of Burrow's own resources is bounded by `limits`.
 public final class EgressProxy: Sendable {
     public typealias Report = @Sendable (NetEvent) async -> Void
+    public typealias PeerCheck = @Sendable (UInt32) -> Bool
 
     public let socketPath: String
     let policy: EgressPolicy
     let model: ModelEndpoint?
     let report: Report
+    let limits: ProxyLimits
+    let allowPeer: PeerCheck
+    /// Owned by `run()`, which closes it when its loop ends; everyone else only `stop()`s it.
     private let listener: AsyncSocket
+    private let connections = ConnectionTable()
     private let tasks = TaskGroupBox()
+    private let stopping = Atomic<Bool>(false)
+    private let active = Atomic<Int>(0)
+    private let capReported = Atomic<Bool>(false)
+    private let acceptFailures = Atomic<Int>(0)
 
-    public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, report: @escaping Report) throws {
+    public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, limits: ProxyLimits = ProxyLimits(),
+                allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
         self.socketPath = socketPath
         self.policy = policy
         self.model = model
         self.report = report
+        self.limits = limits
+        self.allowPeer = allowPeer
         listener = try AsyncSocket.listening(on: .unix(socketPath))
-        // The agent's uid inside the container maps to an unrelated host uid: it must be able to connect.
-        FileSystem.setMode(socketPath, 0o666)
+        // The agent's uid inside the container maps to an unrelated host uid: it must be able to
+        // connect. Connecting needs write permission only; the peer check decides who is served.
+        FileSystem.setMode(socketPath, 0o602)
     }
 
+    public var openConnections: Int { active.load(ordering: .relaxed) }
+    /// Times `accept` failed and the loop backed off (EMFILE and friends).
+    var failedAccepts: Int { acceptFailures.load(ordering: .relaxed) }
+
+    /// Accepts until `shutdown()`; survives running out of descriptors (backs off and goes on).
     public func run() async {
-        while let client = try? await listener.accept() {
-            tasks.add(Task { await self.admit(client) })
+        let sweeper = Task.detached { [connections] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                connections.sweep(now: Monotonic.now())
+            }
         }
+        var backoff: Duration = .milliseconds(5)
+        while !stopping.load(ordering: .relaxed) {
+            do {
+                let client = try await listener.accept()
+                backoff = .milliseconds(5)
+                admitOrRefuse(client)
+            } catch {
+                if stopping.load(ordering: .relaxed) || error is SocketClosed { break }
+                // EMFILE, ENFILE, ENOBUFS…: connections waiting in the backlog are served once
+                // descriptors free up.
+                acceptFailures.add(1, ordering: .relaxed)
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .milliseconds(500))
+            }
+        }
+        sweeper.cancel()
+        listener.close()
     }
 
+    /// Signals only: the accept loop ends and closes the listener itself, connections are shut
+    /// down and their tasks close them.
     public func shutdown() {
-        listener.close()
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        listener.stop()
+        connections.shutdown(phases: [.idle, .reading, .handling, .streaming])
         tasks.cancelAll()
         FileSystem.remove(socketPath)
     }
 
-    /// burrow-forwarder hands over the agent's own TCP connection (SCM_RIGHTS) and hangs up: it is
-    /// served directly, with no relay in between. A client speaking HTTP on the socket itself works too.
-    private func admit(_ unixConnection: AsyncSocket) async {
-        guard let (byte, passed) = try? await unixConnection.receiveDescriptor(), let byte else {
-            unixConnection.close()
+    private func admitOrRefuse(_ client: AsyncSocket) {
+        let uid = client.peerUID
+        guard let uid, allowPeer(uid) else {
+            client.close()
+            let who = uid.map { "peer uid \($0) is not this burrow" } ?? "the peer's uid is unknown"
+            tasks.add { await self.report(.socketRefused(who)) }
             return
         }
-        if let passed {
-            unixConnection.close()
-            await serve(passed, leading: [])
-        } else {
-            await serve(unixConnection, leading: [byte])
+        guard active.add(1, ordering: .relaxed).newValue <= limits.maxConnections else {
+            active.subtract(1, ordering: .relaxed)
+            client.close()
+            if !capReported.exchange(true, ordering: .relaxed) {
+                let reason = "the burrow has \(limits.maxConnections) connections open (network.maxConnections); more are refused"
+                tasks.add { await self.report(.socketRefused(reason)) }
+            }
+            return
+        }
+        let id = connections.add(client, deadline: Monotonic.after(limits.headerTimeout), idleLimit: limits.idleNanoseconds)
+        tasks.add {
+            await self.admit(client, id: id)
+            self.connections.remove(id)
+            if self.active.subtract(1, ordering: .relaxed).newValue < self.limits.maxConnections {
+                self.capReported.store(false, ordering: .relaxed)
+            }
         }
     }
 
-    private func serve(_ socket: AsyncSocket, leading: [UInt8]) async {
+    /// burrow-forwarder hands over the agent's own TCP connection (SCM_RIGHTS) and hangs up: it is
+    /// served directly, with no relay in between. A client speaking HTTP on the socket itself works too.
+    private func admit(_ unixConnection: AsyncSocket, id: ConnectionTable.Slot) async {
+        let handover = (try? await unixConnection.receiveHandover()) ?? .end
+        switch handover {
+        case .end:
+            unixConnection.close()
+        case .refused(let reason):
+            unixConnection.close()
+            await report(.socketRefused(reason))
+        case .byte(let byte):
+            await serve(unixConnection, leading: [byte], id: id)
+        case .connection(let passed):
+            unixConnection.close()
+            connections.remove(id)
+            let passedID = connections.add(passed, deadline: Monotonic.after(limits.headerTimeout), idleLimit: limits.idleNanoseconds)
+            defer { connections.remove(passedID) }
+            if stopping.load(ordering: .relaxed) { passed.close(); return }
+            await serve(passed, leading: [], id: passedID)
+        }
+    }
+
+    private func serve(_ socket: AsyncSocket, leading: [UInt8], id: ConnectionTable.Slot) async {
         let connection = HTTPConnection(socket)
         connection.buffer = leading
-        var limits = HTTPLimits()
-        limits.acceptsProxyForms = true
+        var headLimits = HTTPLimits()
+        headLimits.acceptsProxyForms = true
         defer { connection.close() }
         do {
-            while let head = try await connection.readHead(limits: limits, isRequest: true) {
+            while true {
+                connections.set(id, phase: .reading, deadline: Monotonic.after(limits.headerTimeout))
+                guard let head = try await connection.readHead(limits: headLimits, isRequest: true) else { return }
+                connections.set(id, phase: .handling, deadline: .max)
                 if head.first == "CONNECT" {
                     try await tunnel(head, connection)
                     return
@@ -79,7 +164,6 @@ public final class EgressProxy: Sendable {
             try? await refuse(connection, error.status, error.message)
         } catch {}
     }
-
     /// `CONNECT host:port`: check, connect, answer 200, then bytes both ways.
     private func tunnel(_ head: MessageHead, _ connection: HTTPConnection) async throws {
         guard let (host, port) = Self.authority(head.second, defaultPort: 443) else {
@@ -171,18 +255,32 @@ public final class EgressProxy: Sendable {
     }
 }
 
-/// The tasks serving one proxy's connections, so that shutting the proxy down ends them.
+/// The tasks serving one proxy's connections, so that shutting the proxy down ends them. A task
+/// leaves the box when it ends, so a burrow opening connections in a loop does not grow it.
 final class TaskGroupBox: Sendable {
-    private let tasks = Locked<[Task<Void, Never>]>([])
+    private struct Tasks {
+        var running: [UInt64: Task<Void, Never>] = [:]
+        var endedEarly: Set<UInt64> = []
+    }
+    private let tasks = Locked(Tasks())
+    private let nextID = Atomic<UInt64>(1)
 
-    func add(_ task: Task<Void, Never>) {
-        tasks.withLock { list in
-            list.removeAll { $0.isCancelled }
-            list.append(task)
+    func add(_ body: @escaping @Sendable () async -> Void) {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        let task = Task {
+            await body()
+            self.tasks.withLock { tasks in
+                if tasks.running.removeValue(forKey: id) == nil { tasks.endedEarly.insert(id) }
+            }
+        }
+        tasks.withLock { tasks in
+            if tasks.endedEarly.remove(id) == nil { tasks.running[id] = task }
         }
     }
 
+    var count: Int { tasks.withLock { $0.running.count } }
+
     func cancelAll() {
-        for task in tasks.withLock({ $0 }) { task.cancel() }
+        for task in tasks.withLock({ Array($0.running.values) }) { task.cancel() }
     }
 }

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What Burrow's model endpoint measured itself from the API's answers: the authoritative account
 /// of a turn or a burrow (the agent's own `total_cost_usd` is only its claim).
 public struct MeteredUsage: Codable, Sendable, Equatable {

@@ -1,4 +1,7 @@
 import Synchronization
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// A spending limit for one burrow, over all its turns: dollars (metered at list prices) and/or
 /// tokens (every token the API processed: input, output, cache writes and reads).

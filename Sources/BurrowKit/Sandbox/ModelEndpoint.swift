@@ -1,4 +1,7 @@
 import Foundation
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What a model costs, in US dollars per million tokens.
 public struct ModelPrice: Codable, Sendable, Equatable {
     public var input: Double

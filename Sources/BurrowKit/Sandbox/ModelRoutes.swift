@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// What the model endpoint lets through with the real key: a method and path allowlist, and the
 /// request headers worth passing on. Everything else stays inside: the key is good for the Messages
 /// API, not for files, batches or the organization's admin routes.

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// One connection a burrow asked for, as shown in its event stream (`event: net`).
 public struct NetEvent: Codable, Sendable, Equatable {
     public enum Phase: String, Codable, Sendable { case denied, opened, closed, model }
@@ -21,6 +25,12 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var costUSD: Double?
     /// A request refused because the burrow's budget is spent.
     public var budgetReached: Bool?
+
+    /// A connection to the burrow's socket itself refused (a stranger, a bad handover, the cap).
+    static func socketRefused(_ reason: String) -> NetEvent {
+        NetEvent(phase: .denied, host: SandboxLayout.socketDirectory + "/" + SandboxLayout.socketName, port: 0,
+                 allowed: false, method: "connect", reason: reason)
+    }
 }
 
 /// What one burrow's model endpoint has carried.

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// How every burrow is closed in, applied to its container spec: no capabilities, no new
 /// privileges, non-root, `/tmp` in memory, optionally a read-only root; with the allowlist network,
 /// no network namespace of its own and the proxy environment pointing at `burrow-forwarder`.
@@ -12,7 +16,18 @@ public enum SandboxLayout {
     /// Environment names that must never carry a real credential into a burrow.
     public static let secretNames: Set<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
 
-    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, tmpfsBytes: Int64 = 1 << 30) {
+    /// `stateDir` holds the seccomp profile (in `run/`, which Podman's user can traverse).
+    /// Podman's default seccomp profile plus the rule against nested user namespaces, written into
+    /// the state dir once; nil when the config allows nested namespaces.
+    static func seccompProfile(sandbox: SandboxConfig, stateDir: String) throws -> String? {
+        guard sandbox.allowNestedNamespaces != true else { return nil }
+        FileSystem.setMode(stateDir, 0o711)
+        try FileSystem.createDirectories(stateDir + "/run", mode: 0o711)
+        return try SeccompProfile.install(in: stateDir + "/run")
+    }
+
+    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {
+        spec.seccompProfilePath = seccompProfile
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true
         spec.readOnlyRootFilesystem = sandbox.readOnlyRoot ?? false

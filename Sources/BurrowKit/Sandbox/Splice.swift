@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Copies bytes both ways between two sockets until both directions end; returns the bytes moved
 /// each way. An end of stream on one side half-closes the other, so protocols that send a last
 /// request and then read the answer (TLS close_notify, HTTP/1.0) still work.

@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Token counts of model responses, as the API reports them in `usage`.
 public struct TokenUsage: Codable, Sendable, Equatable {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The rules every request passes before routing:
 /// - `Host` must name this server (DNS-rebinding defence): the listen address, localhost or 127.0.0.1.
 /// - A state-changing request with a foreign `Origin` is refused (cross-site defence).

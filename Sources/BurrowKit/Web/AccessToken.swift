@@ -1,4 +1,7 @@
 import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// The secret that guards the API. Created at first start in `<stateDir>/token` (mode 0600),
 /// or taken from `BURROW_TOKEN`.
@@ -33,11 +36,5 @@ public enum AccessToken {
         var difference: UInt8 = 0
         for index in 0..<a.count { difference |= a[index] ^ b[index] }
         return difference == 0
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

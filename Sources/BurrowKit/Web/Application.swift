@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Burrow's web application: access rules, then the API router, then the static UI.
 public struct Application: Sendable {
     public let router: Router

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// How the lifecycle's refusals answer over HTTP.
 extension BurrowError: HTTPErrorConvertible {
     public var httpError: HTTPError {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The burrow API: launch, list, watch, stop, diff, tear down.
 extension Router {
     struct LaunchRequest: Decodable {
@@ -28,14 +32,14 @@ extension Router {
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
         get("/api/burrows/{id}/events") { request in
             let events = try await manager.events(request.parameter("id") ?? "")
-            return .eventStream(try await events.subscribe(after: request.lastEventID))
+            return .eventStream(await events.subscribe(after: request.lastEventID))
         }
-        // The whole event log at once, one JSON object per line: a page opening a long history
-        // parses this in one go, then follows live with `/events?after=N`.
+        // The whole event log, one JSON object per line, streamed from the file as the socket takes
+        // it (never held whole): a page opening a long history parses it, then follows live with
+        // `/events?after=N`.
         get("/api/burrows/{id}/history") { request in
             let events = try await manager.events(request.parameter("id") ?? "")
-            await events.sync()
-            return .bytes(try FileSystem.readFile(events.path, limit: 1 << 31), contentType: "application/x-ndjson")
+            return .streamed(await events.history(), contentType: "application/x-ndjson")
         }
         get("/api/burrows/{id}/diff") { request in
             let id = request.parameter("id") ?? ""

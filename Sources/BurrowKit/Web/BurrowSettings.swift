@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// The parts of the configuration that shape a burrow: what runs, where, with what shared.
 public struct RepoConfig: Codable, Sendable, Equatable {
     public var name: String

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Burrow's configuration. Every field has a default, so no file is needed; `burrow.example.json`
 /// documents them all. Unknown fields are refused: a typo should not silently become a default.

@@ -1,4 +1,7 @@
 import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
 
 /// Finds and reads the configuration: `--config FILE`, else `./burrow.json`, else
 /// `~/.config/burrow/burrow.json`, else the built-in defaults.

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// `GET /api/health`: proves the stack end to end. Holds no secret.
 public struct Health: Codable, Sendable {
     public var status: String
@@ -5,11 +9,7 @@ public struct Health: Codable, Sendable {
     public var uptimeSeconds: Int
     public var podman: PodmanHealth?
 
-    public struct PodmanHealth: Codable, Sendable {
-        public var reachable: Bool
-        public var version: String?
-        public var error: String?
-    }
+    public typealias PodmanHealth = BurrowPodman.PodmanHealth
 }
 
 public enum BurrowVersion {
@@ -18,11 +18,26 @@ public enum BurrowVersion {
 
 extension Router {
     public mutating func addHealth(startedAt: UInt64, podman: (@Sendable () async -> Health.PodmanHealth)? = nil) {
+        let body = HealthBody()
         get("/api/health") { _ in
             let uptime = Int((Monotonic.now() - startedAt) / 1_000_000_000)
             let podmanHealth = await podman?()
-            let status = podmanHealth.map { $0.reachable ? "ok" : "degraded" } ?? "ok"
-            return .json(Health(status: status, version: BurrowVersion.current, uptimeSeconds: uptime, podman: podmanHealth))
+            return .bytes(body.encoded(uptime: uptime, podman: podmanHealth), contentType: "application/json")
         }
+    }
+}
+
+/// The health answer changes at most once a second (uptime) or when the cached Podman probe does:
+/// encoding it once per change keeps JSONEncoder off a route that monitors poll.
+final class HealthBody: Sendable {
+    private let last = Locked<(uptime: Int, podman: Health.PodmanHealth?, bytes: [UInt8])?>(nil)
+
+    func encoded(uptime: Int, podman: Health.PodmanHealth?) -> [UInt8] {
+        if let last = last.withLock({ $0 }), last.uptime == uptime, last.podman == podman { return last.bytes }
+        let status = podman.map { $0.reachable ? "ok" : "degraded" } ?? "ok"
+        let health = Health(status: status, version: BurrowVersion.current, uptimeSeconds: uptime, podman: podman)
+        let bytes = (try? JSONCoding.encoder.encode(health)).map { Array($0) } ?? Array(#"{"status":"degraded"}"#.utf8)
+        last.withLock { $0 = (uptime, podman, bytes) }
+        return bytes
     }
 }

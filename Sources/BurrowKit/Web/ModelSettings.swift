@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// Checks of the model endpoint's settings: routes, prices, budgets.
 extension Config {
     func validateModelSettings() throws(ConfigError) {

@@ -1,3 +1,7 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
 /// How burrows reach the network. `allowlist` (default): no network of their own, only Burrow's
 /// egress proxy, which lets through the hosts in `allow`. `open`: Podman's rootless network, no
 /// filter. `none`: nothing at all.
@@ -9,6 +13,12 @@ public struct NetworkConfig: Sendable, Equatable {
     public var allow = NetworkConfig.defaultAllow
     /// Names the proxy resolves to fixed addresses instead of asking DNS (internal mirrors, tests).
     public var resolve: [String: String] = [:]
+    /// Per burrow: proxy connections open at once; more are refused (a `denied` net event).
+    public var maxConnections = 256
+    /// Per connection: seconds to send a complete request head.
+    public var headerTimeoutSeconds = 30
+    /// Per connection: seconds with no byte moving before it is cut off.
+    public var idleTimeoutSeconds = 600
 
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
@@ -28,7 +38,7 @@ public struct NetworkConfig: Sendable, Equatable {
 }
 
 extension NetworkConfig: Decodable {
-    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve }
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds }
 
     /// Also accepts a bare string, the mode alone: `"network": "none"`.
     public init(from decoder: any Decoder) throws {
@@ -41,6 +51,15 @@ extension NetworkConfig: Decodable {
         self.init(mode: try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .allowlist)
         allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? allow
         resolve = try container.decodeIfPresent([String: String].self, forKey: .resolve) ?? resolve
+        maxConnections = try Self.positive(container, .maxConnections) ?? maxConnections
+        headerTimeoutSeconds = try Self.positive(container, .headerTimeoutSeconds) ?? headerTimeoutSeconds
+        idleTimeoutSeconds = try Self.positive(container, .idleTimeoutSeconds) ?? idleTimeoutSeconds
+    }
+
+    private static func positive(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int? {
+        guard let value = try container.decodeIfPresent(Int.self, forKey: key) else { return nil }
+        guard value > 0 else { throw ConfigError(field: "network.\(key.rawValue)", reason: "must be a positive whole number, not \(value)") }
+        return value
     }
 }
 
@@ -80,9 +99,13 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     public var readOnlyRoot: Bool?
     /// Let the agent become root inside the burrow (sudo in the image) for package managers.
     public var allowRoot: Bool?
+    /// Let the agent create nested user namespaces (`unshare -U`, rootless tools in the burrow);
+    /// blocked by a seccomp rule unless true.
+    public var allowNestedNamespaces: Bool?
 
-    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil) {
+    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil) {
         self.readOnlyRoot = readOnlyRoot
         self.allowRoot = allowRoot
+        self.allowNestedNamespaces = allowNestedNamespaces
     }
 }

@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 // accept4 is declared by glibc only under _GNU_SOURCE, and defining that here would change struct
 // definitions that other modules (Dispatch) also import. Declare the one function instead.
@@ -63,14 +65,85 @@ static inline int clinux_send_fd(int sock, int fd) {
     return (int)sendmsg(sock, &message.header, MSG_NOSIGNAL);
 }
 
-// Reads one byte into *byte; a descriptor sent with it lands in *fd (else -1). Returns recvmsg's result.
-static inline long clinux_recv_fd(int sock, unsigned char *byte, int *fd) {
-    struct clinux_fd_message message;
-    clinux_fd_message_init(&message, byte);
-    *fd = -1;
-    long count = recvmsg(sock, &message.header, 0x40000000 /* MSG_CMSG_CLOEXEC */);
-    if (count <= 0) return count;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message.header);
-    if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(header), sizeof(int));
-    return count;
+// Receives one byte and every descriptor sent with it (SCM_RIGHTS, in any number of control
+// messages). Up to `capacity` land in `fds` and their count in *count; *truncated is set when the
+// kernel had more than fit (MSG_CTRUNC: it dropped those itself). The caller owns every descriptor
+// in `fds` and must close each one it does not keep. Returns recvmsg's result.
+enum { CLINUX_MAX_RECEIVED_FDS = 16 };
+
+static inline long clinux_recv_fds(int sock, unsigned char *byte, int *fds, int capacity, int *count, int *truncated) {
+    union { char buf[CMSG_SPACE(sizeof(int) * CLINUX_MAX_RECEIVED_FDS)]; struct cmsghdr align; } control;
+    struct iovec iov = { .iov_base = byte, .iov_len = 1 };
+    struct msghdr header;
+    memset(&header, 0, sizeof header);
+    header.msg_iov = &iov;
+    header.msg_iovlen = 1;
+    header.msg_control = control.buf;
+    header.msg_controllen = sizeof control.buf;
+    *count = 0;
+    *truncated = 0;
+    long result = recvmsg(sock, &header, 0x40000000 /* MSG_CMSG_CLOEXEC */ | MSG_DONTWAIT);
+    if (result < 0) return result;
+    if (header.msg_flags & MSG_CTRUNC) *truncated = 1;
+    for (struct cmsghdr *part = CMSG_FIRSTHDR(&header); part; part = CMSG_NXTHDR(&header, part)) {
+        if (part->cmsg_level != SOL_SOCKET || part->cmsg_type != SCM_RIGHTS) continue;
+        int inPart = (int)((part->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int index = 0; index < inPart; index++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(part) + index * sizeof(int), sizeof(int));
+            if (*count < capacity) fds[(*count)++] = fd; else { close(fd); *truncated = 1; }
+        }
+    }
+    return result;
+}
+
+// Sends one byte with `count` descriptors (up to 64, more than a receiver takes) in one message:
+// tests play a hostile sender with it.
+static inline int clinux_send_fds(int sock, const int *fds, int count) {
+    unsigned char byte = 'F';
+    union { char buf[CMSG_SPACE(sizeof(int) * 64)]; struct cmsghdr align; } control;
+    if (count < 1 || count > 64) return -1;
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    struct msghdr header;
+    memset(&header, 0, sizeof header);
+    memset(&control, 0, sizeof control);
+    header.msg_iov = &iov;
+    header.msg_iovlen = 1;
+    header.msg_control = control.buf;
+    header.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+    struct cmsghdr *part = CMSG_FIRSTHDR(&header);
+    part->cmsg_level = SOL_SOCKET;
+    part->cmsg_type = SCM_RIGHTS;
+    part->cmsg_len = CMSG_LEN(sizeof(int) * count);
+    memcpy(CMSG_DATA(part), fds, sizeof(int) * count);
+    return (int)sendmsg(sock, &header, MSG_NOSIGNAL);
+}
+
+// What a received descriptor is: its socket family when it is a connected stream socket, else -1
+// (not a socket, not SOCK_STREAM, or no peer: a listener or an unconnected socket).
+static inline int clinux_connected_stream_family(int fd) {
+    struct stat status;
+    if (fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode)) return -1;
+    int type = 0, family = 0;
+    socklen_t length = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) return -1;
+    length = sizeof family;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &length) != 0) return -1;
+    struct sockaddr_storage peer;
+    length = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &length) != 0) return -1;
+    return family;
+}
+
+// The uid of the process that connected a Unix socket (SO_PEERCRED), or -1.
+static inline long clinux_peer_uid(int fd) {
+    struct { int pid; unsigned int uid; unsigned int gid; } credentials;  // struct ucred is _GNU_SOURCE-only
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, 17 /* SO_PEERCRED */, &credentials, &length) != 0) return -1;
+    return (long)credentials.uid;
+}
+
+static inline int clinux_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }

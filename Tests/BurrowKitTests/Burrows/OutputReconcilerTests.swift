@@ -1,9 +1,13 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import XCTest
 
 /// The reconciliation that makes an event log hold every container line exactly once.
 final class OutputReconcilerTests: XCTestCase {
-    func line(_ stream: BurrowKit.OutputStream, _ text: String) -> LineAssembler.Line { .init(stream: stream, bytes: Array(text.utf8)) }
+    func line(_ stream: BurrowPodman.OutputStream, _ text: String) -> LineAssembler.Line { .init(stream: stream, bytes: Array(text.utf8)) }
 
     func event(_ line: LineAssembler.Line) -> OutputEvent {
         OutputEvent(line, summary: line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil)

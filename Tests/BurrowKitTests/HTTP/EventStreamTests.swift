@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import XCTest
 

@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import XCTest
 
@@ -5,8 +9,10 @@ final class DoctorTests: XCTestCase {
     func testDoctorPassesWithTheTestPodmanAndFailsWithoutASocket() async throws {
         _ = try await PodmanTestEnvironment.client()
         let directory = try TemporaryDirectory.make()
+        FileSystem.setMode(directory, 0o711)
         let good = directory + "/good.json"
-        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)"}"#.utf8), to: good)
+        // The default state dir under root's 0700 home is out of reach of Podman's user: doctor fails on it.
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "stateDir": "\#(directory)/state"}"#.utf8), to: good)
         let passes = await DoctorCommand.run(configPath: good)
         XCTAssertTrue(passes)
         let missingImage = directory + "/image.json"

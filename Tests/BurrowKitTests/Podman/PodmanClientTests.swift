@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import XCTest
 
@@ -196,7 +200,7 @@ final class PodmanClientTests: XCTestCase {
             XCTFail("created a container from a missing image")
         } catch let error as PodmanError {
             XCTAssertEqual(error, .imageMissing(image: "localhost/burrow-missing-image:none"))
-            XCTAssertTrue(error.description.contains("podman build"))
+            XCTAssertTrue(error.description.contains("burrow image build --tag localhost/burrow-missing-image:none"))
         }
         do {
             _ = try await podman.inspectContainer("burrow-no-such-container")

@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import Foundation
 import XCTest
@@ -56,7 +60,7 @@ final class AllowlistHygieneTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("loopback"), "\(error)")
         }
         let directory = try TemporaryDirectory.make("hygiene")
-        let refusing = try EgressProxy(socketPath: directory + "/a.sock", policy: open, model: nil, report: log.report)
+        let refusing = try EgressProxy(socketPath: directory + "/a.sock", policy: open, model: nil, allowPeer: { _ in true }, report: log.report)
         Task { await refusing.run() }
         let refused = try await withTimeout(20) {
             try await ProxyClient.exchange(directory + "/a.sock", "GET http://localhost:\(site.port)/x HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -67,7 +71,7 @@ final class AllowlistHygieneTests: XCTestCase {
         refusing.shutdown()
         // Named in network.resolve: on purpose, allowed. The Host the site sees is the checked one.
         let explicit = EgressPolicy(allow: ["localhost:\(site.port)"], resolve: ["localhost": "127.0.0.1"])
-        let allowing = try EgressProxy(socketPath: directory + "/b.sock", policy: explicit, model: nil, report: log.report)
+        let allowing = try EgressProxy(socketPath: directory + "/b.sock", policy: explicit, model: nil, allowPeer: { _ in true }, report: log.report)
         Task { await allowing.run() }
         let answer = try await withTimeout(20) {
             try await ProxyClient.exchange(directory + "/b.sock", "GET http://localhost:\(site.port)/x HTTP/1.1\r\nHost: evil.example\r\nX-Probe: 1\r\n\r\n")

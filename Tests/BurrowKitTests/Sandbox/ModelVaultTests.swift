@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 import Foundation
 import XCTest
@@ -10,7 +14,7 @@ final class ModelVaultTests: XCTestCase {
     func proxy(upstream: String, routes: ModelRoutes = ModelRoutes(), log: NetLog) throws -> EgressProxy {
         let endpoint = ModelEndpoint(upstream: URL(string: upstream)!, credential: Credential(value: Self.realKey), routes: routes)
         let path = try TemporaryDirectory.make("vault") + "/proxy.sock"
-        let proxy = try EgressProxy(socketPath: path, policy: EgressPolicy(allow: []), model: endpoint, report: log.report)
+        let proxy = try EgressProxy(socketPath: path, policy: EgressPolicy(allow: []), model: endpoint, allowPeer: { _ in true }, report: log.report)
         Task { await proxy.run() }
         return proxy
     }
@@ -108,7 +112,7 @@ final class ModelVaultTests: XCTestCase {
         // An OAuth token goes as a bearer token; the agent's x-api-key still does not.
         let oauth = ModelEndpoint(upstream: URL(string: upstream.url)!, credential: Credential(value: "sk-ant-oat01-token"))
         let path = try TemporaryDirectory.make("vault") + "/proxy.sock"
-        let second = try EgressProxy(socketPath: path, policy: EgressPolicy(allow: []), model: oauth, report: log.report)
+        let second = try EgressProxy(socketPath: path, policy: EgressPolicy(allow: []), model: oauth, allowPeer: { _ in true }, report: log.report)
         Task { await second.run() }
         _ = try await withTimeout(20) { try await ProxyClient.exchange(path, ProxyClient.post("/v1/messages", extra: extra)) }
         let oauthSeen = try XCTUnwrap(upstream.requests.last).headers

@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 
 /// A bare HTTP/1.1 client over a real TCP socket: sends exactly the bytes a test writes.
@@ -10,6 +14,8 @@ final class RawClient: @unchecked Sendable {
         let body: [UInt8]
         var text: String { String(decoding: body, as: UTF8.self) }
     }
+
+    init(_ connection: HTTPConnection) { self.connection = connection }
 
     init(port: UInt16) async throws {
         connection = HTTPConnection(try await AsyncSocket.connect(to: .ipv4("127.0.0.1", port: port)))

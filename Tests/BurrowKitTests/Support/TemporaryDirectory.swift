@@ -1,5 +1,8 @@
 import BurrowKit
 import Glibc
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
 
 enum TemporaryDirectory {
     /// A fresh directory under /tmp (short paths keep Unix socket paths under 108 bytes).

@@ -1,3 +1,7 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
 @testable import BurrowKit
 
 /// A real Burrow HTTP server on an ephemeral loopback port, with whatever routes a test adds.

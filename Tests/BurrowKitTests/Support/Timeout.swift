@@ -1,4 +1,7 @@
 import XCTest
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
 
 struct TimedOut: Error, CustomStringConvertible {
     let seconds: Double

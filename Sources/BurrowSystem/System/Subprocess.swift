@@ -1,0 +1,97 @@
+import Dispatch
+import Glibc
+
+/// Runs host programs Burrow needs (git, tar) — never Podman, which is reached only through its API.
+/// Output goes to temporary files and the wait happens on a Dispatch thread, so no Swift concurrency
+/// thread ever blocks. The child starts with default signal dispositions and an empty signal mask
+/// (Burrow ignores SIGPIPE, SIGINT and SIGTERM; a child must not inherit that), in a process group
+/// of its own so that cancelling the awaiting task or the timeout ends it and whatever it started:
+/// SIGTERM, then SIGKILL after `grace`. The child is always reaped before `run` returns or throws.
+public enum Subprocess {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+        public var succeeded: Bool { status == 0 }
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let command: [String]
+        public let result: Result
+        public var description: String {
+            let detail = result.stderr.isEmpty ? result.stdout : result.stderr
+            return "`\(command.joined(separator: " "))` failed (exit \(result.status)): \(detail.split(separator: "\n").prefix(5).joined(separator: " / "))"
+        }
+    }
+
+    /// The program ran longer than its timeout and was ended.
+    public struct TimedOut: Error, CustomStringConvertible, Sendable {
+        public let command: [String]
+        public let timeout: Duration
+        public var description: String { "`\(command.joined(separator: " "))` did not finish within \(timeout) and was stopped" }
+    }
+
+    public static let defaultGrace = Duration.seconds(2)
+    /// Output kept per stream; a program that writes more is cut to this (its exit status stays).
+    static let outputLimit = 64 << 20
+
+    /// Runs `arguments[0]` (searched on PATH) and returns its exit status and output. Throws
+    /// `CancellationError` when the task is cancelled and `TimedOut` after `timeout`, once the child
+    /// has been ended and reaped.
+    public static func run(_ arguments: [String], environment extra: [String: String] = [:],
+                           timeout: Duration? = nil, grace: Duration = defaultGrace) async throws -> Result {
+        precondition(!arguments.isEmpty, "Subprocess.run needs a program")
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
+        defer {
+            FileSystem.remove(directory + "/out")
+            FileSystem.remove(directory + "/err")
+            rmdir(directory)
+        }
+        var environment = currentEnvironment()
+        for (key, value) in extra { environment[key] = value }
+        let child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           stdout: directory + "/out", stderr: directory + "/err", grace: grace)
+        let timer = timeout.map { timeout in
+            let item = DispatchWorkItem { child.terminate(timedOut: true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)), execute: item)
+            return item
+        }
+        let status = await withTaskCancellationHandler {
+            await child.waitForExit()
+        } onCancel: {
+            child.terminate(timedOut: false)
+        }
+        timer?.cancel()
+        if child.wasTimedOut, let timeout { throw TimedOut(command: arguments, timeout: timeout) }
+        try Task.checkCancellation()
+        let out = (try? FileSystem.readFile(directory + "/out", limit: outputLimit)) ?? []
+        let err = (try? FileSystem.readFile(directory + "/err", limit: outputLimit)) ?? []
+        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Runs and throws `Failure` unless the program exits 0.
+    @discardableResult
+    public static func check(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> Result {
+        let result = try await run(arguments, environment: environment, timeout: timeout)
+        guard result.succeeded else { throw Failure(command: arguments, result: result) }
+        return result
+    }
+
+    static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(validatingCString: entry) ?? ""
+            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
