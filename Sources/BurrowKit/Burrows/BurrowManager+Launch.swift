@@ -23,9 +23,12 @@ extension BurrowManager {
             throw BurrowError.stateDirFull("the state dir has only \(free >> 10) KiB free",
                                            detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
         }
+        // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
         do {
-            guard try await podman.imageExists(image) else { throw PodmanError.imageMissing(image: image) }
+            if repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
+                throw PodmanError.imageMissing(image: image)
+            }
         } catch let error as PodmanError {
             throw error.isNotFound ? BurrowError.invalid(error.description) : BurrowError.podmanUnavailable(error.description)
         }
@@ -88,13 +91,25 @@ extension BurrowManager {
         await follow(id, attached: attached)
     }
 
-    /// The first turn's workspace: the repo crosses in (see `Crossing`).
+    /// The first turn's workspace: the repo crosses in (see `Crossing`), and its devcontainer.json,
+    /// when the repo asks for one, decides the image, user, env and setup commands of every turn.
     private func enterWorkspace(_ id: String, repo: RepoConfig) async throws {
         let started = Monotonic.now()
-        let user = try await agentIdentity(image: repo.image ?? config.image)
-        try mutate(id) { $0.user = user }
+        let fetched = try await crossing.fetchBase(repo)
+        var devcontainer = try await Devcontainer.plan(repo: repo, store: crossing.store, commit: fetched.commit, podman: podman,
+                                                       labels: try instanceLabels())
+        if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
+            try await log.append(lines.map { (kind: "log", data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
+        }
+        devcontainer?.buildLog = []
+        let user = try await agentIdentity(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser)
+        let plan = devcontainer
+        try mutate(id) { record in
+            record.user = user
+            record.devcontainer = plan
+        }
         guard let record = records[id] else { return }
-        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo)
+        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
         try mutate(id) { record in
             record.baseCommit = base
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
@@ -162,11 +177,12 @@ extension BurrowManager {
         return attached
     }
 
-    /// The uid and gid the agent runs as in `image` (looked up once per image and run).
-    func agentIdentity(image: String) async throws -> AgentIdentity {
-        if let known = identities[image] { return known }
-        let identity = try await AgentIdentity.resolve(config.agentUser, image: image, podman: podman)
-        identities[image] = identity
+    /// The uid and gid `user` has in `image` (looked up once per image and user, per run).
+    func agentIdentity(image: String, user: String) async throws -> AgentIdentity {
+        let key = image + "\u{0}" + user
+        if let known = identities[key] { return known }
+        let identity = try await AgentIdentity.resolve(user, image: image, podman: podman)
+        identities[key] = identity
         return identity
     }
 

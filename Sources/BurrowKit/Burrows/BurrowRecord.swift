@@ -39,6 +39,9 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The result branch's head: each later turn adds one commit on top.
     public var resultHead: String?
     public var baseCommit: String?
+    /// The repo's devcontainer.json as applied to every turn (image, env, user, setup commands), and
+    /// what it sets that Burrow does not apply (`unsupported`).
+    public var devcontainer: DevcontainerPlan?
     /// The uid and gid the agent runs as (and owns its workspace as).
     public var user: AgentIdentity?
     /// The agent's HEAD at the end of each turn: commits the host already has, left out of later bundles.

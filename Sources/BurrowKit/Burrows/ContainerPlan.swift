@@ -31,6 +31,11 @@ struct ContainerPlan: Equatable {
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
                         .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }
+        if let devcontainer = record.devcontainer {
+            // Every turn is a new container: its setup commands run again before the agent.
+            devcontainer.apply(to: &spec, runSetup: true)
+            if let user = devcontainer.user { spec.user = user }
+        }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
         spec.network = config.network.mode == .open ? .slirp4netns : .none
         SandboxLayout.harden(&spec, sandbox: config.sandbox, seccompProfile: seccompProfile)

@@ -34,9 +34,11 @@ struct Crossing: Sendable {
         let user: AgentIdentity
     }
 
-    /// Makes the burrow's workspace volume at the repo's current commit; returns that commit.
-    func enter(_ burrow: Burrow, repo: RepoConfig) async throws -> String {
-        let base = try await store.fetch(repo)
+    /// The repo's ref as a commit, fetched into Burrow's store (only what changed since last time).
+    func fetchBase(_ repo: RepoConfig) async throws -> RepoStore.Base { try await store.fetch(repo) }
+
+    /// Makes the burrow's workspace volume at `base`; returns its commit.
+    func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
         var template = try await templates.current(repo, user: burrow.user)
         if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")

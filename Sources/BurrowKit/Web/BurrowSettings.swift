@@ -18,6 +18,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
     public var budget: Budget?
+    /// Launch from the repo's devcontainer.json (`true`, or a path in the repo); off when absent.
+    public var devcontainer: DevcontainerSetting?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -109,6 +111,7 @@ extension Config {
             guard Self.isSafeName(repo.name) else { throw ConfigError(field: field + ".name", reason: "use letters, digits, '.', '_' or '-'") }
             guard names.insert(repo.name).inserted else { throw ConfigError(field: field + ".name", reason: "'\(repo.name)' is used twice") }
             guard (repo.path == nil) != (repo.url == nil) else { throw ConfigError(field: field, reason: "give exactly one of \"path\" or \"url\"") }
+            if let problem = repo.devcontainer?.problem { throw ConfigError(field: field + ".devcontainer", reason: problem) }
             for cache in repo.caches ?? [] where !Self.isSafeName(cache.name) {
                 throw ConfigError(field: field + ".caches", reason: "cache name '\(cache.name)': use letters, digits, '.', '_' or '-'")
             }

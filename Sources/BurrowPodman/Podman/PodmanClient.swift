@@ -229,10 +229,10 @@ public final class PodmanClient: Sendable {
         return response
     }
 
-    private func openStream(_ method: String, _ path: String, operation: String) async throws -> ResponseStream {
+    func openStream(_ method: String, _ path: String, operation: String, body: ClientRequest.Body = .none) async throws -> ResponseStream {
         let stream: ResponseStream
         do {
-            stream = try await http.open(ClientRequest(method, prefix.withLock { $0 } + path))
+            stream = try await http.open(ClientRequest(method, prefix.withLock { $0 } + path, body: body))
         } catch let error as HTTPClientError {
             throw translate(error, operation: operation)
         }

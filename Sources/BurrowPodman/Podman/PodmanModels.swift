@@ -141,5 +141,7 @@ public struct ImageSummary: Decodable, Sendable {
     public let id: String
     public let names: [String]?
     public let labels: [String: String]?
-    enum CodingKeys: String, CodingKey { case id = "Id", names = "Names", labels = "Labels" }
+    /// Unix seconds.
+    public let created: Int64?
+    enum CodingKeys: String, CodingKey { case id = "Id", names = "Names", labels = "Labels", created = "Created" }
 }
