@@ -9,7 +9,7 @@ import XCTest
 /// Burrow killed with SIGKILL while an agent runs, then started again: the burrow finishes normally
 /// and its event log holds every line the container printed, exactly once.
 final class RestartTests: XCTestCase {
-    func startBurrow(config: String, log: String) throws -> (Process, UInt16) {
+    static func startBurrow(config: String, log: String) throws -> (Process, UInt16) {
         let binary = #filePath.components(separatedBy: "/Tests/")[0] + "/.build/debug/burrow"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -47,7 +47,7 @@ final class RestartTests: XCTestCase {
              "repos": [{"name": "demo", "path": "\(repo)"}]}
             """
         try FileSystem.writeAtomically(Array(config.utf8), to: configPath)
-        var (process, port) = try startBurrow(config: configPath, log: state + "/serve.log")
+        var (process, port) = try Self.startBurrow(config: configPath, log: state + "/serve.log")
         let client = try await RawClient(port: port)
         let body = #"{"repo":"demo","task":"resume LINES=30 SLEEP=4"}"#
         try await client.send("POST /api/burrows HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer restart-token\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
@@ -65,7 +65,7 @@ final class RestartTests: XCTestCase {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try await Task.sleep(for: .seconds(5))  // the agent finishes while Burrow is down
-        (process, port) = try startBurrow(config: configPath, log: state + "/serve.log")
+        (process, port) = try Self.startBurrow(config: configPath, log: state + "/serve.log")
         defer { process.terminate() }
         let text = try await withTimeout(60) { () async throws -> String in
             while true {

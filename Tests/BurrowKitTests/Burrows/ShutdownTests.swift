@@ -1,0 +1,79 @@
+@testable import BurrowKit
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+import Foundation
+import XCTest
+
+/// SIGTERM ends Burrow cleanly while burrows run: followers and proxies stop, nothing of Burrow's is
+/// left running, the containers run on and are followed again by the next start.
+final class ShutdownTests: XCTestCase {
+    func testShutdownEndsEveryTaskAndProxyAndLeavesTheContainerRunning() async throws {
+        let app = try await BurrowTestApp { config in
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = []
+        }
+        addTeardownBlock { await app.cleanUp() }
+        let record = try await app.launch("long SLEEP=20")
+        try await withTimeout(30) {
+            while try await app.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let socket = app.stateDir + "/run/\(record.id)/" + SandboxLayout.socketName
+        let before = try await AsyncSocket.connect(to: .unix(socket))
+        before.close()
+        let started = Monotonic.now()
+        await app.manager.shutdown()
+        XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 5, "shutdown does not wait for the agent")
+        let tasks = await app.manager.tasks.count
+        let proxies = await app.manager.proxies.count
+        XCTAssertEqual(tasks, 0, "every lifecycle task ended")
+        XCTAssertEqual(proxies, 0, "every egress proxy stopped")
+        do {
+            let after = try await AsyncSocket.connect(to: .unix(socket))
+            after.close()
+            XCTFail("the burrow's socket still answers after shutdown")
+        } catch {}
+        let running = try await app.manager.podman.inspectContainer(record.container).state.running
+        XCTAssertTrue(running, "the container runs on, to be followed again by the next start")
+        let saved = try await app.record(record.id)
+        XCTAssertEqual(saved.state, .running, "not marked failed by the shutdown")
+    }
+
+    func testSIGTERMEndsTheServerWhileABurrowRuns() async throws {
+        _ = try await PodmanTestEnvironment.client()
+        let repo = try await BurrowTestApp.makeRepo()
+        let state = try TemporaryDirectory.make("burrow-sigterm")
+        FileSystem.setMode(state, 0o711)
+        let config = """
+            {"listen": "127.0.0.1:0", "stateDir": "\(state)/state", "podmanSocket": "\(PodmanTestEnvironment.socket!)",
+             "image": "\(PodmanTestEnvironment.image)", "network": "none", "caches": [], "repos": [{"name": "demo", "path": "\(repo)"}]}
+            """
+        try FileSystem.writeAtomically(Array(config.utf8), to: state + "/burrow.json")
+        let (process, port) = try RestartTests.startBurrow(config: state + "/burrow.json", log: state + "/serve.log")
+        let client = try await RawClient(port: port)
+        let body = #"{"repo":"demo","task":"long SLEEP=30"}"#
+        try await client.send("POST /api/burrows HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer restart-token\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let created = try await client.response()
+        client.close()
+        XCTAssertEqual(created.status, 201, created.text)
+        let record = try JSONDecoder().decode(BurrowRecord.self, from: Data(created.body))
+        addTeardownBlock {
+            let podman = try? await PodmanTestEnvironment.client()
+            for container in (try? await podman?.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] { try? await podman?.remove(container.id) }
+            try? await podman?.removeVolume(record.workspaceVolume, force: true)
+            try? await podman?.removeVolume(record.configVolume, force: true)
+        }
+        try await withTimeout(30) {
+            while !((try? String(contentsOfFile: "\(state)/state/burrows/\(record.id)/record.json", encoding: .utf8)) ?? "").contains("\"state\":\"running\"") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let started = Date()
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10, "SIGTERM ends the server promptly")
+        XCTAssertEqual(process.terminationStatus, 0, "a clean exit")
+        let log = (try? String(contentsOfFile: state + "/serve.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(log.contains("stopped"), log)
+    }
+}
