@@ -57,6 +57,27 @@ runtime = "runc"
 CONF
 fi
 
+# Overlay storage (the kernel's own, rootless): with vfs, Podman copies a whole image for every
+# container and every copy-on-write workspace volume. A store that an earlier run made with vfs is
+# reset once (the dedicated test user holds nothing else). Only for the test user this script owns.
+if [ "$(id -u)" = 0 ]; then
+  if ! grep -q 'burrow-test-env' "$conf_dir/storage.conf" 2>/dev/null; then
+    as_user tee "$conf_dir/storage.conf" >/dev/null <<'CONF'
+# written by burrow scripts/test-env.sh (burrow-test-env)
+[storage]
+driver = "overlay"
+CONF
+  fi
+  driver=$(cd / && as_user podman info --format '{{.Store.GraphDriverName}}' 2>&1 || true)
+  if [ "$driver" != overlay ]; then
+    log "the test Podman's store is not overlay ($driver); resetting it"
+    pkill -u "$user" -f 'podman system service' || true
+    sleep 1
+    (cd / && as_user podman --storage-driver vfs system reset --force) >/dev/null 2>&1 || true
+    rm -rf "$home/.local/share/containers/storage"
+  fi
+fi
+
 # The Podman API service on the user-level socket.
 if ! as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1; then
   log "starting the Podman API service for $user on $socket"
