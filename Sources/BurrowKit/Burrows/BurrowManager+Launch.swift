@@ -102,14 +102,15 @@ extension BurrowManager {
             try await log.append(lines.map { (kind: "log", data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
         devcontainer?.buildLog = []
-        let user = try await agentIdentity(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser)
+        let facts = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser)
+        let user = facts.identity
         let plan = devcontainer
         try mutate(id) { record in
             record.user = user
             record.devcontainer = plan
         }
         guard let record = records[id] else { return }
-        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
+        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched, claim: !facts.workspaceReady)
         try mutate(id) { record in
             record.baseCommit = base
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
@@ -177,13 +178,14 @@ extension BurrowManager {
         return attached
     }
 
-    /// The uid and gid `user` has in `image` (looked up once per image and user, per run).
-    func agentIdentity(image: String, user: String) async throws -> AgentIdentity {
+    /// The uid and gid `user` has in `image`, and who owns its /workspace (looked up once per image
+    /// and user, per run).
+    func imageFacts(image: String, user: String) async throws -> ImageFacts {
         let key = image + "\u{0}" + user
         if let known = identities[key] { return known }
-        let identity = try await AgentIdentity.resolve(user, image: image, podman: podman)
-        identities[key] = identity
-        return identity
+        let facts = try await ImageFacts.probe(user, image: image, podman: podman)
+        identities[key] = facts
+        return facts
     }
 
     func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) throws -> Crossing.Burrow {

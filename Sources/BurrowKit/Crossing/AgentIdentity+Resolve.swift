@@ -2,23 +2,51 @@ import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
 
-extension AgentIdentity {
-    /// The uid and gid `user` has in `image`: numeric as given (`1000` or `1000:1000`), or looked up in
-    /// the image's /etc/passwd, read through a container that is created and never started.
-    static func resolve(_ user: String, image: String, podman: PodmanClient) async throws -> AgentIdentity {
-        if let numeric = numeric(user) { return numeric }
+/// What Burrow needs to know of an agent image: the agent's uid and gid, and who owns its /workspace.
+struct ImageFacts: Sendable, Equatable {
+    let identity: AgentIdentity
+    /// nil when the image has no /workspace.
+    let workspaceOwner: AgentIdentity?
+
+    /// Whether a new workspace volume mounted at /workspace is already the agent's: Podman gives a
+    /// new volume's root the owner of the image's directory there, or the container's user when there
+    /// is none. Otherwise the enter helper claims it first.
+    var workspaceReady: Bool { workspaceOwner == nil || workspaceOwner == identity }
+
+    /// Read through a container of `image` that is created and never started.
+    static func probe(_ user: String, image: String, podman: PodmanClient) async throws -> ImageFacts {
         let probe = "burrow-probe-\(BurrowRecord.newID())"
         var spec = ContainerSpec(image: image)
         spec.name = probe
         spec.command = ["true"]
         spec.labels = ["io.burrow.role": "probe"]
         _ = try await podman.createContainer(spec)
+        do {
+            let identity = try await AgentIdentity.resolve(user, image: image, probe: probe, podman: podman)
+            var owner: AgentIdentity?
+            do {
+                owner = try await ArchivedFile.firstEntryOwner(try await podman.getArchive(probe, path: "/workspace"))
+            } catch let error as PodmanError where error.isNotFound {
+                owner = nil
+            }
+            try? await podman.remove(probe)
+            return ImageFacts(identity: identity, workspaceOwner: owner)
+        } catch {
+            try? await podman.remove(probe)
+            throw error
+        }
+    }
+}
+
+extension AgentIdentity {
+    /// The uid and gid `user` has in the image of the (created) container `probe`: numeric as given
+    /// (`1000` or `1000:1000`), or looked up in the image's /etc/passwd.
+    static func resolve(_ user: String, image: String, probe: String, podman: PodmanClient) async throws -> AgentIdentity {
+        if let numeric = numeric(user) { return numeric }
         let passwd: String
         do {
             passwd = try await readPasswd(probe, podman: podman)
-            try? await podman.remove(probe)
         } catch {
-            try? await podman.remove(probe)
             throw CrossingError.agentUser(image: image, user: user, detail: "no readable /etc/passwd (\(error))")
         }
         guard let identity = lookUp(user, passwd: passwd) else {

@@ -37,8 +37,10 @@ struct Crossing: Sendable {
     /// The repo's ref as a commit, fetched into Burrow's store (only what changed since last time).
     func fetchBase(_ repo: RepoConfig) async throws -> RepoStore.Base { try await store.fetch(repo) }
 
-    /// Makes the burrow's workspace volume at `base`; returns its commit.
-    func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
+    /// Makes the burrow's workspace volume at `base`; returns its commit. `claim`: the image's
+    /// /workspace belongs to someone else, so the enter helper's first mount must give the new volume
+    /// to the agent's uid even when nothing needs checking out.
+    func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base, claim: Bool) async throws -> String {
         var template = try await templates.current(repo, user: burrow.user)
         if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
@@ -51,8 +53,7 @@ struct Crossing: Sendable {
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
-        // Always run, even when the template is already at the base: the helper's first mount gives
-        // the new volume's root to the agent's uid, whatever the agent's image has at /workspace.
+        guard claim || template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
         if hasBundle {
             input = directory + "/in.tar"
