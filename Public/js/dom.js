@@ -53,10 +53,12 @@ export function copyButton(text, what) {
 
 /// Marks an entry with the time of its event: the agent's own timestamp when it has one, else when it
 /// arrived. Shown by CSS (::before), so it stays out of the entry's text, copies and searches.
+const clock = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
 export function stamp(node, ms) {
   if (!ms) return node;
   const date = new Date(ms);
-  node.dataset.time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  node.dataset.time = clock.format(date);
   node.dataset.timestamp = date.toISOString();
   return node;
 }

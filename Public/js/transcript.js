@@ -1,10 +1,13 @@
-// The transcript: events queue up and are drawn once per animation frame; at most MAX_ENTRIES
-// entries stay in the DOM; runs of network events fold into one quiet line. The page is the only
+// The transcript: events queue up and are drawn at most ten times a second; at most 3,000 entries
+// stay in the DOM; runs of network events fold into one quiet line. The page is the only
 // scroll container: following the tail scrolls the window.
 import { $, el } from './dom.js';
 import { renderEntry, rawEntry, netLine } from './entries.js';
 
-export const MAX_ENTRIES = 3000;
+export const MAX_ENTRIES = 2750;
+const TRIM_CHUNK = 250;   // entries removed at once: one relayout per chunk, not one per frame
+const LIVE_TAIL = 80;          // the newest entries keep full layout, so following the tail stays exact
+const FLUSH_EVERY_MS = 100;    // a fast stream is drawn ten times a second, not at every frame
 
 function netGroup() {
   const node = el('details', 'entry net-group');
@@ -37,6 +40,9 @@ export class TranscriptView {
 
   reset() {
     if (this.frame) cancelAnimationFrame(this.frame);
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.lastFlush = 0;
     this.box.replaceChildren();
     this.context = { tools: new Map(), lastText: '' };
     this.pending = [];
@@ -44,12 +50,21 @@ export class TranscriptView {
     this.hidden = 0;
     this.group = null;
     this.follow = true;
+    this.tail = [];
     $('jump').hidden = true;
   }
 
   push(item) {
     this.pending.push(item);
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    if (this.frame || this.timer) return;
+    const wait = this.lastFlush + FLUSH_EVERY_MS - performance.now();
+    // A hidden tab gets no animation frames: a timer draws then, so nothing waits for the tab.
+    const draw = () => {
+      this.timer = 0;
+      if (document.hidden) { this.timer = setTimeout(() => { this.timer = 0; this.flush(); }, 0); return; }
+      this.frame = requestAnimationFrame(() => this.flush());
+    };
+    if (wait > 0) this.timer = setTimeout(draw, wait); else draw();
   }
 
   /// Draws again from the events the session kept (the Raw toggle).
@@ -84,6 +99,7 @@ export class TranscriptView {
 
   flush() {
     this.frame = 0;
+    this.lastFlush = performance.now();
     const following = this.follow || this.atEnd();
     let batch = this.pending.splice(0);
     if (batch.length > MAX_ENTRIES * 2) {            // a long history: build only what will stay
@@ -106,22 +122,39 @@ export class TranscriptView {
         continue;
       }
       const node = renderEntry(item, this.context);
-      if (node) { this.group = null; fragment.append(node); }
+      if (!node) continue;
+      this.group = null;
+      if (node.nodeType === Node.DOCUMENT_FRAGMENT_NODE) this.tail.push(...node.children); else this.tail.push(node);
+      fragment.append(node);
     }
     this.box.append(fragment);
+    if (this.tail.length > LIVE_TAIL) {
+      for (const node of this.tail.splice(0, this.tail.length - LIVE_TAIL)) node.classList.add('settled');
+    }
     this.trim();
     if (following) { this.follow = false; this.scrollToEnd(); }
     this.updateJump();
   }
 
+  /// Keeps between MAX_ENTRIES and MAX_ENTRIES + TRIM_CHUNK entries, cutting a chunk at a time.
   trim() {
-    let excess = this.box.childElementCount - MAX_ENTRIES;
-    if (excess <= 0 && !this.hidden) return;
-    excess = Math.max(0, excess);
-    let notice = this.box.querySelector(':scope > .notice');
-    if (notice) { notice.remove(); excess += 1; }
-    for (let i = 0; i < excess && this.box.firstChild; i++) { this.box.firstChild.remove(); this.hidden += 1; }
-    notice = el('div', 'entry notice', `${this.hidden} earlier entries are not shown (Raw and the event log have them all).`);
-    this.box.prepend(notice);
+    const first = this.box.firstElementChild;
+    const notice = first && first.classList.contains('notice') ? first : null;
+    const entries = this.box.childElementCount - (notice ? 1 : 0);
+    if (entries > MAX_ENTRIES + TRIM_CHUNK) {
+      const excess = entries - MAX_ENTRIES;
+      const start = notice ? notice.nextElementSibling : this.box.firstElementChild;
+      let end = start;
+      for (let i = 1; i < excess; i++) end = end.nextElementSibling;
+      const range = document.createRange();
+      range.setStartBefore(start);
+      range.setEndAfter(end);
+      range.deleteContents();
+      this.hidden += excess;
+    }
+    if (!this.hidden) return;
+    const text = `${this.hidden} earlier entries are not shown (Raw and the event log have them all).`;
+    if (!notice) this.box.prepend(el('div', 'entry notice', text));
+    else if (notice.textContent !== text) notice.textContent = text;
   }
 }

@@ -101,9 +101,13 @@ def test_page_reconnects_after_a_burrow_restart(env):
     server["process"].kill()
     server["process"].wait()
     expect(page.locator("#connection")).to_contain_text("Disconnected", timeout=10000)
+    page.fill("#reply", "are you there?")
+    page.press("#reply", "Control+Enter")
+    expect(page.locator("#reply-status")).to_contain_text("Burrow does not answer")
     server["process"], server["url"] = start_burrow(env["work"])
     expect(page.locator("#transcript")).to_contain_text("Finished: success", timeout=40000)
     expect(page.locator("#connection")).to_have_text("")
+    expect(page.locator("#reply-status")).to_have_text("")     # no stale "Failed to fetch" once back
     for n in range(1, 6):
         expect(page.locator("#transcript .entry.text", has_text=re.compile(rf"^line {n}$"))).to_have_count(1)
     expect(page.locator("#transcript .entry.result")).to_have_count(1)

@@ -26,6 +26,7 @@ SPECIMENS = """async () => {
 
 
 def open_session(page, name):
+    page.bring_to_front()
     burrow = launch(page, f"cat {name}.ndjson")
     expect(page.locator("#b-state")).to_have_text(re.compile("succeeded|failed"), timeout=30000)
     expect(page.locator("#transcript .entry.result")).to_have_count(1)
