@@ -4,6 +4,8 @@ import { renderMarkdown } from './markdown.js';
 import { renderToolUse, attachToolResult } from './tools.js';
 import { resultFailure, money, kib } from './format.js';
 
+const MARKUP = /[*_`#[\]|<>~\\]|^\s*([-+=]|\d+[.)])(\s|$)|https?:/m;
+
 export const eventTime = (data, item) => (data && typeof data.timestamp === 'string' && Date.parse(data.timestamp)) || item.arrived || 0;
 
 const withTime = stamp;
@@ -80,8 +82,10 @@ export function renderEntry(item, context) {
     if (part.type === 'text' && data.type === 'assistant') {
       const text = String(part.text ?? '');
       context.lastText = text;
-      const node = el('div', 'entry text markdown');
-      node.append(renderMarkdown(text));
+      // Most streamed lines carry no Markdown at all: one element, no parsing.
+      const plain = !MARKUP.test(text);
+      const node = el('div', plain ? 'entry text plain' : 'entry text markdown', plain ? text : undefined);
+      if (!plain) node.append(renderMarkdown(text));
       group.append(withTime(node, time));
     } else if (part.type === 'text') {
       group.append(el('div', 'entry text user-msg', String(part.text ?? '')));

@@ -2,7 +2,7 @@
 news, stopping, unknown ids, the phone layout, keyboard and landmarks, installability, the list filters."""
 import re
 from playwright.sync_api import expect
-from ui_support import launch, shot, no_horizontal_overflow
+from ui_support import launch, shot, no_horizontal_overflow, wait_all_final
 
 FAKE_NOTIFICATION = """
 window.__notes = [];
@@ -23,7 +23,9 @@ def new_page(env, width=1280, height=860, scale=1, init=None, scheme=None):
 
 
 def test_fresh_load_fires_no_notifications_and_a_live_end_fires_one(env):
-    # Earlier tests left finished burrows behind; /api/events replays their transitions.
+    # Earlier tests left finished burrows behind; /api/events replays their transitions. (One still
+    # finishing when the page opens would rightly notify: wait for them all first.)
+    wait_all_final(env["server"].get("url", env["url"]))
     context, page = new_page(env, init=FAKE_NOTIFICATION)
     try:
         expect(page.locator("#burrows li")).not_to_have_count(0)

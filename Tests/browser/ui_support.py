@@ -82,6 +82,20 @@ def no_horizontal_overflow(page):
     assert width <= viewport, f"the page is {width} px wide in a {viewport} px viewport"
 
 
+def wait_all_final(url, timeout=90):
+    """Waits until no burrow of the Burrow at `url` is still running (or bringing its work home)."""
+    import urllib.request
+    base, token = url.split("/?token=")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(base + "/api/burrows", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if all(r["state"] in ("succeeded", "failed", "stopped") for r in json.loads(response.read())):
+                return
+        time.sleep(0.5)
+    raise AssertionError("burrows still running")
+
+
 def tear_down_everything(url):
     """Stops and tears down every burrow of the Burrow at `url` (its token URL): the tests leave no
     container or volume in the shared Podman, whether they passed or not."""
