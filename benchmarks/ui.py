@@ -6,7 +6,7 @@
    Chromium's Long Tasks API reports them) and the worst gap between animation frames."""
 import json, os, re, subprocess, sys, tempfile, time, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "browser"))
-from test_ui import start_burrow, launch  # noqa: E402
+from ui_support import start_burrow, launch, stop_server  # noqa: E402
 from playwright.sync_api import sync_playwright, expect  # noqa: E402
 
 OBSERVE = """() => {
@@ -57,8 +57,7 @@ def main():
             stream_count = len(open(os.path.join(work, "state", "burrows", streaming, "events.ndjson")).read().splitlines())
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process, url)  # tears its burrows down: nothing left in the shared Podman
     print(f"| measure ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Chromium headless) | result | target |")
     print("|---|---|---|")
     print(f"| open a finished burrow with {count} events → last event on screen | {history_ms:.0f} ms | < 1,500 ms |")

@@ -1,0 +1,141 @@
+// The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
+import { $, el, fold, copyButton } from './dom.js';
+import { store, shownState } from './store.js';
+import { isFinal, isActive, duration, startedLabel, money, stateLabel, firstLine } from './format.js';
+
+const LONG_TASK = 280;
+
+function renderTask(task) {
+  const box = $('b-task');
+  if (box.dataset.task === task) return;
+  box.dataset.task = task;
+  if (task.length <= LONG_TASK && task.split('\n').length <= 4) { box.replaceChildren(el('p', 'task', task)); return; }
+  box.replaceChildren(fold(`${firstLine(task).slice(0, 160)}…`, [el('p', 'task', task)], { className: 'task-fold' }));
+}
+
+function facts(record) {
+  const list = [`started ${startedLabel(record)}`];
+  const time = duration(record);
+  list.push(time.text);
+  $('b-facts').title = `Duration: ${time.title}`;
+  if (record.exitCode != null) list.push(`exit code ${record.exitCode}`);
+  const cost = money(record.costUSD);
+  if (cost) {
+    const costs = (record.turnCosts || []).filter((c) => c > 0);
+    list.push(costs.length > 1 ? `${cost} (${costs.map((c) => `$${c.toFixed(4)}`).join(' + ')})` : cost);
+  }
+  if ((record.turn || 1) > 1) list.push(`turn ${record.turn}`);
+  if (record.gpu) list.push('GPU');
+  if (record.network) list.push(`network: ${record.network}`);
+  if (record.model) list.push(`model endpoint: ${record.model.requests} requests`);
+  if (record.metered) {
+    const m = record.metered.total;
+    const unpriced = m.unpricedModels.length ? ` + unpriced ${m.unpricedModels.join(', ')}` : '';
+    list.push(`metered: ${m.inputTokens + m.outputTokens + m.cacheCreationTokens + m.cacheReadTokens} tokens${unpriced}`);
+  }
+  if (record.agentReportedCostUSD != null) list.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
+  if (record.budget) list.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
+  if (record.stopReason) list.push(record.stopReason);
+  if (record.devcontainer) list.push(`devcontainer: ${record.devcontainer.file}`);
+  if (record.baseCommit) list.push(`base ${record.baseCommit.slice(0, 12)}`);
+  if (record.tornDown) list.push('torn down');
+  return list.join(' · ');
+}
+
+export function renderHead(record) {
+  $('missing').hidden = true;
+  $('nothing').hidden = true;
+  $('burrow').hidden = false;
+  const state = shownState(record);
+  const badge = $('b-state');
+  badge.textContent = stateLabel(state);
+  badge.className = `badge ${state}`;
+  $('burrow-title').textContent = record.repo;
+  $('b-id').textContent = record.id;
+  const link = $('b-link');
+  link.href = `#/burrows/${record.id}`;
+  link.setAttribute('aria-label', `Permalink to burrow ${record.id}`);
+  renderTask(record.task);
+  $('b-facts').textContent = facts(record);
+  const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
+  // What the way home left behind or changed, and what the devcontainer sets that Burrow does not apply.
+  for (const note of record.homeNotes || []) warnings.push(el('li', '', `Work home: ${note}`));
+  const unsupported = (record.devcontainer && record.devcontainer.unsupported) || [];
+  if (unsupported.length) warnings.push(el('li', '', `devcontainer.json: not applied: ${unsupported.join(', ')}`));
+  if (record.network === 'open') warnings.unshift(el('li', 'open-network', 'Open network: this burrow can reach any host (network.mode "open").'));
+  $('b-warnings').replaceChildren(...warnings);
+  const error = record.error || '';
+  const errorNode = $('b-error');
+  if (error) { errorNode.hidden = false; errorNode.textContent = error; delete errorNode.dataset.error; delete errorNode.dataset.transient; }
+  else if (!errorNode.dataset.error) { errorNode.hidden = true; errorNode.textContent = ''; }
+  const stopping = state === 'stopping';
+  $('stop').disabled = isFinal(record.state) || stopping;
+  $('stop').textContent = stopping ? 'Stopping…' : 'Stop';
+  $('teardown').disabled = !isFinal(record.state) || !!record.tornDown;
+  const queued = (record.queuedMessages || []).length;
+  const status = $('reply-status');
+  if (!status.dataset.error) {
+    status.textContent = record.tornDown ? 'Torn down: nothing to reply to.'
+      : queued ? `${queued} message${queued > 1 ? 's' : ''} queued until the agent finishes this turn.` : '';
+  }
+  $('reply').disabled = !!record.tornDown;
+  $('send').disabled = !!record.tornDown;
+  renderBranch(record);
+}
+
+function renderBranch(record) {
+  const branch = $('branch');
+  if (branch.dataset.branch === (record.branch || '')) return;
+  branch.dataset.branch = record.branch || '';
+  if (!record.branch) { branch.replaceChildren('Patch only (remote repository).'); return; }
+  const command = `git switch ${record.branch}`;
+  branch.replaceChildren('Branch: ', el('code', '', record.branch), ' ', copyButton(record.branch, 'branch name'),
+    ' — ', el('code', '', command), ' ', copyButton(command, 'git switch command'));
+}
+
+function seconds(ms) { return Math.max(0, Math.round(ms / 1000)); }
+
+/// "Working · Bash: npm test · 12 s" while the agent runs; the tool's own heartbeats keep it current.
+export function renderWorking(record, session) {
+  const node = $('working');
+  const state = record ? shownState(record) : null;
+  if (!record || !(isActive(state) || state === 'stopping') || record.tornDown) { node.hidden = true; return; }
+  node.hidden = false;
+  const parts = [];
+  if (state === 'queued') parts.push('Queued: waiting for a free slot');
+  else if (state === 'preparing') parts.push('Preparing the container');
+  else if (state === 'stopping') parts.push('Stopping');
+  else parts.push('Working');
+  const activity = session ? session.activity : null;
+  const tool = activity && activity.tool;
+  if (state === 'running' && tool) {
+    parts.push(`${tool.name}${tool.argument ? ': ' + tool.argument.slice(0, 80) : ''}`);
+    if (tool.since) parts.push(`${seconds(Date.now() - tool.since)} s`);
+  }
+  const last = activity ? Math.max(activity.lastEvent, activity.heartbeat) : 0;
+  if (state === 'running' && last && Date.now() - last > 30000) parts.push(`quiet for ${seconds(Date.now() - last)} s`);
+  node.replaceChildren(el('span', 'pulse', ''), parts.join(' · '));
+}
+
+export function renderMissing(id) {
+  $('burrow').hidden = true;
+  $('nothing').hidden = true;
+  $('missing').hidden = false;
+  $('missing-text').textContent = `There is no burrow with the id “${id}” on this Burrow. It may be a link from another machine, or a typo.`;
+}
+
+export function renderLoading() {
+  $('burrow').hidden = true;
+  $('missing').hidden = true;
+  $('nothing').hidden = false;
+  $('nothing').textContent = 'Loading the burrow…';
+}
+
+export function renderNothing() {
+  $('burrow').hidden = true;
+  $('missing').hidden = true;
+  $('nothing').hidden = false;
+  $('nothing').textContent = 'Pick a burrow, or launch one.';
+}
+
+export const selectedRecord = () => (store.selected ? store.records.get(store.selected) : null);

@@ -1,0 +1,64 @@
+// The launch form: repositories, the task draft, the GPU toggle.
+import { $, el } from './dom.js';
+import { apiJSON, postJSON } from './api.js';
+import { upsert } from './store.js';
+import { askPermission } from './notify.js';
+import { setRepos } from './list.js';
+
+let repos = [];
+
+function showLaunchError(text) { const node = $('launch-error'); node.textContent = text; node.hidden = !text; }
+
+function updateGpuToggle() {
+  const repo = repos.find((r) => r.name === $('repo').value);
+  $('gpu-row').hidden = !(repo && repo.gpu);
+  $('gpu').checked = !!(repo && repo.gpu);
+}
+
+export async function loadRepos() {
+  try {
+    repos = await apiJSON('/api/repos');
+  } catch (error) {
+    showLaunchError(error.message);
+    return;
+  }
+  const select = $('repo');
+  select.replaceChildren(...repos.map((repo) => { const o = el('option', '', repo.name); o.value = repo.name; return o; }));
+  const saved = localStorage.getItem('burrow.repo');
+  if (saved && repos.some((r) => r.name === saved)) select.value = saved;
+  updateGpuToggle();
+  setRepos(repos.map((r) => r.name));
+  if (repos.length === 0) showLaunchError('No repositories configured: add "repos" to burrow.json (see README).');
+}
+
+async function launch(event) {
+  event.preventDefault();
+  const task = $('task').value;
+  if (!task.trim()) return showLaunchError('Write a task first.');
+  showLaunchError('');
+  $('launch').disabled = true;
+  askPermission();
+  try {
+    const body = { repo: $('repo').value, task };
+    if (!$('gpu-row').hidden) body.gpu = $('gpu').checked;
+    const record = await postJSON('/api/burrows', body);
+    $('task').value = '';
+    localStorage.removeItem('burrow.draft');
+    upsert(record);
+    location.hash = `#/burrows/${record.id}`;
+  } catch (error) {
+    showLaunchError(error.message);
+  } finally {
+    $('launch').disabled = false;
+  }
+}
+
+export function startLaunchForm() {
+  $('task').value = localStorage.getItem('burrow.draft') || '';
+  $('task').addEventListener('input', () => localStorage.setItem('burrow.draft', $('task').value));
+  $('task').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('launch-form').requestSubmit();
+  });
+  $('repo').addEventListener('change', () => { localStorage.setItem('burrow.repo', $('repo').value); updateGpuToggle(); });
+  $('launch-form').addEventListener('submit', launch);
+}
