@@ -28,7 +28,7 @@ export function resultFailure(result) {
 export function displayState(record, { stopping = false, failure = null } = {}) {
   if (!record) return 'unknown';
   if (!isFinal(record.state) && (stopping || record.stopRequested)) return 'stopping';
-  const agentFailed = failure || record.resultIsError || record.isError || record.apiErrorStatus != null;
+  const agentFailed = failure || record.agentError != null || record.resultIsError || record.isError || record.apiErrorStatus != null;
   if (record.state === 'succeeded' && agentFailed) return 'failed';
   return record.state;
 }

@@ -53,7 +53,7 @@ final class OutsideInterferenceTests: XCTestCase {
 
     func testKilledAndRemovedContainersEndTheirBurrowsAsFailedWithTheReason() async throws {
         let app = try await BurrowTestApp()
-        let killed = try await app.launch("to be killed SLEEP=30")
+        let killed = try await app.launch("to be killed WRITE_CACHE=/workspace/KILLED.txt SLEEP=30")
         let removed = try await app.launch("to be removed SLEEP=30")
         try await waitRunning(app, killed.id)
         try await waitRunning(app, removed.id)

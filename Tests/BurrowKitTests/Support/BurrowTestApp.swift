@@ -41,6 +41,7 @@ final class BurrowTestApp: @unchecked Sendable {
         await manager.restore()
         self.manager = manager
         server = try TestServer { router in router.addBurrows(manager) }
+        TestCleanup.shared.add { [self] in await self.cleanUp() }
     }
 
     func launch(_ task: String) async throws -> BurrowRecord {
@@ -74,7 +75,11 @@ final class BurrowTestApp: @unchecked Sendable {
         return try await withTimeout(seconds) { try await readUntilEnd(client) }
     }
 
+    private let cleaned = Locked(false)
+
+    /// Removes what this app made in Podman and stops its server; a second call does nothing.
     func cleanUp() async {
+        guard cleaned.withLock({ done in defer { done = true }; return !done }) else { return }
         for record in await manager.list() {
             _ = try? await manager.stop(record.id)
             try? await manager.podman.remove(record.container)
