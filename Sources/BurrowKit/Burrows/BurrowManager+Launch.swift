@@ -102,15 +102,14 @@ extension BurrowManager {
             try await log.append(lines.map { (kind: "log", data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
         devcontainer?.buildLog = []
-        let facts = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser)
-        let user = facts.identity
+        let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity
         let plan = devcontainer
         try mutate(id) { record in
             record.user = user
             record.devcontainer = plan
         }
         guard let record = records[id] else { return }
-        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched, claim: !facts.workspaceReady)
+        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
         try mutate(id) { record in
             record.baseCommit = base
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6

@@ -28,6 +28,11 @@ struct ContainerPlan: Equatable {
         spec.labels = instance.merging(["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]) { $1 }
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
         spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
+        // The workspace's root belongs to the box's root (see Crossing.enter): git in the box must not
+        // refuse it as "dubious ownership". Environment config counts as the command line's.
+        spec.env["GIT_CONFIG_COUNT"] = "1"
+        spec.env["GIT_CONFIG_KEY_0"] = "safe.directory"
+        spec.env["GIT_CONFIG_VALUE_0"] = "*"
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
                         .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
             + caches.map { .init(name: $0.volumeName, destination: $0.path) }

@@ -2,19 +2,13 @@ import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
 
-/// What Burrow needs to know of an agent image: the agent's uid and gid, and who owns its /workspace.
+/// What Burrow needs to know of an agent image: the uid and gid its agent user runs as.
 struct ImageFacts: Sendable, Equatable {
     let identity: AgentIdentity
-    /// nil when the image has no /workspace.
-    let workspaceOwner: AgentIdentity?
-
-    /// Whether a new workspace volume mounted at /workspace is already the agent's: Podman gives a
-    /// new volume's root the owner of the image's directory there, or the container's user when there
-    /// is none. Otherwise the enter helper claims it first.
-    var workspaceReady: Bool { workspaceOwner == nil || workspaceOwner == identity }
 
     /// Read through a container of `image` that is created and never started.
     static func probe(_ user: String, image: String, podman: PodmanClient) async throws -> ImageFacts {
+        if let numeric = AgentIdentity.numeric(user) { return ImageFacts(identity: numeric) }
         let probe = "burrow-probe-\(BurrowRecord.newID())"
         var spec = ContainerSpec(image: image)
         spec.name = probe
@@ -23,14 +17,8 @@ struct ImageFacts: Sendable, Equatable {
         _ = try await podman.createContainer(spec)
         do {
             let identity = try await AgentIdentity.resolve(user, image: image, probe: probe, podman: podman)
-            var owner: AgentIdentity?
-            do {
-                owner = try await ArchivedFile.firstEntryOwner(try await podman.getArchive(probe, path: "/workspace"))
-            } catch let error as PodmanError where error.isNotFound {
-                owner = nil
-            }
             try? await podman.remove(probe)
-            return ImageFacts(identity: identity, workspaceOwner: owner)
+            return ImageFacts(identity: identity)
         } catch {
             try? await podman.remove(probe)
             throw error

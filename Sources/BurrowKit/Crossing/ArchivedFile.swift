@@ -41,27 +41,6 @@ enum ArchivedFile {
         }
     }
 
-    /// The owner of the archive's first entry (the directory asked for), from its tar header.
-    static func firstEntryOwner(_ stream: ResponseStream) async throws -> AgentIdentity {
-        defer { stream.close() }
-        var reader = BlockReader(stream: stream)
-        while true {
-            let header = try await reader.read(512)
-            guard header.count == 512, !header.allSatisfy({ $0 == 0 }), let size = TarReader.octal(header[124..<136]) else {
-                throw CrossingError.unexpected("the image's /workspace could not be read")
-            }
-            if header[156] == UInt8(ascii: "x") || header[156] == UInt8(ascii: "g") {
-                guard size <= 1 << 20 else { throw CrossingError.unexpected("an oversized archive header") }
-                _ = try await reader.read((size + 511) / 512 * 512)
-                continue
-            }
-            guard let uid = TarReader.octal(header[108..<116]), let gid = TarReader.octal(header[116..<124]) else {
-                throw CrossingError.unexpected("the image's /workspace has no owner in its archive")
-            }
-            return AgentIdentity(uid: uid, gid: gid)
-        }
-    }
-
     /// Exact-size reads over a response body.
     private struct BlockReader {
         let stream: ResponseStream

@@ -37,10 +37,8 @@ struct Crossing: Sendable {
     /// The repo's ref as a commit, fetched into Burrow's store (only what changed since last time).
     func fetchBase(_ repo: RepoConfig) async throws -> RepoStore.Base { try await store.fetch(repo) }
 
-    /// Makes the burrow's workspace volume at `base`; returns its commit. `claim`: the image's
-    /// /workspace belongs to someone else, so the enter helper's first mount must give the new volume
-    /// to the agent's uid even when nothing needs checking out.
-    func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base, claim: Bool) async throws -> String {
+    /// Makes the burrow's workspace volume at `base`; returns its commit.
+    func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
         var template = try await templates.current(repo, user: burrow.user)
         if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
@@ -53,13 +51,21 @@ struct Crossing: Sendable {
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
-        guard claim || template!.base != base.commit || template!.branch != base.branch else { return base.commit }
+        let helperImage = try await HelperImage.ensure(podman)
+        // The root of a volume over an image is its user namespace's root's, read-only to anyone else,
+        // whatever the image has at /workspace; mounted first by a helper, made writable for the agent
+        // (a single-user box: only the agent's processes are in it).
+        let claim = HelperContainer(podman: podman, image: helperImage, name: "burrow-\(burrow.id)-claim", labels: burrow.labels,
+                                    user: burrow.user, volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace")],
+                                    step: "preparing the workspace", asRoot: true)
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
+        guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
         if hasBundle {
             input = directory + "/in.tar"
             try await Subprocess.check(["tar", "-C", directory, "-cf", input!, "--numeric-owner", "--owner=\(burrow.user.uid)", "--group=\(burrow.user.gid)", "base.bundle"])
         }
-        let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "burrow-\(burrow.id)-enter",
+        let helper = HelperContainer(podman: podman, image: helperImage, name: "burrow-\(burrow.id)-enter",
                                      labels: burrow.labels, user: burrow.user,
                                      volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace")], step: "checking out the base")
         _ = try await helper.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }

@@ -13,6 +13,8 @@ struct HelperContainer {
     let user: AgentIdentity
     let volumes: [ContainerSpec.NamedVolume]
     let step: String
+    /// Root of the container's user namespace, with no capabilities (it owns a new volume's root).
+    var asRoot = false
     var scratchLimitBytes: Int64?
     var timeout: Duration = .seconds(600)
 
@@ -31,7 +33,7 @@ struct HelperContainer {
         var spec = ContainerSpec(image: image)
         spec.name = name
         spec.command = command
-        spec.user = "\(user.uid):\(user.gid)"
+        spec.user = asRoot ? "0:0" : "\(user.uid):\(user.gid)"
         spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
         spec.volumes = volumes
         spec.network = .none

@@ -57,6 +57,7 @@ final class OutsideInterferenceTests: XCTestCase {
         let removed = try await app.launch("to be removed SLEEP=30")
         try await waitRunning(app, killed.id)
         try await waitRunning(app, removed.id)
+        try await Task.sleep(for: .seconds(1))  // the killed agent has written its file by now
         try await app.manager.podman.kill(killed.container)
         try await app.manager.podman.remove(removed.container, force: true)
         let killedEnd = try await app.finished(killed.id)

@@ -38,7 +38,7 @@ final class CrossingTests: XCTestCase {
         let files = try await attack.branchFiles(record)
         XCTAssertTrue(files.contains("BY-2000.txt"), files)
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
-        XCTAssertTrue(events.contains("2000 /burrow/claude/state") && events.contains("2000 ."), "ran as 2000 and owned its volumes")
+        XCTAssertTrue(events.contains("2000 /burrow/claude/state") && events.contains("2000 BY-2000.txt"), "ran as 2000 and owned what it made")
     }
 
     func testAnUnknownAgentUserIsAClearFailure() async throws {
