@@ -34,8 +34,24 @@ if [ ! -f "$conf/containers.conf" ]; then
   chown -R "$uid:$uid" "$root/home/$user/.config"
 fi
 
+# Its containers run as the subordinate uids the rootfs gives its user; the host's /etc/subuid says
+# so too (by uid: the host has no such user), so Burrow's peer check on a burrow's socket knows them.
+range=$(sed -n "s/^$user://p" "$root/etc/subuid" | head -1)
+[ -n "$range" ] && ! grep -q "^$uid:" /etc/subuid && echo "$uid:$range" >> /etc/subuid
+
+# The service sees host paths only through its binds: one started for another checkout (a CI clone, a
+# worktree) cannot reach this one's burrow-forwarder, so it is restarted here.
+bound="$root/.burrow-bound-checkout"
+if ping && [ "$(cat "$bound" 2>/dev/null)" != "$repo" ]; then
+  log "Podman 5's service was started for $(cat "$bound" 2>/dev/null || echo 'another checkout'); restarting it for $repo"
+  pkill -f "podman system service --time=0 unix://$inside" || true
+  [ -f /tmp/burrow-podman5-service.pid ] && kill "$(cat /tmp/burrow-podman5-service.pid)" 2>/dev/null || true
+  for _ in $(seq 50); do ping || break; sleep 0.2; done
+fi
+
 if ! ping; then
   log "starting Podman 5's API service on $socket"
+  echo "$repo" > "$bound"
   # Its runtime folder is on the rootfs's disk, not a tmpfs: whatever a dead service left there (the
   # socket, a pause.pid naming a process that is gone or reused) goes, as a reboot would clear it.
   rm -rf "$root/run/user/$uid"
