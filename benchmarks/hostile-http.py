@@ -165,6 +165,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (16384, 16384))
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="burrow-hostile-")
+    os.chmod(work, 0o711)  # Podman (another user) reads the seccomp profile under the state dir
     port = free_port()
     config = os.path.join(work, "burrow.json")
     json.dump({"listen": f"127.0.0.1:{port}", "stateDir": os.path.join(work, "state"), "podmanSocket": "/nonexistent/podman.sock",

@@ -47,6 +47,7 @@ def start(config, log):
 def main():
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="burrow-kill-")
+    os.chmod(work, 0o711)  # Podman (another user) reads the seccomp profile under the state dir
     repo = make_repo(work)
     port = free_port()
     state = os.path.join(work, "state")

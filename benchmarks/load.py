@@ -72,6 +72,7 @@ def cpu_seconds(pid):
 def main():
     subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="burrow-load-")
+    os.chmod(work, 0o711)  # Podman (another user) reads the seccomp profile under the state dir
     repo = make_repo(work)
     port = free_port()
     config = write_config(work, port, repo, maxConcurrent=BURROWS)

@@ -25,6 +25,7 @@ def wait_finished(page, timeout=600000):
 def main():
     os.environ.setdefault("BURROW_BINARY", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "burrow"))
     work = tempfile.mkdtemp(prefix="burrow-ui-bench-")
+    os.chmod(work, 0o711)  # Podman (another user) reads the seccomp profile under the state dir
     process, url = start_burrow(work)
     base = url.split("/?")[0] + "/"
     try:

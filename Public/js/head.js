@@ -33,7 +33,7 @@ function facts(record) {
     const unpriced = m.unpricedModels.length ? ` + unpriced ${m.unpricedModels.join(', ')}` : '';
     list.push(`metered: ${m.inputTokens + m.outputTokens + m.cacheCreationTokens + m.cacheReadTokens} tokens${unpriced}`);
   }
-  if (record.agentReportedCostUSD != null) list.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
+  if (record.agentReportedCostUSD > 0) list.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
   if (record.budget) list.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
   if (record.stopReason) list.push(record.stopReason);
   if (record.devcontainer) list.push(`devcontainer: ${record.devcontainer.file}`);

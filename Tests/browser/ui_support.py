@@ -32,6 +32,8 @@ def start_burrow(work, agent_command=None, files=None):
         return run_burrow(work, path)
     repo = os.path.join(work, "repo")
     os.makedirs(repo)
+    # Podman (another user) reads the seccomp profile and mounts the sockets under the state dir.
+    os.chmod(work, 0o711)
     git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run(git + ["init", "-q", "-b", "main"], check=True)
     open(os.path.join(repo, "README.md"), "w").write("# demo\n")
@@ -43,6 +45,7 @@ def start_burrow(work, agent_command=None, files=None):
               "network": "none", "caches": [], "repos": [{"name": "demo", "path": repo}]}
     if agent_command:
         config["agentCommand"] = agent_command
+        config["taskInput"] = "argument"  # the task is the script
     json.dump(config, open(path, "w"))
     return run_burrow(work, path)
 
