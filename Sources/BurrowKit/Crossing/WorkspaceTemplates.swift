@@ -68,12 +68,21 @@ actor WorkspaceTemplates {
         // Stat data that survives the trip through a tar and an overlay: whole-second mtime and size.
         try await HostGit.source(checkout, ["config", "core.checkStat", "minimal"])
         try await HostGit.source(checkout, ["config", "core.trustctime", "false"])
-        let tar = directory + "/workspace.tar"
-        try await Subprocess.check(["tar", "-C", checkout, "-cf", tar, "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."])
         let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
-        try await podman.importImage(tarPath: tar, reference: image,
-                                     changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
-                                        + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" })
+        let tar = ["tar", "-C", checkout, "-cf", "-", "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."]
+        // The tar goes straight into the import: the tree is written once more (the image), not twice.
+        try await podman.importImage(reference: image, changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
+                                        + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" }) { writer in
+            try await Subprocess.streamingOutput(tar) { output in
+                var buffer: [UInt8] = []
+                buffer.reserveCapacity(1 << 20)
+                while true {
+                    buffer.removeAll(keepingCapacity: true)
+                    guard try await output.read(into: &buffer, maxBytes: 1 << 20) > 0 else { return }
+                    try await writer.write(buffer)
+                }
+            }
+        }
         return Template(image: image, base: base.commit, branch: base.branch)
     }
 }

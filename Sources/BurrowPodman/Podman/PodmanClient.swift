@@ -64,6 +64,15 @@ public final class PodmanClient: Sendable {
         _ = try await call("DELETE", "/images/\(escape(name))?force=\(force)", operation: "image remove", expect: [200, 404])
     }
 
+    /// Imports a rootfs tarball as an image, its bytes produced as they are sent (a tar streamed from
+    /// a program, never written to disk).
+    public func importImage(reference: String, changes: [String] = [], producing body: @escaping @Sendable (ClientBodyWriter) async throws -> Void) async throws {
+        var query = "reference=\(escape(reference))"
+        for change in changes { query += "&changes=\(escape(change))" }
+        _ = try await call("POST", "/images/import?\(query)", operation: "image import",
+                           body: .stream(contentType: "application/x-tar", body), expect: [200], timeout: nil)
+    }
+
     /// Imports a rootfs tarball as an image (`podman import`), streaming the file.
     public func importImage(tarPath: String, reference: String, changes: [String] = []) async throws {
         var query = "reference=\(escape(reference))"

@@ -34,6 +34,16 @@ public final class Socket: Sendable {
         return Socket(adopting: Int32(fd))
     }
 
+    /// A connected pair of Unix stream sockets: ours (non-blocking) and a blocking descriptor for a
+    /// child process, which the caller closes once the child has it.
+    static func pair() throws(SystemError) -> (Socket, Int32) {
+        var fds: [Int32] = [0, 0]
+        _ = try systemCallChecked("socketpair") { Int(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)) }
+        let flags = fcntl(fds[0], F_GETFL)
+        _ = fcntl(fds[0], F_SETFL, flags | O_NONBLOCK)
+        return (Socket(adopting: fds[0]), fds[1])
+    }
+
     /// A socket bound to `address` and listening. A Unix path left by a previous run is replaced.
     public static func listening(on address: SocketAddress, backlog: Int32 = 4096) throws(SystemError) -> Socket {
         let socket = try make(family: address.family)

@@ -50,7 +50,7 @@ public enum Subprocess {
         var environment = currentEnvironment()
         for (key, value) in extra { environment[key] = value }
         let child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
-                                           stdout: directory + "/out", stderr: directory + "/err", grace: grace)
+                                           stdout: .file(directory + "/out"), stderr: directory + "/err", grace: grace)
         let timer = timeout.map { timeout in
             let item = DispatchWorkItem { child.terminate(timedOut: true) }
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)), execute: item)
@@ -67,6 +67,45 @@ public enum Subprocess {
         let out = (try? FileSystem.readFile(directory + "/out", limit: outputLimit)) ?? []
         let err = (try? FileSystem.readFile(directory + "/err", limit: outputLimit)) ?? []
         return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Runs `arguments[0]` with its standard output on a socket that `consume` reads as it comes (a
+    /// tar streamed into an upload, never stored); throws `Failure` unless the program exits 0. The
+    /// child is ended and reaped also when `consume` throws or the task is cancelled.
+    public static func streamingOutput(_ arguments: [String], environment extra: [String: String] = [:],
+                                       into consume: (AsyncSocket) async throws -> Void) async throws {
+        precondition(!arguments.isEmpty, "Subprocess.streamingOutput needs a program")
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
+        defer {
+            FileSystem.remove(directory + "/err")
+            rmdir(directory)
+        }
+        var environment = currentEnvironment()
+        for (key, value) in extra { environment[key] = value }
+        let (ours, theirs) = try Socket.pair()
+        let reader = try AsyncSocket(ours)
+        defer { reader.close() }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           stdout: .descriptor(theirs), stderr: directory + "/err", grace: defaultGrace)
+            Glibc.close(theirs)
+        } catch {
+            Glibc.close(theirs)
+            throw error
+        }
+        do {
+            try await withTaskCancellationHandler { try await consume(reader) } onCancel: { child.terminate(timedOut: false) }
+        } catch {
+            child.terminate(timedOut: false)
+            _ = await child.waitForExit()
+            throw error
+        }
+        let status = await child.waitForExit()
+        guard status == 0 else {
+            let err = (try? FileSystem.readFile(directory + "/err", limit: 1 << 20)) ?? []
+            throw Failure(command: arguments, result: Result(status: status, stdout: "", stderr: String(decoding: err, as: UTF8.self)))
+        }
     }
 
     /// Runs and throws `Failure` unless the program exits 0.
