@@ -21,6 +21,9 @@ extension BurrowManager {
         let ended = try? await update(id) { record in
             record.exitCode = exitCode
             record.finishedAt = Date().timeIntervalSince1970
+            if let last = record.turnTimes?.indices.last, record.turnTimes?[last].finishedAt == nil {
+                record.turnTimes?[last].finishedAt = record.finishedAt
+            }
             if let failure { record.error = failure }
             switch home {
             case .success(let harvest):

@@ -76,7 +76,9 @@ extension BurrowManager {
             try checkStop(id)
             try await podman.start(container)
             try await update(id) { record in
-                if record.turn == 1 { record.startedAt = Date().timeIntervalSince1970 }
+                let now = Date().timeIntervalSince1970
+                if record.turn == 1 { record.startedAt = now }
+                record.turnTimes = (record.turnTimes ?? []) + [TurnTime(startedAt: now)]
                 record.state = .running
             }
             // A stop that arrived while the container was starting: it is running now, so stop it.

@@ -42,6 +42,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The repo's devcontainer.json as applied to every turn (image, env, user, setup commands), and
     /// what it sets that Burrow does not apply (`unsupported`).
     public var devcontainer: DevcontainerPlan?
+    /// When each turn's container started and ended (Unix seconds): durations count active time only.
+    public var turnTimes: [TurnTime]?
     /// The uid and gid the agent runs as (and owns its workspace as).
     public var user: AgentIdentity?
     /// The agent's HEAD at the end of each turn: commits the host already has, left out of later bundles.
@@ -93,4 +95,10 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
         var generator = SystemRandomNumberGenerator()
         return (0..<6).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16).leftPadded(to: 2) }.joined()
     }
+}
+
+/// One turn's running time.
+public struct TurnTime: Codable, Sendable, Equatable {
+    public var startedAt: Double
+    public var finishedAt: Double?
 }

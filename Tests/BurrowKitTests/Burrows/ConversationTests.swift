@@ -55,6 +55,10 @@ final class ConversationTests: XCTestCase {
         XCTAssertTrue(args.contains("--resume \(session)"), args)
         XCTAssertTrue(args.hasSuffix(" -p") && !args.contains("second turn"), "the message goes on stdin, not in the arguments: \(args)")
         XCTAssertTrue(secondTurn.contains { $0.kind == "agent" && $0.data.contains("\"subtype\":\"init\"") && $0.data.contains(session) })
+        let times = done.turnTimes ?? []
+        XCTAssertEqual(times.count, 2, "one running time per turn")
+        XCTAssertTrue(times.allSatisfy { ($0.finishedAt ?? 0) >= $0.startedAt } && times[1].startedAt >= (times[0].finishedAt ?? .infinity),
+                      "turn times in order, idle time between turns left out")
         XCTAssertTrue(secondTurn.contains { $0.kind == "agent" && $0.data.contains("Done: two") })
         // MCP: Burrow's config, where Claude Code reads it; nothing from the host's ~/.claude.json.
         let texts = logTexts(events)
