@@ -109,7 +109,7 @@ def test_an_api_failure_is_a_failure_everywhere(env):
 def test_the_working_indicator_names_the_running_tool(env):
     page = env["page"]
     page.goto(env["base"])
-    launch(page, "cat slow1.ndjson; sleep 8; cat slow2.ndjson")
+    launch(page, "cat slow1.ndjson; sleep 15; cat slow2.ndjson")  # a wide window: the page may be busy
     working = page.locator("#working")
     expect(working).to_contain_text("Bash: make test", timeout=30000)
     expect(working).to_contain_text(re.compile(r"· \d+ s"))
