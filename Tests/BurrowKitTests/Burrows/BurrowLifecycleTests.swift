@@ -117,6 +117,7 @@ final class BurrowLifecycleTests: XCTestCase {
         try await withTimeout(30) {
             while try await app.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }
         }
+        try await Task.sleep(for: .seconds(1))  // the agent has written its partial work by now
         let stop = try await app.server.request("POST", "/api/burrows/\(record.id)/stop")
         XCTAssertEqual(stop.status, 200)
         let finished = try await app.finished(record.id, within: 40)
