@@ -183,9 +183,9 @@ extension BurrowManager {
     /// and user, per run).
     func imageFacts(image: String, user: String) async throws -> ImageFacts {
         let key = image + "\u{0}" + user
-        if let known = identities[key] { return known }
+        if let known = knownImageFacts[key] { return known }
         let facts = try await ImageFacts.probe(user, image: image, podman: podman)
-        identities[key] = facts
+        knownImageFacts[key] = facts
         return facts
     }
 

@@ -22,7 +22,7 @@ public actor BurrowManager {
     var proxies: [String: EgressProxy] = [:]
     let credential: Credential?
     var crossing: Crossing
-    var identities: [String: ImageFacts] = [:]
+    var knownImageFacts: [String: ImageFacts] = [:]
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
     public nonisolated let changes = EventBroadcaster()

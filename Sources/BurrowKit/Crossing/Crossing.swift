@@ -55,9 +55,8 @@ struct Crossing: Sendable {
         // The root of a volume over an image is its user namespace's root's, read-only to anyone else,
         // whatever the image has at /workspace; mounted first by a helper, made writable for the agent
         // (a single-user box: only the agent's processes are in it).
-        let claim = HelperContainer(podman: podman, image: helperImage, name: "burrow-\(burrow.id)-claim", labels: burrow.labels,
-                                    user: burrow.user, volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace")],
-                                    step: "preparing the workspace", asRoot: true)
+        var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
+        claim.asRoot = true
         _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
         guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
@@ -65,11 +64,15 @@ struct Crossing: Sendable {
             input = directory + "/in.tar"
             try await Subprocess.check(["tar", "-C", directory, "-cf", input!, "--numeric-owner", "--owner=\(burrow.user.uid)", "--group=\(burrow.user.gid)", "base.bundle"])
         }
-        let helper = HelperContainer(podman: podman, image: helperImage, name: "burrow-\(burrow.id)-enter",
-                                     labels: burrow.labels, user: burrow.user,
-                                     volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace")], step: "checking out the base")
-        _ = try await helper.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
+        let checkout = helper(burrow, image: helperImage, role: "enter", step: "checking out the base")
+        _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
         return base.commit
+    }
+
+    /// A helper container `burrow-<id>-<role>` on the burrow's workspace, as the agent's uid.
+    private func helper(_ burrow: Burrow, image: String, role: String, step: String, workspaceOptions: [String] = []) -> HelperContainer {
+        HelperContainer(podman: podman, image: image, name: "burrow-\(burrow.id)-\(role)", labels: burrow.labels, user: burrow.user,
+                        volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: workspaceOptions)], step: step)
     }
 
     struct Harvest: Sendable {
@@ -84,10 +87,9 @@ struct Crossing: Sendable {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
         defer { FileSystem.removeTree(directory) }
         let bundlePath = directory + "/result.bundle"
-        let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "burrow-\(burrow.id)-home",
-                                     labels: burrow.labels, user: burrow.user,
-                                     volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: ["ro"])],
-                                     step: "collecting the agent's work", scratchLimitBytes: scratchLimitBytes)
+        var helper = helper(burrow, image: try await HelperImage.ensure(podman), role: "home", step: "collecting the agent's work",
+                            workspaceOptions: ["ro"])
+        helper.scratchLimitBytes = scratchLimitBytes
         let limit = maxBundleBytes
         let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes),
                          "burrow \(burrow.id): work left uncommitted by the agent"] + known.filter(ObjectID.isValid)
