@@ -20,7 +20,8 @@ public actor BurrowManager {
     /// Burrows whose teardown is under way: no new turn may start on volumes being removed.
     var tearingDown: Set<String> = []
     var proxies: [String: EgressProxy] = [:]
-    let credential: Credential?
+    /// The process that holds the real credential, when one is configured (started on first use).
+    let vault: ModelVault?
     var crossing: Crossing
     var knownImageFacts: [String: ImageFacts] = [:]
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
@@ -32,7 +33,10 @@ public actor BurrowManager {
         self.podman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
-        credential = try config.credentials.anthropic.map(Credential.load)
+        vault = try config.credentials.anthropic.map { source in
+            _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
+            return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
+        }
         crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
@@ -102,6 +106,7 @@ public actor BurrowManager {
         for task in running { task.cancel() }
         for task in running { await task.value }
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
+        await vault?.stop()
         for log in logs.values { await log.close() }
     }
 

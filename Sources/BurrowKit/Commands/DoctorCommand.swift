@@ -121,6 +121,12 @@ public enum DoctorCommand {
             } catch {
                 report.line(.fail, "credential", "\(error)")
             }
+            let vault = ModelVault.defaultExecutable()
+            if FileSystem.status(vault)?.isRegular == true {
+                report.line(.ok, "vault", "\(vault): the one process that holds the key and calls the upstream")
+            } else {
+                report.line(.fail, "vault", "burrow-vault not found at \(vault)", fix: "swift build -c release (it is built beside burrow)")
+            }
         } else {
             report.line(.warn, "credential", "no credentials.anthropic: agents in burrows cannot call the model",
                         fix: "add \"credentials\": {\"anthropic\": {\"env\": \"ANTHROPIC_API_KEY\"}} to the config")

@@ -1,8 +1,5 @@
 import Foundation
 import Synchronization
-import BurrowSystem
-import BurrowHTTP
-import BurrowPodman
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
