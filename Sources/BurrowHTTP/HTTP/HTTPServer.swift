@@ -57,7 +57,8 @@ public final class HTTPServer: Sendable {
                     continue
                 }
                 let slot = connections.add(socket, deadline: Monotonic.after(timeouts.idle))
-                group.addTask { await self.serve(HTTPConnection(socket), slot: slot) }
+                // On the loop's own thread: a request wakes no other thread on its way in or out.
+                group.addTask(executorPreference: listener.eventLoop) { await self.serve(HTTPConnection(socket), slot: slot) }
             }
         }
         sweeper.cancel()
