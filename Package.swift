@@ -25,21 +25,26 @@ let package = Package(
     targets: [
         .target(name: "CLinux"),
         // The layers, each a target so that an arrow back up does not compile:
-        // system (syscalls, sockets, files) → HTTP (server, client, SSE) → Podman client → BurrowKit
-        // (sandbox, the repository's crossing, the burrow lifecycle, routes, commands).
+        // system (syscalls, sockets, files) → HTTP (server, client, SSE) → Podman client → BurrowKit, the
+        // core (config, sandbox, the repository's crossing, the burrow lifecycle) → BurrowWeb (routes,
+        // access control, static files) → BurrowCommands (serve, doctor, gc, image, devcontainer).
         .target(name: "BurrowSystem", dependencies: ["CLinux"], swiftSettings: strict),
         .target(name: "BurrowHTTP", dependencies: ["BurrowSystem"], swiftSettings: strict),
         .target(name: "BurrowPodman", dependencies: ["BurrowHTTP", "BurrowSystem"], swiftSettings: strict),
         .target(name: "BurrowKit", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman"], swiftSettings: strict),
-        .executableTarget(name: "burrow", dependencies: ["BurrowKit"], swiftSettings: strict, linkerSettings: serverLinking),
-        .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit"], swiftSettings: strict),
+        .target(name: "BurrowWeb", dependencies: ["BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowKit"], swiftSettings: strict),
+        .target(name: "BurrowCommands", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowKit", "BurrowWeb"],
+                swiftSettings: strict),
+        .executableTarget(name: "burrow", dependencies: ["BurrowCommands"], swiftSettings: strict, linkerSettings: serverLinking),
+        .executableTarget(name: "burrow-bench", dependencies: ["BurrowKit", "BurrowWeb"], swiftSettings: strict),
         // Runs inside burrows whatever their image holds: static, Glibc (and the CLinux declarations) only.
         .executableTarget(name: "burrow-forwarder", dependencies: ["CLinux"], swiftSettings: strict,
                           linkerSettings: forwarderLinking),
         // Holds the real credential and makes the model's upstream requests (URLSession for TLS), so that
         // Foundation's networking and the key stay out of Burrow's own process.
         .executableTarget(name: "burrow-vault", dependencies: ["BurrowSystem", "BurrowHTTP"], swiftSettings: strict),
-        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman"], swiftSettings: strict),
+        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,7 @@ public enum SandboxLayout {
         return try SeccompProfile.install(in: stateDir + "/run")
     }
 
-    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {
+    package static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {
         spec.seccompProfilePath = seccompProfile
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true

@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The event log read back without loading it: a reconnect replays from the sparse offset index,
 /// `/history` streams the file in pieces, and a torn tail is found from the end.

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The reconciliation that makes an event log hold every container line exactly once.
 final class OutputReconcilerTests: XCTestCase {

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Server-sent events over real sockets: replay with Last-Event-ID, and a stalled reader that must
 /// not hold up anyone else.

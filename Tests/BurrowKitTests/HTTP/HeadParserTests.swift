@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class HeadParserTests: XCTestCase {
     let request = Array("GET /api/x?a=1&b=two%20words HTTP/1.1\r\nHost: h\r\nX-Repeat: 1\r\nX-Repeat: 2\r\n\r\nBODY".utf8)

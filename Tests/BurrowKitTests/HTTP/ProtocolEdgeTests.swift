@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Behaviours that once survived mutation: each test fails if its behaviour is taken out.
 final class ProtocolEdgeTests: XCTestCase {

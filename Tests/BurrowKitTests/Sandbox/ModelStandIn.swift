@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import Synchronization
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A stand-in for the Anthropic API on the host loopback: records every request it gets (method,
 /// target, headers) and answers as `answer` says; by default a streamed message with usage.

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// One egress proxy on a Unix socket in a fresh folder, the events it reports, and its accept loop.
 final class ProxyHarness: Sendable {

@@ -5,6 +5,8 @@
 import Foundation
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Only the burrow can use its socket: another local user who finds the path (it shows in `ps` and
 /// mountinfo) is refused before a byte is read, and the upstream never sees the key.

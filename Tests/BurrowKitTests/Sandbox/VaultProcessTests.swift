@@ -3,6 +3,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// `burrow-vault`, the process that alone holds the key: started on first use with the key on its
 /// standard input (never in its arguments or environment), its socket in a folder only Burrow's

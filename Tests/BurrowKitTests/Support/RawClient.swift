@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A bare HTTP/1.1 client over a real TCP socket: sends exactly the bytes a test writes.
 final class RawClient: @unchecked Sendable {

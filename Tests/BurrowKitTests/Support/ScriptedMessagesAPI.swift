@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import Synchronization
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A scripted stand-in of the Anthropic Messages API for the real Claude Code, on Burrow's own
 /// HTTPServer in the test process: tests read what it was sent directly (no second process to start,

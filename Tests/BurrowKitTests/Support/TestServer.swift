@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A real Burrow HTTP server on an ephemeral loopback port, with whatever routes a test adds.
 final class TestServer: @unchecked Sendable {

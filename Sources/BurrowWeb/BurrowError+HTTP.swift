@@ -1,6 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// How the lifecycle's refusals answer over HTTP.
 extension BurrowError: HTTPErrorConvertible {

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 
 /// `burrow doctor`: checks and explains whether Burrow can launch burrows here, with the command
 /// that fixes each problem. Exit code 0 only when a launch can work.

@@ -2,6 +2,7 @@ import Glibc
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// The secret that guards the API. Created at first start in `<stateDir>/token` (mode 0600),
 /// or taken from `BURROW_TOKEN`.

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// A short-lived container that answers one question for `burrow doctor`: created, started, waited
 /// for, its output read, then removed with its volume whatever happened. Its output is the image's
 /// and is only shown as text.

@@ -2,6 +2,7 @@ import Synchronization
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// Serves the browser UI from one folder. A path that is malformed or leads outside the folder
 /// (`..`, an encoded `%2e%2e`, a NUL, a symlink out) is a 404, never a file elsewhere.

@@ -1,6 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// `GET /api/health`: proves the stack end to end. Holds no secret.
 public struct Health: Codable, Sendable {
@@ -10,10 +11,6 @@ public struct Health: Codable, Sendable {
     public var podman: PodmanHealth?
 
     public typealias PodmanHealth = BurrowPodman.PodmanHealth
-}
-
-public enum BurrowVersion {
-    public static let current = "0.1.0"
 }
 
 extension Router {

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 
 /// `burrow gc [--dry-run]`: lists the containers and volumes with Burrow's labels that no record
 /// owns, then removes them (not with --dry-run). Shared caches are kept.

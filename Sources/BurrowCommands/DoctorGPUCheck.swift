@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// The GPU as a burrow will get it: CDI specs for the kind (a device defined in two spec files, as
 /// nvidia-ctk leaves /etc/cdi and /var/run/cdi, is flagged: some Podman versions are reported to
 /// refuse it, while Podman 5.4.2 here started a container with it), then the configured devices

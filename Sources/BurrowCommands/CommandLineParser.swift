@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// What `burrow ARGUMENTS` asks for. Parsing is pure: it never touches the config, the state dir or
 /// a socket, so `--help` and a typo cannot start a server. Only `.serve` does.
 public enum Invocation: Equatable, Sendable {

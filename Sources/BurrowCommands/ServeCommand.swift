@@ -3,6 +3,8 @@ import Glibc
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 
 /// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
 public enum ServeCommand {
@@ -52,21 +54,5 @@ public enum ServeCommand {
         await manager.shutdown()
         _ = signals
         Console.out("stopped")
-    }
-}
-
-/// Turns SIGINT/SIGTERM into a callback on a Dispatch queue instead of killing the process.
-public final class SignalWatcher {
-    private let sources: [any DispatchSourceSignal]
-
-    public init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-        signal(SIGPIPE, SIG_IGN)
-        sources = signals.map { number in
-            Glibc.signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(number) }
-            source.resume()
-            return source
-        }
     }
 }

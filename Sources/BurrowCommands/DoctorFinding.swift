@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// One line of `burrow doctor`'s report, as a value the checks return and the tests read.
 public struct DoctorFinding: Sendable, Equatable {
     public enum Level: String, Sendable { case ok = "ok  ", warn = "warn", fail = "FAIL" }

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// `burrow doctor`'s checks of what a launch will meet: the state dir as Podman's user sees it, the
 /// repos, what the agent image holds, and the GPU devices as Podman resolves them.
 public enum DoctorChecks {

@@ -1,6 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// The rules every request passes before routing:
 /// - `Host` must name this server (DNS-rebinding defence): the listen address, localhost or 127.0.0.1.

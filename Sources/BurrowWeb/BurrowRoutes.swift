@@ -1,6 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// The burrow API: launch, list, watch, stop, diff, tear down.
 extension Router {

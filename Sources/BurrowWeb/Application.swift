@@ -1,6 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
 
 /// Burrow's web application: access rules, then the API router, then the static UI.
 public struct Application: Sendable {

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// The registry-free agent image: `images/agent-debian/build-rootfs.sh` makes a Debian rootfs tarball
 /// (mmdebstrap, Claude Code's native binary from the `claude-agent-sdk` wheel) and Burrow imports it
 /// through Podman's API, so it lands in the Podman Burrow uses even when that runs as another user.

@@ -55,7 +55,7 @@ public struct Config: Sendable, Equatable {
 
     public var resolvedStateDir: String { Self.expandHome(stateDir) }
 
-    static func expandHome(_ path: String) -> String {
+    package static func expandHome(_ path: String) -> String {
         if path == "~" { return FileSystem.homeDirectory }
         if path.hasPrefix("~/") { return FileSystem.homeDirectory + path.dropFirst(1) }
         return path

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// Can Podman's user reach Burrow's state dir? Podman bind-mounts each burrow's socket folder from
 /// it, resolving the path as Podman's user: one folder on the way without `x` for that user (a 0700
 /// home, the default `~/.local/state/burrow` of another account) makes every launch fail.

@@ -1,6 +1,8 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowKit
+import BurrowWeb
 /// `burrow image build [--config FILE] [--podman-socket PATH] [--tag NAME] [--force]`: builds the
 /// registry-free agent image (AgentImageRecipe) into the Podman Burrow uses (the config's
 /// `podmanSocket` unless given); the tag defaults to the config's `image`.
