@@ -49,7 +49,7 @@ final class VaultForwarder: Sendable {
 
     private func upstreamRequest(_ request: HTTPRequest) -> URLRequest {
         var outgoing = URLRequest(url: URL(string: upstream.absoluteString.trimmingSuffix("/") + request.target) ?? upstream)
-        outgoing.httpMethod = request.method
+        outgoing.httpMethod = request.method.rawValue
         for field in request.headers where !Self.notForwarded.contains(field.name.lowercased()) {
             outgoing.addValue(field.value, forHTTPHeaderField: field.name)
         }

@@ -15,7 +15,7 @@ extension BurrowManager {
         case .queued?:
             queue.removeAll { $0 == id }
             let stopped = try await update(id) { $0.state = .stopped }
-            if let log = try? eventLog(id) { try await log.append(kind: "end", data: Self.json(stopped)) }
+            if let log = try? eventLog(id) { try await log.append(kind: .end, data: Self.json(stopped)) }
         case .running?:
             if let container = records[id]?.container { try? await podman.stop(container, timeout: 10) }
         default:

@@ -31,6 +31,6 @@ extension BurrowManager {
 
     func recordNet(_ event: NetEvent, id: String) async {
         if records[id] != nil { records[id]!.account(event) }
-        if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
+        if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
     }
 }

@@ -101,7 +101,7 @@ extension BurrowManager {
         var devcontainer = try await Devcontainer.plan(repo: repo, store: crossing.store, commit: fetched.commit, podman: podman,
                                                        labels: try instanceLabels())
         if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
-            try await log.append(lines.map { (kind: "log", data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
+            try await log.append(lines.map { (kind: .log, data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
         devcontainer?.buildLog = []
         let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity

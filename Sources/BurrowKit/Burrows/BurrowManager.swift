@@ -153,7 +153,7 @@ public actor BurrowManager {
     func publish(_ record: BurrowRecord) async {
         let data = Self.json(record)
         await changes.publish(event: "state", data: data)
-        if let log = try? eventLog(record.id) { _ = try? await log.append(kind: "state", data: data) }
+        if let log = try? eventLog(record.id) { _ = try? await log.append(kind: .state, data: data) }
     }
 
     func eventLog(_ id: String) throws -> BurrowEvents {

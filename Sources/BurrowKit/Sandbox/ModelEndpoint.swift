@@ -33,11 +33,11 @@ public final class ModelEndpoint: Sendable {
     }
 
     /// Serves one request; returns whether the connection may carry another.
-    func forward(_ head: MessageHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
+    func forward(_ head: RequestHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
         let started = Monotonic.now()
         var event = NetEvent(phase: .model, host: upstream.host ?? "", port: UInt16(upstream.port ?? (upstream.scheme == "https" ? 443 : 80)),
-                             allowed: true, method: head.first, path: String(head.second.prefix(2048)), bytesSent: 0, bytesReceived: 0)
-        if let refusal = routes.refusal(method: head.first, target: head.second) ?? budget.refusal {
+                             allowed: true, method: head.method.rawValue, path: String(head.target.prefix(2048)), bytesSent: 0, bytesReceived: 0)
+        if let refusal = routes.refusal(method: head.method.rawValue, target: head.target) ?? budget.refusal {
             event.phase = .denied
             event.allowed = false
             event.reason = refusal
@@ -48,7 +48,7 @@ public final class ModelEndpoint: Sendable {
         }
         let body = try await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: Self.maxRequestBytes)
         event.bytesSent = body.count
-        let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.third == "HTTP/1.1"
+        let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
         let answer: ResponseStream
         do {
             answer = try await vault.client().open(vaultRequest(head, body: body))
@@ -93,14 +93,14 @@ public final class ModelEndpoint: Sendable {
 
     /// What the vault gets: the same method, path and query, and only the allowlisted headers; the
     /// vault adds the credential.
-    private func vaultRequest(_ head: MessageHead, body: [UInt8]) -> ClientRequest {
+    private func vaultRequest(_ head: RequestHead, body: [UInt8]) -> ClientRequest {
         var headers = HTTPHeaders()
         var contentType = "application/json"
         for field in head.headers where ModelRoutes.forwards(header: field.name) {
             if field.name.lowercased() == "content-type" { contentType = field.value } else { headers.add(field.name, field.value) }
         }
-        let sendsBody = !body.isEmpty && head.first != "GET" && head.first != "HEAD"
-        return ClientRequest(head.first, head.second, headers: headers, body: sendsBody ? .bytes(body, contentType: contentType) : .none)
+        let sendsBody = !body.isEmpty && head.method != "GET" && head.method != "HEAD"
+        return ClientRequest(head.method, head.target, headers: headers, body: sendsBody ? .bytes(body, contentType: contentType) : .none)
     }
 
     static let vaultErrorHeader = "X-Burrow-Vault-Error"

@@ -12,11 +12,11 @@ final class HeadParserTests: XCTestCase {
 
     func testParsesRequestAndKeepsRepeatedHeaders() throws {
         guard case .complete(let head, let length) = HeadParser.parse(request) else { return XCTFail("not complete") }
-        XCTAssertEqual(head.first, "GET")
-        XCTAssertEqual(head.second, "/api/x?a=1&b=two%20words")
+        XCTAssertEqual(head.method, .get)
+        XCTAssertEqual(head.target, "/api/x?a=1&b=two%20words")
         XCTAssertEqual(head.headers.values("x-repeat"), ["1", "2"])
         XCTAssertEqual(Array(request[length...]), Array("BODY".utf8))
-        let parsed = HTTPRequest(method: head.first, target: head.second, headers: head.headers)
+        let parsed = HTTPRequest(method: head.method, target: head.target, headers: head.headers)
         XCTAssertEqual(parsed.path, "/api/x")
         XCTAssertEqual(parsed.queryValue("b"), "two words")
     }

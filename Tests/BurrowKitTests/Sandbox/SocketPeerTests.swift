@@ -51,7 +51,7 @@ final class SocketPeerTests: XCTestCase {
         let heads = upstream.heads.withLock { $0 }
         XCTAssertEqual(heads.count, 1)
         XCTAssertEqual(heads.first?.headers["x-api-key"], Self.secret, "the probe's request did not carry the key upstream")
-        XCTAssertEqual(heads.first?.second, "/v1/messages")
+        XCTAssertEqual(heads.first?.target, "/v1/messages")
 
         try await harness.stop()
         upstream.stop()

@@ -86,7 +86,7 @@ final class ScriptedMessagesAPI: Sendable {
         @Sendable func record(_ conversation: Conversation?) {
             let elapsed = (ContinuousClock.now - started).components
             let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-            log.seen.withLock { $0.append(Seen(method: request.method, target: request.target, headers: request.headers, body: body,
+            log.seen.withLock { $0.append(Seen(method: request.method.rawValue, target: request.target, headers: request.headers, body: body,
                                                streamed: streamed, conversation: conversation, seconds: seconds)) }
         }
         if request.path.hasSuffix("/count_tokens") {

@@ -46,7 +46,7 @@ final class TestServer: @unchecked Sendable {
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { text += "\r\n" }
         try await client.send(text)
-        return try await client.response(method: method)
+        return try await client.response(method: HTTPMethod(method))
     }
 
     func stop() async {
