@@ -1,7 +1,7 @@
-// What the user does to the selected burrow: stop, tear down, reply.
+// What the user does to the selected burrow: stop, tear down (with its branch), reply, rename, run again.
 import { $ } from './dom.js';
 import { api, apiJSON, postJSON } from './api.js';
-import { store, upsert, setStopping, markTornDown } from './store.js';
+import { store, upsert, setStopping, markTornDown, current } from './store.js';
 import { showError } from './live.js';
 
 async function stop() {
@@ -19,11 +19,44 @@ async function stop() {
 async function teardown() {
   const id = store.selected;
   if (!id) return;
-  if (!confirm('Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept.')) return;
+  const record = current();
+  const withBranch = !$('teardown-branch-row').hidden && $('teardown-branch').checked && record && record.branch;
+  const what = withBranch ? ` Its branch ${record.branch} is deleted from your repository too.` : '';
+  if (!confirm(`Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept in the archive.${what}`)) return;
   try {
-    await api(`/api/burrows/${id}`, { method: 'DELETE' });
+    await api(`/api/burrows/${id}${withBranch ? '?deleteBranch=true' : ''}`, { method: 'DELETE' });
     markTornDown(id);
+    upsert(await apiJSON(`/api/burrows/${id}`));
   } catch (error) { showError($('b-error'), error); }
+}
+
+async function rename() {
+  const record = current();
+  if (!record) return;
+  const title = prompt('Name this burrow (empty: its task\'s first line)', record.title || '');
+  if (title === null) return;
+  try {
+    upsert(await postJSON(`/api/burrows/${record.id}/title`, { title }));
+  } catch (error) { showError($('b-error'), error); }
+}
+
+/// A new burrow on the same repo, base and task (the uncommitted changes of the first are not taken
+/// again: your tree may have moved on).
+async function runAgain() {
+  const record = current();
+  if (!record) return;
+  $('rerun').disabled = true;
+  try {
+    const body = { repo: record.repo, task: record.task, gpu: !!record.gpu };
+    if (record.baseRef) body.base = record.baseRef.ref;
+    const next = await postJSON('/api/burrows', body);
+    upsert(next);
+    location.hash = `#/burrows/${next.id}`;
+  } catch (error) {
+    showError($('b-error'), error);
+  } finally {
+    $('rerun').disabled = false;
+  }
 }
 
 async function reply(event) {
@@ -49,6 +82,8 @@ async function reply(event) {
 export function startActions() {
   $('stop').addEventListener('click', stop);
   $('teardown').addEventListener('click', teardown);
+  $('rename').addEventListener('click', rename);
+  $('rerun').addEventListener('click', runAgain);
   $('reply-form').addEventListener('submit', reply);
   $('reply').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
