@@ -16,11 +16,12 @@ async function stop() {
   }
 }
 
-async function teardown() {
+async function teardown(withItsBranch) {
   const id = store.selected;
   if (!id) return;
+  closeMenu();
   const record = current();
-  const withBranch = !$('teardown-branch-row').hidden && $('teardown-branch').checked && record && record.branch;
+  const withBranch = withItsBranch && record && record.branch;
   const what = withBranch ? ` Its branch ${record.branch} is deleted from your repository too.` : '';
   if (!confirm(`Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept in the archive.${what}`)) return;
   try {
@@ -30,9 +31,12 @@ async function teardown() {
   } catch (error) { showError($('b-error'), error); }
 }
 
+const closeMenu = () => { $('more-actions').open = false; };
+
 async function rename() {
   const record = current();
   if (!record) return;
+  closeMenu();
   const title = prompt('Name this burrow (empty: its task\'s first line)', record.title || '');
   if (title === null) return;
   try {
@@ -45,6 +49,7 @@ async function rename() {
 async function runAgain() {
   const record = current();
   if (!record) return;
+  closeMenu();
   $('rerun').disabled = true;
   try {
     const body = { repo: record.repo, task: record.task, gpu: !!record.gpu };
@@ -81,10 +86,12 @@ async function reply(event) {
 
 export function startActions() {
   $('stop').addEventListener('click', stop);
-  $('teardown').addEventListener('click', teardown);
+  $('teardown').addEventListener('click', () => teardown(false));
+  $('teardown-branch').addEventListener('click', () => teardown(true));
   $('rename').addEventListener('click', rename);
   $('rerun').addEventListener('click', runAgain);
   $('reply-form').addEventListener('submit', reply);
+  document.addEventListener('click', (event) => { if (!$('more-actions').contains(event.target)) closeMenu(); });
   $('reply').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
   });

@@ -85,7 +85,7 @@ export function renderHead(record) {
   $('stop').disabled = isFinal(record.state) || stopping;
   $('stop').textContent = stopping ? 'Stopping…' : 'Stop';
   $('teardown').disabled = !isFinal(record.state) || !!record.tornDown;
-  $('teardown-branch-row').hidden = !record.branch || !!record.tornDown || !isFinal(record.state);
+  $('teardown-branch').hidden = !record.branch || !!record.tornDown || !isFinal(record.state);
   const queued = (record.queuedMessages || []).length;
   const status = $('reply-status');
   if (!status.dataset.error) {

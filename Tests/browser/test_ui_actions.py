@@ -103,6 +103,7 @@ def test_rename_run_again_and_the_archive(env):
     burrow = launch(page, "Archive me SLEEP=1")
     finished(page, burrow)
     page.once("dialog", lambda dialog: dialog.accept("A name <img src=x onerror=window.__xss=1>"))
+    page.click("#more-actions summary")
     page.click("#rename")
     expect(page.locator("#burrow-title")).to_have_text("A name <img src=x onerror=window.__xss=1>")
     expect(page.locator("#b-facts")).to_contain_text("demo")
@@ -113,9 +114,11 @@ def test_rename_run_again_and_the_archive(env):
     expect(page.locator("#burrows li")).to_have_count(1)
     page.fill("#filter-text", "")
     page.once("dialog", lambda dialog: dialog.accept("x" * 121))
+    page.click("#more-actions summary")
     page.click("#rename")
     expect(page.locator("#b-error")).to_contain_text("over 120 characters")
 
+    page.click("#more-actions summary")
     page.click("#rerun")
     page.wait_for_function("(id) => location.hash.startsWith('#/burrows/') && !location.hash.endsWith(id)", arg=burrow)
     again = page.evaluate("location.hash").rsplit("/", 1)[1]
@@ -124,10 +127,10 @@ def test_rename_run_again_and_the_archive(env):
 
     page.goto(env["base"] + f"#/burrows/{burrow}")
     expect(page.locator("#b-state")).to_have_text("succeeded", timeout=15000)
-    expect(page.locator("#teardown-branch-row")).to_be_visible()
-    page.check("#teardown-branch")
+    page.click("#more-actions summary")
+    expect(page.locator("#teardown-branch")).to_be_visible()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("#teardown")
+    page.click("#teardown-branch")
     expect(page.locator("#b-facts")).to_contain_text("torn down (archived)", timeout=15000)
     expect(page.locator("#branch")).to_contain_text("deleted")
     assert git(os.path.join(env["work"], "repo"), "branch", "--list", f"burrow/{burrow}") == ""
