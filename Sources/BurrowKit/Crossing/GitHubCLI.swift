@@ -13,6 +13,10 @@ public struct GitHubCLI: Sendable {
 
     /// The program; nil: look for `gh` on PATH.
     var program: String?
+    /// The last answer and until when it holds: `gh auth status` asks GitHub, so the page's every
+    /// look at a burrow must not.
+    private let known = Locked<(status: Status, until: UInt64)?>(nil)
+    static let statusLifetime: Duration = .seconds(300)
 
     public init(program: String? = nil) { self.program = program }
 
@@ -23,6 +27,14 @@ public struct GitHubCLI: Sendable {
     }
 
     func status() async -> Status {
+        let now = Monotonic.now()
+        if let cached = known.withLock({ $0 }), cached.until > now { return cached.status }
+        let status = await probe()
+        known.withLock { $0 = (status, Monotonic.after(Self.statusLifetime)) }
+        return status
+    }
+
+    private func probe() async -> Status {
         guard let gh = executable() else {
             return Status(available: false, reason: "the GitHub CLI (gh) is not installed on the host")
         }

@@ -69,12 +69,12 @@ final class BranchPushTests: XCTestCase {
         let after = try await attack.app.record(record.id)
         XCTAssertEqual(after.pushed?.commit, head)
         XCTAssertEqual(after.pushed?.branch, "burrow/\(record.id)")
-        let value1 = try await git(["-C", remote, "rev-parse", "refs/heads/burrow/\(record.id)"])
-        XCTAssertEqual(value1, head, "the result arrived on the remote")
+        let remoteHead = try await git(["-C", remote, "rev-parse", "refs/heads/burrow/\(record.id)"])
+        XCTAssertEqual(remoteHead, head, "the result arrived on the remote")
         let messages = try await git(["-C", remote, "log", "--format=%B", "refs/heads/burrow/\(record.id)"])
         XCTAssertTrue(messages.contains(message.replacingOccurrences(of: "MARKER", with: attack.marker)), "the message arrived as data: \(messages)")
-        let value2 = try await git(["-C", remote, "for-each-ref", "--format=%(refname)"])
-        XCTAssertEqual(value2, "refs/heads/burrow/\(record.id)",
+        let remoteRefs = try await git(["-C", remote, "for-each-ref", "--format=%(refname)"])
+        XCTAssertEqual(remoteRefs, "refs/heads/burrow/\(record.id)",
                        "only Burrow's branch: none of the agent's refs or tags")
         XCTAssertEqual(attack.escapes(), [], "nothing the agent planted ran, and no hook")
 
@@ -83,13 +83,13 @@ final class BranchPushTests: XCTestCase {
         _ = try await git(["-C", attack.app.repoPath, "branch", "-f", branch, "main"])
         let moved = try await call(attack.app, "DELETE", "/api/burrows/\(record.id)/branch")
         XCTAssertEqual(moved.status, 409, moved.text)
-        let value3 = try await git(["-C", attack.app.repoPath, "branch", "--list", branch])
-        XCTAssertEqual(value3, branch, "a moved branch stays")
+        let movedBranch = try await git(["-C", attack.app.repoPath, "branch", "--list", branch])
+        XCTAssertEqual(movedBranch, branch, "a moved branch stays")
         _ = try await git(["-C", attack.app.repoPath, "branch", "-f", branch, head])
         let deleted = try await call(attack.app, "DELETE", "/api/burrows/\(record.id)/branch")
         XCTAssertEqual(deleted.status, 200, deleted.text)
-        let value4 = try await git(["-C", attack.app.repoPath, "branch", "--list", branch])
-        XCTAssertEqual(value4, "")
+        let deletedBranch = try await git(["-C", attack.app.repoPath, "branch", "--list", branch])
+        XCTAssertEqual(deletedBranch, "")
         let gone = try await attack.app.record(record.id)
         XCTAssertNil(gone.branch)
         XCTAssertEqual(gone.deletedBranch, branch)
@@ -99,8 +99,8 @@ final class BranchPushTests: XCTestCase {
         _ = try await git(["-C", remote, "update-ref", "-d", "refs/heads/\(branch)"])
         let again = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push")
         XCTAssertEqual(again.status, 200, again.text)
-        let value5 = try await git(["-C", remote, "rev-parse", "refs/heads/\(branch)"])
-        XCTAssertEqual(value5, head)
+        let pushedAgain = try await git(["-C", remote, "rev-parse", "refs/heads/\(branch)"])
+        XCTAssertEqual(pushedAgain, head)
     }
 
     func testARefusedPushSaysWhyAndNoBranchMeansNothingToPush() async throws {
@@ -121,14 +121,14 @@ final class BranchPushTests: XCTestCase {
         let refused = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push")
         XCTAssertEqual(refused.status, 502, refused.text)
         XCTAssertTrue(refused.text.contains("git push failed") && refused.text.contains("nonexistent"), refused.text)
-        let value6 = try await attack.app.record(record.id).pushed
-        XCTAssertNil(value6)
+        let refusedPush = try await attack.app.record(record.id).pushed
+        XCTAssertNil(refusedPush)
 
         // Tear down with the branch: the branch goes first, then the containers.
         let teardown = try await call(attack.app, "DELETE", "/api/burrows/\(record.id)?deleteBranch=true")
         XCTAssertEqual(teardown.status, 204, teardown.text)
-        let value7 = try await git(["-C", attack.app.repoPath, "branch", "--list", "burrow/*"])
-        XCTAssertEqual(value7, "")
+        let branchesLeft = try await git(["-C", attack.app.repoPath, "branch", "--list", "burrow/*"])
+        XCTAssertEqual(branchesLeft, "")
         let torn = try await attack.app.record(record.id)
         XCTAssertTrue(torn.tornDown)
         XCTAssertEqual(torn.deletedBranch, "burrow/\(record.id)")
@@ -155,18 +155,18 @@ final class BranchPushTests: XCTestCase {
         XCTAssertEqual(early.status, 409, "a pull request needs the pushed branch: \(early.text)")
 
         let remote = try await makeRemote(attack)
-        let value8 = try await info(attack.app, record.id).pullRequests.available
-        XCTAssertTrue(value8)
-        let value9 = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push").status
-        XCTAssertEqual(value9, 200)
-        let value10 = try await git(["-C", remote, "rev-parse", "refs/heads/burrow/\(record.id)"]).isEmpty
-        XCTAssertFalse(value10)
+        let ghAvailable = try await info(attack.app, record.id).pullRequests.available
+        XCTAssertTrue(ghAvailable)
+        let pushStatus = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push").status
+        XCTAssertEqual(pushStatus, 200)
+        let remoteBranchMissing = try await git(["-C", remote, "rev-parse", "refs/heads/burrow/\(record.id)"]).isEmpty
+        XCTAssertFalse(remoteBranchMissing)
         let renamed = try await call(attack.app, "POST", "/api/burrows/\(record.id)/title", #"{"title": "--repo=evil/evil $(touch MARKER)"}"#)
         XCTAssertEqual(renamed.status, 200, renamed.text)
         let opened = try await call(attack.app, "POST", "/api/burrows/\(record.id)/pull-request")
         XCTAssertEqual(opened.status, 200, opened.text)
-        let value11 = try await attack.app.record(record.id).pushed?.pullRequest
-        XCTAssertEqual(value11, "https://github.com/example/demo/pull/7")
+        let pullRequest = try await attack.app.record(record.id).pushed?.pullRequest
+        XCTAssertEqual(pullRequest, "https://github.com/example/demo/pull/7")
         let args = String(decoding: try FileSystem.readFile(folder + "/args"), as: UTF8.self).split(separator: "\0").map(String.init)
         XCTAssertEqual(Array(args.prefix(3)), ["pr", "create", "--head=burrow/\(record.id)"])
         XCTAssertTrue(args.contains("--title=--repo=evil/evil $(touch MARKER)"), "\(args)")
@@ -175,6 +175,24 @@ final class BranchPushTests: XCTestCase {
                        FileSystem.realPath(attack.app.repoPath))
         let twice = try await call(attack.app, "POST", "/api/burrows/\(record.id)/pull-request")
         XCTAssertEqual(twice.status, 409, twice.text)
+    }
+
+    func testAURLReposBranchGoesToItsURL() async throws {
+        let source = try await BurrowTestApp.makeRepo()
+        let attack = try await AttackBurrow.make(self) { $0.repos = [RepoConfig(name: "demo", url: "file://" + source)] }
+        let record = try await attack.run("cd /workspace && echo from-url > URL.txt")
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertNil(record.branch, "a url repo gets no local branch")
+        let target = try await info(attack.app, record.id)
+        XCTAssertEqual(target.target, PushTarget(remote: "file://" + source, url: "file://" + source, branch: "burrow/\(record.id)"))
+        let pushed = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push")
+        XCTAssertEqual(pushed.status, 200, pushed.text)
+        let arrived = try await git(["-C", source, "rev-parse", "refs/heads/burrow/\(record.id)"])
+        XCTAssertEqual(arrived, record.resultHead)
+        let file = try await git(["-C", source, "show", "burrow/\(record.id):URL.txt"])
+        XCTAssertEqual(file, "from-url")
+        let deleted = try await call(attack.app, "DELETE", "/api/burrows/\(record.id)/branch")
+        XCTAssertEqual(deleted.status, 409, "a url repo has no local branch to delete: \(deleted.text)")
     }
 
     func testTitlesAndRedaction() throws {
