@@ -47,13 +47,14 @@ function draw(record) {
   deleteButton.hidden = !record.branch;
   deleteButton.disabled = busy;
   if (busy) return;
+  const deleted = record.deletedBranch && !record.branch
+    ? `Branch ${record.deletedBranch} was deleted from your repository; the patch stays.` : '';
   if (pushed) {
     setStatus(`Pushed ${pushed.commit.slice(0, 12)} to ${pushed.remote} as ${pushed.branch} at ${time(pushed.at)}.`,
       { link: hasRequest ? pushed.pullRequest : null });
-  } else if (record.deletedBranch) {
-    setStatus(`Branch ${record.deletedBranch} was deleted from your repository; the patch stays.`);
+    if (deleted) $('push-status').append(' ', deleted);
   } else {
-    setStatus('');
+    setStatus(deleted);
   }
   if (gh && !gh.available && !hasRequest) $('push-status').append(el('span', 'quiet', ` Pull requests: ${gh.reason}.`));
 }

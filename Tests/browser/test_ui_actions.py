@@ -43,8 +43,44 @@ def test_push_and_delete_the_branch_from_the_page(env):
         expect(page.locator("#push")).to_have_text("Push again")
         section.scroll_into_view_if_needed()
         shot(page, "pushed.png")
+
+        # With a signed-in gh on the host (faked at the page's API boundary: the Swift tests run a gh
+        # stand-in), the button appears once pushed and its answer becomes a link, only if https.
+        def gh_signed_in(route):
+            if route.request.method != "GET":
+                return route.fallback()
+            answer = page.request.get(route.request.url).json()
+            answer["pullRequests"] = {"available": True}
+            try:
+                route.fulfill(json=answer)
+            except Exception:  # the page reloaded meanwhile: its request is gone
+                pass
+        opened = dict(record(page, env, burrow))
+        def pull_request(route):
+            opened["pushed"] = dict(opened["pushed"], pullRequest=address[0])
+            route.fulfill(json=opened)
+        address = ["javascript:window.__pr=1"]
+        page.route("**/api/burrows/*/push", gh_signed_in)
+        page.route("**/api/burrows/*/pull-request", pull_request)
+        page.reload()
+        expect(page.locator("#pull-request")).to_be_visible(timeout=15000)
+        page.click("#pull-request")
+        expect(page.locator("#push-status a")).to_have_count(0)                  # not https: never a link
+        address[0] = "https://github.com/example/demo/pull/7"
+        opened["turn"] = opened.get("turn", 1)
+        page.reload()
+        expect(page.locator("#pull-request")).to_be_visible(timeout=15000)
+        page.click("#pull-request")
+        link = page.locator("#push-status a")
+        expect(link).to_have_attribute("href", "https://github.com/example/demo/pull/7")
+        expect(page.locator("#pull-request")).to_be_hidden()
+        page.unroute("**/api/burrows/*/push")
+        page.unroute("**/api/burrows/*/pull-request")
+        page.reload()
+        expect(page.locator("#push-target")).to_contain_text("to origin", timeout=15000)
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#delete-branch")
+        expect(page.locator("#push-status")).to_contain_text("deleted", timeout=10000)
         expect(page.locator("#branch")).to_contain_text(f"burrow/{burrow} deleted", timeout=10000)
         expect(page.locator("#delete-branch")).to_be_hidden()
         assert git(repo, "branch", "--list", f"burrow/{burrow}") == ""
