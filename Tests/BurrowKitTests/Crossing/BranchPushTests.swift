@@ -115,8 +115,16 @@ final class BranchPushTests: XCTestCase {
         XCTAssertFalse(noRemote.canPush)
         XCTAssertTrue(noRemote.reason?.contains("has no remote to push to") == true, noRemote.reason ?? "")
 
-        let record = try await attack.run("cd /workspace && echo x > X.txt")
-        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        let running = try await attack.app.launch("cd /workspace && echo x > X.txt && sleep 30")
+        try await withTimeout(60) {
+            while try await attack.app.record(running.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let busy = try await call(attack.app, "POST", "/api/burrows/\(running.id)/push")
+        XCTAssertEqual(busy.status, 409, "no push while a turn runs: \(busy.text)")
+        XCTAssertTrue(busy.text.contains("push once its turn ends"), busy.text)
+        _ = try await attack.app.manager.stop(running.id)
+        let record = try await attack.app.finished(running.id, within: 60)
+        XCTAssertNotNil(record.branch, "the stopped burrow's partial work came home: \(record.error ?? "")")
         _ = try await git(["-C", attack.app.repoPath, "remote", "add", "origin", "/nonexistent/remote.git"])
         let refused = try await call(attack.app, "POST", "/api/burrows/\(record.id)/push")
         XCTAssertEqual(refused.status, 502, refused.text)
@@ -150,6 +158,12 @@ final class BranchPushTests: XCTestCase {
         let absent = try await info(attack.app, record.id).pullRequests
         XCTAssertFalse(absent.available)
         XCTAssertTrue(absent.reason?.contains("not installed") == true, absent.reason ?? "")
+        let signedOut = folder + "/gh-signed-out"
+        try FileSystem.writeAtomically(Array("#!/bin/sh\necho 'You are not logged into any GitHub hosts' >&2; exit 1\n".utf8), to: signedOut, mode: 0o755)
+        await attack.app.manager.useGitHubCLI(GitHubCLI(program: signedOut))
+        let notSignedIn = try await info(attack.app, record.id).pullRequests
+        XCTAssertFalse(notSignedIn.available)
+        XCTAssertTrue(notSignedIn.reason?.contains("gh auth login") == true, notSignedIn.reason ?? "")
         await attack.app.manager.useGitHubCLI(GitHubCLI(program: gh))
         let early = try await call(attack.app, "POST", "/api/burrows/\(record.id)/pull-request")
         XCTAssertEqual(early.status, 409, "a pull request needs the pushed branch: \(early.text)")
