@@ -55,6 +55,8 @@ export function renderList() {
   const records = visibleRecords();
   $('burrows').replaceChildren(...records.map(item));
   const total = [...store.records.values()].filter((r) => !r.tornDown).length;
+  const archived = store.records.size - total;
+  $('filter-state').querySelector('option[value=torn]').textContent = `Archived (torn down)${archived ? `: ${archived}` : ''}`;
   const empty = $('list-empty');
   empty.hidden = records.length > 0;
   empty.textContent = total === 0 && !filters().text && !filters().state ? 'No burrows yet.'

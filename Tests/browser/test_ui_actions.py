@@ -171,6 +171,7 @@ def test_rename_run_again_and_the_archive(env):
     expect(page.locator("#branch")).to_contain_text("deleted")
     assert git(os.path.join(env["work"], "repo"), "branch", "--list", f"burrow/{burrow}") == ""
     expect(page.locator(f"#burrows a[data-id='{burrow}']")).to_have_count(0)        # out of the everyday list
+    expect(page.locator("#filter-state option[value=torn]")).to_have_text(re.compile(r"^Archived \(torn down\): \d+$"))
     page.select_option("#filter-state", "torn")
     archived = page.locator(f"#burrows a[data-id='{burrow}']")
     expect(archived).to_have_count(1)
