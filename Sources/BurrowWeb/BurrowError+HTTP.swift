@@ -12,6 +12,7 @@ extension BurrowError: HTTPErrorConvertible {
         case .conflict(let message, let detail): HTTPError(.conflict, message, detail: detail)
         case .podmanUnavailable(let message): HTTPError(.serviceUnavailable, message)
         case .stateDirFull(let message, let detail): HTTPError(.insufficientStorage, message, detail: detail)
+        case .hostGit(let message, let detail): HTTPError(.badGateway, message, detail: detail)
         }
     }
 }

@@ -10,6 +10,10 @@ extension Router {
         let task: String
         let gpu: Bool?
         let budget: Budget?
+        /// A branch, tag or commit to start from; `uncommitted`: the user's uncommitted changes on top.
+        let base: String?
+        let uncommitted: Bool?
+        let title: String?
     }
 
     struct RepoSummary: Encodable {
@@ -18,16 +22,19 @@ extension Router {
         let ref: String?
         let gpu: Bool
         let image: String
+        /// A local repository (its uncommitted changes can be taken along).
+        let local: Bool
     }
 
     public mutating func addBurrows(_ manager: BurrowManager) {
         let config = manager.config
         get("/api/repos") { _ in
-            .json(config.repos.map { RepoSummary(name: $0.name, source: $0.path ?? $0.url ?? "", ref: $0.ref, gpu: $0.gpu ?? false, image: $0.image ?? config.image) })
+            .json(config.repos.map { RepoSummary(name: $0.name, source: $0.path ?? $0.url ?? "", ref: $0.ref, gpu: $0.gpu ?? false, image: $0.image ?? config.image, local: $0.path != nil) })
         }
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
-            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget), status: .created)
+            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
+                                                  base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -68,9 +75,11 @@ extension Router {
         }
         post("/api/burrows/{id}/stop") { request in .json(try await manager.stop(request.parameter("id") ?? "")) }
         delete("/api/burrows/{id}") { request in
-            try await manager.teardown(request.parameter("id") ?? "", purge: request.queryValue("purge") == "true")
+            try await manager.teardown(request.parameter("id") ?? "", purge: request.queryValue("purge") == "true",
+                                       deleteBranch: request.queryValue("deleteBranch") == "true")
             return HTTPResponse(status: .noContent)
         }
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+        addBranches(manager)
     }
 }

@@ -24,6 +24,9 @@ public actor BurrowManager {
     let vault: ModelVault?
     var crossing: Crossing
     var knownImageFacts: [String: ImageFacts] = [:]
+    /// Burrows whose branch is being pushed or deleted (one git operation each at a time).
+    var branchWork: Set<String> = []
+    var githubCLI = GitHubCLI()
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
     public nonisolated let changes = EventBroadcaster()
