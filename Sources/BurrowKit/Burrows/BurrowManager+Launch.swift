@@ -14,7 +14,8 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
-    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil) async throws -> BurrowRecord {
+    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
+    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil, runner: String? = nil) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
@@ -25,8 +26,9 @@ extension BurrowManager {
         }
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
+        let onlyLocal = try checkRunners(repo: name, gpu: gpu ?? repo.gpu ?? false, runner: runner)
         do {
-            if repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
+            if onlyLocal, repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
                 throw PodmanError.imageMissing(image: image)
             }
         } catch let error as PodmanError {
@@ -34,23 +36,13 @@ extension BurrowManager {
         }
         var record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
         record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
+        record.runner = runner
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         records[record.id] = record
         let saved = try await update(record.id) { _ in }
         queue.append(record.id)
         schedule()
         return records[record.id] ?? saved
-    }
-
-    func schedule() {
-        while active.count < config.maxConcurrent, !queue.isEmpty {
-            let id = queue.removeFirst()
-            active.insert(id)
-            own(id) { manager in
-                await manager.run(id)
-                await manager.ended(id)
-            }
-        }
     }
 
     struct StopRequested: Error {}
@@ -70,6 +62,7 @@ extension BurrowManager {
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
             if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
+            try await prepareRunner(id, image: records[id]?.devcontainer?.image ?? repo.image ?? config.image)
             let container = try await createContainer(id, repo: repo)
             try checkStop(id)
             attached = try await attachBeforeStart(container)
@@ -137,7 +130,9 @@ extension BurrowManager {
                 guard try await podman.volumeExists(cache.volumeName) else { throw error }
             }
         }
-        let created = try await podman.createContainer(plan.spec)
+        var spec = plan.spec
+        try await adaptForRunner(&spec, id: id)
+        let created = try await podman.createContainer(spec)
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo)
         if config.taskInput == .stdin { try await writeTask(record) }
@@ -182,7 +177,7 @@ extension BurrowManager {
     /// The uid and gid `user` has in `image`, and who owns its /workspace (looked up once per image
     /// and user, per run).
     func imageFacts(image: String, user: String) async throws -> ImageFacts {
-        let key = image + "\u{0}" + user
+        let key = (RunnerBinding.current?.name ?? RunnerConfig.localName) + "\u{0}" + image + "\u{0}" + user
         if let known = knownImageFacts[key] { return known }
         let facts = try await ImageFacts.probe(user, image: image, podman: podman)
         knownImageFacts[key] = facts
