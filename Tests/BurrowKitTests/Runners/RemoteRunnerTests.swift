@@ -88,6 +88,66 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    /// The proxy and the model endpoint stay on this host with the key; a remote burrow reaches them
+    /// through its SSH-forwarded socket (relayed: no descriptor crosses SSH).
+    func testEgressAllowlistAndModelEndpointWorkFromTheRunnerWithTheKeyNeverThere() async throws {
+        let key = "sk-ant-api03-REAL-KEY-never-on-a-runner-\(UInt32.random(in: 0...UInt32.max))"
+        let site = try SandboxTests.HostSite()
+        defer { Task { await site.server.shutdown() } }
+        setenv("BURROW_TEST_RUNNER_REAL_KEY", key, 1)
+        let port = site.port
+        let script = """
+        echo "== allowed"; wget -q -O - http://allowed.burrow.test:\(port)/hello 2>&1; echo
+        echo "== denied"; wget -q -O - http://denied.burrow.test:\(port)/hello 2>&1; echo "denied exit=$?"
+        echo "== model"; (printf 'POST /v1/messages HTTP/1.1\\r\\nHost: x\\r\\nx-api-key: '"$ANTHROPIC_API_KEY"'\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}'; sleep 3) | nc 127.0.0.1 3128; echo
+        echo "== environ"; env
+        echo "== end"
+        """
+        let app = try await remoteApp { config in
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = ["allowed.burrow.test:\(port)"]
+            config.network.resolve = ["allowed.burrow.test": "127.0.0.1", "denied.burrow.test": "127.0.0.1"]
+            config.credentials = CredentialsConfig(anthropic: .init(env: "BURROW_TEST_RUNNER_REAL_KEY"), upstream: "http://127.0.0.1:\(port)")
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
+        let record = try await app.launch("egress probe")
+        let events = try await app.readStream(record.id, within: 120)
+        let output = events.filter { $0.kind == "log" }.compactMap { event -> String? in
+            (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
+        }
+        func section(_ name: String) -> String {
+            guard let start = output.firstIndex(of: "== \(name)") else { return "" }
+            return output[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
+        }
+        let done = try await app.finished(record.id)
+        XCTAssertEqual(done.runner, "far")
+        XCTAssertTrue(output.contains("== end"), "the probe ran to its end: \(output)")
+        XCTAssertTrue(section("allowed").contains("hello from the allowed host, path /hello"), section("allowed"))
+        XCTAssertTrue(section("denied").contains("403") && section("denied").contains("denied exit=1"), section("denied"))
+        XCTAssertTrue(section("model").contains("HTTP/1.1 200") && section("model").contains("message_stop"), section("model"))
+        XCTAssertEqual(site.keysSeen.withLock { $0 }, [key], "the upstream got the real key, once, from this host")
+        XCTAssertTrue(section("environ").contains("ANTHROPIC_API_KEY=\(Credential.placeholder)"))
+        let net = events.filter { $0.kind == "net" }.map(\.data)
+        XCTAssertTrue(net.contains { $0.contains("\"phase\":\"denied\"") && $0.contains("denied.burrow.test") }, "\(net)")
+        XCTAssertTrue(net.contains { $0.contains("\"phase\":\"model\"") && $0.contains("\"status\":200") }, "\(net)")
+        XCTAssertEqual(done.model?.requests, 1)
+        // Nowhere on the runner: not in the container, not in anything its user's Podman or sshd
+        // keeps. The same search finds the placeholder, so it does read the container's config.
+        let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" })
+        let inspect = try await remote.podman.rawInspect(record.container)
+        XCTAssertFalse(inspect.contains(key))
+        XCTAssertFalse(output.joined(separator: "\n").contains(key))
+        let runtime = try XCTUnwrap(remote.remote?.tunnel.remoteRuntime)
+        let home = try await Subprocess.check(["sh", "-c", "getent passwd \(RunnerTestEnvironment.value("USER") ?? "burrowrunner") | cut -d: -f6"]).stdout.filter { $0 != "\n" }
+        let places = [runtime, home]
+        let found = try await Subprocess.run(["grep", "-rlsF", "-D", "skip", key] + places)
+        XCTAssertEqual(found.status, 1, "the key is on the runner: \(found.stdout)\(found.stderr)")
+        let placeholder = try await Subprocess.run(["grep", "-rlsF", "-D", "skip", Credential.placeholder] + places)
+        XCTAssertEqual(placeholder.status, 0, "probe: the search reaches the runner's container configs")
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
