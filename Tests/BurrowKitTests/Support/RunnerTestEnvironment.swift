@@ -7,7 +7,7 @@ import XCTest
 
 /// The second "machine" prepared by scripts/runner-env.sh: sshd on 127.0.0.1 and the user
 /// `burrowrunner` with its own rootless Podman. Without it, runner tests skip when run by hand and
-/// fail under scripts/test.sh (BURROW_REQUIRE_PODMAN=1).
+/// fail under scripts/test.sh as root (BURROW_REQUIRE_PODMAN=1; only root can make the second machine).
 enum RunnerTestEnvironment {
     static func value(_ name: String) -> String? { FileSystem.environment("BURROW_TEST_RUNNER_" + name) }
 
@@ -15,7 +15,7 @@ enum RunnerTestEnvironment {
     static func runner(_ name: String = "far", maxConcurrent: Int = 4) throws -> RunnerConfig {
         guard let host = value("HOST"), let port = value("PORT"), let user = value("USER"),
               let identity = value("IDENTITY"), let knownHosts = value("KNOWN_HOSTS") else {
-            if FileSystem.environment("BURROW_REQUIRE_PODMAN") == "1" {
+            if FileSystem.environment("BURROW_REQUIRE_PODMAN") == "1" && FileSystem.userID == 0 {
                 throw RunnerError.unreachable("$BURROW_TEST_RUNNER_* unset: run `eval \"$(scripts/runner-env.sh)\"` as root first")
             }
             throw XCTSkip("no test runner: run `eval \"$(scripts/runner-env.sh)\"` as root first, or use scripts/test.sh")
