@@ -148,6 +148,64 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    func testTheRunnersPodmanRestartedMidRunIsWaitedOutAndNothingIsLost() async throws {
+        let app = try await remoteApp()
+        let record = try await app.launch("outage LINES=300 RATE=100 TEXT=runner-outage")
+        try await withTimeout(60) {
+            while try await app.manager.events(record.id).lastSequence < 30 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        // The service this test's environment started for the runner's user, ended by its process id.
+        let user = RunnerTestEnvironment.value("USER") ?? "burrowrunner"
+        let found = try await Subprocess.run(["pgrep", "-u", user, "-f", "podman system service"])
+        let pids = found.stdout.split(separator: "\n").compactMap { Int32($0) }
+        XCTAssertFalse(pids.isEmpty, "the runner's Podman service was found")
+        for pid in pids { kill(pid, SIGTERM) }
+        let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" })
+        try await withTimeout(20) { while (try? await remote.podman.ping()) != nil { try await Task.sleep(for: .milliseconds(100)) } }
+        try await Task.sleep(for: .seconds(1))
+        try await Subprocess.check(["bash", #filePath.components(separatedBy: "/Tests/")[0] + "/scripts/runner-env.sh"])
+        let events = try await app.readStream(record.id, within: 120)
+        let numbered = events.filter { $0.kind == "agent" }.compactMap { event -> Int? in
+            guard let range = event.data.range(of: "\"text\":\"line ") else { return nil }
+            return Int(event.data[range.upperBound...].prefix { $0.isNumber })
+        }
+        XCTAssertEqual(numbered, Array(1...300), "every line once, in order")
+        let done = try await app.finished(record.id)
+        XCTAssertEqual(done.state, .succeeded, done.error ?? "")
+        XCTAssertNotNil(done.branch, "the work came home")
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
+    /// A GPU burrow goes to the runner labelled `gpu` and gets the CDI device of that runner's Podman
+    /// (the test CDI spec of scripts/test-env.sh); a second burrow waits for the runner's only slot.
+    func testAGPUBurrowGoesToTheGPURunnerAndTheNextWaitsForItsSlot() async throws {
+        var runner = try RunnerTestEnvironment.runner(maxConcurrent: 1)
+        runner.labels = ["gpu"]
+        let app = try await BurrowTestApp { config in
+            RunnerTestEnvironment.configure(&config, runner: runner)
+            config.repos[0].gpu = true
+            config.agentCommand = ["sh", "-c", "echo \"gpu=$BURROW_TEST_GPU\"; ls /dev/nvidia0; sleep 2", "sh"]
+            config.taskInput = .argument
+        }
+        let first = try await app.launch("gpu probe")
+        let second = try await app.launch("gpu probe again")
+        try await withTimeout(60) {
+            while try await app.manager.record(first.id).state != .running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let waiting = try await app.manager.record(second.id).state
+        XCTAssertEqual(waiting, .queued, "the runner's one slot is taken")
+        let events = try await app.readStream(first.id, within: 60)
+        let text = events.filter { $0.kind == "log" }.map(\.data).joined(separator: "\n")
+        XCTAssertTrue(text.contains("gpu=injected-by-cdi") && text.contains("/dev/nvidia0"), text)
+        let done = try await app.finished(first.id)
+        XCTAssertEqual(done.runner, "far")
+        XCTAssertEqual(done.state, .succeeded, done.error ?? "")
+        let next = try await app.finished(second.id, within: 60)
+        XCTAssertEqual(next.state, .succeeded, next.error ?? "")
+        XCTAssertGreaterThanOrEqual(next.startedAt ?? 0, done.finishedAt ?? .infinity, "it started once the first was done")
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
