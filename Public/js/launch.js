@@ -4,6 +4,7 @@ import { apiJSON, postJSON } from './api.js';
 import { upsert } from './store.js';
 import { askPermission } from './notify.js';
 import { setRepos } from './list.js';
+import { loadRunners, chosenRunner } from './runners.js';
 
 let repos = [];
 
@@ -29,6 +30,7 @@ export async function loadRepos() {
   updateGpuToggle();
   setRepos(repos.map((r) => r.name));
   if (repos.length === 0) showLaunchError('No repositories configured: add "repos" to burrow.json (see README).');
+  loadRunners();
 }
 
 async function launch(event) {
@@ -41,6 +43,7 @@ async function launch(event) {
   try {
     const body = { repo: $('repo').value, task };
     if (!$('gpu-row').hidden) body.gpu = $('gpu').checked;
+    if (chosenRunner()) body.runner = chosenRunner();
     const record = await postJSON('/api/burrows', body);
     $('task').value = '';
     localStorage.removeItem('burrow.draft');

@@ -9,6 +9,8 @@ extension Router {
         let task: String
         let gpu: Bool?
         let budget: Budget?
+        /// Where it must run (nil: Burrow picks).
+        let runner: String?
     }
 
     struct RepoSummary: Encodable {
@@ -26,7 +28,7 @@ extension Router {
         }
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
-            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget), status: .created)
+            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget, runner: launch.runner), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -71,5 +73,6 @@ extension Router {
             return HTTPResponse(status: .noContent)
         }
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+        addRunners(manager)
     }
 }

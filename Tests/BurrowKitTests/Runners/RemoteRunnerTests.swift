@@ -29,6 +29,12 @@ final class RemoteRunnerTests: XCTestCase {
 
     func testALaunchRunsOnTheRunnerStreamsLiveTakesAFollowUpBringsTheWorkHomeAndTearsDown() async throws {
         let app = try await remoteApp()
+        let runners = try await app.server.request("GET", "/api/runners")
+        XCTAssertTrue(runners.text.contains("\"name\":\"far\"") && runners.text.contains("\"remote\":true"), runners.text)
+        let refused = try await app.server.request("POST", "/api/burrows", headers: ["Content-Type": "application/json"],
+                                                   body: #"{"repo": "demo", "task": "t", "runner": "local"}"#)
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertTrue(refused.text.contains("repo demo may not run there"), refused.text)
         let record = try await app.launch("edit things TEXT=far-away")
         let events = try await app.readStream(record.id, within: 120)
         XCTAssertTrue(events.contains { $0.kind == "agent" && $0.data.contains("far-away") }, "the agent's output streamed live")
