@@ -212,6 +212,40 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    /// Burrow stops while a remote burrow runs (its containers run on) and a new Burrow on the same
+    /// state dir follows it again: its egress socket is forwarded anew, its output is whole.
+    func testANewBurrowRejoinsARunningRemoteBurrowAndItsWayOut() async throws {
+        let site = try SandboxTests.HostSite()
+        defer { Task { await site.server.shutdown() } }
+        let port = site.port
+        let script = "for i in 1 2 3 4 5 6; do echo \"tick $i\"; sleep 1; done; wget -q -O - http://allowed.burrow.test:\(port)/after-restart 2>&1; echo; echo \"wget exit=$?\""
+        let runner = try RunnerTestEnvironment.runner()
+        let configure: (inout Config) -> Void = { config in
+            RunnerTestEnvironment.configure(&config, runner: runner)
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = ["allowed.burrow.test:\(port)"]
+            config.network.resolve = ["allowed.burrow.test": "127.0.0.1"]
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
+        let first = try await BurrowTestApp(configure: configure)
+        let record = try await first.launch("restart probe")
+        try await withTimeout(90) {
+            while try await first.manager.events(record.id).lastSequence < 4 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        await first.manager.shutdown()
+        let second = try await BurrowTestApp(stateDir: first.stateDir, repoPath: first.repoPath, configure: configure)
+        let done = try await second.finished(record.id, within: 90)
+        XCTAssertEqual(done.state, .succeeded, done.error ?? "")
+        let events = try await second.readStream(record.id)
+        XCTAssertEqual(events.map(\.id), Array(1...events.count))
+        let lines = events.filter { $0.kind == "log" }.compactMap { (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data($0.data.utf8)))?.text }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("tick ") }, (1...6).map { "tick \($0)" }, "every line once")
+        XCTAssertTrue(lines.contains("hello from the allowed host, path /after-restart"), "\(lines)")
+        await RunnerTestEnvironment.cleanUp(second)
+        await first.cleanUp()
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
