@@ -69,14 +69,23 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
-    func testKillingTheSSHConnectionMidRunRejoinsWithoutLosingOrRepeatingOutput() async throws {
-        let app = try await remoteApp()
-        let record = try await app.launch("long turn SLEEP=6 LINES=30 TEXT=across-the-cut")
+    func testKillingTheSSHConnectionMidRunRejoinsWithoutLosingOrRepeatingOutputAndTheWayOutComesBack() async throws {
+        let site = try SandboxTests.HostSite()
+        defer { Task { await site.server.shutdown() } }
+        let port = site.port
+        let script = "for i in $(seq 1 30); do echo \"line $i\"; sleep 0.2; done; wget -q -O - http://allowed.burrow.test:\(port)/after-the-cut 2>&1; echo; echo \"wget exit=$?\""
+        let app = try await remoteApp { config in
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = ["allowed.burrow.test:\(port)"]
+            config.network.resolve = ["allowed.burrow.test": "127.0.0.1"]
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
+        let record = try await app.launch("cut probe")
         let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" }?.remote)
         try await withTimeout(90) {
-            while try await app.manager.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }
+            while try await app.manager.events(record.id).lastSequence < 6 { try await Task.sleep(for: .milliseconds(50)) }
         }
-        try await Task.sleep(for: .seconds(1))
         let check = try await Subprocess.run(["ssh"] + remote.tunnel.options + ["-O", "check", remote.tunnel.destination.host])
         let text = check.stderr + check.stdout
         let pid = try XCTUnwrap(text.range(of: "pid=").map { Int32(text[$0.upperBound...].prefix { $0.isNumber }) } ?? nil, text)
@@ -86,11 +95,9 @@ final class RemoteRunnerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(remote.tunnel.connections, 2, "the connection was made again")
         let events = try await app.readStream(record.id)
         XCTAssertEqual(events.map(\.id), Array(1...events.count), "every event once, in order")
-        let numbered = events.filter { $0.kind == "agent" }.compactMap { event -> Int? in
-            guard let range = event.data.range(of: "\"text\":\"line ") else { return nil }
-            return Int(event.data[range.upperBound...].prefix { $0.isNumber })
-        }
-        XCTAssertEqual(numbered, Array(1...30), "no line lost or repeated across the cut")
+        let lines = events.filter { $0.kind == "log" }.compactMap { (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data($0.data.utf8)))?.text }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("line ") }, (1...30).map { "line \($0)" }, "no line lost or repeated across the cut")
+        XCTAssertTrue(lines.contains("hello from the allowed host, path /after-the-cut"), "the egress socket was forwarded again: \(lines)")
         await RunnerTestEnvironment.cleanUp(app)
     }
 
