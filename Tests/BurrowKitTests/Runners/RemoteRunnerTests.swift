@@ -101,6 +101,37 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    /// A runner that does not come back within `reconnectSeconds`: the burrow ends failed, saying
+    /// which runner and why (here: its host key changed, which Burrow refuses).
+    func testARunnerGoneForGoodEndsTheBurrowFailedWithTheReason() async throws {
+        var runner = try RunnerTestEnvironment.runner()
+        let knownHosts = try TemporaryDirectory.make("runner-known-hosts") + "/known_hosts"
+        let original = try FileSystem.readFile(runner.knownHostsFile ?? "")
+        try FileSystem.writeAtomically(original, to: knownHosts, mode: 0o600)
+        runner.knownHostsFile = knownHosts
+        runner.reconnectSeconds = 3
+        let app = try await BurrowTestApp { config in RunnerTestEnvironment.configure(&config, runner: runner) }
+        let record = try await app.launch("long turn SLEEP=20 TEXT=abandoned")
+        let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" }?.remote)
+        try await withTimeout(90) {
+            while try await app.manager.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let line = String(decoding: original, as: UTF8.self).split(separator: " ").prefix(1).joined()
+        try FileSystem.writeAtomically(Array("\(line) ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherHostsKeyEntirelyAAAAAAAAAAAAAAAAAAAA\n".utf8), to: knownHosts, mode: 0o600)
+        let check = try await Subprocess.run(["ssh"] + remote.tunnel.options + ["-O", "check", remote.tunnel.destination.host])
+        let text = check.stderr + check.stdout
+        let pid = try XCTUnwrap(text.range(of: "pid=").map { Int32(text[$0.upperBound...].prefix { $0.isNumber }) } ?? nil, text)
+        XCTAssertEqual(kill(pid, SIGKILL), 0)
+        let done = try await app.finished(record.id, within: 60)
+        XCTAssertEqual(done.state, .failed)
+        let reason = done.error ?? ""
+        XCTAssertTrue(reason.contains("runner far was unreachable for 3 s") && reason.contains("Host key verification failed"), reason)
+        // The runner back (its real key): what the test made there is removed.
+        try FileSystem.writeAtomically(original, to: knownHosts, mode: 0o600)
+        try await remote.tunnel.waitConnected(timeout: .seconds(30))
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
     /// The proxy and the model endpoint stay on this host with the key; a remote burrow reaches them
     /// through its SSH-forwarded socket (relayed: no descriptor crosses SSH).
     func testEgressAllowlistAndModelEndpointWorkFromTheRunnerWithTheKeyNeverThere() async throws {
