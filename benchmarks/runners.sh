@@ -30,9 +30,15 @@ printf '{"listen":"127.0.0.1:7982","stateDir":"%s/remote",%s,%s,%s}' "$work" "$c
 printf '{"listen":"127.0.0.1:7983","stateDir":"%s/spread",%s,%s,"maxConcurrent":4,"agentCommand":["sh","-c","sleep 3; echo done"],"taskInput":"argument","runners":[%s]}' \
   "$work" "$common" "$repos" "$far" > "$work/spread.json"
 for name in local remote spread; do .build/release/burrow serve --config "$work/$name.json" > "$work/$name.log" 2>&1 & done
-sleep 2
+answering() { for _ in $(seq 200); do curl -sf -H "Authorization: Bearer bench-token" "http://127.0.0.1:$1/api/health" >/dev/null && return 0; sleep 0.1; done; return 1; }
+for port in 7981 7982 7983; do answering "$port"; done
 
-first() { .build/release/burrow-bench first-output --port "$1" --token bench-token --repo demo --runs "$runs" 2>/dev/null | head -1 | median; }
+first() {
+  local out
+  out=$(.build/release/burrow-bench first-output --port "$1" --token bench-token --repo demo --runs "$runs" 2>>"$work/bench.err") \
+    || { echo "runners.sh: first-output on port $1 failed:" >&2; for f in "$work/bench.err" "$work"/*.log; do echo "== $f" >&2; tail -n 5 "$f" >&2; done; exit 1; }
+  echo "$out" | head -1 | median
+}
 local_first=$(first 7981)
 remote_first=$(first 7982)
 # burrow-stamp (in the test image) prints each event with the time it was written in the container.
@@ -46,7 +52,7 @@ PY
 }
 kill_serve() { kill "$(pgrep -f "burrow serve --config $work/$1.json")" 2>/dev/null || true; sleep 1; }
 for name in local remote; do kill_serve "$name"; flood "$work/$name.json"; .build/release/burrow serve --config "$work/$name.json" >> "$work/$name.log" 2>&1 & done
-sleep 2
+answering 7981; answering 7982
 local_flood=$(.build/release/burrow-bench flood-latency --port 7981 --token bench-token --repo flood --count 51200 --size 1024 --repeat 3)
 remote_flood=$(.build/release/burrow-bench flood-latency --port 7982 --token bench-token --repo flood --count 51200 --size 1024 --repeat 3)
 

@@ -58,11 +58,11 @@ extension BurrowManager {
         var attached: Task<LogStream, any Error>?
         do {
             try await update(id) { $0.state = .preparing }
+            try await prepareRunner(id, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             if records[id]?.turn == 1 { try await enterWorkspace(id, repo: repo) }
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
             if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
-            try await prepareRunner(id, image: records[id]?.devcontainer?.image ?? repo.image ?? config.image)
             let container = try await createContainer(id, repo: repo)
             try checkStop(id)
             attached = try await attachBeforeStart(container)

@@ -85,13 +85,13 @@ extension BurrowManager {
         return possible.allSatisfy { $0.name == RunnerConfig.localName }
     }
 
-    /// Before a remote burrow's container is created: the SSH connection, the image (copied from the
-    /// local Podman if the runner lacks it), the forwarder's volume, the seccomp profile and the
-    /// egress socket's way back here.
-    func prepareRunner(_ id: String, image: String) async throws {
+    /// First of a remote burrow's turn: the SSH connection, the agent image (copied from the local
+    /// Podman if the runner lacks it; a devcontainer's is built there), the forwarder's volume and the
+    /// egress socket's way back here (it leads to the proxy's socket once that listens).
+    func prepareRunner(_ id: String, image: String?) async throws {
         guard let runner = runner(for: id), let remote = runner.remote else { return }
         try await remote.tunnel.waitConnected()
-        if try await !runner.podman.imageExists(image), try await localPodman.imageExists(image) {
+        if let image, try await !runner.podman.imageExists(image), try await localPodman.imageExists(image) {
             try await localPodman.copyImage(image, to: runner.podman)
         }
         _ = try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath)
