@@ -40,7 +40,7 @@ final class Runner: Sendable {
         let tunnel = SSHTunnel(destination: destination, identityFile: Config.expandHome(identity), knownHostsFile: knownHosts,
                                folder: folder, podmanSocket: config.podmanSocket)
         self.config = config
-        podman = PodmanClient(socketPath: tunnel.localSocket)
+        podman = PodmanClient(socketPath: tunnel.localSocket, runner: "\(config.name) (ssh \(destination.user)@\(destination.host):\(destination.port))")
         crossing = try Crossing(podman: podman, stateDir: folder, labels: labels)
         remote = RemoteRunner(name: config.name, tunnel: tunnel, remoteDir: config.remoteDir)
         tunnel.start()
