@@ -292,6 +292,43 @@ final class RemoteRunnerTests: XCTestCase {
         await first.cleanUp()
     }
 
+    /// The agent as the attacker on the relayed way out: far more connections than its budget, and
+    /// garbage instead of HTTP. The proxy on this host refuses past `maxConnections`, the SSH
+    /// connection every burrow on the runner shares stays up, and the burrow's own way out works after.
+    func testARelayedFloodOfConnectionsAndGarbageIsRefusedAndTheSharedConnectionSurvives() async throws {
+        let site = try SandboxTests.HostSite()
+        defer { Task { await site.server.shutdown() } }
+        let port = site.port
+        let script = """
+        for i in $(seq 1 40); do (sleep 5 | nc 127.0.0.1 3128 >/dev/null 2>&1 &); done
+        sleep 7
+        echo "== garbage"; (printf '\\000\\000GARBAGE\\r\\n\\r\\n'; sleep 2) | nc 127.0.0.1 3128 2>&1 | head -c 200; echo
+        echo "== after"; wget -q -O - http://allowed.burrow.test:\(port)/after-the-flood 2>&1; echo; echo "after exit=$?"
+        """
+        let app = try await remoteApp { config in
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = ["allowed.burrow.test:\(port)"]
+            config.network.resolve = ["allowed.burrow.test": "127.0.0.1"]
+            config.network.maxConnections = 8
+            config.network.headerTimeoutSeconds = 3
+            config.agentCommand = ["sh", "-c", script, "sh"]
+            config.taskInput = .argument
+        }
+        let record = try await app.launch("relay flood")
+        let events = try await app.readStream(record.id, within: 120)
+        let lines = events.filter { $0.kind == "log" }.compactMap { (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data($0.data.utf8)))?.text }
+        let net = events.filter { $0.kind == "net" }.map(\.data)
+        XCTAssertTrue(net.contains { $0.contains("network.maxConnections") }, "the cap was reached and reported: \(net.prefix(5))")
+        XCTAssertTrue(lines.contains { $0.contains("400") }, "the garbage got a 400: \(lines)")
+        XCTAssertTrue(lines.contains("hello from the allowed host, path /after-the-flood") && lines.contains("after exit=0"), "\(lines)")
+        let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" }?.remote)
+        XCTAssertEqual(remote.tunnel.connections, 1, "the shared SSH connection was never lost")
+        XCTAssertTrue(remote.tunnel.isConnected)
+        let done = try await app.finished(record.id)
+        XCTAssertEqual(done.state, .succeeded, done.error ?? "")
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
