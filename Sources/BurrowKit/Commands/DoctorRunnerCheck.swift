@@ -3,7 +3,8 @@ import BurrowHTTP
 import BurrowPodman
 
 /// `burrow doctor` for each remote runner: the key file, the host key, SSH itself (with the reason
-/// OpenSSH gave), the runner's Podman (version, rootless) and the agent image there. Each check
+/// OpenSSH gave), the runner's Podman (version, rootless), the agent image there, and for a `gpu`
+/// runner its CDI devices. Each check
 /// connects as Burrow will, through its own short-lived SSH master in a private temporary folder.
 enum DoctorRunnerCheck {
     static func findings(_ config: Config, localPodman: PodmanClient?, timeout: Duration = .seconds(15)) async -> [DoctorFinding] {
@@ -65,6 +66,13 @@ enum DoctorRunnerCheck {
                 findings.append(local == true
                     ? DoctorFinding(.ok, subject, "\(image) is not on the runner yet: the first launch there copies it from the local Podman through the API")
                     : DoctorFinding(.fail, subject, "\(image) is on neither the runner nor the local Podman", fix: "burrow image build (locally; launches copy it to the runner)"))
+            }
+            // A GPU runner's CDI devices, resolved by its own Podman starting a container with them.
+            if runner.labels?.contains("gpu") == true, try await made.podman.imageExists(config.image) {
+                var gpu = await DoctorGPUCheck.resolve(config, podman: made.podman, level: .fail)
+                gpu.subject = subject + " gpu"
+                if gpu.level == .fail { gpu.fix = "on the runner: sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml, and check \"gpuDevices\" (nvidia-ctk cdi list)" }
+                findings.append(gpu)
             }
         } catch {
             findings.append(DoctorFinding(.fail, subject, "the runner's Podman does not answer through SSH: \(error)",

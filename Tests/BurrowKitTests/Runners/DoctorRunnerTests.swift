@@ -9,7 +9,8 @@ import XCTest
 /// `burrow doctor` against the real test runner: what works is said, what does not comes with its fix.
 final class DoctorRunnerTests: XCTestCase {
     func testAReachableRunnerIsCheckedAndABadHostKeyOrKeyFileGetsItsFix() async throws {
-        let good = try RunnerTestEnvironment.runner()
+        var good = try RunnerTestEnvironment.runner()
+        good.labels = ["gpu"]
         var config = Config()
         config.image = PodmanTestEnvironment.image
         config.runners = [good]
@@ -19,6 +20,7 @@ final class DoctorRunnerTests: XCTestCase {
         XCTAssertFalse(findings.contains { $0.level == .fail }, text)
         XCTAssertTrue(findings.contains { $0.text.contains("host key checked") }, text)
         XCTAssertTrue(findings.contains { $0.text.contains("Podman 4.") || $0.text.contains("Podman 5.") }, text)
+        XCTAssertTrue(findings.contains { $0.subject == "runner far gpu" && $0.text.contains("a container started with nvidia.com/gpu=all") }, text)
 
         var impostor = good
         impostor.knownHostsFile = nil
