@@ -329,6 +329,27 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    /// `burrow gc` reaches the runners: a burrow whose record is gone leaves its container and volumes
+    /// there, and gc removes them (only this instance's, only those no record owns).
+    func testGCRemovesARunnersOrphansAndKeepsWhatARecordOwns() async throws {
+        let app = try await remoteApp()
+        let orphan = try await app.launch("to be orphaned TEXT=orphan")
+        let kept = try await app.launch("to be kept TEXT=kept")
+        _ = try await app.finished(orphan.id, within: 90)
+        _ = try await app.finished(kept.id, within: 90)
+        let far = try XCTUnwrap(app.manager.runners.first { $0.name == "far" })
+        FileSystem.removeTree(app.stateDir + "/burrows/" + orphan.id)
+        let succeeded = await RunnerGC.run(app.manager.config, dryRun: false)
+        XCTAssertTrue(succeeded)
+        let orphanLeft = try await far.podman.listContainers(label: "io.burrow.id=\(orphan.id)")
+        XCTAssertEqual(orphanLeft.count, 0, "the orphan's container is gone")
+        let orphanVolume = try await far.podman.volumeExists(orphan.workspaceVolume)
+        XCTAssertFalse(orphanVolume)
+        let keptLeft = try await far.podman.listContainers(label: "io.burrow.id=\(kept.id)")
+        XCTAssertEqual(keptLeft.count, 1, "probe: the owned burrow's container is still there")
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
