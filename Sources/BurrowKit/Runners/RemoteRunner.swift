@@ -43,9 +43,22 @@ final class RemoteRunner: Sendable {
         _ = try? await tunnel.command("rm -rf '\(folder)'")
     }
 
+    /// What was put on the runner is known for one SSH connection only: a runner that rebooted in
+    /// between has lost its runtime folder (a tmpfs), and the next connection puts it back.
+    private var connectionKey: String { "@\(tunnel.connections)" }
+
+    private func remember(_ key: String, _ value: String) {
+        let current = connectionKey
+        prepared.withLock { known in
+            known = known.filter { $0.key.hasSuffix(current) }
+            known[key] = value
+        }
+    }
+
     /// The seccomp profile on the runner: its Podman's own default, less nested user namespaces.
     func seccompProfile() async throws -> String {
-        if let known = prepared.withLock({ $0["seccomp"] }) { return known }
+        let key = "seccomp" + connectionKey
+        if let known = prepared.withLock({ $0[key] }) { return known }
         let directory = try await directory()
         let defaults = SeccompProfile.podmanDefaults.map { "cat '\($0)' 2>/dev/null" }.joined(separator: " || ")
         let source = try await tunnel.command("{ \(defaults); }", timeout: .seconds(60))
@@ -54,7 +67,7 @@ final class RemoteRunner: Sendable {
         let encoded = Data(profile).base64EncodedString()
         try await tunnel.command("mkdir -p -m 0711 '\(directory)' && printf %s '\(encoded)' | base64 -d > '\(path).tmp' && chmod 0644 '\(path).tmp' && mv -f '\(path).tmp' '\(path)'",
                                  timeout: .seconds(60))
-        prepared.withLock { $0["seccomp"] = path }
+        remember(key, path)
         return path
     }
 
@@ -65,7 +78,8 @@ final class RemoteRunner: Sendable {
         var hash = FNV1a()
         hash.add("\(status.size):\(status.modifiedNanoseconds)")
         let volume = "burrow-forwarder-\(hash.hex)"
-        if prepared.withLock({ $0["forwarder"] }) == volume { return volume }
+        let key = "forwarder" + connectionKey
+        if prepared.withLock({ $0[key] }) == volume { return volume }
         if try await !podman.volumeExists(volume) {
             let filler = "burrow-forwarder-fill-\(BurrowRecord.newID())"
             try await podman.createVolume(name: volume, labels: ["io.burrow.role": "forwarder"])
@@ -87,7 +101,7 @@ final class RemoteRunner: Sendable {
                 throw error
             }
         }
-        prepared.withLock { $0["forwarder"] = volume }
+        remember(key, volume)
         return volume
     }
 
