@@ -33,10 +33,11 @@ struct Relay {
         var open = (aToB: true, bToA: true)
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while open.aToB || open.bToA {
-            var polled = [pollfd(fd: a, events: open.aToB ? Int16(POLLIN) : 0, revents: 0),
-                          pollfd(fd: b, events: open.bToA ? Int16(POLLIN) : 0, revents: 0)]
+            // A direction that has ended is left out (a negative fd): its hang-up would wake poll forever.
+            var polled = [pollfd(fd: open.aToB ? a : -1, events: Int16(POLLIN), revents: 0),
+                          pollfd(fd: open.bToA ? b : -1, events: Int16(POLLIN), revents: 0)]
             guard poll(&polled, 2, -1) >= 0 || errno == EINTR else { return }
-            for (index, (from, to)) in [(a, b), (b, a)].enumerated() where polled[index].revents != 0 && (index == 0 ? open.aToB : open.bToA) {
+            for (index, (from, to)) in [(a, b), (b, a)].enumerated() where polled[index].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 {
