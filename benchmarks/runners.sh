@@ -71,6 +71,12 @@ done
 spread_ms=$(awk -v a="$start" -v b="$(now_ms)" 'BEGIN {printf "%.0f", b-a}')
 placement=$(echo "$spread" | python3 -c 'import json,sys,collections; r=json.load(sys.stdin); print(", ".join(f"{k}: {v}" for k,v in sorted(collections.Counter(b.get("runner") or "local" for b in r).items())), "·", collections.Counter(b["state"] for b in r).most_common())')
 
+# Every burrow torn down (containers and volumes, local and on the runner) before the servers stop.
+for port in 7981 7982 7983; do
+  ids=$(curl -sf -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/api/burrows" | python3 -c 'import json,sys; print(" ".join(b["id"] for b in json.load(sys.stdin)))' || true)
+  for id in $ids; do curl -sf -X DELETE -H "Authorization: Bearer bench-token" "http://127.0.0.1:$port/api/burrows/$id?purge=true" >/dev/null || true; done
+done
+
 cat <<TABLE
 | measure ($(date -u +%F), $(nproc) cores, runs=$runs) | local Podman | SSH runner (loopback) |
 |---|---|---|

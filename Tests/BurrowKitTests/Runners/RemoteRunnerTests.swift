@@ -280,7 +280,7 @@ final class RemoteRunnerTests: XCTestCase {
             while try await first.manager.events(record.id).lastSequence < 4 { try await Task.sleep(for: .milliseconds(50)) }
         }
         await first.manager.shutdown()
-        let second = try await BurrowTestApp(stateDir: first.stateDir, repoPath: first.repoPath, configure: configure)
+        let second = try await BurrowTestApp(cacheName: first.cacheName, stateDir: first.stateDir, repoPath: first.repoPath, configure: configure)
         let done = try await second.finished(record.id, within: 90)
         XCTAssertEqual(done.state, .succeeded, done.error ?? "")
         let events = try await second.readStream(record.id)
