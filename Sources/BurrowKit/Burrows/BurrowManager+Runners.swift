@@ -108,11 +108,17 @@ extension BurrowManager {
                            socketFolder: try await remote.socketFolder(id), seccompProfile: seccomp)
     }
 
-    /// After a restart, a running remote burrow's egress socket is forwarded again before it is followed.
-    func rejoinRunner(_ id: String) async {
+    /// After a restart, a running remote burrow's egress socket is forwarded again before it is
+    /// followed. One whose runner is no longer configured cannot be followed: it ends failed, saying so.
+    func rejoinRunner(_ id: String) async -> Bool {
+        if let name = records[id]?.runner, runner(for: id) == nil {
+            await finish(id, exitCode: nil, failure: "runner \(name) is not in the configuration any more: its container may still run there, and its work cannot come home")
+            return false
+        }
         guard config.network.mode == .allowlist, records[id]?.network == NetworkConfig.Mode.allowlist.rawValue,
-              let remote = runner(for: id)?.remote else { return }
+              let remote = runner(for: id)?.remote else { return true }
         try? await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName)
+        return true
     }
 
     func closeRunnerEgress(_ id: String) async {

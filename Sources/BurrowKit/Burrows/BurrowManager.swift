@@ -72,6 +72,8 @@ public actor BurrowManager {
             case .queued:
                 queue.append(id)
             case .preparing:
+                // A remote runner's half-made container is removed through its connection, once up.
+                try? await runner(for: id)?.remote?.tunnel.waitConnected()
                 try? await podman(for: id).remove(record.container)
                 // A first turn starts over from the base; a later one keeps the workspace it continues.
                 if record.turn == 1 { try? await podman(for: id).removeVolume(record.workspaceVolume, force: true) }
@@ -83,8 +85,7 @@ public actor BurrowManager {
                     try? startProxy(id, repo: repo)
                 }
                 own(id) { manager in
-                    await manager.rejoinRunner(id)
-                    await manager.follow(id)
+                    if await manager.rejoinRunner(id) { await manager.follow(id) }
                     await manager.ended(id)
                 }
             case .succeeded, .failed, .stopped:

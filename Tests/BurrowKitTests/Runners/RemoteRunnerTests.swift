@@ -350,6 +350,29 @@ final class RemoteRunnerTests: XCTestCase {
         await RunnerTestEnvironment.cleanUp(app)
     }
 
+    /// A Burrow restarted without the runner a burrow runs on: the burrow ends failed saying so,
+    /// instead of being looked for in the local Podman.
+    func testARunningBurrowWhoseRunnerLeftTheConfigurationEndsFailedSayingSo() async throws {
+        let runner = try RunnerTestEnvironment.runner()
+        let withRunner: (inout Config) -> Void = { RunnerTestEnvironment.configure(&$0, runner: runner) }
+        let first = try await BurrowTestApp(configure: withRunner)
+        let record = try await first.launch("long turn SLEEP=20 TEXT=left-behind")
+        try await withTimeout(90) {
+            while try await first.manager.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        await first.manager.shutdown()
+        let second = try await BurrowTestApp(cacheName: first.cacheName, stateDir: first.stateDir, repoPath: first.repoPath)
+        let done = try await second.finished(record.id, within: 60)
+        XCTAssertEqual(done.state, .failed)
+        XCTAssertTrue(done.error?.contains("runner far is not in the configuration any more") ?? false, done.error ?? "")
+        await second.manager.shutdown()
+        // The runner configured again: what the test left there is removed through it.
+        let third = try await BurrowTestApp(cacheName: first.cacheName, stateDir: first.stateDir, repoPath: first.repoPath, configure: withRunner)
+        await RunnerTestEnvironment.cleanUp(third)
+        await second.cleanUp()
+        await first.cleanUp()
+    }
+
     func testAnUnknownHostKeyIsRefused() async throws {
         var runner = try RunnerTestEnvironment.runner("impostor")
         runner.knownHostsFile = nil
