@@ -3,6 +3,7 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+import Foundation
 import XCTest
 
 /// The second "machine" prepared by scripts/runner-env.sh: sshd on 127.0.0.1 and the user
@@ -33,6 +34,23 @@ enum RunnerTestEnvironment {
         var local = RunnerConfig(name: RunnerConfig.localName)
         local.repos = []
         config.runners = [local, runner]
+    }
+
+    /// A Burrow whose burrows all run on the test runner.
+    static func app(maxConcurrent: Int = 4, configure: (inout Config) -> Void = { _ in }) async throws -> BurrowTestApp {
+        let runner = try runner(maxConcurrent: maxConcurrent)
+        return try await BurrowTestApp { config in
+            Self.configure(&config, runner: runner)
+            configure(&config)
+        }
+    }
+
+    /// Kills the runner's SSH master process (its pid as OpenSSH's `-O check` reports it).
+    static func killMaster(_ tunnel: SSHTunnel) async throws {
+        let check = try await Subprocess.run(["ssh"] + tunnel.options + ["-O", "check", tunnel.destination.host])
+        let text = check.stderr + check.stdout
+        let pid = try XCTUnwrap(text.range(of: "pid=").map { Int32(text[$0.upperBound...].prefix { $0.isNumber }) } ?? nil, text)
+        XCTAssertEqual(kill(pid, SIGKILL), 0, "the SSH master was killed")
     }
 
     /// Removes what a test made on the runner (containers, volumes, the repo's template image).
