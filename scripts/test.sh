@@ -14,6 +14,10 @@ stage() {
 }
 env_lines=$(stage 1200 "preparing Podman (scripts/test-env.sh)" bash scripts/test-env.sh)
 eval "$env_lines"
+# A second "machine" for the remote-runner tests (as root): sshd on 127.0.0.1 and the user burrowrunner
+# with its own rootless Podman; prints BURROW_TEST_RUNNER_* (nothing when not root: those tests skip).
+runner_lines=$(stage 600 "preparing the test runner (scripts/runner-env.sh)" bash scripts/runner-env.sh)
+eval "$runner_lines"
 export BURROW_REQUIRE_PODMAN=1
 stage 1200 "swift build" swift build --build-tests
 # The agent image with the real Claude Code (images/agent-debian) for RealAgentTests, imported through

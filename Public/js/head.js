@@ -38,6 +38,7 @@ function facts(record) {
   }
   if ((record.turn || 1) > 1) list.push(`turn ${record.turn}`);
   if (record.gpu) list.push('GPU');
+  if (record.runner && record.runner !== 'local') list.push(`runner: ${record.runner}`);
   if (record.network) list.push(`network: ${record.network}`);
   if (record.model) list.push(`model endpoint: ${record.model.requests} requests`);
   if (record.metered) {

@@ -4,6 +4,7 @@ import { apiJSON, postJSON } from './api.js';
 import { upsert } from './store.js';
 import { askPermission } from './notify.js';
 import { setRepos } from './list.js';
+import { loadRunners, chosenRunner } from './runners.js';
 
 let repos = [];
 
@@ -32,6 +33,7 @@ export async function loadRepos() {
   updateGpuToggle();
   setRepos(repos.map((r) => r.name));
   if (repos.length === 0) showLaunchError('No repositories configured: add "repos" to burrow.json (see README).');
+  loadRunners();
 }
 
 async function launch(event) {
@@ -47,6 +49,7 @@ async function launch(event) {
     const base = $('base').value.trim();
     if (base) body.base = base;
     if ($('uncommitted').checked) body.uncommitted = true;
+    if (chosenRunner()) body.runner = chosenRunner();
     const record = await postJSON('/api/burrows', body);
     $('task').value = '';
     $('base').value = '';

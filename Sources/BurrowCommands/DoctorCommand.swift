@@ -65,6 +65,7 @@ public enum DoctorCommand {
             }
         }
         report.add(await DoctorGPUCheck.findings(config, podman: client))
+        report.add(await DoctorRunnerCheck.findings(config, localPodman: client))
         Console.out(report.failed ? "Burrow cannot launch burrows yet: fix the FAIL lines above." : "Burrow can launch burrows.")
         return !report.failed
     }

@@ -17,14 +17,13 @@ public enum GCCommand {
             }
             if report.isEmpty {
                 Console.out("nothing to collect: every container and volume of this instance (\(report.instance)) belongs to a burrow record")
-                return true
             }
             for line in report.lines { Console.out((dryRun ? "would remove " : "removing ") + line) }
-            if !dryRun {
+            if !dryRun && !report.isEmpty {
                 try await Orphans.remove(report, podman: podman)
                 Console.out("removed \(report.containers.count) containers and \(report.volumes.count) volumes")
             }
-            return true
+            return await RunnerGC.run(config, dryRun: dryRun)
         } catch {
             Console.error("burrow gc: \(error)")
             return false

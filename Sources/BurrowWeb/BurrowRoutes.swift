@@ -14,6 +14,8 @@ extension Router {
         let base: String?
         let uncommitted: Bool?
         let title: String?
+        /// Where it must run (nil: Burrow picks).
+        let runner: String?
     }
 
     struct RepoSummary: Encodable {
@@ -34,7 +36,8 @@ extension Router {
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
-                                                  base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title), status: .created)
+                                                  base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
+                                                  runner: launch.runner), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -81,5 +84,6 @@ extension Router {
         }
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
         addBranches(manager)
+        addRunners(manager)
     }
 }

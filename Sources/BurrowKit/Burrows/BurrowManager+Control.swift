@@ -17,7 +17,7 @@ extension BurrowManager {
             let stopped = try await update(id) { $0.state = .stopped }
             if let log = try? eventLog(id) { try await log.append(kind: .end, data: Self.json(stopped)) }
         case .running?:
-            if let container = records[id]?.container { try? await podman.stop(container, timeout: 10) }
+            if let container = records[id]?.container { try? await podman(for: id).stop(container, timeout: 10) }
         default:
             break
         }
@@ -39,6 +39,7 @@ extension BurrowManager {
         defer { tearingDown.remove(id) }
         do {
             // Every turn's container and every helper carries the burrow's label.
+            let podman = podman(for: id)
             for container in try await podman.listContainers(label: "io.burrow.id=\(id)") { try await podman.remove(container.id) }
             try await podman.removeVolume(record.workspaceVolume, force: true)
             try await podman.removeVolume(record.configVolume, force: true)

@@ -7,6 +7,7 @@ import BurrowPodman
 extension BurrowManager {
     func finish(_ id: String, exitCode: Int32?, failure: String?) async {
         stopProxy(id)
+        await closeRunnerEgress(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {

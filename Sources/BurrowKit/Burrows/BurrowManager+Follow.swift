@@ -112,9 +112,11 @@ extension BurrowManager {
     /// Waits until Podman answers again after its service went away.
     func waitForPodman() async throws {
         var delay: Duration = .milliseconds(200)
+        let since = Monotonic.now()
         while true {
             try await Task.sleep(for: delay)
             if (try? await podman.ping()) != nil { return }
+            try RunnerBinding.current?.checkPatience(since: since)
             delay = min(delay * 2, .seconds(5))
         }
     }

@@ -14,8 +14,9 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
+    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
-                       base: String? = nil, uncommitted: Bool = false, title: String? = nil) async throws -> BurrowRecord {
+                       base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
@@ -27,8 +28,9 @@ extension BurrowManager {
         }
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
+        let onlyLocal = try checkRunners(repo: name, gpu: gpu ?? repo.gpu ?? false, runner: runner)
         do {
-            if repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
+            if onlyLocal, repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
                 throw PodmanError.imageMissing(image: image)
             }
         } catch let error as PodmanError {
@@ -37,6 +39,7 @@ extension BurrowManager {
         var record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
         record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
         record.title = title
+        record.runner = runner
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {
@@ -55,17 +58,6 @@ extension BurrowManager {
         return records[record.id] ?? saved
     }
 
-    func schedule() {
-        while active.count < config.maxConcurrent, !queue.isEmpty {
-            let id = queue.removeFirst()
-            active.insert(id)
-            own(id) { manager in
-                await manager.run(id)
-                await manager.ended(id)
-            }
-        }
-    }
-
     struct StopRequested: Error {}
 
     /// Throws `StopRequested` once a stop was asked for: checked between the steps of a preparation.
@@ -79,6 +71,7 @@ extension BurrowManager {
         var attached: Task<LogStream, any Error>?
         do {
             try await update(id) { $0.state = .preparing }
+            try await prepareRunner(id, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             if records[id]?.turn == 1 { try await enterWorkspace(id, repo: repo) }
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
@@ -150,7 +143,9 @@ extension BurrowManager {
                 guard try await podman.volumeExists(cache.volumeName) else { throw error }
             }
         }
-        let created = try await podman.createContainer(plan.spec)
+        var spec = plan.spec
+        try await adaptForRunner(&spec, id: id)
+        let created = try await podman.createContainer(spec)
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo)
         if config.taskInput == .stdin { try await writeTask(record) }
@@ -195,7 +190,7 @@ extension BurrowManager {
     /// The uid and gid `user` has in `image`, and who owns its /workspace (looked up once per image
     /// and user, per run).
     func imageFacts(image: String, user: String) async throws -> ImageFacts {
-        let key = image + "\u{0}" + user
+        let key = (RunnerBinding.current?.name ?? RunnerConfig.localName) + "\u{0}" + image + "\u{0}" + user
         if let known = knownImageFacts[key] { return known }
         let facts = try await ImageFacts.probe(user, image: image, podman: podman)
         knownImageFacts[key] = facts

@@ -11,7 +11,11 @@ import BurrowPodman
 /// an `await` to be written back. Code that awaits reads `records[id]` again afterwards.
 public actor BurrowManager {
     public nonisolated let config: Config
-    public nonisolated let podman: PodmanClient
+    /// The local runner's Podman; `podman` is the current burrow's runner's (see `RunnerBinding`).
+    public nonisolated let localPodman: PodmanClient
+    public nonisolated var podman: PodmanClient { RunnerBinding.current?.podman ?? localPodman }
+    /// The local Podman first, then the remote runners (`runners` in the config).
+    nonisolated let runners: [Runner]
     let directory: String
     var records: [String: BurrowRecord] = [:]
     var logs: [String: BurrowEvents] = [:]
@@ -22,25 +26,32 @@ public actor BurrowManager {
     var proxies: [String: EgressProxy] = [:]
     /// The process that holds the real credential, when one is configured (started on first use).
     let vault: ModelVault?
-    var crossing: Crossing
+    var localCrossing: Crossing
+    var crossing: Crossing {
+        get { RunnerBinding.current?.crossing ?? localCrossing }
+        set { localCrossing = newValue }
+    }
     var knownImageFacts: [String: ImageFacts] = [:]
     /// Burrows whose branch is being pushed or deleted (one git operation each at a time).
     var branchWork: Set<String> = []
     var githubCLI = GitHubCLI()
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
+    /// A later look at the queue while some turn waits for an unreachable runner.
+    var rescheduling: Task<Void, Never>?
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
-        self.podman = podman
+        self.localPodman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
             return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
         }
-        crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
+        localCrossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
+        runners = try Self.makeRunners(config: config, podman: podman, labels: try BurrowLabels.stamped([:], config: config))
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
             // dir becomes traversable (not listable); the records' folder stays private.
@@ -68,9 +79,11 @@ public actor BurrowManager {
             case .queued:
                 queue.append(id)
             case .preparing:
-                try? await podman.remove(record.container)
+                // A remote runner's half-made container is removed through its connection, once up.
+                try? await runner(for: id)?.remote?.tunnel.waitConnected()
+                try? await podman(for: id).remove(record.container)
                 // A first turn starts over from the base; a later one keeps the workspace it continues.
-                if record.turn == 1 { try? await podman.removeVolume(record.workspaceVolume, force: true) }
+                if record.turn == 1 { try? await podman(for: id).removeVolume(record.workspaceVolume, force: true) }
                 _ = try? mutate(id) { $0.state = .queued }
                 queue.append(id)
             case .running:
@@ -79,7 +92,7 @@ public actor BurrowManager {
                     try? startProxy(id, repo: repo)
                 }
                 own(id) { manager in
-                    await manager.follow(id)
+                    if await manager.rejoinRunner(id) { await manager.follow(id) }
                     await manager.ended(id)
                 }
             case .succeeded, .failed, .stopped:
@@ -90,8 +103,10 @@ public actor BurrowManager {
     }
 
     /// Runs a burrow's lifecycle step as the task this manager owns for it (one at a time per burrow).
+    /// The task talks to the burrow's runner (`RunnerBinding`).
     func own(_ id: String, _ body: @escaping @Sendable (BurrowManager) async -> Void) {
-        tasks[id] = Task { await body(self) }
+        let runner = runner(for: id)
+        tasks[id] = Task { await RunnerBinding.$current.withValue(runner) { await body(self) } }
     }
 
     /// A burrow's lifecycle task is over: its slot goes to the next in the queue.
@@ -104,6 +119,8 @@ public actor BurrowManager {
     /// Ends every lifecycle task (followers, preparations) and every egress proxy; containers keep
     /// running and are followed again by the next start.
     public func shutdown() async {
+        rescheduling?.cancel()
+        rescheduling = nil
         let running = Array(tasks.values)
         tasks.removeAll()
         for task in running { task.cancel() }
@@ -111,6 +128,7 @@ public actor BurrowManager {
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
         await vault?.stop()
         for log in logs.values { await log.close() }
+        await shutdownRunners()
     }
 
     // MARK: Queries

@@ -66,6 +66,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var repoCopyMs: Double?
     public var branch: String?
     public var warnings: [String] = []
+    /// Where it runs (`runners` in the config; nil: the local Podman): every turn runs there.
+    public var runner: String?
     /// The network mode the burrow was launched with.
     public var network: String?
     /// What its model endpoint carried.

@@ -49,8 +49,9 @@ public enum Orphans {
         })
     }
 
-    /// The orphans of the instance of `stateDir`, whose records are `owners`.
-    public static func find(podman: PodmanClient, owners: Set<String>, stateDir: String) async throws -> OrphanReport {
+    /// The orphans of the instance of `stateDir`, whose records are `owners`. `templates`: the folder
+    /// whose template records name the current workspace templates (a remote runner has its own).
+    public static func find(podman: PodmanClient, owners: Set<String>, stateDir: String, templates: String? = nil) async throws -> OrphanReport {
         let instance = try BurrowInstance.id(stateDir: stateDir)
         var report = OrphanReport(instance: instance)
         for container in try await podman.listContainers(label: "io.burrow.id") {
@@ -71,7 +72,7 @@ public enum Orphans {
             guard !owners.contains(id) else { continue }
             report.volumes.append(.init(name: volume.name, burrow: id))
         }
-        let current = WorkspaceTemplates.currentImages(stateDir: stateDir)
+        let current = WorkspaceTemplates.currentImages(stateDir: templates ?? stateDir)
         for image in try await podman.listImages(label: "io.burrow.template") where image.labels?[BurrowLabels.instance] == instance {
             let names = image.names ?? []
             if names.isEmpty || names.allSatisfy({ !current.contains($0) }) { report.images.append(names.first ?? image.id) }

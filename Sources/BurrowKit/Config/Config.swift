@@ -42,6 +42,8 @@ public struct Config: Sendable, Equatable {
     public var prices: [String: ModelPrice] = [:]
     /// Every burrow's spending limit unless its repo or launch says otherwise.
     public var budget: Budget?
+    /// Where burrows may run besides the local Podman (see `RunnerConfig`).
+    public var runners: [RunnerConfig] = []
 
     public init() {}
 
@@ -71,6 +73,7 @@ public struct Config: Sendable, Equatable {
         if podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
         if image.isEmpty { throw ConfigError(field: "image", reason: "must name an image, e.g. localhost/burrow-agent:latest") }
         try validateBurrowSettings()
+        try validateRunners()
     }
 }
 
@@ -95,7 +98,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput, runners
     }
 
     public init(from decoder: any Decoder) throws {
@@ -126,6 +129,7 @@ extension Config: Decodable {
         config.prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? config.prices
         config.budget = try container.decodeIfPresent(Budget.self, forKey: .budget) ?? config.budget
         config.taskInput = try container.decodeIfPresent(TaskInput.self, forKey: .taskInput) ?? config.taskInput
+        config.runners = try container.decodeIfPresent([RunnerConfig].self, forKey: .runners) ?? config.runners
         self = config
     }
 }

@@ -10,8 +10,12 @@ public final class PodmanClient: Sendable {
     private let prefix: Locked<String>
     public static let defaultTimeout = Duration.seconds(60)
 
-    public init(socketPath: String) {
+    /// For a socket forwarded from a remote runner: its name, so that errors say what to check.
+    public let runner: String?
+
+    public init(socketPath: String, runner: String? = nil) {
         self.socketPath = socketPath
+        self.runner = runner
         self.http = HTTPClient(address: .unix(socketPath))
         self.prefix = Locked("/v4.0.0/libpod")
     }
@@ -253,7 +257,8 @@ public final class PodmanClient: Sendable {
     }
 
     private func translate(_ error: HTTPClientError, operation: String) -> PodmanError {
-        PodmanError(error, operation: operation, socket: socketPath)
+        if let runner, case .connect(_, let system) = error { return .runnerUnreachable(runner: runner, reason: system.description) }
+        return PodmanError(error, operation: operation, socket: socketPath)
     }
 
     private func apiError(_ operation: String, _ status: Int, _ body: [UInt8]) -> PodmanError {

@@ -7,6 +7,8 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
     case socketNotFound(tried: [String])
     /// A socket file exists but nothing answers on it.
     case unreachable(socket: String, reason: String)
+    /// A remote runner's Podman, whose socket is forwarded over SSH, does not answer.
+    case runnerUnreachable(runner: String, reason: String)
     /// Podman answered with an error: its own `{"cause","message","response"}`.
     case api(operation: String, status: Int, cause: String, message: String)
     case notFound(operation: String, message: String)
@@ -20,6 +22,8 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
             "no Podman socket found (looked at \(tried.joined(separator: ", "))); start one with `systemctl --user enable --now podman.socket`, or `podman system service --time=0 unix://$XDG_RUNTIME_DIR/podman/podman.sock`, or set \"podmanSocket\" in the config"
         case .unreachable(let socket, let reason):
             "the Podman socket \(socket) does not answer (\(reason)); is the service running? Start it with `systemctl --user start podman.socket` or `podman system service --time=0 unix://\(socket)`"
+        case .runnerUnreachable(let runner, let reason):
+            "runner \(runner) does not answer: its SSH connection is down or being made again (\(reason)); `burrow doctor` checks it"
         case .api(let operation, let status, let cause, let message):
             "Podman refused \(operation) (HTTP \(status)): \(message.isEmpty ? cause : message)"
         case .notFound(let operation, let message):
@@ -36,7 +40,7 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The service went away (stopped, restarting): worth waiting for, unlike a refusal.
     public var isConnectionLoss: Bool {
         switch self {
-        case .unreachable, .streamInterrupted: true
+        case .unreachable, .runnerUnreachable, .streamInterrupted: true
         default: false
         }
     }

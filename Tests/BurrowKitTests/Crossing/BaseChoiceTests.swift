@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// What a burrow starts from: a branch, tag or commit chosen at launch, and the user's uncommitted
 /// changes shipped on top without touching their working tree.

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The work's way out from the host: the branch pushed with the user's own git configuration, a
 /// pull request through the host's gh, the branch deleted; the agent as the attacker throughout.

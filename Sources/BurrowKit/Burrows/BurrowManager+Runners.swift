@@ -1,0 +1,152 @@
+import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
+/// Where each burrow runs: the queue goes to runners by `RunnerSelection`, a burrow stays on its
+/// runner for every turn (its workspace is a volume there), and a remote burrow gets there what a
+/// local one gets from host paths (see `RemoteRunner`).
+extension BurrowManager {
+    static func makeRunners(config: Config, podman: PodmanClient, labels: [String: String]) throws -> [Runner] {
+        try config.allRunners.map { runner in
+            runner.isLocal ? Runner(local: runner, podman: podman)
+                : try Runner(remote: runner, stateDir: config.resolvedStateDir, labels: labels)
+        }
+    }
+
+    func runner(for id: String) -> Runner? {
+        let name = records[id]?.runner ?? RunnerConfig.localName
+        return runners.first { $0.name == name }
+    }
+
+    /// The Podman that holds burrow `id`'s containers and volumes.
+    func podman(for id: String) -> PodmanClient { runner(for: id)?.podman ?? localPodman }
+
+    func candidates() -> [RunnerSelection.Candidate] {
+        runners.map { runner in
+            let running = active.count { (records[$0]?.runner ?? RunnerConfig.localName) == runner.name }
+            return .init(name: runner.name, labels: Set(runner.config.labels ?? []), maxConcurrent: runner.maxConcurrent,
+                         repos: runner.config.repos, running: running, reachable: runner.reachable)
+        }
+    }
+
+    func selectionRequest(_ record: BurrowRecord) -> RunnerSelection.Request {
+        .init(repo: record.repo, gpu: record.gpu, pinned: record.runner)
+    }
+
+    /// Starts every queued turn that has a runner with room, in queue order; the rest wait. A turn no
+    /// runner may ever take ends failed with each runner's reason.
+    func schedule() {
+        var waiting: [String] = []
+        for id in queue {
+            guard let record = records[id] else { continue }
+            switch RunnerSelection.decide(selectionRequest(record), among: candidates()) {
+            case .run(let name):
+                _ = try? mutate(id) { $0.runner = name }
+                active.insert(id)
+                own(id) { manager in
+                    await manager.run(id)
+                    await manager.ended(id)
+                }
+            case .wait:
+                waiting.append(id)
+            case .impossible(let reason):
+                active.insert(id)
+                own(id) { manager in
+                    await manager.finish(id, exitCode: nil, failure: reason)
+                    await manager.ended(id)
+                }
+            }
+        }
+        queue = waiting
+        // A runner coming back (or connecting for the first time) does not call in: look again soon.
+        if !waiting.isEmpty, rescheduling == nil, runners.contains(where: { !$0.reachable }) {
+            rescheduling = Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(250))
+                await self?.rescheduled()
+            }
+        }
+    }
+
+    private func rescheduled() {
+        rescheduling = nil
+        schedule()
+    }
+
+    /// Refuses at launch what no runner may ever take; says whether the image must already be in the
+    /// local Podman (only when nothing but the local runner can take it: a remote runner gets the
+    /// image copied when it lacks it).
+    func checkRunners(repo: String, gpu: Bool, runner: String?) throws -> Bool {
+        let request = RunnerSelection.Request(repo: repo, gpu: gpu, pinned: runner)
+        let possible = candidates().filter { RunnerSelection.refusal($0, request) == nil }
+        if possible.isEmpty, case .impossible(let reason) = RunnerSelection.decide(request, among: candidates()) {
+            throw BurrowError.invalid(reason)
+        }
+        return possible.allSatisfy { $0.name == RunnerConfig.localName }
+    }
+
+    /// First of a remote burrow's turn: the SSH connection, the agent image (copied from the local
+    /// Podman if the runner lacks it; a devcontainer's is built there), the forwarder's volume and the
+    /// egress socket's way back here (it leads to the proxy's socket once that listens).
+    func prepareRunner(_ id: String, image: String?) async throws {
+        guard let runner = runner(for: id), let remote = runner.remote else { return }
+        try await remote.tunnel.waitConnected()
+        if let image, try await !runner.podman.imageExists(image), try await localPodman.imageExists(image) {
+            try await localPodman.copyImage(image, to: runner.podman)
+        }
+        _ = try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath)
+        if config.network.mode == .allowlist {
+            try await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName)
+        }
+    }
+
+    /// The container spec for the burrow's runner (unchanged for the local one).
+    func adaptForRunner(_ spec: inout ContainerSpec, id: String) async throws {
+        guard let runner = runner(for: id), let remote = runner.remote else { return }
+        let seccomp = spec.seccompProfilePath == nil ? nil : try await remote.seccompProfile()
+        RemoteRunner.adapt(&spec, forwarderVolume: try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath),
+                           socketFolder: try await remote.socketFolder(id), seccompProfile: seccomp)
+    }
+
+    /// After a restart, a running remote burrow's egress socket is forwarded again before it is
+    /// followed. One whose runner is no longer configured cannot be followed: it ends failed, saying so.
+    func rejoinRunner(_ id: String) async -> Bool {
+        if let name = records[id]?.runner, runner(for: id) == nil {
+            await finish(id, exitCode: nil, failure: "runner \(name) is not in the configuration any more: its container may still run there, and its work cannot come home")
+            return false
+        }
+        guard config.network.mode == .allowlist, records[id]?.network == NetworkConfig.Mode.allowlist.rawValue,
+              let remote = runner(for: id)?.remote else { return true }
+        try? await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName)
+        return true
+    }
+
+    func closeRunnerEgress(_ id: String) async {
+        await runner(for: id)?.remote?.closeEgress(id)
+    }
+
+    func shutdownRunners() async {
+        for runner in runners { await runner.remote?.tunnel.shutdown() }
+    }
+
+    /// The runners as the UI and `doctor` show them.
+    public func runnerStates() -> [RunnerState] {
+        candidates().map { candidate in
+            let runner = runners.first { $0.name == candidate.name }
+            return RunnerState(name: candidate.name, remote: runner?.remote != nil, labels: (runner?.config.labels ?? []).sorted(),
+                               maxConcurrent: candidate.maxConcurrent, running: candidate.running, reachable: candidate.reachable,
+                               repos: candidate.repos, lastError: runner?.remote?.tunnel.lastError)
+        }
+    }
+}
+
+public struct RunnerState: Codable, Sendable, Equatable {
+    public let name: String
+    public let remote: Bool
+    public let labels: [String]
+    public let maxConcurrent: Int
+    public let running: Int
+    public let reachable: Bool
+    public let repos: [String]?
+    public let lastError: String?
+}

@@ -1,0 +1,184 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+
+/// One remote runner's SSH connection, owned by one OpenSSH master process (ControlMaster): it
+/// carries the runner's Podman socket to a local Unix socket, so Burrow's Podman client works over it
+/// unchanged, each remote burrow's egress socket the other way (`-R`, added and cancelled through
+/// the master), and short remote commands. A forwarded socket rather than `podman system
+/// dial-stdio`: one SSH connection multiplexes every API connection (dial-stdio costs an SSH session
+/// per HTTP connection and a transport of its own in the client), and it works the same with
+/// Podman 4.3 and 5.x. When the master exits (network gone, sshd restarted, killed) the supervisor
+/// starts another and puts every forward back; in between, the local socket is gone and Podman calls
+/// fail as a Podman outage does, which the lifecycle already waits out.
+package final class SSHTunnel: Sendable {
+    let destination: SSHDestination
+    let options: [String]
+    let localSocket: String
+    let controlPath: String
+    private let configuredSocket: String?
+    private let state = Locked(State())
+
+    private struct State {
+        var remoteRuntime: String?
+        var reverse: [String: String] = [:]
+        var connected = false
+        var connections = 0
+        var lastError: String?
+        var supervisor: Task<Void, Never>?
+    }
+
+    /// `folder`: a private local folder for the control and Podman sockets.
+    init(destination: SSHDestination, identityFile: String, knownHostsFile: String, folder: String, podmanSocket: String?) {
+        self.destination = destination
+        controlPath = folder + "/control.sock"
+        localSocket = folder + "/podman.sock"
+        options = destination.options(identityFile: identityFile, knownHostsFile: knownHostsFile, controlPath: controlPath)
+        configuredSocket = podmanSocket == "auto" ? nil : podmanSocket
+    }
+
+    package var isConnected: Bool { state.withLock { $0.connected } }
+    /// How many times the master has come up (1 after the first connection).
+    var connections: Int { state.withLock { $0.connections } }
+    package var lastError: String? { state.withLock { $0.lastError } }
+    /// The SSH user's runtime folder on the runner (`$XDG_RUNTIME_DIR`, else `/run/user/UID`).
+    var remoteRuntime: String? { state.withLock { $0.remoteRuntime } }
+
+    func start() {
+        state.withLock { state in
+            guard state.supervisor == nil else { return }
+            state.supervisor = Task { await self.supervise() }
+        }
+    }
+
+    /// Ends the master (and with it every forward); the runner's containers run on.
+    package func shutdown() async {
+        let supervisor = state.withLock { state -> Task<Void, Never>? in
+            defer { state.supervisor = nil }
+            return state.supervisor
+        }
+        supervisor?.cancel()
+        await supervisor?.value
+        FileSystem.remove(localSocket)
+        FileSystem.remove(controlPath)
+    }
+
+    /// Waits until the connection is up, at most `timeout`.
+    package func waitConnected(timeout: Duration = .seconds(20)) async throws {
+        let deadline = Monotonic.after(timeout)
+        while !isConnected {
+            guard Monotonic.now() < deadline else { throw RunnerError.unreachable(lastError ?? "no connection within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func supervise() async {
+        var delay: Duration = .milliseconds(200)
+        while !Task.isCancelled {
+            FileSystem.remove(controlPath)
+            FileSystem.remove(localSocket)
+            let started = Monotonic.now()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let result = try? await Subprocess.run(["ssh", "-M", "-N", "-o", "ControlPersist=no"] + self.options + [self.destination.host])
+                    self.state.withLock { state in
+                        state.connected = false
+                        let reason = result.map { $0.stderr.trimmingSpaces } ?? ""
+                        state.lastError = reason.isEmpty ? "ssh ended (exit \(result?.status ?? -1))" : String(reason.suffix(500))
+                    }
+                }
+                group.addTask { await self.establish() }
+            }
+            if Task.isCancelled { break }
+            delay = Monotonic.now() - started > 10_000_000_000 ? .milliseconds(200) : min(delay * 2, .seconds(5))
+            try? await Task.sleep(for: delay)
+        }
+        state.withLock { $0.connected = false }
+    }
+
+    /// Once the master is up: the Podman socket forward, then every egress forward again.
+    private func establish() async {
+        let deadline = Monotonic.after(.seconds(15))
+        while (try? await Subprocess.run(["ssh"] + options + ["-O", "check", destination.host]))?.succeeded != true {
+            guard Monotonic.now() < deadline, !Task.isCancelled else { return }
+            try? await Task.sleep(for: .milliseconds(30))
+        }
+        do {
+            let runtime = try await resolveRuntime()
+            let podman = configuredSocket ?? runtime + "/podman/podman.sock"
+            try await control(["-O", "forward", "-L", "\(localSocket):\(podman)"])
+            for (remote, local) in state.withLock({ $0.reverse }) { try await applyReverse(remote: remote, local: local) }
+            state.withLock { state in
+                state.connected = true
+                state.connections += 1
+                state.lastError = nil
+            }
+        } catch {
+            state.withLock { $0.lastError = "\(error)" }
+            _ = try? await Subprocess.run(["ssh"] + options + ["-O", "exit", destination.host])
+        }
+    }
+
+    private func resolveRuntime() async throws -> String {
+        if let known = remoteRuntime { return known }
+        let text = String(try await command("printf %s \"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}\"").trimmingSpaces)
+        guard text.hasPrefix("/"), !text.contains("'") else { throw RunnerError.remote("the runner's runtime folder is '\(text)'") }
+        state.withLock { $0.remoteRuntime = text }
+        return text
+    }
+
+    /// Runs `text` with the SSH user's shell on the runner (through the master when it is up) and
+    /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run.
+    @discardableResult
+    func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout)
+        guard result.succeeded else {
+            throw RunnerError.remote("`\(text.prefix(120))` on \(destination.host) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
+        }
+        return result.stdout
+    }
+
+    private func control(_ arguments: [String]) async throws {
+        let result = try await Subprocess.run(["ssh"] + options + arguments + [destination.host], timeout: .seconds(30))
+        guard result.succeeded else {
+            throw RunnerError.remote("ssh \(arguments.joined(separator: " ")) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
+        }
+    }
+
+    /// Makes `remote` (a socket path on the runner) lead to `local` on this host, now and after every
+    /// reconnection. The socket's folder is made here; the socket becomes connectable by the
+    /// container's subordinate uids (its folder is the only way in, bind-mounted into one burrow).
+    func forwardRemote(_ remote: String, to local: String) async throws {
+        state.withLock { $0.reverse[remote] = local }
+        try await waitConnected()
+        try await applyReverse(remote: remote, local: local)
+    }
+
+    func cancelRemote(_ remote: String) async {
+        guard let local = state.withLock({ $0.reverse.removeValue(forKey: remote) }) else { return }
+        if isConnected { try? await control(["-O", "cancel", "-R", "\(remote):\(local)"]) }
+    }
+
+    private func applyReverse(remote: String, local: String) async throws {
+        let folder = String(remote[..<(remote.lastIndex(of: "/") ?? remote.endIndex)])
+        try await command("mkdir -p -m 0711 '\(folder)' && chmod 0711 '\(folder)' && rm -f '\(remote)'")
+        try await control(["-O", "forward", "-R", "\(remote):\(local)"])
+        try await command("chmod 0666 '\(remote)'")
+    }
+}
+
+/// What went wrong with a runner, for the burrow's record and `doctor`.
+public enum RunnerError: Error, CustomStringConvertible, Sendable {
+    case unreachable(String)
+    case remote(String)
+    case gaveUp(runner: String, seconds: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let reason): "the runner is unreachable over SSH: \(reason)"
+        case .remote(let reason): reason
+        case .gaveUp(let runner, let seconds, let reason):
+            "runner \(runner) was unreachable for \(seconds) s (runners[].reconnectSeconds): \(reason); the container may still be there, the work could not be brought home"
+        }
+    }
+}
