@@ -15,7 +15,7 @@ extension BurrowManager {
         FileSystem.setMode(folder, 0o711)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
         let model = credential.map { ModelEndpoint(config: config, credential: $0, record: records[id]) }
-        let peers = BurrowPeers.forPodman(socketPath: podman.socketPath)
+        let peers = peers(id)
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
             await self?.recordNet(event, id: id)

@@ -23,6 +23,8 @@ public actor BurrowManager {
     let credential: Credential?
     var crossing: Crossing
     var knownImageFacts: [String: ImageFacts] = [:]
+    /// The Podman user's id ranges, asked once (per-burrow user namespaces).
+    var knownIDRanges: BurrowIDRanges?
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
     public nonisolated let changes = EventBroadcaster()
