@@ -12,8 +12,8 @@ extension BurrowManager {
         let info = try await podman.info()
         let size = config.sandbox.resolvedIDsPerBurrow
         guard let ranges = BurrowIDRanges(size: size, info: info), ranges.slots != nil else {
-            throw BurrowError.invalid("Podman's user has too few subordinate ids for a range of \(size) ids per burrow",
-                                      detail: BurrowIDRanges.fix(size: size, have: BurrowIDRanges(size: size, info: info)?.highest ?? 0))
+            throw BurrowError.invalid("Podman's user has too few subordinate ids for a range of \(size) ids per burrow (sandbox.idsPerBurrow)",
+                                      detail: "burrow doctor gives the exact fix: more subordinate ids for Podman's user, a lower sandbox.idsPerBurrow, or sandbox.userNamespace \"shared\"")
         }
         knownIDRanges = ranges
         return ranges
@@ -103,15 +103,5 @@ extension IDSlot {
         guard let parts = label?.split(separator: "/"), parts.count == 2, let index = Int(parts[0]), let size = Int(parts[1]),
               index >= 0, size > 0, index <= Int(Int32.max) / size else { return nil }
         self.init(index: index, size: size)
-    }
-}
-
-extension BurrowIDRanges {
-    /// What to do when the Podman user's subordinate ids hold no range of `size` besides the first.
-    static func fix(size: Int, have: Int) -> String {
-        let want = size * 9 - 1
-        return "Podman's user has \(have) subordinate ids; per-burrow ranges need at least \(size * 2 - 1) (\(want) for 8 burrows at once). "
-            + "Add ids as root: usermod --add-subuids 1000000-\(1_000_000 + want - 1) --add-subgids 1000000-\(1_000_000 + want - 1) <podman user>, "
-            + "then podman system migrate as that user; or set sandbox.idsPerBurrow lower, or sandbox.userNamespace to \"shared\""
     }
 }
