@@ -11,7 +11,7 @@ extension BurrowManager {
         if let known = knownIDRanges { return known }
         let info = try await podman.info()
         let size = config.sandbox.resolvedIDsPerBurrow
-        guard let ranges = BurrowIDRanges(size: size, info: info), ranges.slots != nil else {
+        guard let ranges = BurrowIDRanges(size: size, info: info, limit: config.sandbox.resolvedIDRanges), ranges.slots != nil else {
             throw BurrowError.invalid("Podman's user has too few subordinate ids for a range of \(size) ids per burrow (sandbox.idsPerBurrow)",
                                       detail: "burrow doctor gives the exact fix: more subordinate ids for Podman's user, a lower sandbox.idsPerBurrow, or sandbox.userNamespace \"shared\"")
         }
@@ -27,19 +27,23 @@ extension BurrowManager {
         if record.ids == nil {
             guard record.turn == 1, config.sandbox.perBurrowIDs else { return }
             let ranges = try await idRanges()
-            let volumes = try await podman.listVolumes(label: Self.idsLabel)
-            let containers = try await podman.listContainers(label: Self.idsLabel)
-            // Nothing awaited from here to the record's change: no other claim in this Burrow interleaves.
-            let others = records.values.filter { $0.id != id && !$0.tornDown }
-            let held = others.compactMap(\.ids) + volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-            let running = others.filter { active.contains($0.id) }.compactMap(\.ids)
-                + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
-                .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-            guard let slot = ranges.choose(held: held, running: running) else {
-                throw BurrowError.conflict("every id range is in use by a running burrow",
-                                           detail: "lower maxConcurrent, or give Podman's user more subordinate ids (burrow doctor)")
+            while records[id]?.ids == nil {
+                let volumes = try await podman.listVolumes(label: Self.idsLabel)
+                let containers = try await podman.listContainers(label: Self.idsLabel)
+                // Nothing awaited from here to the record's change: no other claim in this Burrow interleaves.
+                let others = records.values.filter { $0.id != id && !$0.tornDown }
+                let held = others.compactMap(\.ids) + volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
+                let running = others.filter { active.contains($0.id) }.compactMap(\.ids)
+                    + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
+                    .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
+                if let slot = ranges.choose(held: held, running: running) {
+                    try mutate(id) { $0.ids = slot }
+                } else {
+                    // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one.
+                    try await Task.sleep(for: .seconds(1))
+                    try checkStop(id)
+                }
             }
-            try mutate(id) { $0.ids = slot }
         }
         while let mine = records[id]?.ids,
               records.values.contains(where: { $0.id != id && active.contains($0.id) && $0.ids.map(mine.overlaps) == true }) {

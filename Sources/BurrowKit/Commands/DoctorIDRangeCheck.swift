@@ -16,9 +16,10 @@ public enum DoctorIDRangeCheck {
         }
         let size = config.sandbox.resolvedIDsPerBurrow
         let maps = [info.host?.idMappings?.uidmap ?? [], info.host?.idMappings?.gidmap ?? []]
-        let slots = maps.map { map in
+        let room = maps.map { map in
             BurrowIDRanges(size: size, namespace: map.map { .init(container: $0.container, host: $0.host, size: $0.size) }).slots?.count ?? 0
         }.min() ?? 0
+        let slots = min(room, config.sandbox.resolvedIDRanges)
         let have = maps.map { map in map.map { $0.container + $0.size - 1 }.max() ?? 0 }.min() ?? 0
         let wanted = max(config.maxConcurrent, 8)
         let fix = Self.fix(user: podmanUser, count: size * (wanted + 1), after: highestSubordinateID(files: subordinateFiles))
@@ -28,10 +29,10 @@ public enum DoctorIDRangeCheck {
                                   fix: fix)]
         }
         if slots < config.maxConcurrent {
-            return [DoctorFinding(.warn, "id ranges", "\(slots) ranges of \(size) ids for maxConcurrent \(config.maxConcurrent): burrows beyond \(slots) share a range with one that is not running, or wait",
-                                  fix: fix)]
+            return [DoctorFinding(.warn, "id ranges", "\(slots) ranges of \(size) ids (room for \(room), sandbox.idRanges \(config.sandbox.resolvedIDRanges)) for maxConcurrent \(config.maxConcurrent): a burrow past \(slots) running at once waits for a range",
+                                  fix: room < config.maxConcurrent ? fix : "set sandbox.idRanges to at least maxConcurrent (\(config.maxConcurrent))")]
         }
-        return [DoctorFinding(.ok, "id ranges", "each burrow in its own range of \(size) host ids: \(slots) ranges (\(have) subordinate ids of \(podmanUser)), maxConcurrent \(config.maxConcurrent)")]
+        return [DoctorFinding(.ok, "id ranges", "each burrow in its own range of \(size) host ids: \(slots) ranges in use at most (room for \(room) in the \(have) subordinate ids of \(podmanUser)); more burrows than that keeping their workspaces share a range with idle ones, never two running at once")]
     }
 
     /// The exact commands that add `count` subordinate uids and gids to `user`, after every range in use.

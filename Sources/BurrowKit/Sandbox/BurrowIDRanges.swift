@@ -13,10 +13,13 @@ import BurrowPodman
 /// being k·size + c. Every burrow also gets one shared group, `cacheGroup` (id size − 1 of slot 0), as
 /// its container gid `size`: the shared caches are that group's (setgid folders, umask 0002), so what
 /// one burrow writes there the next can write too, and nothing else of a burrow is that group's.
-/// The cost is paid once per slot: Podman keeps a copy of each image chowned for each mapping, and a
-/// workspace template is built per slot; slots are reused lowest first, so few are ever made.
+/// The cost is paid once per slot: Podman keeps a copy of each image chowned for each mapping (6 s and
+/// 842 MB for the agent image here), and a workspace template is built per slot and repo. So slots are
+/// reused lowest first and at most `limit` are used (`sandbox.idRanges`, 8 by default); past that, a
+/// new burrow shares a slot with burrows that are not running, and never runs at once with them.
 public struct BurrowIDRanges: Sendable, Equatable {
     public static let defaultSize = 2048
+    public static let defaultRanges = 8
     public static let minimumSize = 1024
     public static let maximumSize = 1 << 20
     /// The umask that keeps files in the shared caches writable by the cache group.
@@ -25,24 +28,27 @@ public struct BurrowIDRanges: Sendable, Equatable {
     public let size: Int
     /// The Podman user's namespace, as `/info` reports it (namespace id → host id).
     public let namespace: [ContainerSpec.IDMap]
+    /// At most this many ranges are used (`sandbox.idRanges`).
+    public let limit: Int
 
-    public init(size: Int, namespace: [ContainerSpec.IDMap]) {
+    public init(size: Int, namespace: [ContainerSpec.IDMap], limit: Int = .max) {
         self.size = size
         self.namespace = namespace
+        self.limit = limit
     }
 
     /// From Podman's `/info`; nil when it reports no namespace (rootful Podman: no subordinate ids).
-    public init?(size: Int, info: PodmanInfo) {
+    public init?(size: Int, info: PodmanInfo, limit: Int = .max) {
         guard let map = info.host?.idMappings?.uidmap, !map.isEmpty else { return nil }
-        self.init(size: size, namespace: map.map { ContainerSpec.IDMap(container: $0.container, host: $0.host, size: $0.size) })
+        self.init(size: size, namespace: map.map { ContainerSpec.IDMap(container: $0.container, host: $0.host, size: $0.size) }, limit: limit)
     }
 
     /// The highest id of the Podman user's namespace.
     var highest: Int { namespace.map { $0.container + $0.size - 1 }.max() ?? 0 }
 
-    /// The slots there are room for (none when the subordinate range holds fewer than two ranges).
+    /// The slots there are room for, up to `limit` (none when the subordinate ids hold fewer than two ranges).
     public var slots: ClosedRange<Int>? {
-        let count = (highest + 1) / size - 1
+        let count = min((highest + 1) / size - 1, limit)
         return count >= 1 ? 1...count : nil
     }
 

@@ -107,18 +107,23 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     public var userNamespace: UserNamespaceMode?
     /// The size of each burrow's id range (more than the image's highest uid and gid, nobody aside).
     public var idsPerBurrow: Int?
+    /// How many ranges burrows use at most: each costs, once, a copy of the agent image chowned for it
+    /// and a workspace template per repo. Beyond this, a burrow shares a range with one not running.
+    public var idRanges: Int?
 
     public enum UserNamespaceMode: String, Codable, Sendable { case perBurrow, shared }
 
     public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil,
-                userNamespace: UserNamespaceMode? = nil, idsPerBurrow: Int? = nil) {
+                userNamespace: UserNamespaceMode? = nil, idsPerBurrow: Int? = nil, idRanges: Int? = nil) {
         self.readOnlyRoot = readOnlyRoot
         self.allowRoot = allowRoot
         self.allowNestedNamespaces = allowNestedNamespaces
         self.userNamespace = userNamespace
         self.idsPerBurrow = idsPerBurrow
+        self.idRanges = idRanges
     }
 
     public var perBurrowIDs: Bool { (userNamespace ?? .perBurrow) == .perBurrow }
     public var resolvedIDsPerBurrow: Int { idsPerBurrow ?? BurrowIDRanges.defaultSize }
+    public var resolvedIDRanges: Int { idRanges ?? BurrowIDRanges.defaultRanges }
 }

@@ -22,6 +22,7 @@ final class BurrowIDRangesTests: XCTestCase {
         XCTAssertEqual(slot.hostUIDs(namespace: namespace), [104_095...106_142])
         XCTAssertEqual(IDSlot(index: 1, size: 2048).outside(AgentIdentity(uid: 1000, gid: 1000)), AgentIdentity(uid: 3048, gid: 3048))
         XCTAssertNil(BurrowIDRanges(size: 65536, namespace: namespace).slots, "one range of 65,536 is all there is: none for burrows")
+        XCTAssertEqual(BurrowIDRanges(size: 2048, namespace: namespace, limit: 8).slots, 1...8, "sandbox.idRanges caps the copies")
     }
 
     func testAFreeRangeFirstThenOneNotRunningThenNone() {
@@ -98,6 +99,11 @@ final class BurrowIDRangesTests: XCTestCase {
         XCTAssertEqual(DoctorIDRangeCheck.findings(config, info: try info(65536), podmanUser: "podman", subordinateFiles: files).first?.level, .ok)
         config.maxConcurrent = 40
         XCTAssertEqual(DoctorIDRangeCheck.findings(config, info: try info(65536), podmanUser: "podman", subordinateFiles: files).first?.level, .warn)
+        config.maxConcurrent = 4
+        config.sandbox.idRanges = 2
+        let capped = DoctorIDRangeCheck.findings(config, info: try info(65536), podmanUser: "podman", subordinateFiles: files).first
+        XCTAssertEqual(capped?.level, .warn)
+        XCTAssertEqual(capped?.fix, "set sandbox.idRanges to at least maxConcurrent (4)")
         config.sandbox.userNamespace = .shared
         XCTAssertEqual(DoctorIDRangeCheck.findings(config, info: try info(3000), podmanUser: "podman", subordinateFiles: files).first?.level, .warn)
         XCTAssertEqual(DoctorIDRangeCheck.fix(user: "u", count: 10, after: 2_000_000), "as root: usermod --add-subuids 2031616-2031625 --add-subgids 2031616-2031625 u; then as u: podman system migrate, and restart its Podman service")
