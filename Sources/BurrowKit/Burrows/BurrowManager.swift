@@ -55,6 +55,8 @@ public actor BurrowManager {
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
     public func restore() async {
+        // Burrows followed again serve their egress socket to their own id range only (see `peers`).
+        if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for id in FileSystem.listDirectory(directory) {
             guard let bytes = try? FileSystem.readFile(folder(id) + "/record.json"),
                   let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(bytes)) else { continue }

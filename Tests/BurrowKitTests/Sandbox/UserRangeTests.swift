@@ -36,7 +36,7 @@ final class UserRangeTests: XCTestCase {
         cat $C/private.txt; echo "private read exit=$?"
         chmod 666 $C/private.txt; echo "private chmod exit=$?"
         echo "processes seen: $(ls /proc | grep -c '^[0-9]')"
-        echo attack-done; sleep 60
+        echo "attack-done-$((6 * 7))"; sleep 60
         """)
         let attackerPid = try await runningPid(app, attacker.id, file: "/workspace/attacker.txt")
 
@@ -55,7 +55,7 @@ final class UserRangeTests: XCTestCase {
         XCTAssertEqual(Int(attackerOwner), attackerMap.host + 1000)
 
         // In the burrow: the shared cache is shared, the victim's private file is not.
-        try await waitForLog(app, attacker.id, "attack-done")
+        try await waitForLog(app, attacker.id, "attack-done-42")
 
         // As if the attacker escaped to the host as its agent: it can neither signal the victim's agent
         // nor read the victim's Claude Code state (its config volume, on the host's disk).
@@ -94,6 +94,42 @@ final class UserRangeTests: XCTestCase {
         _ = try await app.finished(next.id)
         let nextLog = try await logText(app, next.id)
         XCTAssertTrue(nextLog.contains("next-write-ok") && nextLog.contains("attacker-appended"), nextLog)
+        await app.cleanUp()
+    }
+
+    func testACacheMadeInTheSharedNamespaceIsHandedToTheCacheGroupOnce() async throws {
+        let cacheName = PodmanTestEnvironment.uniqueName("cache")
+        let before = try await BurrowTestApp(cacheName: cacheName) { config in
+            config.sandbox.userNamespace = .shared
+            config.agentCommand = ["sh", "-c"]
+            config.taskInput = .argument
+        }
+        defer { Task { await before.cleanUp() } }
+        let old = try await before.launch("exec 2>&1; mkdir -p \(Self.cache)/pkg && echo old > \(Self.cache)/pkg/file && echo old-ok")
+        _ = try await before.finished(old.id)
+        let oldLog = try await logText(before, old.id)
+        XCTAssertTrue(oldLog.contains("old-ok"), oldLog)
+        let after = try await BurrowTestApp(cacheName: cacheName) { config in
+            config.agentCommand = ["sh", "-c"]
+            config.taskInput = .argument
+        }
+        defer { Task { await after.cleanUp() } }
+        let script = "exec 2>&1; C=\(Self.cache); echo more >> $C/pkg/file && echo append-ok; echo new > $C/pkg/new && echo create-ok; mkdir $C/dir && echo mkdir-ok; cat $C/pkg/file"
+        // The first stays running while the second works: two ranges for sure.
+        let first = try await after.launch(script + "; echo first-done-$((6 * 7)); sleep 60")
+        try await waitForLog(after, first.id, "first-done-42")
+        let second = try await after.launch(script.replacingOccurrences(of: "mkdir $C/dir && echo mkdir-ok", with: "echo x > $C/dir/second && echo in-dir-ok"))
+        _ = try await after.finished(second.id)
+        _ = try await after.manager.stop(first.id)
+        _ = try await after.finished(first.id)
+        let firstIDs = try await after.record(first.id).ids, secondIDs = try await after.record(second.id).ids
+        XCTAssertNotEqual(firstIDs, secondIDs, "two burrows running at once")
+        let firstLog = try await logText(after, first.id), secondLog = try await logText(after, second.id)
+        XCTAssertTrue(firstLog.contains("append-ok") && firstLog.contains("create-ok") && firstLog.contains("mkdir-ok"), firstLog)
+        XCTAssertTrue(secondLog.contains("append-ok") && secondLog.contains("create-ok") && secondLog.contains("in-dir-ok"), secondLog)
+        XCTAssertTrue(secondLog.contains("old\nmore\nmore"), "both ranges wrote to the file the shared namespace made: \(secondLog)")
+        await after.cleanUp()
+        await before.cleanUp()
     }
 
     func testSharedModeKeepsPodmansDefaultNamespace() async throws {
@@ -110,6 +146,7 @@ final class UserRangeTests: XCTestCase {
         XCTAssertTrue(text.contains("workspace-ok"), text)
         let ranges = text.split(separator: "\n").filter { $0.split(separator: " ").compactMap { Int($0) }.count == 3 }
         XCTAssertEqual(ranges.count, 2, "Podman's default mapping (0 → the Podman user, 1… → its subordinate ids): \(text)")
+        await app.cleanUp()
     }
 
     // MARK: - Helpers
@@ -159,7 +196,8 @@ final class UserRangeTests: XCTestCase {
         }.joined(separator: "\n")
     }
 
-    /// Waits until the running burrow's event log (on disk) holds `text`.
+    /// Waits until the running burrow's event log (on disk) holds `text` (which must not be in its
+    /// task: the record's events carry the task).
     private func waitForLog(_ app: BurrowTestApp, _ id: String, _ text: String) async throws {
         let path = app.stateDir + "/burrows/\(id)/events.ndjson"
         try await withTimeout(60) {
