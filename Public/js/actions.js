@@ -1,7 +1,7 @@
-// What the user does to the selected burrow: stop, tear down, reply.
+// What the user does to the selected burrow: stop, tear down (with its branch), reply, rename, run again.
 import { $ } from './dom.js';
 import { api, apiJSON, postJSON } from './api.js';
-import { store, upsert, setStopping, markTornDown } from './store.js';
+import { store, upsert, setStopping, markTornDown, current } from './store.js';
 import { showError } from './live.js';
 
 async function stop() {
@@ -16,14 +16,52 @@ async function stop() {
   }
 }
 
-async function teardown() {
+async function teardown(withItsBranch) {
   const id = store.selected;
   if (!id) return;
-  if (!confirm('Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept.')) return;
+  closeMenu();
+  const record = current();
+  const withBranch = withItsBranch && record && record.branch;
+  const what = withBranch ? ` Its branch ${record.branch} is deleted from your repository too.` : '';
+  if (!confirm(`Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept in the archive.${what}`)) return;
   try {
-    await api(`/api/burrows/${id}`, { method: 'DELETE' });
+    await api(`/api/burrows/${id}${withBranch ? '?deleteBranch=true' : ''}`, { method: 'DELETE' });
     markTornDown(id);
+    upsert(await apiJSON(`/api/burrows/${id}`));
   } catch (error) { showError($('b-error'), error); }
+}
+
+const closeMenu = () => { $('more-actions').open = false; };
+
+async function rename() {
+  const record = current();
+  if (!record) return;
+  closeMenu();
+  const title = prompt('Name this burrow (empty: its task\'s first line)', record.title || '');
+  if (title === null) return;
+  try {
+    upsert(await postJSON(`/api/burrows/${record.id}/title`, { title }));
+  } catch (error) { showError($('b-error'), error); }
+}
+
+/// A new burrow on the same repo, base and task (the uncommitted changes of the first are not taken
+/// again: your tree may have moved on).
+async function runAgain() {
+  const record = current();
+  if (!record) return;
+  closeMenu();
+  $('rerun').disabled = true;
+  try {
+    const body = { repo: record.repo, task: record.task, gpu: !!record.gpu };
+    if (record.baseRef) body.base = record.baseRef.ref;
+    const next = await postJSON('/api/burrows', body);
+    upsert(next);
+    location.hash = `#/burrows/${next.id}`;
+  } catch (error) {
+    showError($('b-error'), error);
+  } finally {
+    $('rerun').disabled = false;
+  }
 }
 
 async function reply(event) {
@@ -48,8 +86,12 @@ async function reply(event) {
 
 export function startActions() {
   $('stop').addEventListener('click', stop);
-  $('teardown').addEventListener('click', teardown);
+  $('teardown').addEventListener('click', () => teardown(false));
+  $('teardown-branch').addEventListener('click', () => teardown(true));
+  $('rename').addEventListener('click', rename);
+  $('rerun').addEventListener('click', runAgain);
   $('reply-form').addEventListener('submit', reply);
+  document.addEventListener('click', (event) => { if (!$('more-actions').contains(event.target)) closeMenu(); });
   $('reply').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply-form').requestSubmit();
   });

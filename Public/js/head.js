@@ -13,8 +13,20 @@ function renderTask(task) {
   box.replaceChildren(fold(`${firstLine(task).slice(0, 160)}…`, [el('p', 'task', task)], { className: 'task-fold' }));
 }
 
+/// What the burrow started from: the chosen ref (or the repo's), its commit, the user's changes on top.
+function base(record) {
+  if (!record.baseCommit && !record.baseRef) return '';
+  const name = record.baseRef ? record.baseRef.ref : record.baseBranch;
+  const commit = record.uncommitted ? record.uncommitted.against : (record.baseRef && record.baseRef.commit) || record.baseCommit;
+  let text = `base ${name || ''}${name && commit ? ' @ ' : ''}${commit ? commit.slice(0, 12) : ''}`;
+  if (record.uncommitted) text += ` + your uncommitted changes (${record.uncommitted.files} file${record.uncommitted.files === 1 ? '' : 's'})`;
+  return text;
+}
+
 function facts(record) {
-  const list = [`started ${startedLabel(record)}`];
+  const list = [];
+  if (record.title) list.push(record.repo);
+  list.push(`started ${startedLabel(record)}`);
   const time = duration(record);
   list.push(time.text);
   $('b-facts').title = `Duration: ${time.title}`;
@@ -37,8 +49,9 @@ function facts(record) {
   if (record.budget) list.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
   if (record.stopReason) list.push(record.stopReason);
   if (record.devcontainer) list.push(`devcontainer: ${record.devcontainer.file}`);
-  if (record.baseCommit) list.push(`base ${record.baseCommit.slice(0, 12)}`);
-  if (record.tornDown) list.push('torn down');
+  const from = base(record);
+  if (from) list.push(from);
+  if (record.tornDown) list.push('torn down (archived)');
   return list.join(' · ');
 }
 
@@ -50,7 +63,7 @@ export function renderHead(record) {
   const badge = $('b-state');
   badge.textContent = stateLabel(state);
   badge.className = `badge ${state}`;
-  $('burrow-title').textContent = record.repo;
+  $('burrow-title').textContent = record.title || record.repo;
   $('b-id').textContent = record.id;
   const link = $('b-link');
   link.href = `#/burrows/${record.id}`;
@@ -72,6 +85,7 @@ export function renderHead(record) {
   $('stop').disabled = isFinal(record.state) || stopping;
   $('stop').textContent = stopping ? 'Stopping…' : 'Stop';
   $('teardown').disabled = !isFinal(record.state) || !!record.tornDown;
+  $('teardown-branch').hidden = !record.branch || !!record.tornDown || !isFinal(record.state);
   const queued = (record.queuedMessages || []).length;
   const status = $('reply-status');
   if (!status.dataset.error) {
@@ -85,9 +99,11 @@ export function renderHead(record) {
 
 function renderBranch(record) {
   const branch = $('branch');
-  if (branch.dataset.branch === (record.branch || '')) return;
-  branch.dataset.branch = record.branch || '';
-  if (!record.branch) { branch.replaceChildren('Patch only (remote repository).'); return; }
+  const key = `${record.branch || ''}|${record.deletedBranch || ''}`;
+  if (branch.dataset.branch === key) return;
+  branch.dataset.branch = key;
+  if (!record.branch && record.deletedBranch) { branch.replaceChildren('Branch ', el('code', '', record.deletedBranch), ' deleted; the patch stays.'); return; }
+  if (!record.branch) { branch.replaceChildren('Patch only (remote repository): "Push branch" sends it to the remote as a branch.'); return; }
   const command = `git switch ${record.branch}`;
   branch.replaceChildren('Branch: ', el('code', '', record.branch), ' ', copyButton(record.branch, 'branch name'),
     ' — ', el('code', '', command), ' ', copyButton(command, 'git switch command'));

@@ -1,4 +1,4 @@
-// The launch form: repositories, the task draft, the GPU toggle.
+// The launch form: repositories, the task draft, the GPU toggle, what the burrow starts from.
 import { $, el } from './dom.js';
 import { apiJSON, postJSON } from './api.js';
 import { upsert } from './store.js';
@@ -13,6 +13,9 @@ function updateGpuToggle() {
   const repo = repos.find((r) => r.name === $('repo').value);
   $('gpu-row').hidden = !(repo && repo.gpu);
   $('gpu').checked = !!(repo && repo.gpu);
+  // Uncommitted changes come from a local repo's working tree only.
+  $('uncommitted-row').hidden = !(repo && repo.local);
+  if ($('uncommitted-row').hidden) $('uncommitted').checked = false;
 }
 
 export async function loadRepos() {
@@ -41,8 +44,13 @@ async function launch(event) {
   try {
     const body = { repo: $('repo').value, task };
     if (!$('gpu-row').hidden) body.gpu = $('gpu').checked;
+    const base = $('base').value.trim();
+    if (base) body.base = base;
+    if ($('uncommitted').checked) body.uncommitted = true;
     const record = await postJSON('/api/burrows', body);
     $('task').value = '';
+    $('base').value = '';
+    $('uncommitted').checked = false;
     localStorage.removeItem('burrow.draft');
     upsert(record);
     location.hash = `#/burrows/${record.id}`;

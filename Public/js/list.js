@@ -13,7 +13,7 @@ function matches(record, { text, repo, state }) {
   if (state === 'active' && !(isActive(shown) || shown === 'stopping')) return false;
   if (['succeeded', 'failed', 'stopped'].includes(state) && shown !== state) return false;
   if (!text) return true;
-  const haystack = `${record.task}\n${record.repo}\n${record.id}\n${record.branch || ''}\n${record.result || ''}`.toLowerCase();
+  const haystack = `${record.title || ''}\n${record.task}\n${record.repo}\n${record.id}\n${record.branch || ''}\n${record.result || ''}`.toLowerCase();
   return text.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word));
 }
 
@@ -44,7 +44,8 @@ function item(record) {
   const state = shownState(record);
   const line = el('div', 'line1');
   line.append(el('span', `badge ${state}`, stateLabel(state)), el('strong', 'repo', record.repo), meta(record));
-  link.append(line, el('div', 'taskline', firstLine(record.task)));
+  link.append(line, el('div', 'taskline', record.title || firstLine(record.task)));
+  if (record.tornDown) line.append(el('span', 'archived', 'archived'));
   li.append(link);
   return li;
 }
@@ -54,9 +55,12 @@ export function renderList() {
   const records = visibleRecords();
   $('burrows').replaceChildren(...records.map(item));
   const total = [...store.records.values()].filter((r) => !r.tornDown).length;
+  const archived = store.records.size - total;
+  $('filter-state').querySelector('option[value=torn]').textContent = `Archived (torn down)${archived ? `: ${archived}` : ''}`;
   const empty = $('list-empty');
   empty.hidden = records.length > 0;
-  empty.textContent = total === 0 && !filters().text ? 'No burrows yet.' : 'No burrow matches these filters.';
+  empty.textContent = total === 0 && !filters().text && !filters().state ? 'No burrows yet.'
+    : filters().state === 'torn' && !filters().text ? 'No archived burrows: torn-down ones are kept here.' : 'No burrow matches these filters.';
 }
 
 const schedule = () => { if (!frame) frame = requestAnimationFrame(renderList); };

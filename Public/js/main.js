@@ -11,6 +11,7 @@ import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
 import { loadRepos, startLaunchForm } from './launch.js';
 import { startActions } from './actions.js';
+import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
 
 const transcript = new TranscriptView();
@@ -102,6 +103,7 @@ async function start() {
   startNotifications();
   startLaunchForm();
   startActions();
+  startBranchActions();
   startKeys();
   wire();
   checkOrphans();

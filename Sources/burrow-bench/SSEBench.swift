@@ -2,6 +2,7 @@ import BurrowKit
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowWeb
 
 
 enum SSEBench {

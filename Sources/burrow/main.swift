@@ -3,6 +3,7 @@ import Glibc
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
+import BurrowCommands
 
 /// `burrow serve|doctor|gc|version|help`. The command line is parsed whole before anything runs:
 /// help, version and usage errors exit here, so only `serve` opens a state dir or a socket.

@@ -10,14 +10,14 @@ public struct ClientRequest: Sendable {
         case stream(contentType: String, @Sendable (ClientBodyWriter) async throws -> Void)
     }
 
-    public var method: String
+    public var method: HTTPMethod
     public var target: String
     public var headers: HTTPHeaders
     public var body: Body
     /// The `Host` header; any value does for Podman (`d` is customary), a Burrow wants its own address.
     public var host = "d"
 
-    public init(_ method: String, _ target: String, headers: HTTPHeaders = [:], body: Body = .none) {
+    public init(_ method: HTTPMethod, _ target: String, headers: HTTPHeaders = [:], body: Body = .none) {
         self.method = method
         self.target = target
         self.headers = headers
@@ -235,7 +235,7 @@ public final class HTTPClient: Sendable {
             for field in request.headers { head += "\(field.name): \(field.value)\r\n" }
             switch request.body {
             case .none:
-                if ["POST", "PUT", "PATCH"].contains(request.method) { head += "Content-Length: 0\r\n" }
+                if [.post, .put, .patch].contains(request.method) { head += "Content-Length: 0\r\n" }
                 try await Self.write(Array((head + "\r\n").utf8), on: connection)
             case .bytes(let bytes, let contentType):
                 head += "Content-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
@@ -246,16 +246,16 @@ public final class HTTPClient: Sendable {
                 try await produce(ClientBodyWriter(connection: connection))
                 try await Self.write(ChunkedEncoder.end, on: connection)
             }
-            let answer: MessageHead?
+            let answer: StatusHead?
             do {
-                answer = try await connection.readHead(limits: HTTPLimits(), isRequest: false)
+                answer = try await connection.readHead(StatusHead.self, limits: HTTPLimits())
             } catch let error as SystemError {
                 throw HTTPClientError.lost(error, while: "waiting for the answer")
             }
             guard let response = answer else {
                 throw HTTPClientError.connectionLost("the server closed the connection without answering")
             }
-            guard let status = Int(response.second) else { throw HTTPClientError.protocolError("bad status \(response.second)") }
+            let status = response.status
             let framing = try HeadParser.responseFraming(response.headers, status: status, requestMethod: request.method).get()
             return ResponseStream(status: status, headers: response.headers, framing: framing, connection: connection)
         } catch let error as HTTPError {

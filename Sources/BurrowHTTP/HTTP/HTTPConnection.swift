@@ -17,11 +17,11 @@ public final class HTTPConnection: @unchecked Sendable {
     var hasBufferedBytes: Bool { !buffer.isEmpty }
 
     /// Reads until a whole head is buffered. Nil when the peer closed before sending any byte.
-    package func readHead(limits: HTTPLimits, isRequest: Bool, onFirstBytes: () -> Void = {}) async throws -> MessageHead? {
+    package func readHead<Head: MessageHead>(_: Head.Type, limits: HTTPLimits, onFirstBytes: () -> Void = {}) async throws -> Head? {
         var announced = !buffer.isEmpty
         while true {
             if !buffer.isEmpty {
-                switch HeadParser.parse(buffer, limits: limits, isRequest: isRequest) {
+                switch HeadParser.parse(buffer, limits: limits, as: Head.self) {
                 case .complete(let head, let length):
                     buffer.removeSubrange(0..<length)
                     return head

@@ -3,7 +3,7 @@ import BurrowSystem
 
 /// A parsed request: the head as it came, and the whole body (bodies are bounded by `HTTPLimits`).
 public struct HTTPRequest: Sendable {
-    public var method: String
+    public var method: HTTPMethod
     /// The request target exactly as sent (`/api/x?y=1`).
     public var target: String
     /// The percent-decoded path, without the query.
@@ -20,7 +20,7 @@ public struct HTTPRequest: Sendable {
         public var value: String
     }
 
-    public init(method: String, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+    public init(method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.version = version

@@ -16,7 +16,7 @@ public final class HTTPServer: Sendable {
     public let address: SocketAddress
     private let listener: AsyncSocket
     private let handler: Handler
-    private let bodyLimit: @Sendable (String, String) -> Int?
+    private let bodyLimit: @Sendable (HTTPMethod, String) -> Int?
     private let limits: HTTPLimits
     private let timeouts: ServerTimeouts
     private let connections = ConnectionTable()
@@ -28,7 +28,7 @@ public final class HTTPServer: Sendable {
         listener: AsyncSocket,
         limits: HTTPLimits = HTTPLimits(),
         timeouts: ServerTimeouts = ServerTimeouts(),
-        bodyLimit: @escaping @Sendable (_ method: String, _ path: String) -> Int? = { _, _ in nil },
+        bodyLimit: @escaping @Sendable (_ method: HTTPMethod, _ path: String) -> Int? = { _, _ in nil },
         handler: @escaping Handler
     ) {
         self.listener = listener
@@ -57,7 +57,8 @@ public final class HTTPServer: Sendable {
                     continue
                 }
                 let slot = connections.add(socket, deadline: Monotonic.after(timeouts.idle))
-                group.addTask { await self.serve(HTTPConnection(socket), slot: slot) }
+                // On the loop's own thread: a request wakes no other thread on its way in or out.
+                group.addTask(executorPreference: listener.eventLoop) { await self.serve(HTTPConnection(socket), slot: slot) }
             }
         }
         sweeper.cancel()
@@ -112,16 +113,16 @@ public final class HTTPServer: Sendable {
     /// Reads one request and answers it. Returns whether the connection stays open.
     private func serveOne(_ connection: HTTPConnection, slot: ConnectionTable.Slot) async throws -> Bool {
         slot.set(phase: .idle, deadline: Monotonic.after(connection.hasBufferedBytes ? timeouts.headerRead : timeouts.idle))
-        guard let head = try await connection.readHead(limits: limits, isRequest: true, onFirstBytes: {
+        guard let head = try await connection.readHead(RequestHead.self, limits: limits, onFirstBytes: {
             slot.set(phase: .reading, deadline: Monotonic.after(self.timeouts.headerRead))
         }) else { return false }
-        let version = HTTPVersion(rawValue: head.third) ?? .http11
+        let version = HTTPVersion(rawValue: head.version) ?? .http11
         // RFC 9112 §3.2: a 1.1 request without Host is malformed.
         let hosts = head.headers.values("Host")
         if version == .http11 && hosts.isEmpty { throw HTTPError(.badRequest, "the Host header is required") }
         if hosts.count > 1 { throw HTTPError(.badRequest, "more than one Host header") }
         let framing = try HeadParser.requestFraming(head.headers).get()
-        var request = HTTPRequest(method: head.first, target: head.second, version: version, headers: head.headers)
+        var request = HTTPRequest(method: head.method, target: head.target, version: version, headers: head.headers)
         if framing != .none {
             let limit = bodyLimit(request.method, request.path) ?? limits.maxBodyBytes
             slot.set(phase: .reading, deadline: Monotonic.after(timeouts.bodyRead))

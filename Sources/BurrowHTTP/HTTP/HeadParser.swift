@@ -1,15 +1,47 @@
 import BurrowSystem
 
 /// The start line and headers of a request or a response, before the body.
-public struct MessageHead: Sendable, Equatable {
-    /// Request: method, target, version. Response: version, status code, reason.
-    public var first: String
-    public var second: String
-    public var third: String
-    public var headers: HTTPHeaders
+/// A message head: its start line's three parts, named, and its header fields.
+public protocol MessageHead: Sendable, Equatable {
+    var headers: HTTPHeaders { get }
+    static var isRequest: Bool { get }
+    /// From a start line already checked by `HeadParser` (three parts; a status line's code is a number).
+    init(checkedStartLine parts: [String], headers: HTTPHeaders)
+}
 
-    public static func == (a: MessageHead, b: MessageHead) -> Bool {
-        a.first == b.first && a.second == b.second && a.third == b.third && a.headers == b.headers
+/// `GET /path HTTP/1.1` and its headers.
+public struct RequestHead: MessageHead {
+    public var method: HTTPMethod
+    public var target: String
+    public var version: String
+    public var headers: HTTPHeaders
+    public static var isRequest: Bool { true }
+
+    public init(method: HTTPMethod, target: String, version: String = "HTTP/1.1", headers: HTTPHeaders = [:]) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
+    public init(checkedStartLine parts: [String], headers: HTTPHeaders) {
+        self.init(method: HTTPMethod(parts[0]), target: parts[1], version: parts[2], headers: headers)
+    }
+}
+
+/// `HTTP/1.1 200 OK` and its headers.
+public struct StatusHead: MessageHead {
+    public var version: String
+    public var status: Int
+    public var reason: String
+    public var headers: HTTPHeaders
+    public static var isRequest: Bool { false }
+
+    public init(checkedStartLine parts: [String], headers: HTTPHeaders) {
+        version = parts[0]
+        status = Int(parts[1]) ?? 0
+        reason = parts[2]
+        self.headers = headers
     }
 }
 
@@ -22,17 +54,23 @@ public enum BodyFraming: Sendable, Equatable {
     case untilClose
 }
 
-public enum HeadParseResult: Sendable, Equatable {
+public enum HeadParseResult<Head: MessageHead>: Sendable, Equatable {
     case incomplete
-    case complete(MessageHead, length: Int)
+    case complete(Head, length: Int)
     case failure(HTTPError)
 }
 
 /// Pure parsing of HTTP/1.1 message heads over bytes, shared by the server and the Podman client.
 public enum HeadParser {
 
-    /// Looks for a complete head at the start of `buffer`.
-    public static func parse(_ buffer: [UInt8], limits: HTTPLimits = HTTPLimits(), isRequest: Bool = true) -> HeadParseResult {
+    /// Looks for a complete request head at the start of `buffer`.
+    public static func parse(_ buffer: [UInt8], limits: HTTPLimits = HTTPLimits()) -> HeadParseResult<RequestHead> {
+        parse(buffer, limits: limits, as: RequestHead.self)
+    }
+
+    /// Looks for a complete head (a request's, or a response's) at the start of `buffer`.
+    public static func parse<Head: MessageHead>(_ buffer: [UInt8], limits: HTTPLimits = HTTPLimits(), as: Head.Type) -> HeadParseResult<Head> {
+        let isRequest = Head.isRequest
         guard let end = headEnd(buffer, limit: limits.maxHeadBytes) else {
             return buffer.count > limits.maxHeadBytes
                 ? .failure(HTTPError(.headersTooLarge, "the request line and headers exceed \(limits.maxHeadBytes) bytes"))
@@ -74,7 +112,7 @@ public enum HeadParser {
             }
             headers.add(name, value)
         }
-        return .complete(MessageHead(first: parts[0], second: parts[1], third: parts[2], headers: headers), length: end)
+        return .complete(Head(checkedStartLine: parts, headers: headers), length: end)
     }
 
     /// Decides how the body of a request is framed, refusing ambiguous framing.
@@ -94,8 +132,8 @@ public enum HeadParser {
     }
 
     /// Decides how a response body is framed (RFC 9112 §6.3).
-    public static func responseFraming(_ headers: HTTPHeaders, status: Int, requestMethod: String) -> Result<BodyFraming, HTTPError> {
-        if requestMethod == "HEAD" || status / 100 == 1 || status == 204 || status == 304 { return .success(.none) }
+    public static func responseFraming(_ headers: HTTPHeaders, status: Int, requestMethod: HTTPMethod) -> Result<BodyFraming, HTTPError> {
+        if requestMethod == .head || status / 100 == 1 || status == 204 || status == 304 { return .success(.none) }
         if headers.hasToken("chunked", in: "Transfer-Encoding") { return .success(.chunked) }
         return contentLength(headers.values("Content-Length")).map { $0.map { .length($0) } ?? .untilClose }
     }

@@ -6,7 +6,7 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
     struct Route: Sendable {
-        let method: String
+        let method: HTTPMethod
         let segments: [Segment]
         let maxBodyBytes: Int?
         let handler: Handler
@@ -21,7 +21,7 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: String, _ pattern: String, maxBodyBytes: Int? = nil, _ handler: @escaping Handler) {
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil, _ handler: @escaping Handler) {
         let segments = Self.split(pattern).map { part -> Segment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
@@ -35,7 +35,7 @@ public struct Router: Sendable {
     public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add("DELETE", pattern, handler) }
 
     /// The body limit of the route a request head would reach, when the route sets one.
-    public func maxBodyBytes(method: String, path: String) -> Int? {
+    public func maxBodyBytes(method: HTTPMethod, path: String) -> Int? {
         let parts = Self.split(path)
         return routes.first { $0.method == method && Self.match($0.segments, parts) != nil }?.maxBodyBytes
     }
@@ -53,9 +53,9 @@ public struct Router: Sendable {
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Self.match(route.segments, parts) else { continue }
-            let method = request.method == "HEAD" ? "GET" : request.method
+            let method = request.method == .head ? .get : request.method
             guard route.method == method else {
-                allowed.append(route.method)
+                allowed.append(route.method.rawValue)
                 continue
             }
             var request = request

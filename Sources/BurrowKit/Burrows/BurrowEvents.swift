@@ -37,7 +37,7 @@ public actor BurrowEvents {
         self.index = index
         size = offset
         lastSequence = last?.sequence ?? 0
-        ended = last?.kind == "end"
+        ended = last?.kind == EventKind.end.rawValue
     }
 
     struct StoredLine {
@@ -48,14 +48,14 @@ public actor BurrowEvents {
 
     /// Appends an event; `data` must be one line of valid JSON.
     @discardableResult
-    public func append(kind: String, data: String) throws -> Int {
+    public func append(kind: EventKind, data: String) throws -> Int {
         try append([(kind, data)])
     }
 
     /// Appends events in one write and hands them to each subscriber at once: a flood of output
     /// costs one system call and one wake-up per batch, not per line.
     @discardableResult
-    public func append(_ events: [(kind: String, data: String)]) throws -> Int {
+    public func append(_ events: [(kind: EventKind, data: String)]) throws -> Int {
         guard !ended, !events.isEmpty else { return lastSequence }
         var lines: [UInt8] = []
         var frames: [UInt8] = []
@@ -65,9 +65,9 @@ public actor BurrowEvents {
         for (kind, data) in events where !ends {
             sequence += 1
             offsets.note(sequence: sequence, offset: size + lines.count)
-            lines += Array("{\"seq\":\(sequence),\"kind\":\"\(kind)\",\"data\":\(data)}\n".utf8)
-            frames += ServerSentEvent(id: String(sequence), event: kind, data: data).encoded
-            ends = kind == "end"
+            lines += Array("{\"seq\":\(sequence),\"kind\":\"\(kind.rawValue)\",\"data\":\(data)}\n".utf8)
+            frames += ServerSentEvent(id: String(sequence), event: kind.rawValue, data: data).encoded
+            ends = kind == .end
         }
         do {
             try file.append(lines)

@@ -15,7 +15,7 @@ extension BurrowManager {
         case .queued?:
             queue.removeAll { $0 == id }
             let stopped = try await update(id) { $0.state = .stopped }
-            if let log = try? eventLog(id) { try await log.append(kind: "end", data: Self.json(stopped)) }
+            if let log = try? eventLog(id) { try await log.append(kind: .end, data: Self.json(stopped)) }
         case .running?:
             if let container = records[id]?.container { try? await podman.stop(container, timeout: 10) }
         default:
@@ -24,13 +24,15 @@ extension BurrowManager {
         return records[id] ?? record
     }
 
-    /// Removes the burrow's containers and volumes (caches stay); `purge` forgets its record too.
-    public func teardown(_ id: String, purge: Bool) async throws {
+    /// Removes the burrow's containers and volumes (caches stay); `purge` forgets its record too;
+    /// `deleteBranch` first deletes its branch in the user's repo (refused if the user moved it).
+    public func teardown(_ id: String, purge: Bool, deleteBranch: Bool = false) async throws {
         let record = try record(id)
         guard record.state.isFinal, record.queuedMessages.isEmpty else {
             throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
         }
         guard !tearingDown.contains(id) else { throw BurrowError.conflict("burrow \(id) is already being torn down") }
+        if deleteBranch, record.branch != nil { _ = try await self.deleteBranch(id) }
         // From here until the volumes are gone, a follow-up message is refused instead of starting a
         // turn on them.
         tearingDown.insert(id)

@@ -45,7 +45,7 @@ extension BurrowManager {
         }
         let log = try eventLog(id)
         await log.reopen()
-        let turnEvent = try await log.append(kind: "turn", data: Self.json(TurnEvent(turn: claimed.turn, text: message)))
+        let turnEvent = try await log.append(kind: .turn, data: Self.json(TurnEvent(turn: claimed.turn, text: message)))
         try await update(id) { $0.turnStart = turnEvent }
         queue.append(id)
         schedule()

@@ -14,7 +14,7 @@ extension BurrowManager {
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
-        let model = credential.map { ModelEndpoint(config: config, credential: $0, record: records[id]) }
+        let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         let peers = peers(id)
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
@@ -31,6 +31,6 @@ extension BurrowManager {
 
     func recordNet(_ event: NetEvent, id: String) async {
         if records[id] != nil { records[id]!.account(event) }
-        if let log = try? eventLog(id) { _ = try? await log.append(kind: "net", data: Self.json(event)) }
+        if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
     }
 }

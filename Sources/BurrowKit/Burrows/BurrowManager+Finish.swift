@@ -41,7 +41,7 @@ extension BurrowManager {
             record.state = record.stopRequested || record.stopReason != nil ? .stopped
                 : (exitCode == 0 && failure == nil && record.agentError == nil ? .succeeded : .failed)
         }
-        if let ended, let log = try? eventLog(id) { _ = try? await log.append(kind: "end", data: Self.json(ended)) }
+        if let ended, let log = try? eventLog(id) { _ = try? await log.append(kind: .end, data: Self.json(ended)) }
         if let current = records[id], let next = current.queuedMessages.first, !current.stopRequested, current.sessionID != nil {
             _ = try? mutate(id) { $0.queuedMessages.removeFirst() }
             try? await beginTurn(id, message: next)

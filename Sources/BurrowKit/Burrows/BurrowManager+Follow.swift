@@ -85,7 +85,7 @@ extension BurrowManager {
     }
 
     func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
-        var events: [(kind: String, data: String)] = []
+        var events: [(kind: EventKind, data: String)] = []
         var record = records[id]
         for line in lines {
             let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil

@@ -14,11 +14,13 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
-    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil) async throws -> BurrowRecord {
+    public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
+                       base: String? = nil, uncommitted: Bool = false, title: String? = nil) async throws -> BurrowRecord {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
         try Self.checkPrompt(task, "task")
+        let title = try Self.checkTitle(title)
         if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
             throw BurrowError.stateDirFull("the state dir has only \(free >> 10) KiB free",
                                            detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
@@ -34,7 +36,18 @@ extension BurrowManager {
         }
         var record = BurrowRecord(id: BurrowRecord.newID(), repo: name, task: task, gpu: gpu ?? repo.gpu ?? false)
         record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
+        record.title = title
+        if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
+        if uncommitted {
+            do {
+                record.uncommitted = try await UncommittedChanges.capture(repo: repo, into: uncommittedPatch(record.id))
+                if record.uncommitted == nil { record.warnings.append("no uncommitted changes to tracked files in \(repo.name): started from the base alone") }
+            } catch {
+                FileSystem.removeTree(folder(record.id))
+                throw error
+            }
+        }
         records[record.id] = record
         let saved = try await update(record.id) { _ in }
         queue.append(record.id)
@@ -98,11 +111,11 @@ extension BurrowManager {
     /// when the repo asks for one, decides the image, user, env and setup commands of every turn.
     private func enterWorkspace(_ id: String, repo: RepoConfig) async throws {
         let started = Monotonic.now()
-        let fetched = try await crossing.fetchBase(repo)
+        let fetched = try await startingPoint(id, repo: repo)
         var devcontainer = try await Devcontainer.plan(repo: repo, store: crossing.store, commit: fetched.commit, podman: podman,
                                                        labels: try instanceLabels())
         if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
-            try await log.append(lines.map { (kind: "log", data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
+            try await log.append(lines.map { (kind: .log, data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
         devcontainer?.buildLog = []
         let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity

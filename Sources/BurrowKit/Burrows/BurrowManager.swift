@@ -20,11 +20,15 @@ public actor BurrowManager {
     /// Burrows whose teardown is under way: no new turn may start on volumes being removed.
     var tearingDown: Set<String> = []
     var proxies: [String: EgressProxy] = [:]
-    let credential: Credential?
+    /// The process that holds the real credential, when one is configured (started on first use).
+    let vault: ModelVault?
     var crossing: Crossing
     var knownImageFacts: [String: ImageFacts] = [:]
     /// The Podman user's id ranges, asked once (per-burrow user namespaces).
     var knownIDRanges: BurrowIDRanges?
+    /// Burrows whose branch is being pushed or deleted (one git operation each at a time).
+    var branchWork: Set<String> = []
+    var githubCLI = GitHubCLI()
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
     public nonisolated let changes = EventBroadcaster()
@@ -34,7 +38,10 @@ public actor BurrowManager {
         self.podman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         try FileSystem.createDirectories(directory, mode: 0o700)
-        credential = try config.credentials.anthropic.map(Credential.load)
+        vault = try config.credentials.anthropic.map { source in
+            _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
+            return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
+        }
         crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
@@ -106,6 +113,7 @@ public actor BurrowManager {
         for task in running { task.cancel() }
         for task in running { await task.value }
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
+        await vault?.stop()
         for log in logs.values { await log.close() }
     }
 
@@ -152,7 +160,7 @@ public actor BurrowManager {
     func publish(_ record: BurrowRecord) async {
         let data = Self.json(record)
         await changes.publish(event: "state", data: data)
-        if let log = try? eventLog(record.id) { _ = try? await log.append(kind: "state", data: data) }
+        if let log = try? eventLog(record.id) { _ = try? await log.append(kind: .state, data: data) }
     }
 
     func eventLog(_ id: String) throws -> BurrowEvents {

@@ -2,9 +2,6 @@ import FoundationEssentials
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
-#if canImport(FoundationNetworking)
-import Foundation
-#endif
 
 /// A burrow's model spending: metered at its model endpoint (authoritative), its budget, and why it
 /// stopped when the budget did it.
@@ -51,8 +48,8 @@ extension BurrowRecord {
 extension ModelEndpoint {
     /// The endpoint of one burrow: the configured upstream, routes and prices, and an account that
     /// starts from what the burrow has already spent (earlier turns, or before a restart).
-    convenience init(config: Config, credential: Credential, record: BurrowRecord?) {
-        self.init(upstream: URL(string: config.credentials.resolvedUpstream)!, credential: credential,
+    convenience init(config: Config, vault: ModelVault, record: BurrowRecord?) {
+        self.init(vault: vault,
                   routes: ModelRoutes(config.credentials.allowedRoutes ?? ModelRoutes.defaultRoutes),
                   prices: ModelPrices(overrides: config.prices),
                   budget: BudgetGate(spent: record?.metered?.total ?? MeteredUsage(), limit: record?.budget))

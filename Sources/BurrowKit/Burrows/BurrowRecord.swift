@@ -39,6 +39,18 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The result branch's head: each later turn adds one commit on top.
     public var resultHead: String?
     public var baseCommit: String?
+    /// The branch, tag or commit the user chose at launch (nil: the repo's `ref` or HEAD).
+    public var baseRef: BaseChoice?
+    /// The branch the workspace is on (the chosen name, or the repo's ref or current branch).
+    public var baseBranch: String?
+    /// The user's uncommitted changes shipped on top of the base (`baseCommit` then includes them).
+    public var uncommitted: UncommittedChanges?
+    /// A name the user gave the burrow (the task's first line otherwise).
+    public var title: String?
+    /// The last push of the branch from the host, and the pull request opened for it.
+    public var pushed: PushRecord?
+    /// The branch the user deleted from the page (the patch and result stay).
+    public var deletedBranch: String?
     /// The repo's devcontainer.json as applied to every turn (image, env, user, setup commands), and
     /// what it sets that Burrow does not apply (`unsupported`).
     public var devcontainer: DevcontainerPlan?

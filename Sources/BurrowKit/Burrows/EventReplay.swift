@@ -60,7 +60,7 @@ public struct EventReplay: Sendable {
 
 extension HTTPResponse {
     /// A burrow's event stream: the replay first, then the live channel.
-    static func eventStream(_ subscription: EventSubscription) -> HTTPResponse {
+    package static func eventStream(_ subscription: EventSubscription) -> HTTPResponse {
         guard let replay = subscription.replay else { return .eventStream(subscription.channel) }
         return .eventStream(subscription.channel) { writer in
             try await replay.frames { try await writer.write($0) }
@@ -68,7 +68,7 @@ extension HTTPResponse {
     }
 
     /// A file's byte range written as it is read, in pieces: memory stays bounded whatever its size.
-    static func streamed(_ slice: FileSlice, contentType: String) -> HTTPResponse {
+    package static func streamed(_ slice: FileSlice, contentType: String) -> HTTPResponse {
         HTTPResponse(status: .ok, headers: ["Content-Type": contentType], body: .stream { writer in
             try await slice.forEachPiece { try await writer.write($0) }
         })

@@ -8,7 +8,7 @@ import BurrowPodman
 /// stream. One function makes both the live events and the ones compared when reconciling, so the
 /// same line always becomes the same bytes.
 struct OutputEvent: Equatable {
-    let kind: String
+    let kind: EventKind
     let data: String
     let stream: OutputStream
 
@@ -24,10 +24,10 @@ struct OutputEvent: Equatable {
     init(_ line: LineAssembler.Line, summary: AgentOutput.Summary?) {
         stream = line.stream
         if summary != nil {
-            kind = "agent"
+            kind = .agent
             data = String(decoding: line.bytes, as: UTF8.self)
         } else {
-            kind = "log"
+            kind = .log
             let valid = String(validating: line.bytes, as: UTF8.self)
             data = BurrowManager.json(LogLine(stream: line.stream.rawValue, text: valid ?? String(decoding: line.bytes, as: UTF8.self),
                                               textBase64: valid == nil ? Data(line.bytes).base64EncodedString() : nil))
@@ -35,12 +35,12 @@ struct OutputEvent: Equatable {
     }
 
     init?(stored: BurrowEvents.StoredLine) {
-        switch stored.kind {
-        case "agent": stream = .stdout
-        case "log": stream = stored.data.hasPrefix("{\"stream\":\"stderr\"") ? .stderr : .stdout
+        switch EventKind(rawValue: stored.kind) {
+        case .agent: stream = .stdout
+        case .log: stream = stored.data.hasPrefix("{\"stream\":\"stderr\"") ? .stderr : .stdout
         default: return nil
         }
-        kind = stored.kind
+        kind = EventKind(rawValue: stored.kind)!
         data = String(stored.data)
     }
 }

@@ -30,16 +30,18 @@ actor RepoStore {
 
     nonisolated func gitDirectory(_ repo: RepoConfig) -> String { directory + "/" + Self.key(repo) + ".git" }
 
-    /// Brings the repo's ref (or its HEAD) into the store and returns the commit to launch on.
-    func fetch(_ repo: RepoConfig) async throws -> Base {
+    /// Brings the repo's ref (or its HEAD) into the store and returns the commit to launch on;
+    /// `ref` and `branch`: a base the user chose at launch instead (see `BaseChoice`).
+    func fetch(_ repo: RepoConfig, ref: String? = nil, branch: String? = nil) async throws -> Base {
         let store = gitDirectory(repo)
         do {
             if !FileSystem.exists(store + "/HEAD") { try await create(store, from: repo) }
             let incoming = "refs/burrow/incoming/\(BurrowRecord.newID())"
-            try await HostGit.source(store, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", repo.source, "+\(repo.ref ?? "HEAD"):\(incoming)"])
+            try await HostGit.source(store, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", repo.source, "+\(ref ?? repo.ref ?? "HEAD"):\(incoming)"])
             let commit = try HostGit.objectID(try await HostGit.source(store, ["rev-parse", "--verify", "\(incoming)^{commit}"]))
             try await HostGit.source(store, ["update-ref", "refs/burrow/base/\(commit)", commit])
             try await HostGit.source(store, ["update-ref", "-d", incoming])
+            if let branch { return Base(commit: commit, branch: branch) }
             return Base(commit: commit, branch: try await branchName(repo))
         } catch let error as Subprocess.Failure {
             throw CrossingError.sourceUnreadable(repo: repo.name, detail: error.description)

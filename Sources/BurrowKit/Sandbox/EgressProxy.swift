@@ -144,13 +144,13 @@ public final class EgressProxy: Sendable {
         do {
             while true {
                 connections.set(id, phase: .reading, deadline: Monotonic.after(limits.headerTimeout))
-                guard let head = try await connection.readHead(limits: headLimits, isRequest: true) else { return }
+                guard let head = try await connection.readHead(RequestHead.self, limits: headLimits) else { return }
                 connections.set(id, phase: .handling, deadline: .max)
-                if head.first == "CONNECT" {
+                if head.method == "CONNECT" {
                     try await tunnel(head, connection)
                     return
                 }
-                if head.second.lowercased().hasPrefix("http://") {
+                if head.target.lowercased().hasPrefix("http://") {
                     try await forwardPlain(head, connection)
                     return
                 }
@@ -165,8 +165,8 @@ public final class EgressProxy: Sendable {
         } catch {}
     }
     /// `CONNECT host:port`: check, connect, answer 200, then bytes both ways.
-    private func tunnel(_ head: MessageHead, _ connection: HTTPConnection) async throws {
-        guard let (host, port) = Self.authority(head.second, defaultPort: 443) else {
+    private func tunnel(_ head: RequestHead, _ connection: HTTPConnection) async throws {
+        guard let (host, port) = Self.authority(head.target, defaultPort: 443) else {
             throw HTTPError(.badRequest, "CONNECT needs host:port")
         }
         guard let upstream = try await open(host: host, port: port, method: "CONNECT", path: nil, connection) else { return }
@@ -176,23 +176,23 @@ public final class EgressProxy: Sendable {
 
     /// `GET http://host/path`: the request goes on in origin form, with `Connection: close` so the
     /// next request on this connection (perhaps for another host) is checked again.
-    private func forwardPlain(_ head: MessageHead, _ connection: HTTPConnection) async throws {
-        let rest = head.second.dropFirst("http://".count)
+    private func forwardPlain(_ head: RequestHead, _ connection: HTTPConnection) async throws {
+        let rest = head.target.dropFirst("http://".count)
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         guard let (host, port) = Self.authority(String(rest[..<authorityEnd]), defaultPort: 80) else {
             throw HTTPError(.badRequest, "malformed absolute URI")
         }
         var path = String(rest[authorityEnd...])
         if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
-        guard let upstream = try await open(host: host, port: port, method: head.first, path: path, connection) else { return }
+        guard let upstream = try await open(host: host, port: port, method: head.method.rawValue, path: path, connection) else { return }
         // The Host the upstream sees is the host that was checked, never the client's own.
-        var text = "\(head.first) \(path) \(head.third)\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\(port == 80 ? "" : ":\(port)")\r\n"
+        var text = "\(head.method) \(path) \(head.version)\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\(port == 80 ? "" : ":\(port)")\r\n"
         for field in head.headers where !Self.hopByHop.contains(field.name.lowercased()) && field.name.lowercased() != "host" {
             text += "\(field.name): \(field.value)\r\n"
         }
         text += "Connection: close\r\n\r\n"
         try await upstream.write(Array(text.utf8))
-        try await pass(leftover: connection, to: upstream, host: host, port: port, method: head.first, path: path, started: Monotonic.now())
+        try await pass(leftover: connection, to: upstream, host: host, port: port, method: head.method.rawValue, path: path, started: Monotonic.now())
     }
 
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade"]

@@ -1,40 +1,43 @@
-import Foundation
+import FoundationEssentials
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Burrow's model endpoint: the burrow's `ANTHROPIC_BASE_URL`, holding the key like a vault. A
 /// request is checked against the route list and the burrow's budget; it leaves for the upstream
 /// (default https://api.anthropic.com) with only the allowlisted headers plus the real credential,
 /// and the answer streams back piece by piece as it comes, its `usage` metered on the way. Redirects
-/// are returned, never followed. URLSession makes the upstream request, so TLS needs no package.
+/// are returned, never followed. The upstream request itself is made by `burrow-vault`, the helper
+/// process that alone holds the credential (and the TLS stack), through `ModelVault`.
 public final class ModelEndpoint: Sendable {
     public let upstream: URL
-    let credential: Credential
+    let vault: ModelVault
     let routes: ModelRoutes
     let prices: ModelPrices
     public let budget: BudgetGate
-    private let session = UpstreamSession()
     static let maxRequestBytes = 32 << 20
 
-    public init(upstream: URL, credential: Credential, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
-                budget: BudgetGate = BudgetGate(limit: nil)) {
-        self.upstream = upstream
-        self.credential = credential
+    package init(vault: ModelVault, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
+                 budget: BudgetGate = BudgetGate(limit: nil)) {
+        self.upstream = vault.upstream
+        self.vault = vault
         self.routes = routes
         self.prices = prices
         self.budget = budget
     }
 
+    /// An endpoint with a vault of its own (tests, benchmarks).
+    public convenience init(upstream: URL, credential: Credential, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
+                            budget: BudgetGate = BudgetGate(limit: nil)) {
+        self.init(vault: ModelVault(upstream: upstream) { credential }, routes: routes, prices: prices, budget: budget)
+    }
+
     /// Serves one request; returns whether the connection may carry another.
-    func forward(_ head: MessageHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
+    func forward(_ head: RequestHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
         let started = Monotonic.now()
         var event = NetEvent(phase: .model, host: upstream.host ?? "", port: UInt16(upstream.port ?? (upstream.scheme == "https" ? 443 : 80)),
-                             allowed: true, method: head.first, path: String(head.second.prefix(2048)), bytesSent: 0, bytesReceived: 0)
-        if let refusal = routes.refusal(method: head.first, target: head.second) ?? budget.refusal {
+                             allowed: true, method: head.method.rawValue, path: String(head.target.prefix(2048)), bytesSent: 0, bytesReceived: 0)
+        if let refusal = routes.refusal(method: head.method.rawValue, target: head.target) ?? budget.refusal {
             event.phase = .denied
             event.allowed = false
             event.reason = refusal
@@ -45,42 +48,15 @@ public final class ModelEndpoint: Sendable {
         }
         let body = try await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: Self.maxRequestBytes)
         event.bytesSent = body.count
-        let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.third == "HTTP/1.1"
-        let stream = session.start(request(head, body: body))
-        defer { stream.cancel() }
+        let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
+        let answer: ResponseStream
         do {
-            guard case .head(let response) = try await stream.next() else { throw URLError(.badServerResponse) }
-            event.status = response.statusCode
-            var headers = HTTPHeaders()
-            for (name, value) in response.allHeaderFields {
-                guard let name = name as? String, let value = value as? String, !Self.droppedFromResponse.contains(name.lowercased()) else { continue }
-                headers.add(name, value)
+            answer = try await vault.client().open(vaultRequest(head, body: body))
+            if let failure = answer.headers[Self.vaultErrorHeader] {
+                answer.close()
+                throw ModelVault.Unavailable(description: failure)
             }
-            var meter = UsageMeter(contentType: response.value(forHTTPHeaderField: "Content-Type"))
-            let status = HTTPStatus(response.statusCode, HTTPURLResponse.localizedString(forStatusCode: response.statusCode))
-            // The body follows piece by piece below, counted as it goes; the head says chunked.
-            let head = HTTPResponse(status: status, headers: headers, body: .stream({ _ in }))
-            try await connection.write(head.serializedHead(keepAlive: keepAlive, isHead: false))
-            var received = 0
-            do {
-                while case .data(let piece)? = try await stream.next() {
-                    received += piece.count
-                    meter.feed(piece)
-                    try await connection.write(ChunkedEncoder.chunk(piece))
-                }
-                try await connection.write(ChunkedEncoder.end)
-            } catch {
-                // The agent left or the upstream broke mid-answer: what was used is still counted.
-                meter.finish()
-                await account(&event, meter, received: received, started: started, report: report)
-                throw error
-            }
-            meter.finish()
-            await account(&event, meter, received: received, started: started, report: report)
-        } catch let error as HTTPClientError {
-            throw error
         } catch {
-            guard event.status == nil else { return false }
             event.reason = "\(error)"
             let message = "Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)"
             try? await connection.send(Self.apiError(message, status: .badGateway, type: "api_error"), keepAlive: keepAlive)
@@ -88,26 +64,46 @@ public final class ModelEndpoint: Sendable {
             await report(event)
             return keepAlive
         }
+        defer { answer.close() }
+        event.status = answer.status
+        var headers = HTTPHeaders()
+        for field in answer.headers where !Self.droppedFromResponse.contains(field.name.lowercased()) { headers.add(field.name, field.value) }
+        var meter = UsageMeter(contentType: answer.headers["Content-Type"])
+        // The body follows piece by piece below, counted as it goes; the head says chunked.
+        let response = HTTPResponse(status: HTTPStatus(answer.status, HTTPStatus.reason(answer.status)), headers: headers, body: .stream({ _ in }))
+        var received = 0
+        do {
+            try await connection.write(response.serializedHead(keepAlive: keepAlive, isHead: false))
+            while let piece = try await answer.next() {
+                received += piece.count
+                meter.feed(piece)
+                try await connection.write(ChunkedEncoder.chunk(piece))
+            }
+            try await connection.write(ChunkedEncoder.end)
+        } catch {
+            // The agent left or the upstream broke mid-answer: what was used is still counted.
+            meter.finish()
+            await account(&event, meter, received: received, started: started, report: report)
+            throw error
+        }
+        meter.finish()
+        await account(&event, meter, received: received, started: started, report: report)
         return keepAlive
     }
 
-    /// The upstream request: the same method, path and query, the allowlisted headers, the real key.
-    private func request(_ head: MessageHead, body: [UInt8]) -> URLRequest {
-        var request = URLRequest(url: URL(string: upstream.absoluteString.trimmingSuffix("/") + head.second) ?? upstream)
-        request.httpMethod = head.first
+    /// What the vault gets: the same method, path and query, and only the allowlisted headers; the
+    /// vault adds the credential.
+    private func vaultRequest(_ head: RequestHead, body: [UInt8]) -> ClientRequest {
+        var headers = HTTPHeaders()
+        var contentType = "application/json"
         for field in head.headers where ModelRoutes.forwards(header: field.name) {
-            request.addValue(field.value, forHTTPHeaderField: field.name)
+            if field.name.lowercased() == "content-type" { contentType = field.value } else { headers.add(field.name, field.value) }
         }
-        for (name, value) in credential.headers {
-            if name == "anthropic-beta", let existing = request.value(forHTTPHeaderField: name) {
-                request.setValue(existing + "," + value, forHTTPHeaderField: name)
-            } else {
-                request.setValue(value, forHTTPHeaderField: name)
-            }
-        }
-        if !body.isEmpty && head.first != "GET" && head.first != "HEAD" { request.httpBody = Data(body) }
-        return request
+        let sendsBody = !body.isEmpty && head.method != "GET" && head.method != "HEAD"
+        return ClientRequest(head.method, head.target, headers: headers, body: sendsBody ? .bytes(body, contentType: contentType) : .none)
     }
+
+    static let vaultErrorHeader = "X-Burrow-Vault-Error"
 
     /// Prices what the meter read, adds it to the burrow's account and reports the request.
     private func account(_ event: inout NetEvent, _ meter: UsageMeter, received: Int, started: UInt64, report: EgressProxy.Report) async {
@@ -138,8 +134,4 @@ public final class ModelEndpoint: Sendable {
     }
 
     static let droppedFromResponse: Set<String> = EgressProxy.hopByHop.union(["content-length", "transfer-encoding", "content-encoding", "set-cookie"])
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }

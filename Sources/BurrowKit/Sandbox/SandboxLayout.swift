@@ -26,7 +26,7 @@ public enum SandboxLayout {
         return try SeccompProfile.install(in: stateDir + "/run")
     }
 
-    static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {
+    package static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {
         spec.seccompProfilePath = seccompProfile
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true
@@ -62,9 +62,11 @@ public enum SandboxLayout {
     }
 
     /// `burrow-forwarder` beside the running executable (the `burrow` binary, or the test bundle).
-    public static func defaultForwarderPath() -> String {
+    public static func defaultForwarderPath() -> String { besideExecutable("burrow-forwarder") }
+
+    static func besideExecutable(_ name: String) -> String {
         let executable = FileSystem.realPath("/proc/self/exe") ?? ""
         let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return directory + "/burrow-forwarder"
+        return directory + "/" + name
     }
 }

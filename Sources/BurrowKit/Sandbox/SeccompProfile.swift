@@ -1,7 +1,7 @@
 import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
-import Foundation
+import FoundationEssentials
 
 /// Podman's default seccomp profile with nested user namespaces taken away: `unshare` and `clone`
 /// asking for CLONE_NEWUSER fail with EPERM (a full capability set in a namespace of its own is
@@ -26,26 +26,29 @@ enum SeccompProfile {
     }
 
     static func blockingNestedUserNamespaces(_ bytes: [UInt8], source: String = "profile") throws -> [UInt8] {
-        guard var profile = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              var rules = profile["syscalls"] as? [[String: Any]] else {
+        guard case .object(var profile)? = try? JSONCoding.decoder.decode(JSONValue.self, from: Data(bytes)),
+              case .array(var rules)? = profile["syscalls"] else {
             throw SandboxError.seccompDefaultMissing(tried: [source + " (not a seccomp profile)"])
         }
         let taken: Set<String> = ["unshare", "clone", "clone3"]
         rules = rules.compactMap { rule in
-            guard var names = rule["names"] as? [String] else { return rule }
-            names.removeAll { taken.contains($0) }
-            guard !names.isEmpty else { return nil }
-            var kept = rule
-            kept["names"] = names
-            return kept
+            guard case .object(var kept) = rule, case .array(let names)? = kept["names"] else { return rule }
+            let left = names.filter { if case .string(let name) = $0 { !taken.contains(name) } else { true } }
+            guard !left.isEmpty else { return nil }
+            kept["names"] = .array(left)
+            return .object(kept)
         }
-        func flags(equal value: UInt64) -> [[String: Any]] {
-            [["index": 0, "value": cloneNewUser, "valueTwo": value, "op": "SCMP_CMP_MASKED_EQ"]]
+        func flags(equal value: UInt64) -> JSONValue {
+            .array([.object(["index": .number(0), "value": .number(Double(cloneNewUser)), "valueTwo": .number(Double(value)),
+                             "op": .string("SCMP_CMP_MASKED_EQ")])])
         }
-        rules.append(["names": ["unshare", "clone"], "action": "SCMP_ACT_ALLOW", "args": flags(equal: 0)])
-        rules.append(["names": ["unshare", "clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": flags(equal: cloneNewUser)])
-        rules.append(["names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38])
-        profile["syscalls"] = rules
-        return Array(try JSONSerialization.data(withJSONObject: profile, options: [.sortedKeys]))
+        let both: JSONValue = .array([.string("unshare"), .string("clone")])
+        rules.append(.object(["names": both, "action": .string("SCMP_ACT_ALLOW"), "args": flags(equal: 0)]))
+        rules.append(.object(["names": both, "action": .string("SCMP_ACT_ERRNO"), "errnoRet": .number(1), "args": flags(equal: cloneNewUser)]))
+        rules.append(.object(["names": .array([.string("clone3")]), "action": .string("SCMP_ACT_ERRNO"), "errnoRet": .number(38)]))
+        profile["syscalls"] = .array(rules)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(JSONValue.object(profile)))
     }
 }

@@ -220,7 +220,7 @@ public final class PodmanClient: Sendable {
 
     // MARK: Plumbing
 
-    private func call(_ method: String, _ path: String, operation: String, body: ClientRequest.Body = .none,
+    private func call(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none,
                       expect: Set<Int>, timeout: Duration? = PodmanClient.defaultTimeout) async throws -> ClientResponse {
         let request = ClientRequest(method, prefix.withLock { $0 } + path, body: body)
         let http = self.http
@@ -238,7 +238,7 @@ public final class PodmanClient: Sendable {
         return response
     }
 
-    func openStream(_ method: String, _ path: String, operation: String, body: ClientRequest.Body = .none) async throws -> ResponseStream {
+    func openStream(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none) async throws -> ResponseStream {
         let stream: ResponseStream
         do {
             stream = try await http.open(ClientRequest(method, prefix.withLock { $0 } + path, body: body))

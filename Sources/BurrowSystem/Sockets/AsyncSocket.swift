@@ -40,6 +40,8 @@ public final class AsyncSocket: Sendable {
     }
 
     public var localAddress: SocketAddress? { socket.localAddress }
+    /// The loop that watches this socket (and runs the tasks that prefer it).
+    public var eventLoop: EventLoop { loop }
 
     public func accept() async throws -> AsyncSocket {
         while true {

@@ -1,7 +1,8 @@
 /// Small text helpers every layer uses (Foundation's are not in FoundationEssentials).
 extension StringProtocol {
-    /// ASCII case-insensitive equality over bytes: header names and tokens, several times a request.
-    package func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
+    /// ASCII case-insensitive equality over bytes: header names and tokens, several times a request
+    /// (inlinable, so that callers in other modules get it specialized, without generic lookups).
+    @inlinable package func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
         let lhs = utf8, rhs = other.utf8
         guard lhs.count == rhs.count else { return false }
         let contiguous = lhs.withContiguousStorageIfAvailable { a in
@@ -26,8 +27,8 @@ extension StringProtocol {
     }
 }
 
-@inline(__always)
-private func asciiFoldedEqual(_ a: UInt8, _ b: UInt8) -> Bool {
+@inlinable @inline(__always)
+package func asciiFoldedEqual(_ a: UInt8, _ b: UInt8) -> Bool {
     a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
 }
 

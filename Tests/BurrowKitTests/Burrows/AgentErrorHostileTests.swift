@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The agent is the attacker: its `result` and `system` events decide only its own burrow's outcome,
 /// and what they carry is kept bounded and as text.

@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Claude Code's stream-json as the real CLI (2.1.330) writes it: system events besides init, and a
 /// result that reports a failed API call with subtype `success` and `is_error: true`.

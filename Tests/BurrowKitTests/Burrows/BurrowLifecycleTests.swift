@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// End to end against the real rootless Podman with the stand-in agent image.
 final class BurrowLifecycleTests: XCTestCase {

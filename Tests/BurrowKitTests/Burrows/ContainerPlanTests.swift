@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The container a turn runs in, decided without Podman (fast tier).
 final class ContainerPlanTests: XCTestCase {

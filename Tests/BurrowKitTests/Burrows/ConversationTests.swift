@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A burrow as a conversation: follow-up turns resume the agent's session on the same workspace.
 final class ConversationTests: XCTestCase {

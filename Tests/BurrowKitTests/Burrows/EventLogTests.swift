@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The event log read back without loading it: a reconnect replays from the sparse offset index,
 /// `/history` streams the file in pieces, and a torn tail is found from the end.
@@ -15,9 +17,9 @@ final class EventLogTests: XCTestCase {
     func makeLog(events count: Int, dataBytes: Int = 0) async throws -> BurrowEvents {
         let log = try BurrowEvents(path: directory + "/events.ndjson")
         let padding = String(repeating: "x", count: dataBytes)
-        var batch: [(kind: String, data: String)] = []
+        var batch: [(kind: EventKind, data: String)] = []
         for number in 1...count {
-            batch.append(("agent", #"{"n":\#(number),"p":"\#(padding)"}"#))
+            batch.append((.agent, #"{"n":\#(number),"p":"\#(padding)"}"#))
             if batch.count == 1000 || number == count {
                 try await log.append(batch)
                 batch.removeAll(keepingCapacity: true)
@@ -64,7 +66,7 @@ final class EventLogTests: XCTestCase {
     func testReplayThenLiveHasNoGapAndNoDuplicate() async throws {
         let log = try await makeLog(events: 20)
         let subscription = await log.subscribe(after: 10)
-        try await log.append([(kind: "agent", data: "{}"), (kind: "end", data: "{}")])
+        try await log.append([(kind: .agent, data: "{}"), (kind: .end, data: "{}")])
         var (ids, _) = try await replayed(subscription)
         while let frame = await subscription.channel.next() {
             ids += String(decoding: frame, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
@@ -84,7 +86,7 @@ final class EventLogTests: XCTestCase {
         let client = try await server.client()
         try await client.send("GET /api/history HTTP/1.1\r\nHost: \(server.host)\r\nAuthorization: Bearer \(server.token)\r\n\r\n")
         let head = try await client.streamHead()
-        XCTAssertEqual(head.second, "200")
+        XCTAssertEqual(head.status, 200)
         XCTAssertEqual(head.headers["Transfer-Encoding"], "chunked")
         XCTAssertNil(head.headers["Content-Length"])
         var total = 0

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A full state dir: launches are refused with a clear error and nothing recorded is touched.
 final class FullDiskTests: XCTestCase {

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Requests that arrive while the lifecycle is between two awaits: they must take effect, never be
 /// lost or act on something half gone.

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The reconciliation that makes an event log hold every container line exactly once.
 final class OutputReconcilerTests: XCTestCase {
@@ -21,7 +23,7 @@ final class OutputReconcilerTests: XCTestCase {
         for recorded in [agent, line(.stdout, "b"), line(.stderr, "e1"), line(.stdout, "same")] {
             try await log.append(kind: event(recorded).kind, data: event(recorded).data)
         }
-        try await log.append(kind: "state", data: "{}")
+        try await log.append(kind: .state, data: "{}")
         let complete = [agent, line(.stdout, "a"), line(.stderr, "e0"), line(.stdout, "b"), line(.stderr, "e1"),
                         line(.stdout, "same"), line(.stdout, "same"), line(.stdout, "c")]
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
@@ -39,7 +41,7 @@ final class OutputReconcilerTests: XCTestCase {
         let directory = try TemporaryDirectory.make()
         let log = try BurrowEvents(path: directory + "/events.ndjson")
         try await log.append(kind: event(line(.stdout, "turn one")).kind, data: event(line(.stdout, "turn one")).data)
-        try await log.append(kind: "turn", data: "{}")
+        try await log.append(kind: .turn, data: "{}")
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 2...(await log.lastSequence))
         XCTAssertFalse(try reconciler.isRecorded(event(line(.stdout, "turn one"))), "a line of an earlier container is not this one's")
     }

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The Podman service stopped and started again while a burrow runs (the container keeps running
 /// under conmon): Burrow reports it, then follows again and loses nothing.

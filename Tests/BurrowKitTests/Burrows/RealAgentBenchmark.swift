@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// benchmarks/real-agent.sh: the real Claude Code in a burrow, a 3-tool task (Write, Edit, Bash)
 /// against the stand-in API. Skipped unless BURROW_BENCH_REAL_AGENT=N (the number of runs): never a

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The real Claude Code CLI in real burrows (the agent image of images/agent-debian), its API calls
 /// going through Burrow's model endpoint to a scripted stand-in of the Messages API.

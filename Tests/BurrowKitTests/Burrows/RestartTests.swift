@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Burrow killed with SIGKILL while an agent runs, then started again: the burrow finishes normally
 /// and its event log holds every line the container printed, exactly once.

@@ -6,6 +6,8 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The sandbox, tested from inside a real burrow: the stand-in image runs a shell script instead of
 /// the agent, and the test reads what it printed.

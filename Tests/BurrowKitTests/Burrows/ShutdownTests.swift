@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// SIGTERM ends Burrow cleanly while burrows run: followers and proxies stop, nothing of Burrow's is
 /// left running, the containers run on and are followed again by the next start.

@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The parser alone: which invocation each command line is, and which are usage errors.
 final class CommandLineParserTests: XCTestCase {

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The whole lifecycle in images that were not made for Burrow: no /workspace at all, or one owned
 /// by root (most images), with an agent user that is not uid 1000.

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Burrows whose "agent" is a shell script (the attack): `sh -c TASK` in the test image.
 struct AttackBurrow {

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The agent is the attacker: everything it can plant in its repository must stay data on the way home.
 /// Each test checks that the attack script really ran (its files came home) and that nothing it

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The crossing as a user meets it: later launches reuse the repo's template and move only what
 /// changed; any agent uid owns its workspace; url repos get the patch.

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A repo whose config asks for its devcontainer.json launches from it: the built image, its env,
 /// its setup commands before the agent, and what Burrow does not apply on the record.

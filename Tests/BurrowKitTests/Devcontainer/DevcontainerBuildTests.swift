@@ -4,6 +4,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// `build.dockerfile` through libpod's build API against the real test Podman (local images only).
 final class DevcontainerBuildTests: XCTestCase {

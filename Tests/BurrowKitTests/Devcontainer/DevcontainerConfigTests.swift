@@ -4,6 +4,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class DevcontainerConfigTests: XCTestCase {
     private func parse(_ text: String) throws -> DevcontainerConfig {

@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The setup program the lead runs before the agent, run here by the host's /bin/sh on test-made
 /// commands (the same program runs in the burrow).

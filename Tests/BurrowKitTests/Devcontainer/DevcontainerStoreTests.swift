@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A user's repository with a devcontainer, Burrow's store of it, and plans read at pinned commits.
 final class DevcontainerRepo: @unchecked Sendable {

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class ChunkedDecoderTests: XCTestCase {
     /// A chunked body as Podman sends it, with an extension and a trailer, followed by the next message.

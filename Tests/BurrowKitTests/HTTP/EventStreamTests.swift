@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Server-sent events over real sockets: replay with Last-Event-ID, and a stalled reader that must
 /// not hold up anyone else.
@@ -25,7 +27,7 @@ final class EventStreamTests: XCTestCase {
         let client = try await server.client()
         try await client.send("GET /api/stream HTTP/1.1\r\nHost: \(server.host)\r\nAuthorization: Bearer \(server.token)\r\nLast-Event-ID: 1\r\n\r\n")
         let head = try await client.streamHead()
-        XCTAssertEqual(head.second, "200")
+        XCTAssertEqual(head.status, 200)
         XCTAssertEqual(head.headers["Content-Type"], "text/event-stream")
         await broadcaster.publish(event: "tick", data: "multi\nline")
         let events = try await withTimeout(5) { try await readEvents(client, count: 3) }

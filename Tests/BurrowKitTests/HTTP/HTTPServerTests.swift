@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The server over real loopback sockets: framing, limits, keep-alive, timeouts, shutdown.
 final class HTTPServerTests: XCTestCase {

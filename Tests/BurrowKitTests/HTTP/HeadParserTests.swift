@@ -4,17 +4,19 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class HeadParserTests: XCTestCase {
     let request = Array("GET /api/x?a=1&b=two%20words HTTP/1.1\r\nHost: h\r\nX-Repeat: 1\r\nX-Repeat: 2\r\n\r\nBODY".utf8)
 
     func testParsesRequestAndKeepsRepeatedHeaders() throws {
         guard case .complete(let head, let length) = HeadParser.parse(request) else { return XCTFail("not complete") }
-        XCTAssertEqual(head.first, "GET")
-        XCTAssertEqual(head.second, "/api/x?a=1&b=two%20words")
+        XCTAssertEqual(head.method, .get)
+        XCTAssertEqual(head.target, "/api/x?a=1&b=two%20words")
         XCTAssertEqual(head.headers.values("x-repeat"), ["1", "2"])
         XCTAssertEqual(Array(request[length...]), Array("BODY".utf8))
-        let parsed = HTTPRequest(method: head.first, target: head.second, headers: head.headers)
+        let parsed = HTTPRequest(method: head.method, target: head.target, headers: head.headers)
         XCTAssertEqual(parsed.path, "/api/x")
         XCTAssertEqual(parsed.queryValue("b"), "two words")
     }

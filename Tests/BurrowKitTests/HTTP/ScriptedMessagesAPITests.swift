@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The stand-in Messages API itself: the SSE shape the real CLI parses, the other request kinds, and
 /// the same answer to the same request.

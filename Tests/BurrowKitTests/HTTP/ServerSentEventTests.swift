@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Synchronization
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class ServerSentEventTests: XCTestCase {
     func testMultiLineDataAndFieldsCannotBeInjected() {

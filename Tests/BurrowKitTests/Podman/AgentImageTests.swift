@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The registry-free agent image (images/agent-debian) as `burrow image build` leaves it.
 final class AgentImageTests: XCTestCase {

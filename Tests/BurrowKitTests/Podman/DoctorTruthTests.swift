@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// `burrow doctor` says what a launch will meet: the state dir as Podman's user sees it, repos and
 /// refs, the agent's program and workspace in the image, and the GPU devices as Podman resolves them.

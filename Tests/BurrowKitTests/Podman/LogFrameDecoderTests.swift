@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class LogFrameDecoderTests: XCTestCase {
     static func frame(_ stream: UInt8, _ text: String) -> [UInt8] {

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Against the real rootless Podman service of scripts/test-env.sh.
 final class PodmanClientTests: XCTestCase {

@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A fake Podman on a Unix socket that answers part of a response and then goes away. However it
 /// goes (a reset with the request still unread, or a plain close inside a chunk), the client sees the

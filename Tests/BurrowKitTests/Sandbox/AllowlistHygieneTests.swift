@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Allowlist entries are host names or nothing; plain HTTP goes to the host that was checked; names
 /// resolving into the host's own networks are refused unless `network.resolve` points them there.

@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+@testable import BurrowWeb
+@testable import BurrowCommands
 import Foundation
 import XCTest
 

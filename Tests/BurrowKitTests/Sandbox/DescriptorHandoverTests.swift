@@ -5,6 +5,8 @@
 import CLinux
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The burrow's socket takes descriptors (SCM_RIGHTS) from whoever connects: the burrow's agent can
 /// send anything burrow-forwarder would, so the test process plays the agent here (it sends the same

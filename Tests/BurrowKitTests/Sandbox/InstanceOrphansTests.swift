@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Two Burrows on one Podman: each collects only its own leftovers, never the other's burrows.
 final class InstanceOrphansTests: XCTestCase {

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Metering and budgets at the model endpoint, from inside real burrows: the agent (a shell script)
 /// calls the endpoint itself and forges a cost; Burrow counts what the upstream reported.

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import Synchronization
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A stand-in for the Anthropic API on the host loopback: records every request it gets (method,
 /// target, headers) and answers as `answer` says; by default a streamed message with usage.
@@ -30,7 +32,7 @@ final class ModelStandIn: Sendable {
         port = listener.localAddress!.port!
         let seen = self.seen
         server = HTTPServer(listener: listener) { request in
-            seen.list.withLock { $0.append(Seen(method: request.method, target: request.target, headers: request.headers)) }
+            seen.list.withLock { $0.append(Seen(method: request.method.rawValue, target: request.target, headers: request.headers)) }
             return answer(request)
         }
         let server = self.server
@@ -77,8 +79,8 @@ enum ProxyClient {
         let connection = HTTPConnection(try await AsyncSocket.connect(to: .unix(socketPath)))
         defer { connection.close() }
         try await connection.write(Array(request.utf8))
-        guard let head = try await connection.readHead(limits: HTTPLimits(), isRequest: false) else { throw SocketClosed() }
-        let status = Int(head.second) ?? 0
+        guard let head = try await connection.readHead(StatusHead.self, limits: HTTPLimits()) else { throw SocketClosed() }
+        let status = head.status
         let framing = try HeadParser.responseFraming(head.headers, status: status, requestMethod: "POST").get()
         let body = try await connection.readBody(framing, limit: 16 << 20)
         return Answer(status: status, headers: head.headers, text: String(decoding: body, as: UTF8.self))

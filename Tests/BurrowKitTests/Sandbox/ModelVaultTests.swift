@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The model endpoint holds the key like a vault: only its routes, only its headers, no redirects.
 /// Driven over a proxy's real Unix socket, as a burrow's connection arrives after handover.

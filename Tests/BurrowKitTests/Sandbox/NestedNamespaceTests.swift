@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Nested user namespaces, tried from inside real burrows: refused by default, allowed when the
 /// config asks (which proves the probe itself works in this image and kernel).

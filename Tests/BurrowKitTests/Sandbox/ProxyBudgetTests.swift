@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// One burrow cannot take Burrow's own resources from the others: a connection cap per burrow,
 /// header and idle timeouts, an accept loop that outlives running out of descriptors.

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// One egress proxy on a Unix socket in a fresh folder, the events it reports, and its accept loop.
 final class ProxyHarness: Sendable {
@@ -59,7 +61,7 @@ final class ProxyHarness: Sendable {
 /// A stand-in upstream on the loopback: counts requests and keeps their heads, answers 200.
 final class RecordingUpstream: Sendable {
     let listener: AsyncSocket
-    let heads = Locked<[MessageHead]>([])
+    let heads = Locked<[RequestHead]>([])
     let runner: Task<Void, Never>
     var port: UInt16 { listener.localAddress!.port! }
 
@@ -72,7 +74,7 @@ final class RecordingUpstream: Sendable {
                 Task {
                     let connection = HTTPConnection(socket)
                     defer { connection.close() }
-                    guard let head = try? await connection.readHead(limits: HTTPLimits(), isRequest: true) else { return }
+                    guard let head = try? await connection.readHead(RequestHead.self, limits: HTTPLimits()) else { return }
                     _ = try? await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: 1 << 20)
                     heads.withLock { $0.append(head) }
                     try? await connection.send(.text("{}", status: .ok), keepAlive: false)

@@ -5,6 +5,8 @@
 import Foundation
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Only the burrow can use its socket: another local user who finds the path (it shows in `ps` and
 /// mountinfo) is refused before a byte is read, and the upstream never sees the key.
@@ -49,7 +51,7 @@ final class SocketPeerTests: XCTestCase {
         let heads = upstream.heads.withLock { $0 }
         XCTAssertEqual(heads.count, 1)
         XCTAssertEqual(heads.first?.headers["x-api-key"], Self.secret, "the probe's request did not carry the key upstream")
-        XCTAssertEqual(heads.first?.second, "/v1/messages")
+        XCTAssertEqual(heads.first?.target, "/v1/messages")
 
         try await harness.stop()
         upstream.stop()

@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Another local user reads every process's arguments (`ps`): the task must not be among them.
 final class TaskPrivacyTests: XCTestCase {

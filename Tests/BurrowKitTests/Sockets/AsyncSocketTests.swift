@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class AsyncSocketTests: XCTestCase {
     /// A socket dropped without `close()` still leaves the epoll set and closes its descriptor.

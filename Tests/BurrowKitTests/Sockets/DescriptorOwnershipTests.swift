@@ -5,6 +5,8 @@
 import Glibc
 import Synchronization
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Only the owner closes a descriptor; everyone else shuts down. These are the races that rule is for.
 final class DescriptorOwnershipTests: XCTestCase {

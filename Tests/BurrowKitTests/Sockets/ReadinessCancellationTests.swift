@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Synchronization
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A task waiting on a socket ends with `CancellationError` when cancelled, whether it was
 /// cancelled while parked or before it started to wait.

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import Foundation
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A real Burrow (manager, API, HTTP server) over the test Podman, with a fresh git repo and state dir.
 final class BurrowTestApp: @unchecked Sendable {

@@ -3,6 +3,8 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import Foundation
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The Messages API's answer in its two shapes: the SSE events of a streamed message
 /// (message_start, content_block_start/delta/stop, message_delta, message_stop) and the whole message.

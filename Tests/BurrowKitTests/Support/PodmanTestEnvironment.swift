@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The real rootless Podman prepared by scripts/test-env.sh. Without it, Podman tests skip when run
 /// by hand and fail under the README's test command (which sets BURROW_REQUIRE_PODMAN=1).

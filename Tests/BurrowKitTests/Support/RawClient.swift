@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A bare HTTP/1.1 client over a real TCP socket: sends exactly the bytes a test writes.
 final class RawClient: @unchecked Sendable {
@@ -25,16 +27,16 @@ final class RawClient: @unchecked Sendable {
     func send(_ bytes: [UInt8]) async throws { try await connection.write(bytes) }
 
     /// Reads one whole response (not for streams).
-    func response(method: String = "GET") async throws -> Response {
-        guard let head = try await connection.readHead(limits: HTTPLimits(), isRequest: false) else { throw SocketClosed() }
-        let framing = try HeadParser.responseFraming(head.headers, status: Int(head.second)!, requestMethod: method).get()
+    func response(method: HTTPMethod = .get) async throws -> Response {
+        guard let head = try await connection.readHead(StatusHead.self, limits: HTTPLimits()) else { throw SocketClosed() }
+        let framing = try HeadParser.responseFraming(head.headers, status: head.status, requestMethod: method).get()
         let body = try await connection.readBody(framing, limit: 64 << 20)
-        return Response(status: Int(head.second)!, headers: head.headers, body: body)
+        return Response(status: head.status, headers: head.headers, body: body)
     }
 
     /// Reads the head of a streamed response, leaving the body to `readChunk`.
-    func streamHead() async throws -> MessageHead {
-        guard let head = try await connection.readHead(limits: HTTPLimits(), isRequest: false) else { throw SocketClosed() }
+    func streamHead() async throws -> StatusHead {
+        guard let head = try await connection.readHead(StatusHead.self, limits: HTTPLimits()) else { throw SocketClosed() }
         return head
     }
 

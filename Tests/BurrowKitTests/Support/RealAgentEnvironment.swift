@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// The real Claude Code in the agent image built by `burrow image build` (scripts/test.sh's stage
 /// "the agent image"), burrows launched with it through Burrow's model endpoint to a stand-in API.

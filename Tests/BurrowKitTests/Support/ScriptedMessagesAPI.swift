@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Foundation
 import Synchronization
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A scripted stand-in of the Anthropic Messages API for the real Claude Code, on Burrow's own
 /// HTTPServer in the test process: tests read what it was sent directly (no second process to start,
@@ -84,7 +86,7 @@ final class ScriptedMessagesAPI: Sendable {
         @Sendable func record(_ conversation: Conversation?) {
             let elapsed = (ContinuousClock.now - started).components
             let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-            log.seen.withLock { $0.append(Seen(method: request.method, target: request.target, headers: request.headers, body: body,
+            log.seen.withLock { $0.append(Seen(method: request.method.rawValue, target: request.target, headers: request.headers, body: body,
                                                streamed: streamed, conversation: conversation, seconds: seconds)) }
         }
         if request.path.hasSuffix("/count_tokens") {

@@ -3,6 +3,8 @@
 @testable import BurrowPodman
 
 @testable import BurrowKit
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A real Burrow HTTP server on an ephemeral loopback port, with whatever routes a test adds.
 final class TestServer: @unchecked Sendable {
@@ -44,7 +46,7 @@ final class TestServer: @unchecked Sendable {
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { text += "\r\n" }
         try await client.send(text)
-        return try await client.response(method: method)
+        return try await client.response(method: HTTPMethod(method))
     }
 
     func stop() async {

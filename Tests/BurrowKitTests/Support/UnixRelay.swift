@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import Synchronization
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Relays a Unix socket to another, byte for byte, until `cut()` drops every connection at once —
 /// what a client sees when the service behind the socket dies.

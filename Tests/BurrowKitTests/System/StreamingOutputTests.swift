@@ -2,6 +2,8 @@
 @testable import BurrowSystem
 import Foundation
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// A program's output read as it comes (a tar into an upload), its failure said, and the program
 /// ended when the reader gives up.

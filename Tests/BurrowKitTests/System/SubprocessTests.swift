@@ -4,6 +4,8 @@
 @testable import BurrowPodman
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 /// Children start clean (default signals, empty mask) and end when their task is cancelled or their
 /// timeout passes: SIGTERM, then SIGKILL after the grace period, and always reaped.

@@ -4,6 +4,8 @@
 
 @testable import BurrowKit
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class ConfigTests: XCTestCase {
     func parse(_ json: String) throws -> Config { try ConfigLoader.parse(Array(json.utf8), file: "test.json") }

@@ -5,6 +5,8 @@
 @testable import BurrowKit
 import Glibc
 import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
 
 final class StaticFilesTests: XCTestCase {
     func testServesWithContentTypeAndETag() async throws {

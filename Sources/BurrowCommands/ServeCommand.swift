@@ -1,0 +1,58 @@
+import Dispatch
+import Glibc
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+import BurrowKit
+import BurrowWeb
+
+/// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
+public enum ServeCommand {
+    public static func run(configPath: String?) async throws {
+        let (config, file) = try ConfigLoader.load(explicit: configPath)
+        let stateDir = config.resolvedStateDir
+        try FileSystem.createDirectories(stateDir, mode: 0o700)
+        let token = try AccessToken.loadOrCreate(stateDir: stateDir)
+        let listen = try config.listenAddress
+        let staticFiles = StaticFiles.locate(configured: config.publicDir)
+
+        var router = Router()
+        let probe = PodmanProbe(configured: config.podmanSocket)
+        router.addHealth(startedAt: Monotonic.now(), podman: { await probe.check() })
+        let podman: PodmanClient
+        do {
+            podman = try await PodmanClient.connect(configured: config.podmanSocket)
+        } catch {
+            Console.out("warning: \(error)\n  Burrow serves the UI and history; launches fail until Podman answers (see `burrow doctor`).")
+            let candidates = PodmanSocket.candidates(configured: config.podmanSocket)
+            podman = PodmanClient(socketPath: candidates.first ?? "/run/podman/podman.sock")
+        }
+        let manager = try BurrowManager(config: config, podman: podman)
+        await manager.restore()
+        router.addBurrows(manager)
+        let listener = try AsyncSocket.listening(on: listen)
+        let bound = listener.localAddress ?? listen
+        let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
+                              staticFiles: staticFiles)
+        let server = app.makeServer(listener: listener)
+
+        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
+        if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
+        if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
+            Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
+        }
+        let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
+        Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")
+
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal in
+            Console.out("received signal \(signal), shutting down")
+                Task { await server.shutdown() }
+        }
+        await server.run()
+        // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
+        // and are followed again by the next start.
+        await manager.shutdown()
+        _ = signals
+        Console.out("stopped")
+    }
+}

@@ -1,0 +1,16 @@
+/// What an event in a burrow's log is; the SSE event name the page listens for, and the `kind` of
+/// each line of `events.ndjson`.
+public enum EventKind: String, Sendable, CaseIterable {
+    /// A Claude Code stream-json line from the agent's stdout, kept verbatim.
+    case agent
+    /// Any other line of output (`{"stream": "stdout" | "stderr" | "setup", "text": …}`).
+    case log
+    /// The record changed state.
+    case state
+    /// A connection through the egress proxy or a model call (`NetEvent`).
+    case net
+    /// A follow-up message started a turn.
+    case turn
+    /// The burrow ended; nothing follows.
+    case end
+}

@@ -1,0 +1,65 @@
+import FoundationEssentials
+import BurrowSystem
+import BurrowHTTP
+
+/// Burrow's side of `burrow-vault`, the helper process that alone holds the real credential and
+/// makes the upstream requests. Started on first use (an idle Burrow holds no key-bearing process),
+/// started again if it dies; the credential is read from its source only to hand it over. The
+/// socket lives in a folder only Burrow's user can enter.
+package actor ModelVault {
+    package struct Unavailable: Error, CustomStringConvertible, Sendable {
+        package let description: String
+    }
+
+    let upstream: URL
+    private let loadCredential: @Sendable () throws -> Credential
+    private let executable: String
+    private var running: (process: CompanionProcess, client: HTTPClient, directory: String)?
+
+    package init(upstream: URL, executable: String = ModelVault.defaultExecutable(),
+                 loadCredential: @escaping @Sendable () throws -> Credential) {
+        self.upstream = upstream
+        self.executable = executable
+        self.loadCredential = loadCredential
+    }
+
+    /// A client to the running vault, starting it first when needed.
+    func client() async throws -> HTTPClient {
+        if let running, running.process.isRunning { return running.client }
+        await stop()
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-vault")
+        let socket = directory + "/vault.sock"
+        do {
+            let process = try CompanionProcess([executable, "--socket", socket, "--upstream", upstream.absoluteString],
+                                               log: directory + "/vault.log")
+            running = (process, HTTPClient(address: .unix(socket)), directory)
+            try await process.control.write(Array((try loadCredential().value + "\n").utf8))
+            let answer = try await process.readLine(timeout: .seconds(10))
+            guard answer == "ready" else { throw Unavailable(description: "burrow-vault did not start: \(log(directory))") }
+            return running!.client
+        } catch {
+            let reason = log(directory)
+            await stop()
+            if let error = error as? Unavailable { throw error }
+            throw Unavailable(description: "burrow-vault (\(executable)) did not start: \(error)\(reason.isEmpty ? "" : ": " + reason)")
+        }
+    }
+
+    /// Ends the vault (it exits when its standard input closes) and removes its folder.
+    package func stop() async {
+        guard let current = running else { return }
+        running = nil
+        _ = await current.process.stop()
+        FileSystem.removeTree(current.directory)
+    }
+
+    private func log(_ directory: String) -> String {
+        let bytes = (try? FileSystem.readFile(directory + "/vault.log", limit: 4096)) ?? []
+        return String(String(decoding: bytes, as: UTF8.self).trimmingSpaces)
+    }
+
+    /// `burrow-vault` beside the running executable (the `burrow` binary, or the test bundle).
+    package static func defaultExecutable() -> String {
+        SandboxLayout.besideExecutable("burrow-vault")
+    }
+}

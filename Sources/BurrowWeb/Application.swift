@@ -1,0 +1,40 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+import BurrowKit
+
+/// Burrow's web application: access rules, then the API router, then the static UI.
+public struct Application: Sendable {
+    public let router: Router
+    public let access: AccessControl
+    public let staticFiles: StaticFiles?
+
+    public init(router: Router, access: AccessControl, staticFiles: StaticFiles?) {
+        self.router = router
+        self.access = access
+        self.staticFiles = staticFiles
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        if let refusal = access.check(request) { return refusal }
+        if let login = access.login(request) { return login }
+        if request.path.hasPrefix("/api/") || request.path == "/api" {
+            return await router.respond(to: request)
+                ?? .error(HTTPError(.notFound, "no API route \(request.method) \(request.path)"))
+        }
+        if let file = staticFiles?.respond(to: request) { return file }
+        if staticFiles == nil && request.path == "/" {
+            return .text("Burrow is running, but its UI folder (Public/) was not found. Set \"publicDir\" in the config.", status: .notFound)
+        }
+        return .error(HTTPError(.notFound, "not found"))
+    }
+
+    /// An HTTP server for this application on an already bound listener.
+    public func makeServer(listener: AsyncSocket, limits: HTTPLimits = HTTPLimits(), timeouts: ServerTimeouts = ServerTimeouts()) -> HTTPServer {
+        let router = self.router
+        return HTTPServer(
+            listener: listener, limits: limits, timeouts: timeouts,
+            bodyLimit: { method, path in router.maxBodyBytes(method: method, path: path) },
+            handler: { request in await self.handle(request) })
+    }
+}

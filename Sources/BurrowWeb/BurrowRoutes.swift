@@ -1,0 +1,85 @@
+import BurrowSystem
+import BurrowHTTP
+import BurrowPodman
+import BurrowKit
+
+/// The burrow API: launch, list, watch, stop, diff, tear down.
+extension Router {
+    struct LaunchRequest: Decodable {
+        let repo: String
+        let task: String
+        let gpu: Bool?
+        let budget: Budget?
+        /// A branch, tag or commit to start from; `uncommitted`: the user's uncommitted changes on top.
+        let base: String?
+        let uncommitted: Bool?
+        let title: String?
+    }
+
+    struct RepoSummary: Encodable {
+        let name: String
+        let source: String
+        let ref: String?
+        let gpu: Bool
+        let image: String
+        /// A local repository (its uncommitted changes can be taken along).
+        let local: Bool
+    }
+
+    public mutating func addBurrows(_ manager: BurrowManager) {
+        let config = manager.config
+        get("/api/repos") { _ in
+            .json(config.repos.map { RepoSummary(name: $0.name, source: $0.path ?? $0.url ?? "", ref: $0.ref, gpu: $0.gpu ?? false, image: $0.image ?? config.image, local: $0.path != nil) })
+        }
+        post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
+            let launch = try request.decodeJSON(LaunchRequest.self)
+            return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
+                                                  base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title), status: .created)
+        }
+        get("/api/burrows") { _ in .json(await manager.list()) }
+        get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
+        get("/api/burrows/{id}/events") { request in
+            let events = try await manager.events(request.parameter("id") ?? "")
+            return .eventStream(await events.subscribe(after: request.lastEventID))
+        }
+        // The whole event log, one JSON object per line, streamed from the file as the socket takes
+        // it (never held whole): a page opening a long history parses it, then follows live with
+        // `/events?after=N`.
+        get("/api/burrows/{id}/history") { request in
+            let events = try await manager.events(request.parameter("id") ?? "")
+            return .streamed(await events.history(), contentType: "application/x-ndjson")
+        }
+        get("/api/burrows/{id}/diff") { request in
+            let id = request.parameter("id") ?? ""
+            guard let patch = try await manager.patch(id) else {
+                throw HTTPError(.notFound, "burrow \(id) has no diff yet", detail: "the diff is made when the agent finishes")
+            }
+            var response = HTTPResponse.bytes(patch, contentType: "text/x-diff; charset=utf-8")
+            if request.queryValue("download") != nil {
+                response.headers["Content-Disposition"] = "attachment; filename=\"burrow-\(id).patch\""
+            }
+            return response
+        }
+        get("/api/orphans") { _ in
+            do {
+                let owners = await Set(manager.list().filter { !$0.tornDown }.map(\.id))
+                return .json(try await Orphans.find(podman: manager.podman, owners: owners, stateDir: config.resolvedStateDir))
+            } catch let error as PodmanError {
+                throw HTTPError(.serviceUnavailable, "cannot list Burrow's containers", detail: error.description)
+            }
+        }
+        post("/api/burrows/{id}/messages") { request in
+            struct Message: Decodable { let text: String; let budget: Budget? }
+            let message = try request.decodeJSON(Message.self)
+            return .json(try await manager.sendMessage(request.parameter("id") ?? "", text: message.text, budget: message.budget), status: .accepted)
+        }
+        post("/api/burrows/{id}/stop") { request in .json(try await manager.stop(request.parameter("id") ?? "")) }
+        delete("/api/burrows/{id}") { request in
+            try await manager.teardown(request.parameter("id") ?? "", purge: request.queryValue("purge") == "true",
+                                       deleteBranch: request.queryValue("deleteBranch") == "true")
+            return HTTPResponse(status: .noContent)
+        }
+        get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+        addBranches(manager)
+    }
+}
