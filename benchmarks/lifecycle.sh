@@ -3,7 +3,8 @@
 #   1. POST /api/burrows → first agent event on the SSE stream, vs `podman run` of the same image and
 #      agent → its first stdout line; median of N each, in one run.
 #   2. Container → SSE client latency (p50, p99) while one burrow floods ~50 MiB of events.
-# Usage: benchmarks/lifecycle.sh [runs]
+# Usage: benchmarks/lifecycle.sh [runs]; BURROW_BENCH_SANDBOX='{"userNamespace":"shared"}' sets the config's
+# "sandbox" (to compare per-burrow id ranges, the default, with Podman's shared namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -15,12 +16,15 @@ bench_workdir lifecycle
 mkdir -p "$work/repo" && git -C "$work/repo" init -q -b main && echo demo > "$work/repo/README.md"
 git -C "$work/repo" add . && git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm init
 export BURROW_TOKEN=bench-token
-common="\"podmanSocket\":\"$BURROW_TEST_PODMAN_SOCKET\",\"image\":\"$BURROW_TEST_IMAGE\",\"network\":\"none\",\"caches\":[]"
+common="\"podmanSocket\":\"$BURROW_TEST_PODMAN_SOCKET\",\"image\":\"$BURROW_TEST_IMAGE\",\"network\":\"none\",\"caches\":[]${BURROW_BENCH_SANDBOX:+,\"sandbox\":$BURROW_BENCH_SANDBOX}"
 printf '{"listen":"127.0.0.1:7991","stateDir":"%s/s1",%s,"repos":[{"name":"demo","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/one.json"
 printf '{"listen":"127.0.0.1:7992","stateDir":"%s/s2",%s,"agentCommand":["burrow-stamp"],"taskInput":"argument","repos":[{"name":"flood","path":"%s/repo"}]}' "$work" "$common" "$work" > "$work/two.json"
 .build/release/burrow serve --config "$work/one.json" > "$work/one.log" 2>&1 &
 .build/release/burrow serve --config "$work/two.json" > "$work/two.log" 2>&1 &
-sleep 1
+# Both must answer before the clock starts (a loaded machine takes more than a second to start them).
+for port in 7991 7992; do
+  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
 
 first=$(.build/release/burrow-bench first-output --port 7991 --token bench-token --repo demo --runs "$runs")
 ours=$(echo "$first" | head -1)

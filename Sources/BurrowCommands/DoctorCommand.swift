@@ -80,6 +80,7 @@ public enum DoctorCommand {
                 report.line(.warn, "rootless", "no: this Podman runs as root, so a container escape would be host root",
                             fix: "use a rootless Podman: set \"podmanSocket\" to a user's socket, e.g. /run/user/UID/podman/podman.sock")
             }
+            report.add(DoctorIDRangeCheck.findings(config, info: info, podmanUser: owner))
             if info.rootless && info.cgroupVersion == "v1" {
                 report.line(.warn, "limits", "cgroups v1 with rootless Podman: memory, CPU and pids limits are ignored (Podman warns at create)",
                             fix: "boot with cgroups v2 (systemd.unified_cgroup_hierarchy=1) to have limits enforced")

@@ -15,7 +15,9 @@ extension BurrowManager {
         FileSystem.setMode(folder, 0o711)
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
-        let peers = runner(for: id)?.peers(localPodman: localPodman) ?? BurrowPeers.forPodman(socketPath: localPodman.socketPath)
+        // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
+        let remote = runner(for: id).map { $0.remote != nil } ?? false
+        let peers = remote ? runner(for: id)!.peers(localPodman: localPodman) : peers(id)
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
             await self?.recordNet(event, id: id)

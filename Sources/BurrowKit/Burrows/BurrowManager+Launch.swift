@@ -72,6 +72,7 @@ extension BurrowManager {
         do {
             try await update(id) { $0.state = .preparing }
             try await prepareRunner(id, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
+            try await claimIDs(id)
             if records[id]?.turn == 1 { try await enterWorkspace(id, repo: repo) }
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
@@ -111,6 +112,10 @@ extension BurrowManager {
         }
         devcontainer?.buildLog = []
         let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity
+        if let ids = records[id]?.ids, max(user.uid, user.gid) >= ids.size {
+            throw BurrowError.invalid("the agent's uid:gid \(user.uid):\(user.gid) does not fit a burrow's own id range of \(ids.size) ids",
+                                      detail: "set sandbox.idsPerBurrow above \(max(user.uid, user.gid)), or sandbox.userNamespace to \"shared\"")
+        }
         let plan = devcontainer
         try mutate(id) { record in
             record.user = user
@@ -131,11 +136,16 @@ extension BurrowManager {
                                  forwarderPath: forwarderPath, instance: try instanceLabels(),
                                  seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir))
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
-        let owner = record.user.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
+        let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
-            try await podman.createVolume(name: volume, labels: try instanceLabels(["io.burrow.id": id]), options: owner)
+            try await podman.createVolume(name: volume, labels: try instanceLabels(["io.burrow.id": id].merging(Self.idsLabels(record)) { $1 }),
+                                          options: owner)
         }
-        for cache in plan.caches where !(try await podman.volumeExists(cache.volumeName)) {
+        if let ids = record.ids {
+            for cache in plan.caches { try await ensureSharedCache(cache, ids: ids, record: record) }
+        }
+        for cache in plan.caches where record.ids == nil {
+            guard !(try await podman.volumeExists(cache.volumeName)) else { continue }
             do {
                 try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name], options: owner)
             } catch {
@@ -198,7 +208,8 @@ extension BurrowManager {
     }
 
     func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) throws -> Crossing.Burrow {
-        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume, labels: try instanceLabels(["io.burrow.id": record.id]), user: user)
+        Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume,
+                        labels: try instanceLabels(["io.burrow.id": record.id].merging(Self.idsLabels(record)) { $1 }), user: user, ids: record.ids)
     }
 
     /// `labels` stamped with this instance (the state dir's identity), as everything Burrow creates is.

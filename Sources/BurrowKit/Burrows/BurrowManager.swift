@@ -32,6 +32,8 @@ public actor BurrowManager {
         set { localCrossing = newValue }
     }
     var knownImageFacts: [String: ImageFacts] = [:]
+    /// The Podman user's id ranges, asked once (per-burrow user namespaces).
+    var knownIDRanges: BurrowIDRanges?
     /// Burrows whose branch is being pushed or deleted (one git operation each at a time).
     var branchWork: Set<String> = []
     var githubCLI = GitHubCLI()
@@ -71,6 +73,8 @@ public actor BurrowManager {
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
     public func restore() async {
+        // Burrows followed again serve their egress socket to their own id range only (see `peers`).
+        if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for id in FileSystem.listDirectory(directory) {
             guard let bytes = try? FileSystem.readFile(folder(id) + "/record.json"),
                   let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(bytes)) else { continue }

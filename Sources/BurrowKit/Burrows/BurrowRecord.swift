@@ -58,6 +58,9 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var turnTimes: [TurnTime]?
     /// The uid and gid the agent runs as (and owns its workspace as).
     public var user: AgentIdentity?
+    /// The burrow's own host id range (`sandbox.userNamespace` `perBurrow`), from its first turn on;
+    /// nil: Podman's default user namespace, shared by every such burrow.
+    public var ids: IDSlot?
     /// The agent's HEAD at the end of each turn: commits the host already has, left out of later bundles.
     public var agentHeads: [String]?
     /// What the way home left behind or changed, e.g. files over the size limit, a history not on the base.

@@ -25,7 +25,8 @@ struct ContainerPlan: Equatable {
         spec.command = Self.agentArguments(config: config, record: record, repo: repo)
         spec.user = config.agentUser
         spec.workDir = "/workspace"
-        spec.labels = instance.merging(["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]) { $1 }
+        spec.labels = instance.merging(["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]
+            .merging(BurrowManager.idsLabels(record)) { $1 }) { $1 }
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
         spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
         // The workspace's root belongs to the box's root (see Crossing.enter): git in the box must not
@@ -40,6 +41,11 @@ struct ContainerPlan: Equatable {
             // Every turn is a new container: its setup commands run again before the agent.
             devcontainer.apply(to: &spec, runSetup: true)
             if let user = devcontainer.user { spec.user = user }
+        }
+        if let ids = record.ids {
+            spec.idMappings = ids.mappings
+            spec.groups = [String(ids.cacheGroupInside)]
+            spec.umask = BurrowIDRanges.umask
         }
         if record.gpu { spec.devices = config.gpuDevices.map(ContainerSpec.Device.init) }
         spec.network = config.network.mode == .open ? .slirp4netns : .none

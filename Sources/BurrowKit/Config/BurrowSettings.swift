@@ -85,6 +85,11 @@ extension Config {
             throw ConfigError(field: "agentUser", reason: "must be a non-root user: Claude Code refuses --dangerously-skip-permissions as root")
         }
         if maxConcurrent < 1 { throw ConfigError(field: "maxConcurrent", reason: "must be at least 1") }
+        if let size = sandbox.idsPerBurrow, !(BurrowIDRanges.minimumSize...BurrowIDRanges.maximumSize).contains(size) {
+            throw ConfigError(field: "sandbox.idsPerBurrow",
+                              reason: "must be from \(BurrowIDRanges.minimumSize) to \(BurrowIDRanges.maximumSize) (more than the image's highest uid), not \(size)")
+        }
+        if let count = sandbox.idRanges, count < 1 { throw ConfigError(field: "sandbox.idRanges", reason: "must be at least 1, not \(count)") }
         let everyEnv = repos.reduce(into: env) { merged, repo in merged.merge(repo.env ?? [:], uniquingKeysWith: { $1 }) }
         for name in everyEnv.keys where SandboxLayout.secretNames.contains(name) {
             throw ConfigError(field: "env", reason: "\(name) would carry a real credential into burrows; name its source in credentials.anthropic instead (burrows get a placeholder and Burrow adds the real key on the way out)")

@@ -102,10 +102,28 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     /// Let the agent create nested user namespaces (`unshare -U`, rootless tools in the burrow);
     /// blocked by a seccomp rule unless true.
     public var allowNestedNamespaces: Bool?
+    /// `perBurrow` (default): each burrow in its own range of the Podman user's subordinate ids;
+    /// `shared`: every burrow in Podman's default user namespace (when the subordinate range is too small).
+    public var userNamespace: UserNamespaceMode?
+    /// The size of each burrow's id range (more than the image's highest uid and gid, nobody aside).
+    public var idsPerBurrow: Int?
+    /// How many ranges burrows use at most: each costs, once, a copy of the agent image chowned for it
+    /// and a workspace template per repo. Beyond this, a burrow shares a range with one not running.
+    public var idRanges: Int?
 
-    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil) {
+    public enum UserNamespaceMode: String, Codable, Sendable { case perBurrow, shared }
+
+    public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil,
+                userNamespace: UserNamespaceMode? = nil, idsPerBurrow: Int? = nil, idRanges: Int? = nil) {
         self.readOnlyRoot = readOnlyRoot
         self.allowRoot = allowRoot
         self.allowNestedNamespaces = allowNestedNamespaces
+        self.userNamespace = userNamespace
+        self.idsPerBurrow = idsPerBurrow
+        self.idRanges = idRanges
     }
+
+    public var perBurrowIDs: Bool { (userNamespace ?? .perBurrow) == .perBurrow }
+    public var resolvedIDsPerBurrow: Int { idsPerBurrow ?? BurrowIDRanges.defaultSize }
+    public var resolvedIDRanges: Int { idRanges ?? BurrowIDRanges.defaultRanges }
 }

@@ -32,6 +32,11 @@ struct Crossing: Sendable {
         let workspaceVolume: String
         let labels: [String: String]
         let user: AgentIdentity
+        /// The burrow's own id range: its helpers run in it, and its template is owned by it.
+        var ids: IDSlot?
+
+        /// The agent as the Podman user's namespace sees it: the owner of the workspace's files.
+        var owner: AgentIdentity { ids?.outside(user) ?? user }
     }
 
     /// The repo's ref as a commit, fetched into Burrow's store (only what changed since last time).
@@ -39,14 +44,15 @@ struct Crossing: Sendable {
 
     /// Makes the burrow's workspace volume at `base`; returns its commit.
     func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
-        var template = try await templates.current(repo, user: burrow.user)
-        if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
+        // A template per owner: in a burrow's own id range, its files must be that range's agent's.
+        var template = try await templates.current(repo, user: burrow.owner)
+        if template == nil { template = try await templates.build(repo, base: base, user: burrow.owner) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
         defer { FileSystem.removeTree(directory) }
         let bundle = directory + "/base.bundle"
         var hasBundle = try await store.bundle(repo, base: base.commit, known: template!.base, into: bundle)
         if hasBundle, let size = FileSystem.status(bundle)?.size, Int64(size) > rebuildAboveBytes {
-            template = try await templates.build(repo, base: base, user: burrow.user)
+            template = try await templates.build(repo, base: base, user: burrow.owner)
             hasBundle = false
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
@@ -57,6 +63,9 @@ struct Crossing: Sendable {
         // (a single-user box: only the agent's processes are in it).
         var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
         claim.asRoot = true
+        // In Podman's default namespace, whose root owns the new volume's root (Podman 5 leaves it
+        // so; a burrow's own range could not change it). Nothing of the agent is in it yet.
+        claim.idMappings = nil
         _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
         guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
@@ -72,7 +81,8 @@ struct Crossing: Sendable {
     /// A helper container `burrow-<id>-<role>` on the burrow's workspace, as the agent's uid.
     private func helper(_ burrow: Burrow, image: String, role: String, step: String, workspaceOptions: [String] = []) -> HelperContainer {
         HelperContainer(podman: podman, image: image, name: "burrow-\(burrow.id)-\(role)", labels: burrow.labels, user: burrow.user,
-                        volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: workspaceOptions)], step: step)
+                        volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: workspaceOptions)], step: step,
+                        idMappings: burrow.ids?.mappings)
     }
 
     struct Harvest: Sendable {

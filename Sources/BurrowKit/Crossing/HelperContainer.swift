@@ -13,6 +13,8 @@ struct HelperContainer {
     let user: AgentIdentity
     let volumes: [ContainerSpec.NamedVolume]
     let step: String
+    /// The burrow's own id range (nil: Podman's default user namespace).
+    var idMappings: ContainerSpec.IDMappings?
     /// Root of the container's user namespace, with no capabilities (it owns a new volume's root).
     var asRoot = false
     var scratchLimitBytes: Int64?
@@ -36,6 +38,7 @@ struct HelperContainer {
         spec.user = asRoot ? "0:0" : "\(user.uid):\(user.gid)"
         spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
         spec.volumes = volumes
+        spec.idMappings = idMappings
         spec.network = .none
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true

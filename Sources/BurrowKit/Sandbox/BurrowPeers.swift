@@ -21,6 +21,11 @@ public struct BurrowPeers: Sendable, Equatable {
         !checks || uids.contains { $0.contains(uid) }
     }
 
+    /// A burrow in its own id range: only that range's uids (and Burrow's own), not other burrows'.
+    public static func ownRange(_ uids: [ClosedRange<UInt32>]) -> BurrowPeers {
+        BurrowPeers(uids: [geteuid()...geteuid()] + uids)
+    }
+
     /// For the Podman whose API socket is at `podmanSocket`: its owner is the Podman user.
     public static func forPodman(socketPath podmanSocket: String, subuidFile: String = "/etc/subuid") -> BurrowPeers {
         var status = stat()

@@ -24,6 +24,12 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
     public var terminal = false
     /// A seccomp profile file on the host, read by Podman; nil: Podman's default.
     public var seccompProfilePath: String?
+    /// A user namespace of the container's own with these mappings; nil: Podman's default.
+    public var idMappings: IDMappings?
+    /// Supplementary groups of the container's processes (numeric, as the container sees them).
+    public var groups: [String] = []
+    /// The processes' umask (octal text); nil: Podman's default (0022).
+    public var umask: String?
 
     public init(image: String) { self.image = image }
 
@@ -57,6 +63,30 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
     public struct Device: Encodable, Sendable, Equatable {
         public var path: String
         public init(_ path: String) { self.path = path }
+    }
+
+    /// Container ids → ids of the Podman user's namespace (rootless: 0 is the Podman user, 1… its
+    /// subordinate ids), as libpod's `idmappings`.
+    public struct IDMappings: Encodable, Sendable, Equatable {
+        public var uids: [IDMap]
+        public var gids: [IDMap]
+        public init(uids: [IDMap], gids: [IDMap]) {
+            self.uids = uids
+            self.gids = gids
+        }
+        enum CodingKeys: String, CodingKey { case uids = "UIDMap", gids = "GIDMap" }
+    }
+
+    public struct IDMap: Encodable, Sendable, Equatable {
+        public var container: Int
+        public var host: Int
+        public var size: Int
+        public init(container: Int, host: Int, size: Int) {
+            self.container = container
+            self.host = host
+            self.size = size
+        }
+        enum CodingKeys: String, CodingKey { case container = "container_id", host = "host_id", size }
     }
 
     public enum NetworkMode: Sendable, Equatable {
@@ -98,6 +128,7 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         case workDir = "work_dir", resourceLimits = "resource_limits", capDrop = "cap_drop"
         case noNewPrivileges = "no_new_privileges", readOnlyRootFilesystem = "read_only_filesystem", stopTimeout = "stop_timeout"
         case seccompProfilePath = "seccomp_profile_path"
+        case userns, idMappings = "idmappings", groups, umask
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -121,6 +152,12 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         try container.encodeIfPresent(stopTimeout, forKey: .stopTimeout)
         try container.encode(terminal, forKey: .terminal)
         try container.encodeIfPresent(seccompProfilePath, forKey: .seccompProfilePath)
+        if let idMappings {
+            try container.encode(["nsmode": "private"], forKey: .userns)
+            try container.encode(idMappings, forKey: .idMappings)
+        }
+        if !groups.isEmpty { try container.encode(groups, forKey: .groups) }
+        try container.encodeIfPresent(umask, forKey: .umask)
     }
 }
 

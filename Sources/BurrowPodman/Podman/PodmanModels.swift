@@ -32,6 +32,18 @@ public struct PodmanInfo: Decodable, Sendable {
         public let cgroupManager: String?
         public let ociRuntime: OCIRuntime?
         public struct OCIRuntime: Decodable, Sendable { public let name: String? }
+        /// The Podman user's own namespace (rootless): 0 is that user, 1… its subordinate ids.
+        public let idMappings: IDMappings?
+    }
+    public struct IDMappings: Decodable, Sendable {
+        public let uidmap: [IDMap]?
+        public let gidmap: [IDMap]?
+    }
+    public struct IDMap: Decodable, Sendable {
+        public let container: Int
+        public let host: Int
+        public let size: Int
+        enum CodingKeys: String, CodingKey { case container = "container_id", host = "host_id", size }
     }
     public struct Store: Decodable, Sendable { public let graphDriverName: String? }
     public struct Version: Decodable, Sendable { public let Version: String? }

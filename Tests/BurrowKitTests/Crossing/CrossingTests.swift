@@ -15,6 +15,9 @@ final class CrossingTests: XCTestCase {
         let attack = try await AttackBurrow.make(self)
         let first = try await attack.run("cd /workspace && echo one > ONE.txt")
         XCTAssertEqual(first.state, .succeeded, first.error ?? "")
+        // Torn down, the first burrow gives back its id range, whose template the second reuses.
+        let teardown = try await attack.app.server.request("DELETE", "/api/burrows/\(first.id)")
+        XCTAssertEqual(teardown.status, 204)
         try await attack.userCommit("NEW.txt", "the user's new commit\n")
         let head = try await Subprocess.check(["git", "-C", attack.app.repoPath, "rev-parse", "HEAD"]).stdout.filter { !$0.isWhitespace }
         let second = try await attack.run("cd /workspace && cat NEW.txt && git log --format=%s -1 && echo two > TWO.txt")

@@ -91,6 +91,9 @@ final class BurrowTestApp: @unchecked Sendable {
                 try? await manager.podman.remove(container.id)
             }
         }
+        for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
+            try? await manager.podman.removeVolume(volume.name, force: true)
+        }
         try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
         // Each test's repo has its own workspace template image.
         let key = RepoStore.key(RepoConfig(name: "demo", path: repoPath))
