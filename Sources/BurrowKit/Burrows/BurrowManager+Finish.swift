@@ -7,6 +7,7 @@ import BurrowPodman
 extension BurrowManager {
     func finish(_ id: String, exitCode: Int32?, failure: String?) async {
         stopProxy(id)
+        await watchers.stop(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
@@ -17,6 +18,11 @@ extension BurrowManager {
             } catch {
                 home = .failure(error)
             }
+        }
+        var changes: WorkspaceChanges?
+        if case .success(let harvest) = home, let base = record.baseCommit {
+            changes = await resultChanges(id, base: base, head: harvest.head, previousHead: record.resultHead, turn: record.turn)
+            if let changes { await publishChanges(id, changes, updateRecord: false) }
         }
         let ended = try? await update(id) { record in
             record.exitCode = exitCode
@@ -29,6 +35,7 @@ extension BurrowManager {
             case .success(let harvest):
                 record.branch = harvest.branch ?? record.branch
                 record.resultHead = harvest.head
+                record.changes = changes?.summary ?? record.changes
                 if let agentHead = harvest.agentHead, !(record.agentHeads ?? []).contains(agentHead) {
                     record.agentHeads = (record.agentHeads ?? []) + [agentHead]
                 }

@@ -25,6 +25,8 @@ public actor BurrowManager {
     var knownImageFacts: [String: ImageFacts] = [:]
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
+    /// The tasks that keep running burrows' live changes current.
+    let watchers = ChangeWatchers()
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -101,6 +103,7 @@ public actor BurrowManager {
         tasks.removeAll()
         for task in running { task.cancel() }
         for task in running { await task.value }
+        await watchers.stopAll()
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
         for log in logs.values { await log.close() }
     }

@@ -53,6 +53,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// Time spent copying the repo in: host clone + tar + archive upload.
     public var repoCopyMs: Double?
     public var branch: String?
+    /// The files changed against the base, counted (no list: see `GET /api/burrows/{id}/changes`).
+    public var changes: WorkspaceChanges?
     public var warnings: [String] = []
     /// The network mode the burrow was launched with.
     public var network: String?

@@ -71,5 +71,6 @@ extension Router {
             return HTTPResponse(status: .noContent)
         }
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+        addChanges(manager)
     }
 }
