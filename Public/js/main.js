@@ -7,6 +7,7 @@ import { BurrowSession } from './session.js';
 import { renderHead, renderWorking, renderMissing, renderLoading, renderNothing } from './head.js';
 import { renderList, startList, tickList } from './list.js';
 import { loadDiff } from './diffview.js';
+import { renderChanges, resetChanges, startChanges } from './changes.js';
 import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
 import { loadRepos, startLaunchForm } from './launch.js';
@@ -27,7 +28,7 @@ function closeSession() {
 function drawHead() {
   headFrame = 0;
   const record = current();
-  if (record) renderHead(record);
+  if (record) { renderHead(record); renderChanges(record); }
   renderWorking(record, session);
 }
 
@@ -46,6 +47,7 @@ function openBurrow(id) {
   select(id);
   transcript.reset();
   $('diff-section').hidden = true;
+  resetChanges();
   $('working').hidden = true;
   $('b-error').hidden = true;
   for (const node of [$('b-error'), $('reply-status')]) { delete node.dataset.error; delete node.dataset.transient; }
@@ -102,6 +104,7 @@ async function start() {
   startNotifications();
   startLaunchForm();
   startActions();
+  startChanges();
   startKeys();
   wire();
   checkOrphans();

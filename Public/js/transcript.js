@@ -3,6 +3,7 @@
 // scroll container: following the tail scrolls the window.
 import { $, el } from './dom.js';
 import { renderEntry, rawEntry, netLine } from './entries.js';
+import { PartialText } from './streaming.js';
 
 export const MAX_ENTRIES = 2750;
 const TRIM_CHUNK = 250;   // entries removed at once: one relayout per chunk, not one per frame
@@ -44,7 +45,7 @@ export class TranscriptView {
     this.timer = 0;
     this.lastFlush = 0;
     this.box.replaceChildren();
-    this.context = { tools: new Map(), lastText: '' };
+    this.context = { tools: new Map(), lastText: '', partial: new PartialText() };
     this.pending = [];
     this.frame = 0;
     this.hidden = 0;

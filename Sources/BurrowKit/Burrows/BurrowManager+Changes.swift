@@ -54,9 +54,7 @@ extension BurrowManager {
     /// A finished turn's changes against the base and its own patch, from Burrow's result repository.
     func resultChanges(_ id: String, base: String, head: String, previousHead: String?, turn: Int) async -> WorkspaceChanges? {
         let resultRepo = folder(id) + "/result.git"
-        if let previousHead {
-            try? await Crossing.writeTurnPatch(resultRepo: resultRepo, from: previousHead, to: head, path: turnPatchPath(id, turn: turn))
-        }
+        try? await Crossing.writeTurnPatch(resultRepo: resultRepo, from: previousHead ?? base, to: head, path: turnPatchPath(id, turn: turn))
         guard var changes = try? await Crossing.resultChanges(resultRepo: resultRepo, base: base, head: head) else { return nil }
         changes.turn = turn
         return changes
@@ -79,10 +77,12 @@ extension BurrowManager {
         return try JSONCoding.decoder.decode(WorkspaceChanges.self, from: Data(try FileSystem.readFile(path)))
     }
 
-    /// Turn `turn`'s own patch (turn 1's is the whole result's).
+    /// Turn `turn`'s own patch: from the previous turn's result (or the base) to this turn's.
     public func turnPatch(_ id: String, turn: Int) throws -> [UInt8]? {
-        _ = try record(id)
-        let path = turn == 1 ? folder(id) + "/result.patch" : turnPatchPath(id, turn: turn)
+        let single = try record(id).turn == 1
+        var path = turnPatchPath(id, turn: turn)
+        // A burrow from before per-turn patches: with one turn, the result's patch is that turn's.
+        if !FileSystem.exists(path), single, turn == 1 { path = folder(id) + "/result.patch" }
         return FileSystem.exists(path) ? try FileSystem.readFile(path) : nil
     }
 

@@ -39,6 +39,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The result branch's head: each later turn adds one commit on top.
     public var resultHead: String?
     public var baseCommit: String?
+    /// The branch the workspace started on (the repo's `ref`, or its current branch).
+    public var baseBranch: String?
     /// The repo's devcontainer.json as applied to every turn (image, env, user, setup commands), and
     /// what it sets that Burrow does not apply (`unsupported`).
     public var devcontainer: DevcontainerPlan?
