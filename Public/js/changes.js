@@ -69,7 +69,8 @@ export function startChanges() {
 export function renderChanges(record) {
   const section = $('diff-section');
   if (shown.id !== record.id) { resetChanges(); shown.id = record.id; }
-  $('changes-base').textContent = baseLine(record);
+  const base = baseLine(record);
+  if ($('changes-base').textContent !== base) $('changes-base').textContent = base;
   // The branch comes home when the turn ends: until then there is none to show.
   $('branch').hidden = !isFinal(record.state);
   renderTurns(record);
