@@ -23,7 +23,8 @@ extension BurrowManager {
                 guard sequence != seen || ContinuousClock.now - last > watchers.currentInterval * 6 else { continue }
                 let started = ContinuousClock.now
                 last = started
-                await self.refreshLiveChanges(id)
+                // Not cancelled with the watcher: a helper stopped halfway would be left behind in Podman.
+                await Task { await self.refreshLiveChanges(id) }.value
                 // Its own `changes` event is no news: only the agent's output is.
                 seen = await self.activeSequence(id) ?? sequence
                 wait = max(watchers.currentInterval, (ContinuousClock.now - started) * 3)
@@ -46,7 +47,7 @@ extension BurrowManager {
             changes = WorkspaceChanges(error: "\(error)")
             changes.at = Date().timeIntervalSince1970
         }
-        guard !Task.isCancelled, records[id]?.state == .running else { return }
+        guard records[id]?.state == .running else { return }
         changes.turn = records[id]?.turn ?? 1
         await publishChanges(id, changes)
     }
