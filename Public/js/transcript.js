@@ -38,7 +38,9 @@ export class TranscriptView {
   constructor() {
     this.box = $('transcript');
     this.reset();
-    window.addEventListener('scroll', () => this.updateJump(), { passive: true });
+    // Whether the tail is in view is learnt when the page scrolls (layout is fresh then), so that
+    // drawing reads layout at most once, after writing.
+    window.addEventListener('scroll', () => { this.pinned = this.atEnd(); this.updateJump(); }, { passive: true });
     $('jump').addEventListener('click', () => this.scrollToEnd());
   }
 
@@ -54,6 +56,7 @@ export class TranscriptView {
     this.hidden = 0;
     this.group = null;
     this.follow = true;
+    this.pinned = true;
     this.notice = null;
     this.chunk = null;
     this.inChunk = 0;
@@ -100,6 +103,7 @@ export class TranscriptView {
     const bottom = this.box.getBoundingClientRect().bottom;
     const target = window.scrollY + bottom - (window.innerHeight - this.reserve());
     if (target > window.scrollY) window.scrollTo(0, target);
+    this.pinned = true;
     $('jump').hidden = true;
   }
 
@@ -142,12 +146,12 @@ export class TranscriptView {
   }
 
   /// Draws what is pending, for at most FRAME_BUDGET_MS; what is left is
-  /// drawn in the next frame. Layout is read before the DOM is written and once after.
+  /// drawn in the next frame. Layout is read once, after the DOM is written, and only to follow the tail.
   flush() {
     this.frame = 0;
     const started = performance.now();
     this.lastFlush = started;
-    const following = this.follow || this.atEnd();
+    const following = this.follow || this.pinned;
     let batch = this.pending;
     if (batch.length > MAX_ENTRIES * 2) {            // a long history: build only what will stay
       this.hidden += batch.length - MAX_ENTRIES;
@@ -162,8 +166,7 @@ export class TranscriptView {
     }
     this.pending = index < batch.length ? batch.slice(index) : [];
     this.trim();
-    if (following) { this.follow = false; this.scrollToEnd(); }
-    this.updateJump();
+    if (following) { this.follow = false; this.scrollToEnd(); } else if (!$('burrow').hidden) $('jump').hidden = false;
     if (this.pending.length) this.schedule(true);
   }
 
