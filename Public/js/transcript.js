@@ -59,6 +59,7 @@ export class TranscriptView {
     this.pinned = true;
     this.notice = null;
     this.chunk = null;
+    this.full = [];
     this.inChunk = 0;
     this.entries = 0;
     $('jump').hidden = true;
@@ -115,7 +116,7 @@ export class TranscriptView {
   /// Puts an entry (or a fragment of entries) at the end, in the open chunk.
   place(node) {
     if (!this.chunk || this.inChunk >= CHUNK) {
-      if (this.chunk) this.chunk.classList.add('sealed');
+      if (this.chunk) this.full.push(this.chunk);
       this.chunk = el('div', 'chunk');
       this.box.append(this.chunk);
       this.inChunk = 0;
@@ -167,7 +168,20 @@ export class TranscriptView {
     this.pending = index < batch.length ? batch.slice(index) : [];
     this.trim();
     if (following) { this.follow = false; this.scrollToEnd(); } else if (!$('burrow').hidden) $('jump').hidden = false;
+    this.seal();
     if (this.pending.length) this.schedule(true);
+  }
+
+  /// Full chunks skip layout while away from the screen, keeping their measured height (read after
+  /// the frame's layout): the page does not shift when one is skipped, so following the tail holds.
+  seal() {
+    if (!this.full.length || $('burrow').hidden) return;
+    const heights = this.full.map((chunk) => chunk.offsetHeight);
+    this.full.forEach((chunk, index) => {
+      chunk.style.containIntrinsicSize = `auto ${heights[index]}px`;
+      chunk.classList.add('sealed');
+    });
+    this.full = [];
   }
 
   /// Keeps between MAX_ENTRIES and MAX_ENTRIES + CHUNK entries, cutting whole chunks from the top.

@@ -118,8 +118,39 @@ def test_each_turn_has_its_own_diff(env):
     expect(page.locator("#diff .file")).to_have_count(2)
 
 
+FOLLOW_SCRIPT = ("cat init.ndjson; i=0; while [ $i -lt 400 ]; do "
+                 "printf '{\"type\":\"assistant\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"row %s\"}]}}\\n' $i; "
+                 "i=$((i+1)); sleep 0.03; done")
+
+
+def last_entry_in_view(page):
+    return page.evaluate("""() => { const entries = document.querySelectorAll('#transcript .entry');
+      const box = entries[entries.length - 1].getBoundingClientRect(); return box.bottom <= window.innerHeight && box.bottom > 0; }""")
+
+
+def test_the_page_follows_the_tail_until_scrolled_up(env):
+    page = env["page"]
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(env["base"])
+    launch(page, FOLLOW_SCRIPT)
+    expect(page.locator("#transcript .entry.text", has_text=re.compile(r"^row 1\d\d$")).first).to_be_attached(timeout=30000)
+    page.wait_for_timeout(300)
+    assert last_entry_in_view(page), "the newest entry is on screen while following: " + page.evaluate("""() => { const e = [...document.querySelectorAll('#transcript .entry')].pop();
+      return JSON.stringify({text: e.textContent, rect: e.getBoundingClientRect(), y: scrollY, h: innerHeight, doc: document.documentElement.scrollHeight}); }""")
+    assert page.locator("#jump").is_hidden()
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(page.locator("#jump")).to_be_visible(timeout=10000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.scrollY") < 50, "scrolled up, the page stays where the reader is"
+    page.click("#jump")
+    page.wait_for_timeout(300)
+    assert last_entry_in_view(page), "Jump to latest brings the tail back"
+    expect(page.locator("#b-state")).to_have_text(re.compile("succeeded"), timeout=60000)
+    page.set_viewport_size({"width": 1280, "height": 860})
+
+
 TESTS = [test_streamed_text_shows_before_the_message_and_gives_way_to_it, test_live_changes_while_running_then_the_final_diff,
-         test_each_turn_has_its_own_diff]
+         test_each_turn_has_its_own_diff, test_the_page_follows_the_tail_until_scrolled_up]
 
 
 def run_all(browser, tests, run):
