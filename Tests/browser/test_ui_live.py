@@ -4,7 +4,7 @@ inside the burrow), and the final diff (file list, folding, binary files summari
 the base). The agent is `sh -c` and the task is a script, so timing and content are exact."""
 import json, os, re, tempfile
 from playwright.sync_api import expect
-from ui_support import start_burrow, launch, stop_server, shot
+from ui_support import start_burrow, launch, stop_server, shot, no_horizontal_overflow
 
 SESSION = "7c1d0000-0000-4000-8000-00000000aaaa"
 MESSAGE = "msg_partial_1"
@@ -61,7 +61,7 @@ def test_streamed_text_shows_before_the_message_and_gives_way_to_it(env):
 
 
 LIVE_SCRIPT = ("cat init.ndjson; cd /workspace && printf 'more\\n' >> README.md && printf 'one\\ntwo\\n' > new.txt"
-               " && printf '\\000\\001\\002binary' > blob.bin && printf 'x\\n' > \"$(printf 'odd\\nname')\""
+               " && printf 'z\\n' > averyveryverylongfilenamewithoutanybreaksthatmustwraponaphonescreenxxxxxxxxxxxxxxxx.txt && printf '\\000\\001\\002binary' > blob.bin && printf 'x\\n' > \"$(printf 'odd\\nname')\""
                " && git config core.pager 'touch /tmp/burrow-ui-live-pager' && i=0; while [ $i -lt 40 ] && [ ! -f /tmp/go ]; do sleep 0.5; i=$((i+1)); done")
 
 
@@ -76,13 +76,18 @@ def test_live_changes_while_running_then_the_final_diff(env):
     expect(files.filter(has_text="README.md")).to_contain_text("+1 −0")
     expect(files.filter(has_text="blob.bin")).to_contain_text("binary")
     expect(files.filter(has_text="odd␊name")).to_have_count(1)
-    expect(page.locator("#changes-summary")).to_contain_text(re.compile(r"Changed so far \(counted [\d:]+\): 4 files · \+4 −0 · 1 binary"))
+    expect(page.locator("#changes-summary")).to_contain_text(re.compile(r"Changed so far \(counted [\d:]+\): 5 files · \+5 −0 · 1 binary"))
     expect(page.locator("#changes-base")).to_have_text(re.compile(r"^Base: main @ [0-9a-f]{12}$"))
     shot(page, "live-changes.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#diff-section").scroll_into_view_if_needed()
+    no_horizontal_overflow(page)
+    shot(page, "live-changes-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 860})
     # The final diff: the list jumps to folded files, the binary one summarised.
     expect(page.locator("#b-state")).to_have_text(re.compile("succeeded"), timeout=60000)
-    expect(page.locator("#diff .file")).to_have_count(4, timeout=15000)
-    expect(page.locator("#changes-summary")).to_have_text("4 files changed · +4 −0 · 1 binary")
+    expect(page.locator("#diff .file")).to_have_count(5, timeout=15000)
+    expect(page.locator("#changes-summary")).to_have_text("5 files changed · +5 −0 · 1 binary")
     binary = page.locator("#diff .file", has_text="blob.bin")
     expect(binary.locator(".file-stat")).to_have_text(re.compile(r"^binary · 9 B$"))
     expect(binary).to_contain_text("Binary file (9 B): not shown")
