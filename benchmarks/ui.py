@@ -3,7 +3,9 @@
 1. History: a finished burrow with 50,000 agent events; time from opening its page to the last
    event on screen, and the longest task on the main thread meanwhile.
 2. Streaming: a burrow printing about 500 events/s while the page is open; long tasks (> 50 ms, as
-   Chromium's Long Tasks API reports them) and the worst gap between animation frames."""
+   Chromium's Long Tasks API reports them), long animation frames that ran the page's own script (the
+   Long Animation Frames API: a long task with none is the machine, not the page) and the worst gap
+   between animation frames. The load average is printed: the machine is shared."""
 import json, os, re, subprocess, sys, tempfile, time, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "browser"))
 from ui_support import start_burrow, launch, stop_server  # noqa: E402
@@ -13,6 +15,13 @@ OBSERVE = """() => {
   window.__long = []; window.__gaps = []; let last = performance.now();
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
     .observe({ type: 'longtask', buffered: true });
+  window.__scripted = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const script = e.scripts.reduce((sum, s) => sum + s.duration, 0);
+      if (e.duration > 50 && script > 0) window.__scripted.push({ duration: e.duration, script, forced: e.scripts.reduce((sum, s) => sum + s.forcedStyleAndLayoutDuration, 0) });
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
   const frame = (now) => { window.__gaps.push(now - last); last = now; requestAnimationFrame(frame); };
   requestAnimationFrame(frame);
 }"""
@@ -54,17 +63,19 @@ def main():
             wait_finished(page)
             stream_s = time.monotonic() - started
             long_tasks = page.evaluate("window.__long")
+            scripted = page.evaluate("window.__scripted")
             gaps = sorted(page.evaluate("window.__gaps"))
             stream_count = len(open(os.path.join(work, "state", "burrows", streaming, "events.ndjson")).read().splitlines())
             browser.close()
     finally:
         stop_server(process, url)  # tears its burrows down: nothing left in the shared Podman
-    print(f"| measure ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Chromium headless) | result | target |")
+    print(f"| measure ({time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end, Chromium headless) | result | target |")
     print("|---|---|---|")
     print(f"| open a finished burrow with {count} events → last event on screen | {history_ms:.0f} ms | < 1,500 ms |")
     print(f"| longest main-thread task while opening it | {history_long:.0f} ms | — |")
     print(f"| transcript DOM entries kept | {nodes} | capped |")
     print(f"| streaming {stream_count} events over {stream_s:.1f} s (~{stream_count / max(stream_s, 0.001):.0f}/s): long tasks > 50 ms | {len(long_tasks)} (longest {max(long_tasks or [0]):.0f} ms) | none > 100 ms |")
+    print(f"| … long animation frames (> 50 ms) that ran the page's script | {len(scripted)} (longest {max([f['duration'] for f in scripted] or [0]):.0f} ms, of it forced layout {max([f['forced'] for f in scripted] or [0]):.0f} ms) | 0 |")
     if gaps:
         print(f"| frame gap p50 / p99 / max while streaming | {gaps[len(gaps) // 2]:.1f} / {gaps[int(len(gaps) * 0.99)]:.1f} / {gaps[-1]:.1f} ms | — |")
 

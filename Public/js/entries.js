@@ -35,6 +35,7 @@ function systemEntry(data) {
     case 'task_notification':
       return el('div', 'entry log system', `Background task ${data.status || 'update'}${data.summary ? ': ' + data.summary : ''}${data.task_id ? ` (${data.task_id})` : ''}`);
     case 'thinking_tokens':
+    case 'status':
     case 'hook_started':
     case 'hook_response':
       return null;
@@ -70,11 +71,12 @@ export function renderEntry(item, context) {
   const data = item.value;
   if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data ?? ''));
   if (item.kind === 'log') return el('div', `entry log ${data.stream === 'stderr' ? 'stderr' : ''}`, String(data.text ?? ''));
-  if (item.kind === 'turn') { context.lastText = ''; return withTime(el('div', 'entry turn', `You: ${data.text}`), item.arrived); }
+  if (item.kind === 'turn') { context.lastText = ''; context.partial.close(); return withTime(el('div', 'entry turn', `You: ${data.text}`), item.arrived); }
   if (item.kind !== 'agent') return null;
   const time = eventTime(data, item);
   if (data.type === 'system') return systemEntry(data);
-  if (data.type === 'result') return resultEntry(data, context, time);
+  if (data.type === 'stream_event') return context.partial.take(data, time);
+  if (data.type === 'result') { context.partial.close(); return resultEntry(data, context, time); }
   const content = data.message && Array.isArray(data.message.content) ? data.message.content : [];
   const group = document.createDocumentFragment();
   for (const part of content) {
@@ -86,7 +88,10 @@ export function renderEntry(item, context) {
       const plain = !MARKUP.test(text);
       const node = el('div', plain ? 'entry text plain' : 'entry text markdown', plain ? text : undefined);
       if (!plain) node.append(renderMarkdown(text));
-      group.append(withTime(node, time));
+      withTime(node, time);
+      // The finished message takes the place of its streamed text.
+      const streamed = context.partial.finish(data.message.id);
+      if (streamed && streamed.parentNode) streamed.replaceWith(node); else group.append(node);
     } else if (part.type === 'text') {
       group.append(el('div', 'entry text user-msg', String(part.text ?? '')));
     } else if (part.type === 'thinking') {

@@ -7,6 +7,7 @@ import { BurrowSession } from './session.js';
 import { renderHead, renderWorking, renderMissing, renderLoading, renderNothing } from './head.js';
 import { renderList, startList, tickList } from './list.js';
 import { loadDiff } from './diffview.js';
+import { renderChanges, resetChanges, startChanges } from './changes.js';
 import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
 import { loadRepos, startLaunchForm } from './launch.js';
@@ -28,7 +29,7 @@ function closeSession() {
 function drawHead() {
   headFrame = 0;
   const record = current();
-  if (record) renderHead(record);
+  if (record) { renderHead(record); renderChanges(record); }
   renderWorking(record, session);
 }
 
@@ -47,6 +48,7 @@ function openBurrow(id) {
   select(id);
   transcript.reset();
   $('diff-section').hidden = true;
+  resetChanges();
   $('working').hidden = true;
   $('b-error').hidden = true;
   for (const node of [$('b-error'), $('reply-status')]) { delete node.dataset.error; delete node.dataset.transient; }
@@ -104,6 +106,7 @@ async function start() {
   startLaunchForm();
   startActions();
   startBranchActions();
+  startChanges();
   startKeys();
   wire();
   checkOrphans();

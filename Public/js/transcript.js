@@ -1,12 +1,16 @@
-// The transcript: events queue up and are drawn at most ten times a second; at most 3,000 entries
-// stay in the DOM; runs of network events fold into one quiet line. The page is the only
-// scroll container: following the tail scrolls the window.
+// The transcript: events queue up and are drawn in animation frames, a bounded amount per frame; the
+// entries live in chunks of 100, and a full chunk away from the screen is skipped by layout and paint
+// (one `content-visibility` box per chunk, not per entry: the browser checks 30 boxes a frame, not
+// 3,000); at most about 3,000 entries stay in the DOM, whole chunks cut from the top; runs of
+// network events fold into one quiet line. The page is the only scroll container: following the tail
+// scrolls the window, measured once per frame after the DOM is written.
 import { $, el } from './dom.js';
 import { renderEntry, rawEntry, netLine } from './entries.js';
+import { PartialText } from './streaming.js';
 
 export const MAX_ENTRIES = 2750;
-const TRIM_CHUNK = 250;   // entries removed at once: one relayout per chunk, not one per frame
-const LIVE_TAIL = 80;          // the newest entries keep full layout, so following the tail stays exact
+const CHUNK = 100;             // entries per chunk
+const FRAME_BUDGET_MS = 8;     // drawing stops for this frame after this long; the rest waits a frame
 const FLUSH_EVERY_MS = 100;    // a fast stream is drawn ten times a second, not at every frame
 
 function netGroup() {
@@ -34,7 +38,9 @@ export class TranscriptView {
   constructor() {
     this.box = $('transcript');
     this.reset();
-    window.addEventListener('scroll', () => this.updateJump(), { passive: true });
+    // Whether the tail is in view is learnt when the page scrolls (layout is fresh then), so that
+    // drawing reads layout at most once, after writing.
+    window.addEventListener('scroll', () => { this.pinned = this.atEnd(); this.updateJump(); }, { passive: true });
     $('jump').addEventListener('click', () => this.scrollToEnd());
   }
 
@@ -42,22 +48,31 @@ export class TranscriptView {
     if (this.frame) cancelAnimationFrame(this.frame);
     clearTimeout(this.timer);
     this.timer = 0;
+    this.frame = 0;
     this.lastFlush = 0;
     this.box.replaceChildren();
-    this.context = { tools: new Map(), lastText: '' };
+    this.context = { tools: new Map(), lastText: '', partial: new PartialText() };
     this.pending = [];
-    this.frame = 0;
     this.hidden = 0;
     this.group = null;
     this.follow = true;
-    this.tail = [];
+    this.pinned = true;
+    this.notice = null;
+    this.chunk = null;
+    this.full = [];
+    this.inChunk = 0;
+    this.entries = 0;
     $('jump').hidden = true;
   }
 
   push(item) {
     this.pending.push(item);
+    this.schedule();
+  }
+
+  schedule(now = false) {
     if (this.frame || this.timer) return;
-    const wait = this.lastFlush + FLUSH_EVERY_MS - performance.now();
+    const wait = now ? 0 : this.lastFlush + FLUSH_EVERY_MS - performance.now();
     // A hidden tab gets no animation frames: a timer draws then, so nothing waits for the tab.
     const draw = () => {
       this.timer = 0;
@@ -89,6 +104,7 @@ export class TranscriptView {
     const bottom = this.box.getBoundingClientRect().bottom;
     const target = window.scrollY + bottom - (window.innerHeight - this.reserve());
     if (target > window.scrollY) window.scrollTo(0, target);
+    this.pinned = true;
     $('jump').hidden = true;
   }
 
@@ -97,64 +113,92 @@ export class TranscriptView {
     $('jump').hidden = this.atEnd();
   }
 
+  /// Puts an entry (or a fragment of entries) at the end, in the open chunk.
+  place(node) {
+    if (!this.chunk || this.inChunk >= CHUNK) {
+      if (this.chunk) this.full.push(this.chunk);
+      this.chunk = el('div', 'chunk');
+      this.box.append(this.chunk);
+      this.inChunk = 0;
+    }
+    const count = node.nodeType === Node.DOCUMENT_FRAGMENT_NODE ? node.childNodes.length : 1;
+    this.chunk.append(node);
+    this.inChunk += count;
+    this.entries += count;
+  }
+
+  draw(item, raw) {
+    if (raw) { this.place(rawEntry(item)); return; }
+    if (item.kind === 'net' && item.value && typeof item.value === 'object') {
+      const line = netLine(item.value);
+      if (!line) return;
+      if (!this.group) {
+        this.group = netGroup();
+        this.place(this.group.node);
+      }
+      this.group.lines.append(line);
+      countInto(this.group, item.value);
+      return;
+    }
+    const node = renderEntry(item, this.context);
+    if (!node) return;
+    this.group = null;
+    this.place(node);
+  }
+
+  /// Draws what is pending, for at most FRAME_BUDGET_MS; what is left is
+  /// drawn in the next frame. Layout is read once, after the DOM is written, and only to follow the tail.
   flush() {
     this.frame = 0;
-    this.lastFlush = performance.now();
-    const following = this.follow || this.atEnd();
-    let batch = this.pending.splice(0);
+    const started = performance.now();
+    this.lastFlush = started;
+    const following = this.follow || this.pinned;
+    let batch = this.pending;
     if (batch.length > MAX_ENTRIES * 2) {            // a long history: build only what will stay
       this.hidden += batch.length - MAX_ENTRIES;
       batch = batch.slice(-MAX_ENTRIES);
     }
     const raw = $('raw-toggle').checked;
-    const fragment = document.createDocumentFragment();
-    for (const item of batch) {
-      if (raw) { fragment.append(rawEntry(item)); continue; }
-      if (item.kind === 'net' && item.value && typeof item.value === 'object') {
-        const line = netLine(item.value);
-        if (!line) continue;
-        if (!this.group) {
-          this.group = netGroup();
-          fragment.append(this.group.node);
-        }
-        this.group.lines.append(line);
-        countInto(this.group, item.value);
-        continue;
-      }
-      const node = renderEntry(item, this.context);
-      if (!node) continue;
-      this.group = null;
-      if (node.nodeType === Node.DOCUMENT_FRAGMENT_NODE) this.tail.push(...node.children); else this.tail.push(node);
-      fragment.append(node);
+    let index = 0;
+    while (index < batch.length) {
+      this.draw(batch[index], raw);
+      index += 1;
+      if ((index & 7) === 0 && performance.now() - started > FRAME_BUDGET_MS) break;
     }
-    this.box.append(fragment);
-    if (this.tail.length > LIVE_TAIL) {
-      for (const node of this.tail.splice(0, this.tail.length - LIVE_TAIL)) node.classList.add('settled');
-    }
+    this.pending = index < batch.length ? batch.slice(index) : [];
     this.trim();
-    if (following) { this.follow = false; this.scrollToEnd(); }
-    this.updateJump();
+    if (following) { this.follow = false; this.scrollToEnd(); } else if (!$('burrow').hidden) $('jump').hidden = false;
+    this.seal();
+    if (this.pending.length) this.schedule(true);
   }
 
-  /// Keeps between MAX_ENTRIES and MAX_ENTRIES + TRIM_CHUNK entries, cutting a chunk at a time.
+  /// Full chunks skip layout while away from the screen, keeping their measured height (read after
+  /// the frame's layout): the page does not shift when one is skipped, so following the tail holds.
+  seal() {
+    if (!this.full.length || $('burrow').hidden) return;
+    const heights = this.full.map((chunk) => chunk.offsetHeight);
+    this.full.forEach((chunk, index) => {
+      chunk.style.containIntrinsicSize = `auto ${heights[index]}px`;
+      chunk.classList.add('sealed');
+    });
+    this.full = [];
+  }
+
+  /// Keeps between MAX_ENTRIES and MAX_ENTRIES + CHUNK entries, cutting whole chunks from the top.
   trim() {
-    const first = this.box.firstElementChild;
-    const notice = first && first.classList.contains('notice') ? first : null;
-    const entries = this.box.childElementCount - (notice ? 1 : 0);
-    if (entries > MAX_ENTRIES + TRIM_CHUNK) {
-      const excess = entries - MAX_ENTRIES;
-      const start = notice ? notice.nextElementSibling : this.box.firstElementChild;
-      let end = start;
-      for (let i = 1; i < excess; i++) end = end.nextElementSibling;
-      const range = document.createRange();
-      range.setStartBefore(start);
-      range.setEndAfter(end);
-      range.deleteContents();
-      this.hidden += excess;
+    while (this.entries > MAX_ENTRIES + CHUNK) {
+      const first = this.notice ? this.notice.nextElementSibling : this.box.firstElementChild;
+      if (!first || first === this.chunk) break;
+      const count = first.childElementCount;
+      first.remove();
+      this.entries -= count;
+      this.hidden += count;
     }
     if (!this.hidden) return;
     const text = `${this.hidden} earlier entries are not shown (Raw and the event log have them all).`;
-    if (!notice) this.box.prepend(el('div', 'entry notice', text));
-    else if (notice.textContent !== text) notice.textContent = text;
+    if (!this.notice) {
+      this.notice = el('div', 'entry notice', text);
+      this.box.prepend(this.notice);
+    } else if (this.notice.textContent !== text) this.notice.textContent = text;
   }
 }

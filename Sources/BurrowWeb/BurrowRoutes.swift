@@ -85,5 +85,6 @@ extension Router {
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
         addBranches(manager)
         addRunners(manager)
+        addChanges(manager)
     }
 }

@@ -135,7 +135,7 @@ def test_network_events_fold_into_one_quiet_line_per_run(env):
       view.push(net('denied'));
       await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     }""")
-    groups = page.locator("#transcript > .net-group")
+    groups = page.locator("#transcript .net-group")
     expect(groups).to_have_count(2)
     expect(groups.nth(0).locator("summary")).to_have_text("network · 3 events · 2 model calls")
     expect(groups.nth(1).locator("summary")).to_have_text("network · 2 events · 1 model call · ✗ 1 refused")

@@ -23,10 +23,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_burrow(work, agent_command=None, files=None):
+def start_burrow(work, agent_command=None, files=None, config_extra=None):
     """Starts `burrow serve` on a fixed free port (the same one again when called again for `work`).
     `agent_command` replaces the stand-in agent (e.g. ["sh", "-c"]: the task is then a script);
-    `files` ({name: text}) are committed into the demo repository first."""
+    `files` ({name: text}) are committed into the demo repository first; `config_extra` adds to the config."""
     path = os.path.join(work, "burrow.json")
     if os.path.exists(path):
         return run_burrow(work, path)
@@ -46,6 +46,7 @@ def start_burrow(work, agent_command=None, files=None):
     if agent_command:
         config["agentCommand"] = agent_command
         config["taskInput"] = "argument"  # the task is the script
+    config.update(config_extra or {})
     json.dump(config, open(path, "w"))
     return run_burrow(work, path)
 

@@ -8,6 +8,7 @@ extension BurrowManager {
     func finish(_ id: String, exitCode: Int32?, failure: String?) async {
         stopProxy(id)
         await closeRunnerEgress(id)
+        await watchers.stop(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
@@ -18,6 +19,11 @@ extension BurrowManager {
             } catch {
                 home = .failure(error)
             }
+        }
+        var changes: WorkspaceChanges?
+        if case .success(let harvest) = home, let base = record.baseCommit {
+            changes = await resultChanges(id, base: base, head: harvest.head, previousHead: record.resultHead, turn: record.turn)
+            if let changes { await publishChanges(id, changes, updateRecord: false) }
         }
         let ended = try? await update(id) { record in
             record.exitCode = exitCode
@@ -30,6 +36,7 @@ extension BurrowManager {
             case .success(let harvest):
                 record.branch = harvest.branch ?? record.branch
                 record.resultHead = harvest.head
+                record.changes = changes?.summary ?? record.changes
                 if let agentHead = harvest.agentHead, !(record.agentHeads ?? []).contains(agentHead) {
                     record.agentHeads = (record.agentHeads ?? []) + [agentHead]
                 }

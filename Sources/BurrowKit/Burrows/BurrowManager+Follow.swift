@@ -13,6 +13,7 @@ extension BurrowManager {
     /// more: every line the container printed ends up in the event log exactly once.
     func follow(_ id: String, attached: Task<LogStream, any Error>? = nil) async {
         guard let container = records[id]?.container, let log = try? eventLog(id) else { return }
+        watchChanges(id)
         var attached = attached
         do {
             var exited = false

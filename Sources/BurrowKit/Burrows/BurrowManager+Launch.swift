@@ -125,6 +125,7 @@ extension BurrowManager {
         let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
         try mutate(id) { record in
             record.baseCommit = base
+            record.baseBranch = fetched.branch
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
         }
     }

@@ -41,6 +41,8 @@ public actor BurrowManager {
     var tasks: [String: Task<Void, Never>] = [:]
     /// A later look at the queue while some turn waits for an unreachable runner.
     var rescheduling: Task<Void, Never>?
+    /// The tasks that keep running burrows' live changes current.
+    let watchers = ChangeWatchers()
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -129,6 +131,7 @@ public actor BurrowManager {
         tasks.removeAll()
         for task in running { task.cancel() }
         for task in running { await task.value }
+        await watchers.stopAll()
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
         await vault?.stop()
         for log in logs.values { await log.close() }

@@ -68,6 +68,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// Time spent copying the repo in: host clone + tar + archive upload.
     public var repoCopyMs: Double?
     public var branch: String?
+    /// The files changed against the base, counted (no list: see `GET /api/burrows/{id}/changes`).
+    public var changes: WorkspaceChanges?
     public var warnings: [String] = []
     /// Where it runs (`runners` in the config; nil: the local Podman): every turn runs there.
     public var runner: String?

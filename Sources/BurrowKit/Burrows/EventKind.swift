@@ -9,6 +9,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case state
     /// A connection through the egress proxy or a model call (`NetEvent`).
     case net
+    /// The files changed so far were counted again (`WorkspaceChanges`).
+    case changes
     /// A follow-up message started a turn.
     case turn
     /// The burrow ended; nothing follows.

@@ -74,9 +74,11 @@ public struct LimitsConfig: Codable, Sendable, Equatable {
 }
 
 extension Config {
-    static let defaultAgentCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose", "-p"]
+    /// `--include-partial-messages`: text deltas (`stream_event` lines) as they arrive, for the transcript.
+    static let defaultAgentCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose",
+                                      "--include-partial-messages", "-p"]
     static let defaultResumeCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose",
-                                       "--resume", "{sessionID}", "-p"]
+                                       "--include-partial-messages", "--resume", "{sessionID}", "-p"]
 
     func validateBurrowSettings() throws(ConfigError) {
         if agentCommand.isEmpty { throw ConfigError(field: "agentCommand", reason: "must name a program") }

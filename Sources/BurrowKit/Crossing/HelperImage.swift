@@ -15,7 +15,8 @@ enum HelperImage {
         if try await podman.imageExists(name) { return name }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-helper-image")
         defer { FileSystem.removeTree(directory) }
-        for (file, text) in [("burrow-enter", HelperScripts.enter), ("burrow-harvest", HelperScripts.harvest), ("build", buildScript)] {
+        for (file, text) in [("burrow-enter", HelperScripts.enter), ("burrow-harvest", HelperScripts.harvest),
+                             ("burrow-changes", HelperScripts.changes), ("build", buildScript)] {
             try FileSystem.writeAtomically(Array(text.utf8), to: directory + "/" + file, mode: 0o755)
         }
         do {
@@ -33,6 +34,7 @@ enum HelperImage {
         var hash = FNV1a()
         hash.add(HelperScripts.enter)
         hash.add(HelperScripts.harvest)
+        hash.add(HelperScripts.changes)
         hash.add(buildScript)
         for binary in ["/bin/busybox", "/usr/bin/git"] {
             guard let status = FileSystem.status(binary) else { throw CrossingError.helperImage("\(binary) is missing") }
@@ -56,7 +58,7 @@ enum HelperImage {
     for lib in $(ldd /usr/bin/git | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
       mkdir -p $root$(dirname $lib); cp -L $lib $root$lib
     done
-    cp $dir/burrow-enter $dir/burrow-harvest $root/usr/local/bin/
+    cp $dir/burrow-enter $dir/burrow-harvest $dir/burrow-changes $root/usr/local/bin/
     printf 'root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534:nobody:/:/bin/false\\n' > $root/etc/passwd
     printf 'root:x:0:\\nnogroup:x:65534:\\n' > $root/etc/group
     tar -C $root -cf $dir/rootfs.tar --numeric-owner --owner=0 --group=0 .

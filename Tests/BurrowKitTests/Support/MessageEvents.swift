@@ -17,9 +17,8 @@ enum MessageEvents {
             switch block {
             case .text(let text):
                 events.append(event("content_block_start", #"{"type":"content_block_start","index":\#(index),"content_block":{"type":"text","text":""}}"#))
-                // Two deltas, as the API splits text.
-                let half = text.index(text.startIndex, offsetBy: text.count / 2)
-                for piece in [text[..<half], text[half...]] where !piece.isEmpty {
+                // Several deltas, as the API splits text (a word or so each).
+                for piece in pieces(text) {
                     events.append(event("content_block_delta", #"{"type":"content_block_delta","index":\#(index),"delta":{"type":"text_delta","text":\#(quote(String(piece)))}}"#))
                 }
             case .toolUse(let toolID, let name, let input):
@@ -45,6 +44,20 @@ enum MessageEvents {
             }
         }
         return #"{"id":"msg_standin","type":"message","role":"assistant","model":\#(quote(model)),"content":[\#(content.joined(separator: ","))],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":1000,"output_tokens":50}}"#
+    }
+
+    /// The text cut after every fourth space (at most 16 pieces): what arrives as one text delta each.
+    static func pieces(_ text: String) -> [Substring] {
+        var pieces: [Substring] = [], start = text.startIndex, spaces = 0
+        for index in text.indices where text[index] == " " {
+            spaces += 1
+            if spaces % 4 == 0, pieces.count < 15 {
+                pieces.append(text[start...index])
+                start = text.index(after: index)
+            }
+        }
+        if start < text.endIndex { pieces.append(text[start...]) }
+        return pieces
     }
 
     static func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }

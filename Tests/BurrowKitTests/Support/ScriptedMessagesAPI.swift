@@ -52,13 +52,14 @@ final class ScriptedMessagesAPI: Sendable {
     let port: UInt16
 
     /// `script` answers the agent loop's requests (those offering tools); anything else gets a short text.
-    init(script: @escaping Script) throws {
+    /// `deltaPause`: a wait before each text delta of a streamed answer (the model writing slowly).
+    init(deltaPause: Duration = .zero, script: @escaping Script) throws {
         let listener = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
         port = listener.localAddress!.port!
         let box = LogBox()
         logBox = box
         server = HTTPServer(listener: listener, bodyLimit: { _, _ in 32 << 20 }) { request in
-            await Self.answer(request, script: script, log: box)
+            await Self.answer(request, script: script, log: box, deltaPause: deltaPause)
         }
         let server = self.server
         Task { await server.run() }
@@ -78,7 +79,7 @@ final class ScriptedMessagesAPI: Sendable {
 
     // MARK: Answering
 
-    static func answer(_ request: HTTPRequest, script: Script, log: LogBox) async -> HTTPResponse {
+    static func answer(_ request: HTTPRequest, script: Script, log: LogBox, deltaPause: Duration = .zero) async -> HTTPResponse {
         let started = ContinuousClock.now
         let body = String(decoding: request.body, as: UTF8.self)
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(request.body))
@@ -127,7 +128,10 @@ final class ScriptedMessagesAPI: Sendable {
             headers.add("request-id", "req_standin")
             let captured = conversation
             return HTTPResponse(headers: headers, body: .stream { writer in
-                for event in events { try await writer.write(Array(event.utf8)) }
+                for event in events {
+                    if deltaPause > .zero, event.contains(#""type":"text_delta""#) { try await Task.sleep(for: deltaPause) }
+                    try await writer.write(Array(event.utf8))
+                }
                 record(captured)
             })
         }
