@@ -113,8 +113,13 @@ extension BurrowManager {
         devcontainer?.buildLog = []
         let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity
         if let ids = records[id]?.ids, max(user.uid, user.gid) >= ids.size {
-            throw BurrowError.invalid("the agent's uid:gid \(user.uid):\(user.gid) does not fit a burrow's own id range of \(ids.size) ids",
-                                      detail: "set sandbox.idsPerBurrow above \(max(user.uid, user.gid)), or sandbox.userNamespace to \"shared\"")
+            // Nothing exists in the range yet: this burrow runs in Podman's shared mapping, and says so.
+            let warning = "the image's agent uid:gid \(user.uid):\(user.gid) does not fit a burrow's own id range of \(ids.size) ids: "
+                + "this burrow runs in Podman's shared id mapping; set sandbox.idsPerBurrow above \(max(user.uid, user.gid)) to give it its own"
+            try mutate(id) { record in
+                record.ids = nil
+                record.warnings.append(warning)
+            }
         }
         let plan = devcontainer
         try mutate(id) { record in
