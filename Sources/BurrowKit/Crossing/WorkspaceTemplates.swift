@@ -3,11 +3,11 @@ import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
 
-/// A repo's workspace as an image: the checkout (work tree and .git) at some base commit, owned by the
-/// agent's uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume
-/// driver), so a launch costs the same for one file or thirty thousand. Built on the host from
-/// Burrow's store (the user's data only) and imported through Podman's API; one per repo and agent
-/// uid, rebuilt when the repo has moved far from it.
+/// A repo's workspace as an image: the work tree and .git at some base commit, owned by the agent's
+/// uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume driver),
+/// so a launch costs the same for one file or thirty thousand. Made on the host from Burrow's store
+/// (the user's data only) as a tar streamed into Podman's image import (`TemplateArchive`: no
+/// checkout on the host); one per repo and agent uid, rebuilt when the repo has moved far from it.
 actor WorkspaceTemplates {
     let store: RepoStore
     let podman: PodmanClient
@@ -59,6 +59,22 @@ actor WorkspaceTemplates {
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
                              store: RepoStore, podman: PodmanClient, labels: [String: String]) async throws -> Template {
+        let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
+        let changes = ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
+            + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" }
+        if base.commit.utf8.count == 40 {
+            // Straight from the store's objects into the import: the tree is written once, as the image.
+            let archive = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: user)
+            try await podman.importImage(reference: image, changes: changes) { writer in try await archive.write { try await writer.write($0) } }
+        } else {
+            try await importCheckout(repo, base: base, user: user, image: image, changes: changes, store: store, podman: podman)
+        }
+        return Template(image: image, base: base.commit, branch: base.branch)
+    }
+
+    /// A SHA-256 repository (no synthesized index for it): checked out on the host and imported as a tar.
+    private static func importCheckout(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, image: String, changes: [String],
+                                       store: RepoStore, podman: PodmanClient) async throws {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-template")
         defer { FileSystem.removeTree(directory) }
         let checkout = directory + "/repo"
@@ -68,11 +84,8 @@ actor WorkspaceTemplates {
         // Stat data that survives the trip through a tar and an overlay: whole-second mtime and size.
         try await HostGit.source(checkout, ["config", "core.checkStat", "minimal"])
         try await HostGit.source(checkout, ["config", "core.trustctime", "false"])
-        let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
         let tar = ["tar", "-C", checkout, "-cf", "-", "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."]
-        // The tar goes straight into the import: the tree is written once more (the image), not twice.
-        try await podman.importImage(reference: image, changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
-                                        + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" }) { writer in
+        try await podman.importImage(reference: image, changes: changes) { writer in
             try await Subprocess.streamingOutput(tar) { output in
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(1 << 20)
@@ -83,6 +96,5 @@ actor WorkspaceTemplates {
                 }
             }
         }
-        return Template(image: image, base: base.commit, branch: base.branch)
     }
 }

@@ -23,19 +23,20 @@ final class ChildProcess: Sendable {
 
     var wasTimedOut: Bool { state.withLock { $0.timedOut } }
 
-    /// Spawns `arguments[0]` (searched on PATH) with stdin from /dev/null and stdout and stderr into
-    /// the named files, default signal dispositions, an empty signal mask and its own process group.
+    /// Spawns `arguments[0]` (searched on PATH) with stdin from the named file (/dev/null unless told)
+    /// and stdout and stderr into the named files, default signal dispositions, an empty signal mask and its own process group.
     /// Where the child's standard output goes: a file, or a descriptor it gets as its fd 1.
     enum Output {
         case file(String)
         case descriptor(Int32)
     }
 
-    static func spawn(_ arguments: [String], environment: [String], stdout: Output, stderr: String, grace: Duration) throws(SystemError) -> ChildProcess {
+    static func spawn(_ arguments: [String], environment: [String], stdout: Output, stderr: String, grace: Duration,
+                      stdin: String = "/dev/null") throws(SystemError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         switch stdout {
         case .file(let path): posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         case .descriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, 1)
