@@ -40,6 +40,11 @@ struct Crossing: Sendable {
     /// Makes the burrow's workspace volume at `base`; returns its commit.
     func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
         var template = try await templates.current(repo, user: burrow.user)
+        if template == nil, base.commit.utf8.count == 40, !(await templates.isBuilding(repo, user: burrow.user)) {
+            try await fill(burrow, repo: repo, base: base)
+            await templates.buildInBackground(repo, base: base, user: burrow.user)
+            return base.commit
+        }
         if template == nil { template = try await templates.build(repo, base: base, user: burrow.user) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
         defer { FileSystem.removeTree(directory) }
@@ -67,6 +72,22 @@ struct Crossing: Sendable {
         let checkout = helper(burrow, image: helperImage, role: "enter", step: "checking out the base")
         _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
         return base.commit
+    }
+
+    /// The first launch of a repo: its workspace is a plain volume that the template's archive is
+    /// unpacked into, so the tree is written once, as a clone writes it, and the agent starts without
+    /// waiting for Podman's image import (three writes of the tree); the template follows in the background.
+    private func fill(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws {
+        try await podman.removeVolume(burrow.workspaceVolume, force: true)
+        try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels)
+        let helperImage = try await HelperImage.ensure(podman)
+        var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
+        claim.asRoot = true
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
+        let archive = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
+        try await helper(burrow, image: helperImage, role: "fill", step: "filling the workspace").upload(to: "/workspace") { writer in
+            try await archive.write { try await writer.write($0) }
+        }
     }
 
     /// A helper container `burrow-<id>-<role>` on the burrow's workspace, as the agent's uid.

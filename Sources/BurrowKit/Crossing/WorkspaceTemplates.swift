@@ -46,16 +46,44 @@ actor WorkspaceTemplates {
 
     /// Builds a template at `base` (one build at a time per slot; callers in between share it).
     func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) async throws -> Template {
-        let slot = slot(repo, user)
-        if let running = building[slot] { return try await running.value }
-        let labels = self.labels
-        let task = Task { try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels) }
-        building[slot] = task
-        defer { building[slot] = nil }
-        let template = try await task.value
-        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: recordPath(slot), mode: 0o600)
-        return template
+        try await start(repo, base: base, user: user).value
     }
+
+    /// Starts a build that the caller does not wait for (the first launch of a repo fills its own
+    /// workspace meanwhile); later launches wait for it in `build`. A failed one is retried by the next.
+    func buildInBackground(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) {
+        _ = start(repo, base: base, user: user)
+    }
+
+    func isBuilding(_ repo: RepoConfig, user: AgentIdentity) -> Bool { building[slot(repo, user)] != nil }
+
+    /// Waits until no build is in flight (nothing can then still add an image).
+    func settle() async {
+        while let running = building.values.first { _ = try? await running.value }
+    }
+
+    private func start(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) -> Task<Template, any Error> {
+        let slot = slot(repo, user)
+        if let running = building[slot] { return running }
+        let (store, podman, labels, record) = (store, podman, labels, recordPath(slot))
+        // Owned by `building` until it ends; isolated to this actor, it takes itself out only after
+        // this method has put it in.
+        let task = Task {
+            do {
+                let template = try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels)
+                try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: record, mode: 0o600)
+                finished(slot)
+                return template
+            } catch {
+                finished(slot)
+                throw error
+            }
+        }
+        building[slot] = task
+        return task
+    }
+
+    private func finished(_ slot: String) { building[slot] = nil }
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
                              store: RepoStore, podman: PodmanClient, labels: [String: String]) async throws -> Template {

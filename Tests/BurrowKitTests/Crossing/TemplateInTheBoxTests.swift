@@ -7,9 +7,21 @@ import XCTest
 /// reading a file, an edit shows, and the work that comes home is exactly the agent's change, with
 /// every symlink, executable bit, submodule, pointer file and odd name as the user committed it.
 final class TemplateInTheBoxTests: XCTestCase {
+    /// The first launch (its workspace filled from the template's archive) and a later one (a volume
+    /// over the template image) both see it so.
     func testTheWorkspaceIsCleanAtOnceAndOnlyTheAgentsEditComesHome() async throws {
         let attack = try await AttackBurrow.make(self)
         try await Subprocess.check(["bash", "-c", "set -e; cd '\(attack.app.repoPath)'\n" + TemplateArchiveTests.oddFiles])
+        try await probe(attack, launch: "first (filled)")
+        await attack.app.manager.crossing.templates.settle()
+        try await probe(attack, launch: "later (over the template image)")
+        let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
+        let templates = try await attack.app.manager.podman.listImages(label: "io.burrow.template")
+            .filter { $0.labels?["io.burrow.template"]?.hasPrefix(key) == true }
+        XCTAssertEqual(templates.count, 1, "the template image was made after the first launch")
+    }
+
+    func probe(_ attack: AttackBurrow, launch: String) async throws {
         let record = try await attack.run(#"""
         cd /workspace
         echo "diff-files:[$(git diff-files --name-only | tr '\n' ' ')]"
@@ -19,17 +31,18 @@ final class TemplateInTheBoxTests: XCTestCase {
         echo edited >> plain.txt
         echo "after:[$(git status --porcelain | tr '\n' ' ')]"
         """#)
-        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertEqual(record.state, .succeeded, "\(launch): \(record.error ?? "")")
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
-        XCTAssertTrue(events.contains("diff-files:[]"), "git found every file's stat data as the index has them: \(events.suffix(2000))")
-        XCTAssertTrue(events.contains("status:[]"), "a clean workspace: \(events.suffix(2000))")
-        XCTAssertTrue(events.contains("modes:755:run.sh 644:plain.txt"), events.suffix(2000).description)
-        XCTAssertTrue(events.contains("link:plain.txt sub:0 owner:1000 "), events.suffix(2000).description)
-        XCTAssertTrue(events.contains("after:[ M plain.txt ]"), "the agent's edit shows: \(events.suffix(2000))")
+        let tail = "\(launch): \(events.suffix(2000))"
+        XCTAssertTrue(events.contains("diff-files:[]"), "git found every file's stat data as the index has them: \(tail)")
+        XCTAssertTrue(events.contains("status:[]"), "a clean workspace: \(tail)")
+        XCTAssertTrue(events.contains("modes:755:run.sh 644:plain.txt"), tail)
+        XCTAssertTrue(events.contains("link:plain.txt sub:0 owner:1000 "), tail)
+        XCTAssertTrue(events.contains("after:[ M plain.txt ]"), "the agent's edit shows: \(tail)")
         let changed = try await Subprocess.check(["git", "-C", attack.app.repoPath, "diff", "--name-status", "--no-renames",
                                                   record.baseCommit!, "burrow/\(record.id)"]).stdout
-        XCTAssertEqual(changed, "M\tplain.txt\n", "only the agent's change came home")
+        XCTAssertEqual(changed, "M\tplain.txt\n", "\(launch): only the agent's change came home")
         let diff = try await Subprocess.check(["git", "-C", attack.app.repoPath, "diff", record.baseCommit!, "burrow/\(record.id)"]).stdout
-        XCTAssertTrue(diff.contains("+edited"), diff)
+        XCTAssertTrue(diff.contains("+edited"), "\(launch): \(diff)")
     }
 }
