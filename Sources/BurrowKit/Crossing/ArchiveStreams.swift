@@ -10,14 +10,23 @@ struct StreamReader {
 
     /// The bytes up to the next newline (without it); nil at the end of the stream.
     mutating func line(limit: Int = 4096) async throws(CrossingError) -> [UInt8]? {
+        try await record(endingWith: UInt8(ascii: "\n"), limit: limit)
+    }
+
+    /// The bytes up to the next `terminator` (without it); nil at the end of the stream. A last
+    /// record without its terminator is an error: the program's output was cut.
+    mutating func record(endingWith terminator: UInt8, limit: Int) async throws(CrossingError) -> [UInt8]? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[start..<newline])
-                start = newline + 1
-                return line
+            if let end = buffer[start...].firstIndex(of: terminator) {
+                let record = Array(buffer[start..<end])
+                start = end + 1
+                return record
             }
-            guard buffer.count - start <= limit else { throw .unexpected("git printed a line over \(limit) bytes where a header was expected") }
-            guard try await more() else { return nil }
+            guard buffer.count - start <= limit else { throw .unexpected("git printed a record over \(limit) bytes where less was expected") }
+            guard try await more() else {
+                guard start == buffer.count else { throw .unexpected("git's output ended inside a record") }
+                return nil
+            }
         }
     }
 

@@ -1,6 +1,6 @@
-/// One commit's files as `git ls-tree -r -l -z` lists them (raw path bytes, never re-encoded), in
-/// the order a git index keeps them: by path, byte for byte.
-struct GitTree: Sendable {
+/// One commit's files as `git ls-tree -r -l -z` lists them, a record at a time (raw path bytes, never
+/// re-encoded). Git lists them in the order a git index keeps them: by path, byte for byte.
+enum GitTree {
     struct Entry: Sendable, Equatable {
         enum Kind: Sendable, Equatable {
             case file(executable: Bool)
@@ -17,35 +17,30 @@ struct GitTree: Sendable {
         let path: [UInt8]
     }
 
-    let entries: [Entry]
+    static let listArguments = ["ls-tree", "-r", "-l", "-z", "--full-tree"]
 
-    /// Parses the listing; throws on anything that is not what git prints or a path that would
-    /// leave the work tree or write into `.git`, as a checkout refuses it.
-    init(listing: [UInt8]) throws(CrossingError) {
-        var entries: [Entry] = []
-        for record in listing.split(separator: 0, omittingEmptySubsequences: true) {
-            guard let tab = record.firstIndex(of: UInt8(ascii: "\t")) else { throw Self.malformed(record) }
-            let fields = record[..<tab].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
-            let path = Array(record[(tab + 1)...])
-            guard fields.count == 4, let mode = Int(fields[0], radix: 8), let object = Self.rawObjectID(fields[2]) else { throw Self.malformed(record) }
-            guard Self.isSafe(path) else {
-                throw .unexpected("the repository has a file git would not check out: \(String(decoding: path, as: UTF8.self).debugDescription)")
-            }
-            switch (mode & 0o170000, fields[1]) {
-            case (0o100000, "blob"):
-                guard let size = Int(fields[3]) else { throw Self.malformed(record) }
-                entries.append(Entry(kind: .file(executable: mode & 0o100 != 0), object: object, size: size, path: path))
-            case (0o120000, "blob"):
-                guard let size = Int(fields[3]) else { throw Self.malformed(record) }
-                entries.append(Entry(kind: .symlink, object: object, size: size, path: path))
-            case (0o160000, "commit"):
-                entries.append(Entry(kind: .gitlink, object: object, size: 0, path: path))
-            default:
-                throw Self.malformed(record)
-            }
+    /// One record (without its NUL); throws on anything that is not what git prints or a path that
+    /// would leave the work tree or write into `.git`, as a checkout refuses it.
+    static func entry(_ record: [UInt8]) throws(CrossingError) -> Entry {
+        guard let tab = record.firstIndex(of: UInt8(ascii: "\t")) else { throw malformed(record) }
+        let fields = record[..<tab].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+        let path = Array(record[(tab + 1)...])
+        guard fields.count == 4, let mode = Int(fields[0], radix: 8), let object = rawObjectID(fields[2]) else { throw malformed(record) }
+        guard isSafe(path) else {
+            throw .unexpected("the repository has a file git would not check out: \(String(decoding: path, as: UTF8.self).debugDescription)")
         }
-        entries.sort { $0.path.lexicographicallyPrecedes($1.path) }
-        self.entries = entries
+        switch (mode & 0o170000, fields[1]) {
+        case (0o100000, "blob"):
+            guard let size = Int(fields[3]) else { throw malformed(record) }
+            return Entry(kind: .file(executable: mode & 0o100 != 0), object: object, size: size, path: path)
+        case (0o120000, "blob"):
+            guard let size = Int(fields[3]) else { throw malformed(record) }
+            return Entry(kind: .symlink, object: object, size: size, path: path)
+        case (0o160000, "commit"):
+            return Entry(kind: .gitlink, object: object, size: 0, path: path)
+        default:
+            throw malformed(record)
+        }
     }
 
     /// No empty, `.` or `..` component and no `.git` at any depth (any case, as git's own check).
@@ -68,7 +63,7 @@ struct GitTree: Sendable {
         return String(decoding: raw.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 
-    private static func malformed(_ record: ArraySlice<UInt8>) -> CrossingError {
+    private static func malformed(_ record: [UInt8]) -> CrossingError {
         .unexpected("git ls-tree printed a line Burrow cannot read: \(String(decoding: record.prefix(200), as: UTF8.self).debugDescription)")
     }
 }

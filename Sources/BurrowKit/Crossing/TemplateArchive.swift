@@ -30,31 +30,70 @@ struct TemplateArchive: Sendable {
 
     func write(to sink: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
         try await HostGit.source(nil, ["check-ref-format", "refs/heads/" + branch])
-        let tree = try GitTree(listing: try await HostGit.sourceOutput(store, ["ls-tree", "-r", "-l", "-z", "--full-tree", commit]))
         let printed = try await HostGit.source(store, ["log", "-1", "--no-show-signature", "--format=%ct", commit]).stdout
         guard let commitTime = Int(printed.filter { !$0.isWhitespace }) else { throw CrossingError.unexpected("git printed '\(printed.prefix(80))' for a commit's time") }
         let fileTime = min(commitTime, now - 1)
+        let scratch = try FileSystem.makeTemporaryDirectory("burrow-archive")
+        defer { FileSystem.removeTree(scratch) }
+        // The listing is read three times (it is the same for a commit) so that nothing here grows
+        // with the repository: checked and measured, then the files, then the index.
+        let survey = try await self.survey(blobsInto: scratch + "/objects")
         var output = TarOutput(sink)
-        var directories = DirectoryEntries(owner: owner)
         try await output.entry(Array("./".utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: fileTime)
-        try await writeFiles(tree, mtime: fileTime, into: &output, directories: &directories)
-        try await writeGitDirectory(tree, fileTime: fileTime, into: &output, directories: &directories)
+        try await writeFiles(blobs: scratch + "/objects", mtime: fileTime, into: &output)
+        try await writeGitDirectory(survey, fileTime: fileTime, into: &output)
         try await output.finish()
     }
 
-    /// The work tree: every blob in path order from one `git cat-file --batch`.
-    private func writeFiles(_ tree: GitTree, mtime: Int, into output: inout TarOutput, directories: inout DirectoryEntries) async throws {
-        let scratch = try FileSystem.makeTemporaryDirectory("burrow-archive")
-        defer { FileSystem.removeTree(scratch) }
-        let blobs = tree.entries.filter { $0.kind != .gitlink }
-        try FileSystem.writeAtomically(Array(blobs.map { GitTree.hex($0.object) + "\n" }.joined().utf8), to: scratch + "/objects", mode: 0o600)
-        try await HostGit.sourceStreaming(store, ["cat-file", "--batch"], input: scratch + "/objects") { socket in
+    struct Survey {
+        var entries = 0
+        var indexBytes = 12 + 20
+    }
+
+    /// Every entry of the commit, in git's order.
+    private func eachEntry(_ body: (GitTree.Entry) async throws -> Void) async throws {
+        try await HostGit.sourceStreaming(store, GitTree.listArguments + [commit]) { socket in
             var reader = StreamReader(socket)
-            for entry in tree.entries {
-                try await directories.parents(of: entry.path, mtime: mtime, into: &output)
+            while let record = try await reader.record(endingWith: 0, limit: 1 << 16) { try await body(try GitTree.entry(record)) }
+        }
+    }
+
+    /// Checks the listing (paths a checkout accepts, in the index's order), sizes the index, and
+    /// writes the blobs' ids, one a line, for `git cat-file --batch`.
+    private func survey(blobsInto path: String) async throws -> Survey {
+        let blobs = try AppendOnlyFile(path: path)
+        defer { blobs.close() }
+        var survey = Survey()
+        var pending: [UInt8] = []
+        var previous: [UInt8] = []
+        try await eachEntry { entry in
+            guard survey.entries == 0 || previous.lexicographicallyPrecedes(entry.path) else {
+                throw CrossingError.unexpected("git listed \(String(decoding: entry.path, as: UTF8.self).debugDescription) out of order")
+            }
+            previous = entry.path
+            survey.entries += 1
+            survey.indexBytes += GitIndexFile.entrySize(pathLength: entry.path.count)
+            guard entry.kind != .gitlink else { return }
+            pending += Array((GitTree.hex(entry.object) + "\n").utf8)
+            if pending.count >= 1 << 16 {
+                try blobs.append(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        try blobs.append(pending)
+        return survey
+    }
+
+    /// The work tree: every blob in git's order from one `git cat-file --batch`.
+    private func writeFiles(blobs: String, mtime: Int, into output: inout TarOutput) async throws {
+        try await HostGit.sourceStreaming(store, ["cat-file", "--batch"], input: blobs) { socket in
+            var reader = StreamReader(socket)
+            var directories = DirectoryStack(owner: owner, mtime: mtime)
+            try await eachEntry { entry in
+                try await directories.open(parentsOf: entry.path, into: &output)
                 if entry.kind == .gitlink {
-                    try await directories.add(entry.path, mtime: mtime, into: &output)
-                    continue
+                    try await output.entry(entry.path + [UInt8(ascii: "/")], type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: mtime)
+                    return
                 }
                 guard let header = try await reader.line(), header == Array("\(GitTree.hex(entry.object)) blob \(entry.size)".utf8) else {
                     throw CrossingError.unexpected("git cat-file did not print \(GitTree.hex(entry.object)) as listed")
@@ -77,16 +116,19 @@ struct TemplateArchive: Sendable {
     }
 
     /// `.git`: HEAD on the branch at the commit, Burrow's config, the store's objects, the index.
-    private func writeGitDirectory(_ tree: GitTree, fileTime: Int, into output: inout TarOutput, directories: inout DirectoryEntries) async throws {
+    private func writeGitDirectory(_ survey: Survey, fileTime: Int, into output: inout TarOutput) async throws {
         let mtime = now
-        for directory in [".git", ".git/refs", ".git/refs/heads", ".git/refs/tags", ".git/objects", ".git/objects/info", ".git/objects/pack"] {
-            try await directories.add(Array(directory.utf8), mtime: mtime, into: &output)
+        func directory(_ path: String) async throws {
+            try await output.entry(Array((path + "/").utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: mtime)
+        }
+        for path in [".git", ".git/refs", ".git/refs/heads", ".git/refs/tags", ".git/objects", ".git/objects/info", ".git/objects/pack"] {
+            try await directory(path)
         }
         try await output.entry(Array(".git/HEAD".utf8), mode: 0o644, owner: owner, mtime: mtime, data: Array("ref: refs/heads/\(branch)\n".utf8))
         try await output.entry(Array(".git/config".utf8), mode: 0o644, owner: owner, mtime: mtime, data: Array(Self.config.utf8))
-        let ref = Array(".git/refs/heads/\(branch)".utf8)
-        try await directories.parents(of: ref, mtime: mtime, into: &output)
-        try await output.entry(ref, mode: 0o644, owner: owner, mtime: mtime, data: Array("\(commit)\n".utf8))
+        let folders = branch.split(separator: "/").dropLast()
+        for depth in folders.indices { try await directory(".git/refs/heads/" + folders[...depth].joined(separator: "/")) }
+        try await output.entry(Array(".git/refs/heads/\(branch)".utf8), mode: 0o644, owner: owner, mtime: mtime, data: Array("\(commit)\n".utf8))
         if FileSystem.status(store + "/shallow")?.isRegular == true {
             try await copy(store + "/shallow", as: ".git/shallow", mode: 0o644, mtime: mtime, into: &output)
         }
@@ -97,12 +139,35 @@ struct TemplateArchive: Sendable {
         for fanout in FileSystem.listDirectory(store + "/objects") where fanout.utf8.count == 2 && ObjectID.isValid(fanout + String(repeating: "0", count: 38)) {
             let names = FileSystem.listDirectory(store + "/objects/" + fanout).filter { $0.utf8.count == 38 }
             guard !names.isEmpty else { continue }
-            try await directories.add(Array(".git/objects/\(fanout)".utf8), mtime: mtime, into: &output)
+            try await directory(".git/objects/\(fanout)")
             for name in names {
                 try await copy(store + "/objects/\(fanout)/\(name)", as: ".git/objects/\(fanout)/\(name)", mode: 0o444, mtime: mtime, into: &output)
             }
         }
-        try await output.entry(Array(".git/index".utf8), mode: 0o644, owner: owner, mtime: mtime, data: GitIndexFile.make(tree.entries, mtime: fileTime))
+        try await writeIndex(survey, fileTime: fileTime, mtime: mtime, into: &output)
+    }
+
+    /// `.git/index`, entry by entry as git lists them, its SHA-1 trailer computed as it goes.
+    private func writeIndex(_ survey: Survey, fileTime: Int, mtime: Int, into output: inout TarOutput) async throws {
+        try await output.append(TarWriter.entryHeader(name: Array(".git/index".utf8), type: UInt8(ascii: "0"), mode: 0o644, uid: owner.uid,
+                                                      gid: owner.gid, size: survey.indexBytes, mtime: mtime))
+        var hash = SHA1()
+        var written = 0, entries = 0
+        let header = GitIndexFile.header(count: survey.entries)
+        hash.update(header)
+        try await output.append(header)
+        written += header.count
+        try await eachEntry { entry in
+            let bytes = GitIndexFile.entry(entry, mtime: fileTime)
+            entries += 1
+            written += bytes.count
+            guard entries <= survey.entries, written + 20 <= survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
+            hash.update(bytes)
+            try await output.append(bytes)
+        }
+        guard entries == survey.entries, written + 20 == survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
+        try await output.append(hash.finish())
+        try await output.append(TarWriter.padding(after: survey.indexBytes))
     }
 
     /// A file of the store, streamed; it must keep the size it had when listed (git never rewrites one).
@@ -121,23 +186,25 @@ struct TemplateArchive: Sendable {
     }
 }
 
-/// The directories already in the archive, so that each is written once, before what it holds.
-struct DirectoryEntries {
+/// The work tree's directories, each written once before what it holds. Git lists a directory's
+/// contents together (every path under `a/` sorts between `a.` and `a0`), so only the directories
+/// that hold the latest path are remembered: as many as it is deep.
+struct DirectoryStack {
     let owner: AgentIdentity
-    private var written: Set<[UInt8]> = []
+    let mtime: Int
+    private var open: [[UInt8]] = []
 
-    init(owner: AgentIdentity) { self.owner = owner }
-
-    mutating func parents(of path: [UInt8], mtime: Int, into output: inout TarOutput) async throws {
-        guard let slash = path.lastIndex(of: UInt8(ascii: "/")) else { return }
-        let parent = Array(path[..<slash])
-        if written.contains(parent) { return }
-        try await parents(of: parent, mtime: mtime, into: &output)
-        try await add(parent, mtime: mtime, into: &output)
+    init(owner: AgentIdentity, mtime: Int) {
+        self.owner = owner
+        self.mtime = mtime
     }
 
-    mutating func add(_ path: [UInt8], mtime: Int, into output: inout TarOutput) async throws {
-        guard written.insert(path).inserted else { return }
-        try await output.entry(path + [UInt8(ascii: "/")], type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: mtime)
+    mutating func open(parentsOf path: [UInt8], into output: inout TarOutput) async throws {
+        let parents = path.indices.filter { path[$0] == UInt8(ascii: "/") }.map { Array(path[..<$0]) }
+        while let last = open.last, !parents.contains(last) { open.removeLast() }
+        for parent in parents.dropFirst(open.count) {
+            try await output.entry(parent + [UInt8(ascii: "/")], type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: mtime)
+            open.append(parent)
+        }
     }
 }

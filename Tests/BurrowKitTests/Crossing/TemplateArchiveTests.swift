@@ -76,6 +76,9 @@ final class TemplateArchiveTests: XCTestCase {
         let entries = listing.split(separator: "\n")
         XCTAssertGreaterThan(entries.count, 30)
         XCTAssertTrue(entries.allSatisfy { $0.contains(" 1234/5678 ") }, "every entry is the agent's: \(listing)")
+        let names = try await Subprocess.check(["tar", "-tf", ws + "/../template.tar"]).stdout.split(separator: "\n")
+        XCTAssertEqual(Set(names).count, names.count, "each directory once: \(names)")
+        XCTAssertTrue(names.contains("segment-01/segment-02/") && names.contains("vendor/sub/") && names.contains(".git/refs/heads/feature/"), "\(names)")
         let probe1 = try await git(ws, ["diff-files", "--name-only"])
         XCTAssertEqual(probe1, "", "the index's stat data match every file: git need not read one")
         let probe2 = try await git(ws, ["status", "--porcelain", "--untracked-files=all"])
@@ -154,12 +157,14 @@ final class TemplateArchiveTests: XCTestCase {
 
     func testPathsACheckoutRefusesAreRefused() {
         let object = String(repeating: "ab", count: 20)
-        for path in ["../escape", ".git/config", "a/.GIT/hooks/x", "a//b", "/abs", "a/./b"] {
-            let listing = Array("100644 blob \(object)       4\t\(path)\0".utf8)
-            XCTAssertThrowsError(try GitTree(listing: listing), path)
+        for path in ["../escape", ".git/config", "a/.GIT/hooks/x", "a//b", "/abs", "a/./b", ""] {
+            XCTAssertThrowsError(try GitTree.entry(Array("100644 blob \(object)       4\t\(path)".utf8)), path)
         }
-        let good = try? GitTree(listing: Array("100644 blob \(object)       4\tb\0100755 blob \(object)       4\ta.b\0".utf8))
-        XCTAssertEqual(good?.entries.map { String(decoding: $0.path, as: UTF8.self) }, ["a.b", "b"])
+        for record in ["100644 blob \(object)", "040000 tree \(object)       -\ta", "100644 blob \(object)       x\ta", "100644 blob abc       4\ta"] {
+            XCTAssertThrowsError(try GitTree.entry(Array(record.utf8)), record)
+        }
+        let good = try? GitTree.entry(Array("100755 blob \(object)       4\tdir/run me".utf8))
+        XCTAssertEqual(good, GitTree.Entry(kind: .file(executable: true), object: GitTree.rawObjectID(object)!, size: 4, path: Array("dir/run me".utf8)))
     }
 }
 
