@@ -48,22 +48,22 @@ struct StreamReader {
             start = 0
         }
         do {
-            return try await socket.read(into: &buffer, maxBytes: 1 << 20) > 0
+            return try await socket.read(into: &buffer, maxBytes: 256 << 10) > 0
         } catch {
             throw .unexpected("reading git's output failed: \(error)")
         }
     }
 }
 
-/// A tar archive written in pieces of about a megabyte to `sink` (an upload).
+/// A tar archive written in pieces of about 256 KiB to `sink` (an upload).
 struct TarOutput {
     private let sink: @Sendable ([UInt8]) async throws -> Void
     private var buffer: [UInt8] = []
-    private static let piece = 1 << 20
+    private static let piece = 256 << 10
 
     init(_ sink: @escaping @Sendable ([UInt8]) async throws -> Void) {
         self.sink = sink
-        buffer.reserveCapacity(Self.piece + 64 << 10)
+        buffer.reserveCapacity(Self.piece + 16 << 10)
     }
 
     mutating func append(_ bytes: some Collection<UInt8>) async throws {

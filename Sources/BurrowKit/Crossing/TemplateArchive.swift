@@ -176,7 +176,7 @@ struct TemplateArchive: Sendable {
         try await output.append(TarWriter.entryHeader(name: Array(name.utf8), type: UInt8(ascii: "0"), mode: mode, uid: owner.uid, gid: owner.gid,
                                                       size: size, mtime: mtime))
         var copied = 0
-        try await FileSystem.forEachChunk(of: path, size: 1 << 20) { chunk in
+        try await FileSystem.forEachChunk(of: path) { chunk in
             copied += chunk.count
             guard copied <= size else { throw CrossingError.unexpected("the store's \(path) grew while the template was made") }
             try await output.append(chunk)
