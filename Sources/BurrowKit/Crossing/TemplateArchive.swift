@@ -32,7 +32,7 @@ struct TemplateArchive: Sendable {
         try await HostGit.source(nil, ["check-ref-format", "refs/heads/" + branch])
         let printed = try await HostGit.source(store, ["log", "-1", "--no-show-signature", "--format=%ct", commit]).stdout
         guard let commitTime = Int(printed.filter { !$0.isWhitespace }) else { throw CrossingError.unexpected("git printed '\(printed.prefix(80))' for a commit's time") }
-        let fileTime = min(commitTime, now - 1)
+        let fileTime = max(0, min(commitTime, now - 1))
         let scratch = try FileSystem.makeTemporaryDirectory("burrow-archive")
         defer { FileSystem.removeTree(scratch) }
         // The listing is read three times (it is the same for a commit) so that nothing here grows

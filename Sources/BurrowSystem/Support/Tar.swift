@@ -59,7 +59,12 @@ public struct TarWriter: Sendable {
         put(octal(mode, width: 8), at: 100)
         put(octal(uid, width: 8), at: 108)
         put(octal(gid, width: 8), at: 116)
-        put(octal(size, width: 12), at: 124)
+        if size < 1 << 33 {
+            put(octal(size, width: 12), at: 124)
+        } else {
+            // Past 11 octal digits (8 GiB): GNU base-256, big-endian after a 0x80 marker.
+            put([0x80, 0, 0, 0] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: size >> ($0 * 8)) }, at: 124)
+        }
         put(octal(mtime, width: 12), at: 136)
         put(Array("        ".utf8), at: 148)
         block[156] = type
