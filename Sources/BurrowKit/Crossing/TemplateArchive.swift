@@ -5,7 +5,7 @@ import BurrowSystem
 /// data only): the commit's files as git stores them (no filters, no line-ending or attribute
 /// conversion, so what is on disk is exactly the blobs), and a `.git` holding the store's objects,
 /// the branch, Burrow's config and an index that already matches the files. Nothing is checked out
-/// on the host: the tree is written once, by Podman, as the image's layer.
+/// on the host: the tree is written once, by Podman (into a first burrow's volume, or as the image's layer).
 struct TemplateArchive: Sendable {
     /// Burrow's bare store of the repo.
     let store: String

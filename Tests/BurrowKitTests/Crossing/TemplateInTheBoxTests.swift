@@ -46,3 +46,22 @@ final class TemplateInTheBoxTests: XCTestCase {
         XCTAssertTrue(diff.contains("+edited"), "\(launch): \(diff)")
     }
 }
+
+/// A SHA-256 repository (no synthesized index for it) still enters a burrow, through a template
+/// checked out on the host. (Its way home is not covered: the harvest's scratch repository is SHA-1.)
+final class SHA256RepoTests: XCTestCase {
+    func testASHA256RepoEntersCleanAndWhole() async throws {
+        let repo = try TemporaryDirectory.make("burrow-sha256-repo")
+        try await Subprocess.check(["bash", "-c", """
+        set -e; cd '\(repo)'; git init -q --object-format=sha256 -b main; echo '# sha256' > README.md; git add README.md
+        git -c user.name=t -c user.email=t@t commit -qm init
+        """])
+        let attack = try await AttackBurrow.make(self) { config in config.repos = [RepoConfig(name: "demo", path: repo)] }
+        let record = try await attack.run(#"""
+        cd /workspace && echo "status:[$(git status --porcelain | tr '\n' ' ')] format:$(git rev-parse --show-object-format) head:$(git rev-parse HEAD)" && cat README.md
+        """#)
+        let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertTrue(events.contains("status:[] format:sha256 head:\(record.baseCommit ?? "?")") && events.contains("# sha256"),
+                      events.suffix(1500).description)
+    }
+}
