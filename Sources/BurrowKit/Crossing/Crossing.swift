@@ -5,7 +5,8 @@ import BurrowPodman
 
 /// How a repository crosses into a burrow and how the work comes home, as one mechanism:
 /// in, the store fetches what changed, the workspace is a copy-on-write volume over the repo's
-/// template, and a bundle of the commits the template lacks is checked out by a helper in the sandbox;
+/// template (the repo's first launch, before the template exists, unpacks it into a plain volume),
+/// and a bundle of the commits the template lacks is checked out by a helper in the sandbox;
 /// home, a helper in the sandbox bundles the agent's new commits (uncommitted work committed on top)
 /// and the host takes only that bundle into Burrow's own repository.
 struct Crossing: Sendable {
