@@ -5,7 +5,8 @@ import BurrowPodman
 
 /// How a repository crosses into a burrow and how the work comes home, as one mechanism:
 /// in, the store fetches what changed, the workspace is a copy-on-write volume over the repo's
-/// template, and a bundle of the commits the template lacks is checked out by a helper in the sandbox;
+/// template (the repo's first launch, before the template exists, unpacks it into a plain volume),
+/// and a bundle of the commits the template lacks is checked out by a helper in the sandbox;
 /// home, a helper in the sandbox bundles the agent's new commits (uncommitted work committed on top)
 /// and the host takes only that bundle into Burrow's own repository.
 struct Crossing: Sendable {
@@ -46,6 +47,13 @@ struct Crossing: Sendable {
     func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
         // A template per owner: in a burrow's own id range, its files must be that range's agent's.
         var template = try await templates.current(repo, user: burrow.owner)
+        // A repo's first burrow does not wait for its template image: the same tar fills a plain
+        // volume, and the image is built in the background for the next ones.
+        if template == nil, base.commit.utf8.count == 40, !(await templates.isBuilding(repo, user: burrow.owner)) {
+            try await fill(burrow, repo: repo, base: base)
+            await templates.buildInBackground(repo, base: base, user: burrow.owner)
+            return base.commit
+        }
         if template == nil { template = try await templates.build(repo, base: base, user: burrow.owner) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
         defer { FileSystem.removeTree(directory) }
@@ -76,6 +84,23 @@ struct Crossing: Sendable {
         let checkout = helper(burrow, image: helperImage, role: "enter", step: "checking out the base")
         _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
         return base.commit
+    }
+
+    /// The first launch of a repo: its workspace is a plain volume that the template's archive is
+    /// unpacked into, so the tree is written once, as a clone writes it, and the agent starts without
+    /// waiting for Podman's image import (three writes of the tree); the template follows in the background.
+    private func fill(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws {
+        try await podman.removeVolume(burrow.workspaceVolume, force: true)
+        try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels)
+        let helperImage = try await HelperImage.ensure(podman)
+        var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
+        claim.asRoot = true
+        claim.idMappings = nil  // Podman's default namespace owns a new volume's root (see `enter`)
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
+        let archive = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
+        try await helper(burrow, image: helperImage, role: "fill", step: "filling the workspace").upload(to: "/workspace") { writer in
+            try await archive.write { try await writer.write($0) }
+        }
     }
 
     /// A helper container `burrow-<id>-<role>` on the burrow's workspace, as the agent's uid.

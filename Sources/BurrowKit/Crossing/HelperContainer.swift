@@ -32,22 +32,7 @@ struct HelperContainer {
     func run<T: Sendable>(_ command: [String], input: String? = nil,
                           collect: @Sendable (PodmanClient, String) async throws -> T) async throws -> (Outcome, T) {
         try await podman.remove(name)
-        var spec = ContainerSpec(image: image)
-        spec.name = name
-        spec.command = command
-        spec.user = asRoot ? "0:0" : "\(user.uid):\(user.gid)"
-        spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
-        spec.volumes = volumes
-        spec.idMappings = idMappings
-        spec.network = .none
-        spec.capDrop = ["ALL"]
-        spec.noNewPrivileges = true
-        spec.mounts = [.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=64m"])]
-        if let scratchLimitBytes {
-            spec.mounts.append(.tmpfs(at: "/scratch", options: ["rw", "nosuid", "nodev", "size=\(scratchLimitBytes)", "mode=1777"]))
-        }
-        spec.stopTimeout = 1
-        _ = try await podman.createContainer(spec)
+        _ = try await podman.createContainer(spec(command))
         do {
             if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
             try await podman.start(name)
@@ -64,6 +49,39 @@ struct HelperContainer {
             try? await podman.remove(name)
             throw error
         }
+    }
+
+    /// Unpacks a tar, streamed as it is made, at `path` on the helper's volumes; the container is
+    /// created for this and removed, never started. Podman gives the files to the helper's user.
+    func upload(to path: String, _ produce: @escaping @Sendable (ClientBodyWriter) async throws -> Void) async throws {
+        try await podman.remove(name)
+        _ = try await podman.createContainer(spec(["/bin/true"]))
+        do {
+            try await podman.putArchive(name, path: path, tar: .stream(produce))
+        } catch {
+            try? await podman.remove(name)
+            throw error
+        }
+        try? await podman.remove(name)
+    }
+
+    private func spec(_ command: [String]) -> ContainerSpec {
+        var spec = ContainerSpec(image: image)
+        spec.name = name
+        spec.command = command
+        spec.user = asRoot ? "0:0" : "\(user.uid):\(user.gid)"
+        spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
+        spec.volumes = volumes
+        spec.idMappings = idMappings
+        spec.network = .none
+        spec.capDrop = ["ALL"]
+        spec.noNewPrivileges = true
+        spec.mounts = [.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=64m"])]
+        if let scratchLimitBytes {
+            spec.mounts.append(.tmpfs(at: "/scratch", options: ["rw", "nosuid", "nodev", "size=\(scratchLimitBytes)", "mode=1777"]))
+        }
+        spec.stopTimeout = 1
+        return spec
     }
 
     /// The exit code, or a timeout error after the container is killed.

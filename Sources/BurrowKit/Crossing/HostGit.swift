@@ -43,6 +43,24 @@ enum HostGit {
                                           environment: ["GIT_TERMINAL_PROMPT": "0"])
     }
 
+    /// Like `source`, with the output read as it comes (`input`: a file for git's standard input).
+    static func sourceStreaming(_ repository: String, _ arguments: [String], input: String = "/dev/null",
+                                into consume: (AsyncSocket) async throws -> Void) async throws {
+        try await Subprocess.streamingOutput(["git", "-C", repository, "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0"] + arguments,
+                                             environment: ["GIT_TERMINAL_PROMPT": "0"], input: input, into: consume)
+    }
+
+    /// Like `source`, returning the output's bytes as they are (paths need not be UTF-8).
+    static func sourceOutput(_ repository: String, _ arguments: [String], limit: Int = 256 << 20) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try await sourceStreaming(repository, arguments) { socket in
+            while try await socket.read(into: &bytes, maxBytes: 1 << 20) > 0 {
+                guard bytes.count <= limit else { throw CrossingError.unexpected("`git \(arguments.joined(separator: " "))` printed over \(limit >> 20) MiB") }
+            }
+        }
+        return bytes
+    }
+
     /// The one object id a git command printed.
     static func objectID(_ result: Subprocess.Result) throws(CrossingError) -> String {
         let id = result.stdout.filter { !$0.isWhitespace }

@@ -3,11 +3,11 @@ import BurrowSystem
 import BurrowHTTP
 import BurrowPodman
 
-/// A repo's workspace as an image: the checkout (work tree and .git) at some base commit, owned by the
-/// agent's uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume
-/// driver), so a launch costs the same for one file or thirty thousand. Built on the host from
-/// Burrow's store (the user's data only) and imported through Podman's API; one per repo and agent
-/// uid, rebuilt when the repo has moved far from it.
+/// A repo's workspace as an image: the work tree and .git at some base commit, owned by the agent's
+/// uid. Each burrow's workspace is a copy-on-write volume over it (Podman's `image` volume driver),
+/// so a launch costs the same for one file or thirty thousand. Made on the host from Burrow's store
+/// (the user's data only) as a tar streamed into Podman's image import (`TemplateArchive`: no
+/// checkout on the host); one per repo and agent uid, rebuilt when the repo has moved far from it.
 actor WorkspaceTemplates {
     let store: RepoStore
     let podman: PodmanClient
@@ -46,19 +46,63 @@ actor WorkspaceTemplates {
 
     /// Builds a template at `base` (one build at a time per slot; callers in between share it).
     func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) async throws -> Template {
-        let slot = slot(repo, user)
-        if let running = building[slot] { return try await running.value }
-        let labels = self.labels
-        let task = Task { try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels) }
-        building[slot] = task
-        defer { building[slot] = nil }
-        let template = try await task.value
-        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: recordPath(slot), mode: 0o600)
-        return template
+        try await start(repo, base: base, user: user).value
     }
+
+    /// Starts a build that the caller does not wait for (the first launch of a repo fills its own
+    /// workspace meanwhile); later launches wait for it in `build`. A failed one is retried by the next.
+    func buildInBackground(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) {
+        _ = start(repo, base: base, user: user)
+    }
+
+    func isBuilding(_ repo: RepoConfig, user: AgentIdentity) -> Bool { building[slot(repo, user)] != nil }
+
+    /// Waits until no build is in flight (nothing can then still add an image).
+    func settle() async {
+        while let running = building.values.first { _ = try? await running.value }
+    }
+
+    private func start(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) -> Task<Template, any Error> {
+        let slot = slot(repo, user)
+        if let running = building[slot] { return running }
+        let (store, podman, labels, record) = (store, podman, labels, recordPath(slot))
+        // Owned by `building` until it ends; isolated to this actor, it takes itself out only after
+        // this method has put it in.
+        let task = Task {
+            do {
+                let template = try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels)
+                try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: record, mode: 0o600)
+                finished(slot)
+                return template
+            } catch {
+                finished(slot)
+                throw error
+            }
+        }
+        building[slot] = task
+        return task
+    }
+
+    private func finished(_ slot: String) { building[slot] = nil }
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
                              store: RepoStore, podman: PodmanClient, labels: [String: String]) async throws -> Template {
+        let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
+        let changes = ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
+            + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" }
+        if base.commit.utf8.count == 40 {
+            // Straight from the store's objects into the import: the tree is written once, as the image.
+            let archive = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: user)
+            try await podman.importImage(reference: image, changes: changes) { writer in try await archive.write { try await writer.write($0) } }
+        } else {
+            try await importCheckout(repo, base: base, user: user, image: image, changes: changes, store: store, podman: podman)
+        }
+        return Template(image: image, base: base.commit, branch: base.branch)
+    }
+
+    /// A SHA-256 repository (no synthesized index for it): checked out on the host and imported as a tar.
+    private static func importCheckout(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, image: String, changes: [String],
+                                       store: RepoStore, podman: PodmanClient) async throws {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-template")
         defer { FileSystem.removeTree(directory) }
         let checkout = directory + "/repo"
@@ -68,11 +112,8 @@ actor WorkspaceTemplates {
         // Stat data that survives the trip through a tar and an overlay: whole-second mtime and size.
         try await HostGit.source(checkout, ["config", "core.checkStat", "minimal"])
         try await HostGit.source(checkout, ["config", "core.trustctime", "false"])
-        let image = "localhost/burrow-workspace-\(slot):\(base.commit.prefix(12))"
         let tar = ["tar", "-C", checkout, "-cf", "-", "--numeric-owner", "--owner=\(user.uid)", "--group=\(user.gid)", "."]
-        // The tar goes straight into the import: the tree is written once more (the image), not twice.
-        try await podman.importImage(reference: image, changes: ["LABEL io.burrow.template=\(slot)", "LABEL io.burrow.base=\(base.commit)"]
-                                        + labels.sorted { $0.key < $1.key }.map { "LABEL \($0.key)=\($0.value)" }) { writer in
+        try await podman.importImage(reference: image, changes: changes) { writer in
             try await Subprocess.streamingOutput(tar) { output in
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(1 << 20)
@@ -83,6 +124,5 @@ actor WorkspaceTemplates {
                 }
             }
         }
-        return Template(image: image, base: base.commit, branch: base.branch)
     }
 }

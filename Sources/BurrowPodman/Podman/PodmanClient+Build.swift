@@ -56,6 +56,7 @@ extension PodmanClient {
             body = .stream(contentType: "application/x-tar") { writer in
                 try await FileSystem.forEachChunk(of: file) { try await writer.write($0) }
             }
+        case .stream(let produce): body = .stream(contentType: "application/x-tar", produce)
         }
         let path = "/build?" + options.query
         let stream: ResponseStream

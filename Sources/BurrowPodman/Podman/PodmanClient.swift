@@ -182,6 +182,7 @@ public final class PodmanClient: Sendable {
             body = .stream(contentType: "application/x-tar") { writer in
                 try await FileSystem.forEachChunk(of: file) { try await writer.write($0) }
             }
+        case .stream(let produce): body = .stream(contentType: "application/x-tar", produce)
         }
         _ = try await call("PUT", "/containers/\(escape(id))/archive?path=\(escape(path))", operation: "archive upload",
                            body: body, expect: [200], timeout: nil)
@@ -293,4 +294,6 @@ public final class PodmanClient: Sendable {
 public enum TarSource: Sendable {
     case bytes([UInt8])
     case file(String)
+    /// Written as it is made (never stored).
+    case stream(@Sendable (ClientBodyWriter) async throws -> Void)
 }

@@ -28,12 +28,28 @@ public struct TarWriter: Sendable {
         bytes += Self.padded(data)
     }
 
+    /// The header blocks of one entry whose data (`size` bytes, then zeros to a block) the caller
+    /// streams: GNU long-name and long-link entries first where the name or link is over 100 bytes.
+    public static func entryHeader(name: [UInt8], type: UInt8, mode: Int, uid: Int, gid: Int, size: Int, mtime: Int = 0,
+                                   linkName: [UInt8] = []) -> [UInt8] {
+        var blocks: [UInt8] = []
+        for (long, longType) in [(name, UInt8(ascii: "L")), (linkName, UInt8(ascii: "K"))] where long.count > 100 {
+            blocks += header(name: Array("././@LongLink".utf8), type: longType, mode: 0, uid: 0, gid: 0, size: long.count + 1)
+            blocks += padded(long + [0])
+        }
+        return blocks + header(name: Array(name.prefix(100)), type: type, mode: mode, uid: uid, gid: gid, size: size, mtime: mtime,
+                               linkName: Array(linkName.prefix(100)))
+    }
+
+    /// Zeros that fill an entry of `size` bytes to whole blocks.
+    public static func padding(after size: Int) -> [UInt8] { [UInt8](repeating: 0, count: (512 - size % 512) % 512) }
+
     static func padded(_ data: [UInt8]) -> [UInt8] {
         let remainder = data.count % 512
         return remainder == 0 ? data : data + [UInt8](repeating: 0, count: 512 - remainder)
     }
 
-    static func header(name: [UInt8], type: UInt8, mode: Int, uid: Int, gid: Int, size: Int) -> [UInt8] {
+    static func header(name: [UInt8], type: UInt8, mode: Int, uid: Int, gid: Int, size: Int, mtime: Int = 0, linkName: [UInt8] = []) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ value: [UInt8], at offset: Int) { for (index, byte) in value.enumerated() { block[offset + index] = byte } }
         func octal(_ value: Int, width: Int) -> [UInt8] {
@@ -43,10 +59,16 @@ public struct TarWriter: Sendable {
         put(octal(mode, width: 8), at: 100)
         put(octal(uid, width: 8), at: 108)
         put(octal(gid, width: 8), at: 116)
-        put(octal(size, width: 12), at: 124)
-        put(octal(0, width: 12), at: 136)
+        if size < 1 << 33 {
+            put(octal(size, width: 12), at: 124)
+        } else {
+            // Past 11 octal digits (8 GiB): GNU base-256, big-endian after a 0x80 marker.
+            put([0x80, 0, 0, 0] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: size >> ($0 * 8)) }, at: 124)
+        }
+        put(octal(mtime, width: 12), at: 136)
         put(Array("        ".utf8), at: 148)
         block[156] = type
+        put(linkName, at: 157)
         put(Array("ustar\0".utf8), at: 257)
         put(Array("00".utf8), at: 263)
         let checksum = block.reduce(0) { $0 + Int($1) }

@@ -23,23 +23,29 @@ final class ChildProcess: Sendable {
 
     var wasTimedOut: Bool { state.withLock { $0.timedOut } }
 
-    /// Spawns `arguments[0]` (searched on PATH) with stdin from /dev/null (or `stdin`) and stdout and
-    /// stderr into the named files, default signal dispositions, an empty signal mask and its own process group.
+    /// Spawns `arguments[0]` (searched on PATH) with stdin from a file (/dev/null unless told) or a
+    /// descriptor, stdout and stderr into the named files, default signal dispositions, an empty signal
+    /// mask and its own process group.
     /// Where the child's standard output goes: a file, or a descriptor it gets as its fd 1.
     enum Output {
         case file(String)
         case descriptor(Int32)
     }
 
-    static func spawn(_ arguments: [String], environment: [String], stdin: Int32? = nil, stdout: Output, stderr: String,
-                      grace: Duration) throws(SystemError) -> ChildProcess {
+    /// Where the child's standard input comes from.
+    enum Input {
+        case file(String)
+        case descriptor(Int32)
+    }
+
+    static func spawn(_ arguments: [String], environment: [String], stdout: Output, stderr: String, grace: Duration,
+                      stdin: Input = .file("/dev/null")) throws(SystemError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if let stdin {
-            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        switch stdin {
+        case .file(let path): posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
+        case .descriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, 0)
         }
         switch stdout {
         case .file(let path): posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)

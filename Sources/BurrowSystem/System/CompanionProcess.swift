@@ -24,8 +24,8 @@ public final class CompanionProcess: Sendable {
         defer { Glibc.close(theirs) }
         let socket = try AsyncSocket(ours)
         do {
-            child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" }, stdin: theirs,
-                                           stdout: .file(log), stderr: log, grace: Subprocess.defaultGrace)
+            child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           stdout: .file(log), stderr: log, grace: Subprocess.defaultGrace, stdin: .descriptor(theirs))
         } catch {
             socket.close()
             throw error

@@ -71,8 +71,9 @@ public enum Subprocess {
 
     /// Runs `arguments[0]` with its standard output on a socket that `consume` reads as it comes (a
     /// tar streamed into an upload, never stored); throws `Failure` unless the program exits 0. The
-    /// child is ended and reaped also when `consume` throws or the task is cancelled.
-    public static func streamingOutput(_ arguments: [String], environment extra: [String: String] = [:],
+    /// child is ended and reaped also when `consume` throws or the task is cancelled. `input`: a file
+    /// for its standard input (none unless named).
+    public static func streamingOutput(_ arguments: [String], environment extra: [String: String] = [:], input: String = "/dev/null",
                                        into consume: (AsyncSocket) async throws -> Void) async throws {
         precondition(!arguments.isEmpty, "Subprocess.streamingOutput needs a program")
         let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
@@ -88,7 +89,8 @@ public enum Subprocess {
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
-                                           stdout: .descriptor(theirs), stderr: directory + "/err", grace: defaultGrace)
+                                           stdout: .descriptor(theirs), stderr: directory + "/err", grace: defaultGrace,
+                                           stdin: .file(input))
             Glibc.close(theirs)
         } catch {
             Glibc.close(theirs)

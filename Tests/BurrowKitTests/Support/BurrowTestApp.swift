@@ -95,7 +95,8 @@ final class BurrowTestApp: @unchecked Sendable {
             try? await manager.podman.removeVolume(volume.name, force: true)
         }
         try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
-        // Each test's repo has its own workspace template image.
+        // Each test's repo has its own workspace template image (one may still be in the making).
+        await manager.crossing.templates.settle()
         let key = RepoStore.key(RepoConfig(name: "demo", path: repoPath))
         for image in (try? await manager.podman.listImages(label: "io.burrow.template")) ?? []
         where image.labels?["io.burrow.template"]?.hasPrefix(key) == true {

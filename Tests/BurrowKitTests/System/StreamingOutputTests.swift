@@ -32,6 +32,17 @@ final class StreamingOutputTests: XCTestCase {
         }
     }
 
+    func testANamedFileIsTheProgramsInput() async throws {
+        let path = "/tmp/burrow-streaming-input-\(BurrowRecord.newID())"
+        try FileSystem.writeAtomically(Array("one\ntwo\n".utf8), to: path)
+        defer { FileSystem.remove(path) }
+        var received: [UInt8] = []
+        try await Subprocess.streamingOutput(["tr", "a-z", "A-Z"], input: path) { output in
+            while try await output.read(into: &received) > 0 {}
+        }
+        XCTAssertEqual(String(decoding: received, as: UTF8.self), "ONE\nTWO\n")
+    }
+
     func testAReaderThatGivesUpEndsTheProgram() async throws {
         struct GaveUp: Error {}
         let started = Monotonic.now()

@@ -1,0 +1,67 @@
+@testable import BurrowSystem
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// The template as the agent meets it in a real burrow: git finds the workspace clean without
+/// reading a file, an edit shows, and the work that comes home is exactly the agent's change, with
+/// every symlink, executable bit, submodule, pointer file and odd name as the user committed it.
+final class TemplateInTheBoxTests: XCTestCase {
+    /// The first launch (its workspace filled from the template's archive) and a later one (a volume
+    /// over the template image) both see it so.
+    func testTheWorkspaceIsCleanAtOnceAndOnlyTheAgentsEditComesHome() async throws {
+        let attack = try await AttackBurrow.make(self)
+        try await Subprocess.check(["bash", "-c", "set -e; cd '\(attack.app.repoPath)'\n" + TemplateArchiveTests.oddFiles])
+        try await probe(attack, launch: "first (filled)")
+        await attack.app.manager.crossing.templates.settle()
+        try await probe(attack, launch: "later (over the template image)")
+        let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
+        let templates = try await attack.app.manager.podman.listImages(label: "io.burrow.template")
+            .filter { $0.labels?["io.burrow.template"]?.hasPrefix(key) == true }
+        XCTAssertEqual(templates.count, 1, "the template image was made after the first launch")
+    }
+
+    func probe(_ attack: AttackBurrow, launch: String) async throws {
+        let record = try await attack.run(#"""
+        cd /workspace
+        echo "diff-files:[$(git diff-files --name-only | tr '\n' ' ')]"
+        echo "status:[$(git status --porcelain --untracked-files=all | tr '\n' ' ')]"
+        echo "modes:$(stat -c '%a:%n' run.sh plain.txt | tr '\n' ' ')"
+        echo "link:$(readlink link) sub:$(ls -A vendor/sub | wc -l) owner:$(stat -c %u .git/index plain.txt | sort -u | tr '\n' ' ')"
+        echo edited >> plain.txt
+        echo "after:[$(git status --porcelain | tr '\n' ' ')]"
+        """#)
+        XCTAssertEqual(record.state, .succeeded, "\(launch): \(record.error ?? "")")
+        let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
+        let tail = "\(launch): \(events.suffix(2000))"
+        XCTAssertTrue(events.contains("diff-files:[]"), "git found every file's stat data as the index has them: \(tail)")
+        XCTAssertTrue(events.contains("status:[]"), "a clean workspace: \(tail)")
+        XCTAssertTrue(events.contains("modes:755:run.sh 644:plain.txt"), tail)
+        XCTAssertTrue(events.contains("link:plain.txt sub:0 owner:1000 "), tail)
+        XCTAssertTrue(events.contains("after:[ M plain.txt ]"), "the agent's edit shows: \(tail)")
+        let changed = try await Subprocess.check(["git", "-C", attack.app.repoPath, "diff", "--name-status", "--no-renames",
+                                                  record.baseCommit!, "burrow/\(record.id)"]).stdout
+        XCTAssertEqual(changed, "M\tplain.txt\n", "\(launch): only the agent's change came home")
+        let diff = try await Subprocess.check(["git", "-C", attack.app.repoPath, "diff", record.baseCommit!, "burrow/\(record.id)"]).stdout
+        XCTAssertTrue(diff.contains("+edited"), "\(launch): \(diff)")
+    }
+}
+
+/// A SHA-256 repository (no synthesized index for it) still enters a burrow, through a template
+/// checked out on the host. (Its way home is not covered: the harvest's scratch repository is SHA-1.)
+final class SHA256RepoTests: XCTestCase {
+    func testASHA256RepoEntersCleanAndWhole() async throws {
+        let repo = try TemporaryDirectory.make("burrow-sha256-repo")
+        try await Subprocess.check(["bash", "-c", """
+        set -e; cd '\(repo)'; git init -q --object-format=sha256 -b main; echo '# sha256' > README.md; git add README.md
+        git -c user.name=t -c user.email=t@t commit -qm init
+        """])
+        let attack = try await AttackBurrow.make(self) { config in config.repos = [RepoConfig(name: "demo", path: repo)] }
+        let record = try await attack.run(#"""
+        cd /workspace && echo "status:[$(git status --porcelain | tr '\n' ' ')] format:$(git rev-parse --show-object-format) head:$(git rev-parse HEAD)" && cat README.md
+        """#)
+        let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertTrue(events.contains("status:[] format:sha256 head:\(record.baseCommit ?? "?")") && events.contains("# sha256"),
+                      events.suffix(1500).description)
+    }
+}
