@@ -12,7 +12,10 @@ final class TemplateInTheBoxTests: XCTestCase {
     func testTheWorkspaceIsCleanAtOnceAndOnlyTheAgentsEditComesHome() async throws {
         let attack = try await AttackBurrow.make(self)
         try await Subprocess.check(["bash", "-c", "set -e; cd '\(attack.app.repoPath)'\n" + TemplateArchiveTests.oddFiles])
-        try await probe(attack, launch: "first (filled)")
+        let first = try await probe(attack, launch: "first (filled)")
+        // Torn down, so that the next burrow takes the same id range (templates are per owner).
+        let teardown = try await attack.app.server.request("DELETE", "/api/burrows/\(first.id)")
+        XCTAssertEqual(teardown.status, 204)
         await attack.app.manager.crossing.templates.settle()
         try await probe(attack, launch: "later (over the template image)")
         let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
@@ -21,7 +24,8 @@ final class TemplateInTheBoxTests: XCTestCase {
         XCTAssertEqual(templates.count, 1, "the template image was made after the first launch")
     }
 
-    func probe(_ attack: AttackBurrow, launch: String) async throws {
+    @discardableResult
+    func probe(_ attack: AttackBurrow, launch: String) async throws -> BurrowRecord {
         let record = try await attack.run(#"""
         cd /workspace
         echo "diff-files:[$(git diff-files --name-only | tr '\n' ' ')]"
@@ -44,6 +48,7 @@ final class TemplateInTheBoxTests: XCTestCase {
         XCTAssertEqual(changed, "M\tplain.txt\n", "\(launch): only the agent's change came home")
         let diff = try await Subprocess.check(["git", "-C", attack.app.repoPath, "diff", record.baseCommit!, "burrow/\(record.id)"]).stdout
         XCTAssertTrue(diff.contains("+edited"), "\(launch): \(diff)")
+        return record
     }
 }
 
