@@ -15,6 +15,7 @@ package actor ModelVault {
     private let loadCredential: @Sendable () throws -> Credential
     private let executable: String
     private var running: (process: CompanionProcess, client: HTTPClient, directory: String)?
+    private var starting: Task<HTTPClient, any Error>?
 
     package init(upstream: URL, executable: String = ModelVault.defaultExecutable(),
                  loadCredential: @escaping @Sendable () throws -> Credential) {
@@ -23,30 +24,50 @@ package actor ModelVault {
         self.loadCredential = loadCredential
     }
 
-    /// A client to the running vault, starting it first when needed.
+    /// A client to the running vault, starting it first when needed. Calls that arrive while it starts
+    /// wait for that one start (the actor is reentrant at every await of it).
     func client() async throws -> HTTPClient {
         if let running, running.process.isRunning { return running.client }
-        await stop()
+        if let starting { return try await starting.value }
+        let start = Task { try await self.start() }
+        starting = start
+        defer { starting = nil }
+        return try await start.value
+    }
+
+    private func start() async throws -> HTTPClient {
+        await stopRunning()  // one that died
         let directory = try FileSystem.makeTemporaryDirectory("burrow-vault")
         let socket = directory + "/vault.sock"
+        var process: CompanionProcess?
         do {
-            let process = try CompanionProcess([executable, "--socket", socket, "--upstream", upstream.absoluteString],
+            let started = try CompanionProcess([executable, "--socket", socket, "--upstream", upstream.absoluteString],
                                                log: directory + "/vault.log")
-            running = (process, HTTPClient(address: .unix(socket)), directory)
-            try await process.control.write(Array((try loadCredential().value + "\n").utf8))
-            let answer = try await process.readLine(timeout: .seconds(10))
+            process = started
+            try await started.control.write(Array((try loadCredential().value + "\n").utf8))
+            let answer = try await started.readLine(timeout: .seconds(10))
             guard answer == "ready" else { throw Unavailable(description: "burrow-vault did not start: \(log(directory))") }
-            return running!.client
+            // Only now, listening: no caller is handed a client to a socket that is not there yet.
+            let client = HTTPClient(address: .unix(socket))
+            running = (started, client, directory)
+            return client
         } catch {
             let reason = log(directory)
-            await stop()
+            if let process { _ = await process.stop() }
+            FileSystem.removeTree(directory)
             if let error = error as? Unavailable { throw error }
             throw Unavailable(description: "burrow-vault (\(executable)) did not start: \(error)\(reason.isEmpty ? "" : ": " + reason)")
         }
     }
 
-    /// Ends the vault (it exits when its standard input closes) and removes its folder.
+    /// Ends the vault (it exits when its standard input closes) and removes its folder; a start under
+    /// way is waited for first, so no vault outlives this.
     package func stop() async {
+        if let starting { _ = try? await starting.value }
+        await stopRunning()
+    }
+
+    private func stopRunning() async {
         guard let current = running else { return }
         running = nil
         _ = await current.process.stop()

@@ -42,6 +42,26 @@ final class VaultProcessTests: XCTestCase {
         await upstream.stop()
     }
 
+    /// Two burrows' first model calls at once: both wait for the one start, neither is handed a socket
+    /// that is not listening yet (the actor is reentrant at the start's awaits).
+    func testConcurrentFirstCallsShareOneStart() async throws {
+        let upstream = try ModelStandIn()
+        let vault = ModelVault(upstream: URL(string: upstream.url)!) { Credential(value: Self.key) }
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await vault.client().send(ClientRequest("POST", "/v1/messages", body: .bytes(Array("{}".utf8), contentType: "application/json"))).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses, Array(repeating: 200, count: 8), "every first call got through")
+        XCTAssertEqual(upstream.requests.count, 8)
+        XCTAssertEqual(pids(named: "burrow-vault").filter { commandLine($0).contains("--upstream \(upstream.url)") }.count, 1, "one vault")
+        await vault.stop()
+        await upstream.stop()
+    }
+
     func testAMissingVaultIsAClearErrorNotAHang() async throws {
         let vault = ModelVault(upstream: URL(string: "http://127.0.0.1:9")!, executable: "/nonexistent/burrow-vault") { Credential(value: Self.key) }
         do {
