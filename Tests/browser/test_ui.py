@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright, expect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ui_support import SHOTS, podman, free_port, start_burrow, run_burrow, launch, shot, stop_server  # noqa: E402,F401 (benchmarks/ui.py imports these)
-import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live  # noqa: E402
+import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners  # noqa: E402
 
 
 def test_launch_watch_reload_diff_teardown(env):
@@ -192,7 +192,7 @@ def main():
                      test_follow_up_from_the_reply_box_streams_a_second_turn,
                      test_hostile_output_stays_text_and_the_page_stays_responsive,
                      test_page_reconnects_after_a_burrow_restart, test_podman_away_is_shown,
-                     test_without_token_explains_how_to_get_in] + test_ui_views.TESTS + test_ui_actions.TESTS
+                     test_without_token_explains_how_to_get_in] + test_ui_views.TESTS + test_ui_actions.TESTS + test_ui_runners.TESTS
             tests = [t for t in tests if not only or any(o in t.__name__ for o in only)]
             passed, failed = run(tests, env)
             scripted = [t for t in test_ui_transcript.TESTS if not only or any(o in t.__name__ for o in only)]
