@@ -117,8 +117,11 @@ final class RemoteRunnerTests: XCTestCase {
         XCTAssertEqual(orphanLeft.count, 0, "the orphan's container is gone")
         let orphanVolume = try await far.podman.volumeExists(orphan.workspaceVolume)
         XCTAssertFalse(orphanVolume)
-        let keptLeft = try await far.podman.listContainers(label: "io.burrow.id=\(kept.id)")
-        XCTAssertEqual(keptLeft.count, 1, "probe: the owned burrow's container is still there")
+        // What gc would remove of a burrow it took for an orphan: its volumes (its workspace above all).
+        let keptWorkspace = try await far.podman.volumeExists(kept.workspaceVolume)
+        XCTAssertTrue(keptWorkspace, "probe: the owned burrow's workspace is still there")
+        let keptConfig = try await far.podman.volumeExists(kept.configVolume)
+        XCTAssertTrue(keptConfig, "and its config volume")
         await RunnerTestEnvironment.cleanUp(app)
     }
 }
