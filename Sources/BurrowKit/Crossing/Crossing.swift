@@ -97,7 +97,9 @@ struct Crossing: Sendable {
         claim.asRoot = true
         claim.idMappings = nil  // Podman's default namespace owns a new volume's root (see `enter`)
         _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
-        let archive = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
+        var unrooted = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
+        unrooted.includesRoot = false
+        let archive = unrooted
         try await helper(burrow, image: helperImage, role: "fill", step: "filling the workspace").upload(to: "/workspace") { writer in
             try await archive.write { try await writer.write($0) }
         }

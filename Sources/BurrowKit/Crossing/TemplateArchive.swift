@@ -16,6 +16,10 @@ struct TemplateArchive: Sendable {
     /// or a second before this if that is later, so that every file's mtime is older than the index
     /// (none looks racily clean) and than any edit the agent can make (an edit always shows).
     var now = Int(Date().timeIntervalSince1970)
+    /// Whether the tar names its root (`./`, the agent's, 0755): an image's layer does; a first
+    /// burrow's volume keeps the root the claim helper made writable (Podman 5's copier would apply
+    /// the entry to /workspace itself).
+    var includesRoot = true
 
     static let config = """
     [core]
@@ -39,7 +43,7 @@ struct TemplateArchive: Sendable {
         // with the repository: checked and measured, then the files, then the index.
         let survey = try await self.survey(blobsInto: scratch + "/objects")
         var output = TarOutput(sink)
-        try await output.entry(Array("./".utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: fileTime)
+        if includesRoot { try await output.entry(Array("./".utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: fileTime) }
         try await writeFiles(blobs: scratch + "/objects", mtime: fileTime, into: &output)
         try await writeGitDirectory(survey, fileTime: fileTime, into: &output)
         try await output.finish()
