@@ -51,14 +51,15 @@ public final class HTTPServer: Sendable {
         }
         await withDiscardingTaskGroup { group in
             while !stopping.load(ordering: .relaxed) {
-                guard let socket = try? await listener.accept() else {
+                let loop = EventLoop.next()
+                guard let socket = try? await listener.accept(onto: loop) else {
                     if stopping.load(ordering: .relaxed) { break }
                     try? await Task.sleep(for: .milliseconds(10))  // EMFILE and friends: back off, keep serving
                     continue
                 }
                 let slot = connections.add(socket, deadline: Monotonic.after(timeouts.idle))
-                // On the loop's own thread: a request wakes no other thread on its way in or out.
-                group.addTask(executorPreference: listener.eventLoop) { await self.serve(HTTPConnection(socket), slot: slot) }
+                // Connections spread over the loops (one per core); their tasks run on the cooperative pool.
+                group.addTask { await self.serve(HTTPConnection(socket), slot: slot) }
             }
         }
         sweeper.cancel()

@@ -43,10 +43,11 @@ public final class AsyncSocket: Sendable {
     /// The loop that watches this socket (and runs the tasks that prefer it).
     public var eventLoop: EventLoop { loop }
 
-    public func accept() async throws -> AsyncSocket {
+    /// The next connection, watched by `target` (this socket's loop unless told).
+    public func accept(onto target: EventLoop? = nil) async throws -> AsyncSocket {
         while true {
             switch try socket.accept() {
-            case .done(let client): return try AsyncSocket(client, loop: loop)
+            case .done(let client): return try AsyncSocket(client, loop: target ?? loop)
             case .wouldBlock: try await readiness.waitReadable()
             }
         }
