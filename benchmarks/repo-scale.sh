@@ -6,7 +6,8 @@
 # (`sh -c`) that appends one line to one file and exits. Prints
 # POST → first agent event and last agent event → `end` (work home), medians, Burrow's peak RSS,
 # and a plain `git clone` of each repo for the first-launch target.
-# Usage: benchmarks/repo-scale.sh [WARM]
+# Usage: benchmarks/repo-scale.sh [WARM]; BURROW_BENCH_SANDBOX='{"userNamespace":"shared"}' sets the
+# config's sandbox section (every warm burrow is kept, so with per-burrow id ranges each takes a new range).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 warm=${1:-5}
@@ -37,8 +38,8 @@ for files in 1 5000 30000; do
   done
   rm -rf "$work/clone"
   state=$work/state-$files
-  printf '{"listen":"127.0.0.1:%s","stateDir":"%s","podmanSocket":"%s","image":"%s","network":"none","caches":[],"agentCommand":["sh","-c"],"taskInput":"argument","repos":[{"name":"scale","path":"%s"}]}' \
-    "$port" "$state" "$BURROW_TEST_PODMAN_SOCKET" "$BURROW_TEST_IMAGE" "$repo" > "$work/config-$files.json"
+  printf '{"listen":"127.0.0.1:%s","stateDir":"%s","podmanSocket":"%s","image":"%s","network":"none","caches":[],"agentCommand":["sh","-c"],"taskInput":"argument"%s,"repos":[{"name":"scale","path":"%s"}]}' \
+    "$port" "$state" "$BURROW_TEST_PODMAN_SOCKET" "$BURROW_TEST_IMAGE" "${BURROW_BENCH_SANDBOX:+,\"sandbox\":$BURROW_BENCH_SANDBOX}" "$repo" > "$work/config-$files.json"
   .build/release/burrow serve --config "$work/config-$files.json" > "$work/serve-$files.log" 2>&1 &
   pid=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/health" -H "Authorization: Bearer bench-token" >/dev/null && break; sleep 0.1; done
