@@ -11,13 +11,7 @@ struct Relay {
     let target: String
 
     func step(timeoutMilliseconds: Int32) {
-        var polled = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
-        guard poll(&polled, 1, timeoutMilliseconds) > 0 else { return }
-        while true {
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
-            var one: Int32 = 1
-            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        Loopback.acceptWaiting(listener, timeoutMilliseconds: timeoutMilliseconds) { client in
             let pid = fork()
             if pid == 0 {
                 close(listener)
@@ -59,25 +53,5 @@ struct Relay {
             written += result
         }
         return true
-    }
-}
-
-/// A connection to the burrow's Unix socket (`--to`).
-enum UnixTarget {
-    static func connect(_ target: String) -> Int32? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(target.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { close(fd); return nil }
-        return fd
     }
 }

@@ -40,8 +40,6 @@ public final class AsyncSocket: Sendable {
     }
 
     public var localAddress: SocketAddress? { socket.localAddress }
-    /// The loop that watches this socket (and runs the tasks that prefer it).
-    public var eventLoop: EventLoop { loop }
 
     /// The next connection, watched by `target` (this socket's loop unless told).
     public func accept(onto target: EventLoop? = nil) async throws -> AsyncSocket {
