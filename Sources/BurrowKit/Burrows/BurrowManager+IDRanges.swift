@@ -30,15 +30,11 @@ extension BurrowManager {
             guard record.turn == 1, config.sandbox.perBurrowIDs, runner(for: id)?.remote == nil else { return }
             let ranges = try await idRanges()
             while records[id]?.ids == nil {
-                let volumes = try await podman.listVolumes(label: Self.idsLabel)
-                let containers = try await podman.listContainers(label: Self.idsLabel)
+                let (held, running) = try await heldRanges(except: id)
                 // Nothing awaited from here to the record's change: no other claim in this Burrow interleaves.
-                let others = records.values.filter { $0.id != id && !$0.tornDown }
-                let held = others.compactMap(\.ids) + volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-                let running = others.filter { active.contains($0.id) }.compactMap(\.ids)
-                    + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
-                    .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-                if let slot = ranges.choose(held: held, running: running) {
+                let prepared = config.repo(named: record.repo).map { crossing.templates.preparedRanges($0, size: ranges.size) }
+                if let slot = ranges.choose(held: held + claimedRanges(except: id), running: running,
+                                            prepared: prepared?.mine ?? [], preparedForOthers: prepared?.others ?? []) {
                     try mutate(id) { $0.ids = slot }
                 } else {
                     // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one.
@@ -52,6 +48,22 @@ extension BurrowManager {
             try await Task.sleep(for: .seconds(1))
             try checkStop(id)
         }
+    }
+
+    /// The ranges that burrows hold (by their volumes' labels, any Burrow on this Podman) and those
+    /// whose burrows run (by their containers'), but `id`'s. Add `claimedRanges` after the last await.
+    func heldRanges(except id: String) async throws -> (held: [IDSlot], running: [IDSlot]) {
+        let volumes = try await podman.listVolumes(label: Self.idsLabel)
+        let containers = try await podman.listContainers(label: Self.idsLabel)
+        let running = records.values.filter { $0.id != id && !$0.tornDown && active.contains($0.id) }.compactMap(\.ids)
+            + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
+            .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
+        return (volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }, running)
+    }
+
+    /// The ranges this Burrow's records hold, but `id`'s (read without awaiting: current at the call).
+    func claimedRanges(except id: String) -> [IDSlot] {
+        records.values.filter { $0.id != id && !$0.tornDown }.compactMap(\.ids)
     }
 
     /// Labels of everything a burrow in its own range creates: other Burrows on this Podman see it held.

@@ -133,6 +133,9 @@ extension BurrowManager {
             record.baseBranch = fetched.branch
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
         }
+        if records[id]?.ids != nil {
+            prepareNextRange(repo: repo, base: fetched, user: user, image: plan?.image ?? repo.image ?? config.image)
+        }
     }
 
     /// Creates the turn's container (and the volumes it needs); returns its name.

@@ -39,6 +39,8 @@ public actor BurrowManager {
     var githubCLI = GitHubCLI()
     /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
     var tasks: [String: Task<Void, Never>] = [:]
+    /// Per repo, the background work that makes the next id range ready for it (see `prepareNextRange`).
+    var preparingRanges: [String: Task<Void, Never>] = [:]
     /// A later look at the queue while some turn waits for an unreachable runner.
     var rescheduling: Task<Void, Never>?
     /// The tasks that keep running burrows' live changes current.
@@ -131,6 +133,9 @@ public actor BurrowManager {
         tasks.removeAll()
         for task in running { task.cancel() }
         for task in running { await task.value }
+        let preparations = Array(preparingRanges.values)
+        for task in preparations { task.cancel() }
+        for task in preparations { await task.value }
         await watchers.stopAll()
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
         await vault?.stop()

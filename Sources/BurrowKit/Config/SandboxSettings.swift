@@ -110,20 +110,27 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     /// How many ranges burrows use at most: each costs, once, a copy of the agent image chowned for it
     /// and a workspace template per repo. Beyond this, a burrow shares a range with one not running.
     public var idRanges: Int?
+    /// After a burrow of a repo starts in its own range, make the range its next burrow would get
+    /// ready in the background (the repo's workspace template and the image chowned for it), unless
+    /// a free range is ready already: a second burrow of a large repo then starts as fast as the first
+    /// of a small one. Costs one more template's disk per repo. Default true.
+    public var prepareNextRange: Bool?
 
     public enum UserNamespaceMode: String, Codable, Sendable { case perBurrow, shared }
 
     public init(readOnlyRoot: Bool? = nil, allowRoot: Bool? = nil, allowNestedNamespaces: Bool? = nil,
-                userNamespace: UserNamespaceMode? = nil, idsPerBurrow: Int? = nil, idRanges: Int? = nil) {
+                userNamespace: UserNamespaceMode? = nil, idsPerBurrow: Int? = nil, idRanges: Int? = nil, prepareNextRange: Bool? = nil) {
         self.readOnlyRoot = readOnlyRoot
         self.allowRoot = allowRoot
         self.allowNestedNamespaces = allowNestedNamespaces
         self.userNamespace = userNamespace
         self.idsPerBurrow = idsPerBurrow
         self.idRanges = idRanges
+        self.prepareNextRange = prepareNextRange
     }
 
     public var perBurrowIDs: Bool { (userNamespace ?? .perBurrow) == .perBurrow }
     public var resolvedIDsPerBurrow: Int { idsPerBurrow ?? BurrowIDRanges.defaultSize }
     public var resolvedIDRanges: Int { idRanges ?? BurrowIDRanges.defaultRanges }
+    public var preparesNextRange: Bool { perBurrowIDs && prepareNextRange ?? true }
 }

@@ -47,9 +47,10 @@ struct Crossing: Sendable {
     func enter(_ burrow: Burrow, repo: RepoConfig, base: RepoStore.Base) async throws -> String {
         // A template per owner: in a burrow's own id range, its files must be that range's agent's.
         var template = try await templates.current(repo, user: burrow.owner)
-        // A repo's first burrow does not wait for its template image: the same tar fills a plain
-        // volume, and the image is built in the background for the next ones.
-        if template == nil, base.commit.utf8.count == 40, !(await templates.isBuilding(repo, user: burrow.owner)) {
+        // A repo's first burrow (in this range) does not wait for its template image: the same tar
+        // fills a plain volume, and the image is built in the background for the next ones (a build
+        // already under way, perhaps just begun, is not waited for either).
+        if template == nil, base.commit.utf8.count == 40 {
             try await fill(burrow, repo: repo, base: base)
             await templates.buildInBackground(repo, base: base, user: burrow.owner)
             return base.commit

@@ -65,6 +65,14 @@ struct HelperContainer {
         try? await podman.remove(name)
     }
 
+    /// Creates the container and removes it, never started: Podman keeps the image's copy chowned for
+    /// the helper's id mapping, so the next container in that mapping starts without making one.
+    func prepareMapping() async throws {
+        try await podman.remove(name)
+        _ = try await podman.createContainer(spec(["/bin/true"]))
+        try? await podman.remove(name)
+    }
+
     private func spec(_ command: [String]) -> ContainerSpec {
         var spec = ContainerSpec(image: image)
         spec.name = name

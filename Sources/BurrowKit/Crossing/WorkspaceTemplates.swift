@@ -37,6 +37,26 @@ actor WorkspaceTemplates {
         })
     }
 
+    /// Which id ranges (of `size` ids) hold a template: those of `repo`, and those of other repos only.
+    /// A template's owner is the agent as the Podman user's namespace sees it, so its range is
+    /// uid / size (range 0: Podman's default mapping).
+    nonisolated func preparedRanges(_ repo: RepoConfig, size: Int) -> (mine: Set<Int>, others: Set<Int>) {
+        let mine = RepoStore.key(repo) + "-"
+        var result: (mine: Set<Int>, others: Set<Int>) = ([], [])
+        for name in FileSystem.listDirectory(store.directory) where name.hasSuffix(".template.json") {
+            let slot = name.dropLast(".template.json".count)
+            let parts = slot.split(separator: "-")
+            guard parts.count >= 3, let uid = Int(parts[parts.count - 2]), uid >= size else { continue }
+            if slot.hasPrefix(mine) && parts.count == mine.split(separator: "-").count + 2 {
+                result.mine.insert(uid / size)
+            } else {
+                result.others.insert(uid / size)
+            }
+        }
+        result.others.subtract(result.mine)
+        return result
+    }
+
     /// The current template, if it still exists in Podman.
     func current(_ repo: RepoConfig, user: AgentIdentity) async throws -> Template? {
         guard let bytes = try? FileSystem.readFile(recordPath(slot(repo, user))),
@@ -55,7 +75,11 @@ actor WorkspaceTemplates {
         _ = start(repo, base: base, user: user)
     }
 
-    func isBuilding(_ repo: RepoConfig, user: AgentIdentity) -> Bool { building[slot(repo, user)] != nil }
+    /// Waits until no build of `repo`'s templates is in flight (the next one then has the disk).
+    func settle(_ repo: RepoConfig) async {
+        let prefix = RepoStore.key(repo) + "-"
+        while let running = building.first(where: { $0.key.hasPrefix(prefix) })?.value { _ = try? await running.value }
+    }
 
     /// Waits until no build is in flight (nothing can then still add an image).
     func settle() async {

@@ -52,13 +52,18 @@ public struct BurrowIDRanges: Sendable, Equatable {
         return count >= 1 ? 1...count : nil
     }
 
-    /// The slot for a new burrow: the lowest that overlaps no range another burrow holds; when every
+    /// The slot for a new burrow, among those that overlap no range another burrow holds: the lowest
+    /// `prepared` one (its repo's workspace template and the image are already owned by it), else the
+    /// lowest not `preparedForOthers` (kept ready for other repos), else the lowest free. When every
     /// slot is held, the lowest held only by burrows that are not running (they wait for it before
     /// their next turn). `held` and `running` are the other burrows' slots (of any size).
-    public func choose(held: [IDSlot], running: [IDSlot]) -> IDSlot? {
+    public func choose(held: [IDSlot], running: [IDSlot], prepared: Set<Int> = [], preparedForOthers: Set<Int> = []) -> IDSlot? {
         guard let slots else { return nil }
         let candidates = slots.map { IDSlot(index: $0, size: size) }
-        return candidates.first { slot in !held.contains(where: slot.overlaps) }
+        let free = candidates.filter { slot in !held.contains(where: slot.overlaps) }
+        return free.first { prepared.contains($0.index) }
+            ?? free.first { !preparedForOthers.contains($0.index) }
+            ?? free.first
             ?? candidates.first { slot in !running.contains(where: slot.overlaps) }
     }
 }

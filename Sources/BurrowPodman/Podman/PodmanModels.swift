@@ -114,7 +114,8 @@ public struct VolumeInfo: Decodable, Sendable {
     public let name: String
     public let labels: [String: String]?
     public let mountpoint: String?
-    enum CodingKeys: String, CodingKey { case name = "Name", labels = "Labels", mountpoint = "Mountpoint" }
+    public let driver: String?
+    enum CodingKeys: String, CodingKey { case name = "Name", labels = "Labels", mountpoint = "Mountpoint", driver = "Driver" }
 }
 
 public struct PodmanEvent: Decodable, Sendable {

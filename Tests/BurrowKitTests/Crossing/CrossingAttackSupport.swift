@@ -55,6 +55,22 @@ struct AttackBurrow {
         String(decoding: (try? FileSystem.readFile(app.stateDir + "/burrows/\(record.id)/result.patch")) ?? [], as: UTF8.self)
     }
 
+    /// The `io.burrow.template` labels of the demo repo's template images: `key-uid-gid`, the owner
+    /// being the agent as Podman's namespace sees it (so the uid tells the id range).
+    func templateOwners() async throws -> Set<String> {
+        let key = RepoStore.key(RepoConfig(name: "demo", path: app.repoPath))
+        return Set(try await app.manager.podman.listImages(label: "io.burrow.template").compactMap { image in
+            image.labels?["io.burrow.template"].flatMap { $0.hasPrefix(key + "-") ? String($0.dropFirst(key.count + 1)) : nil }
+        })
+    }
+
+    /// A template owner (`uid-gid`) for `record`'s agent in id range `index`.
+    func owner(_ record: BurrowRecord, range index: Int) -> String {
+        let user = record.user ?? AgentIdentity(uid: 1000, gid: 1000)
+        let size = record.ids?.size ?? BurrowIDRanges.defaultSize
+        return "\(index * size + user.uid)-\(index * size + user.gid)"
+    }
+
     /// Commits in the user's repo the way a user would, for launches on a new base.
     func userCommit(_ file: String, _ text: String) async throws {
         try FileSystem.writeAtomically(Array(text.utf8), to: app.repoPath + "/" + file)

@@ -25,10 +25,10 @@ final class CrossingTests: XCTestCase {
         XCTAssertEqual(second.baseCommit, head, "the second burrow starts on the user's new commit")
         let files = try await attack.branchFiles(second)
         XCTAssertTrue(files.contains("NEW.txt") && files.contains("TWO.txt") && !files.contains("ONE.txt"), files)
-        let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
-        let templates = try await attack.app.manager.podman.listImages(label: "io.burrow.template")
-            .filter { $0.labels?["io.burrow.template"]?.hasPrefix(key) == true }
-        XCTAssertEqual(templates.count, 1, "the template is reused; the new commit travelled as a bundle")
+        XCTAssertEqual(second.ids, first.ids, "the range given back is taken again")
+        let owners = try await attack.templateOwners()
+        XCTAssertTrue(owners.contains(attack.owner(second, range: second.ids?.index ?? 0)) && owners.count == 2,
+                      "the range's template is reused (the new commit travelled as a bundle), one more is the next range, made ready: \(owners)")
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(second.id)/events.ndjson"), as: UTF8.self)
         XCTAssertTrue(events.contains("the user's new commit") && events.contains("user: NEW.txt"), "the agent saw the new commit")
     }

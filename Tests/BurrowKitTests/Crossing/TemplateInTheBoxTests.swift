@@ -17,11 +17,11 @@ final class TemplateInTheBoxTests: XCTestCase {
         let teardown = try await attack.app.server.request("DELETE", "/api/burrows/\(first.id)")
         XCTAssertEqual(teardown.status, 204)
         await attack.app.manager.crossing.templates.settle()
-        try await probe(attack, launch: "later (over the template image)")
-        let key = RepoStore.key(RepoConfig(name: "demo", path: attack.app.repoPath))
-        let templates = try await attack.app.manager.podman.listImages(label: "io.burrow.template")
-            .filter { $0.labels?["io.burrow.template"]?.hasPrefix(key) == true }
-        XCTAssertEqual(templates.count, 1, "the template image was made after the first launch")
+        let later = try await probe(attack, launch: "later (over the template image)")
+        let volume = try await attack.app.manager.podman.inspectVolume(later.workspaceVolume)
+        XCTAssertEqual(volume.driver, "image", "the later workspace is a volume over the template image")
+        let owners = try await attack.templateOwners()
+        XCTAssertTrue(owners.contains(attack.owner(first, range: first.ids?.index ?? 0)), "the template image was made after the first launch: \(owners)")
     }
 
     @discardableResult

@@ -37,6 +37,16 @@ final class BurrowIDRangesTests: XCTestCase {
         XCTAssertEqual(ranges.choose(held: [IDSlot(index: 9, size: 2048)], running: []), two, "a range of another size that overlaps counts")
     }
 
+    func testAFreeRangePreparedForTheRepoFirstThenOneNotKeptForOthers() {
+        let ranges = BurrowIDRanges(size: 16384, namespace: namespace)  // slots 1...3
+        let one = IDSlot(index: 1, size: 16384), two = IDSlot(index: 2, size: 16384), three = IDSlot(index: 3, size: 16384)
+        XCTAssertEqual(ranges.choose(held: [], running: [], prepared: [3]), three, "the repo's template is ready in range 3")
+        XCTAssertEqual(ranges.choose(held: [three], running: [], prepared: [3]), one, "a held prepared range is not taken")
+        XCTAssertEqual(ranges.choose(held: [], running: [], preparedForOthers: [1]), two, "range 1 is kept ready for another repo")
+        XCTAssertEqual(ranges.choose(held: [two, three], running: [], preparedForOthers: [1]), one, "but taken when it is the only free one")
+        XCTAssertEqual(ranges.choose(held: [one, two, three], running: [one, three], prepared: [1]), two, "all held: one not running")
+    }
+
     func testTheLabelRoundTripsAndNonsenseIsNoRange() {
         XCTAssertEqual(IDSlot(label: IDSlot(index: 7, size: 2048).label), IDSlot(index: 7, size: 2048))
         for bad in [nil, "", "7", "7/", "a/b", "-1/2048", "1/0", "9999999/2048", "1/2/3"] { XCTAssertNil(IDSlot(label: bad), bad ?? "nil") }

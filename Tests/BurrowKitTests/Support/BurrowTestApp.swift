@@ -96,6 +96,7 @@ final class BurrowTestApp: @unchecked Sendable {
         }
         try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
         // Each test's repo has its own workspace template image (one may still be in the making).
+        await manager.settleRangePreparations()
         await manager.crossing.templates.settle()
         let key = RepoStore.key(RepoConfig(name: "demo", path: repoPath))
         for image in (try? await manager.podman.listImages(label: "io.burrow.template")) ?? []
