@@ -5,7 +5,7 @@
 bench_workdir() {
   work=$(mktemp -d "/tmp/burrow-$1-XXXXXX")
   chmod 755 "$work"
-  trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
 }
 
 # The rootless Podman of scripts/test-env.sh: its environment, and as_user to run podman as its user.

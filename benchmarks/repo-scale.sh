@@ -7,7 +7,10 @@
 # POST → first agent event and last agent event → `end` (work home), medians, Burrow's peak RSS,
 # and a plain `git clone` of each repo for the first-launch target.
 # Usage: benchmarks/repo-scale.sh [WARM]; BURROW_BENCH_SANDBOX='{"userNamespace":"shared"}' sets the
-# config's sandbox section (every warm burrow is kept, so with per-burrow id ranges each takes a new range).
+# config's sandbox section; BURROW_BENCH_REPOS="1 30000" picks repos. Every burrow is kept, so with per-burrow id ranges (the default) each takes
+# a new range: each warm launch starts once Burrow has made that range ready (its background work after
+# the launch before: the template for the next range), as a user's next task would a little later; the
+# last column is a second launch right after a first (no time to make its range ready).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 warm=${1:-5}
@@ -25,11 +28,15 @@ export BURROW_TOKEN=bench-token
 port=7993
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 template_images() { as_user podman images --format '{{.Repository}}:{{.Tag}}' | grep "^localhost/burrow-workspace-scale-" || true; }
+# Waits (at most 5 minutes) until there are N template images of the repo.
+wait_templates() { for _ in $(seq 1200); do [ "$(template_images | wc -l)" -ge "$1" ] && return; sleep 0.25; done; echo "timed out waiting for $1 templates" >&2; }
+# Template images each launch leaves (its range's and the next range's): none more in the shared mapping.
+case "${BURROW_BENCH_SANDBOX:-}" in *shared*|*'"prepareNextRange":false'*) step=0 ;; *) step=1 ;; esac
 for image in $(template_images); do as_user podman rmi "$image" >/dev/null 2>&1 || true; done
 
-echo "| repo (work tree / .git) | plain git clone | first launch: POST → first event | first: agent → end | template image ready (from POST) | warm: POST → first event (median of $warm) | warm: agent → end (median) | Burrow peak RSS |"
-echo "|---|---|---|---|---|---|---|---|"
-for files in 1 5000 30000; do
+echo "| repo (work tree / .git) | plain git clone | first launch: POST → first event | first: agent → end | template image ready (from POST) | warm: POST → first event (median of $warm) | warm: agent → end (median) | back to back: second launch's POST → first event | Burrow peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for files in ${BURROW_BENCH_REPOS:-1 5000 30000}; do
   repo=$cache/r$files
   clones=""
   for _ in 1 2 3; do
@@ -46,10 +53,19 @@ for files in 1 5000 30000; do
   start=$(now_ms)
   cold=$(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs 1)
   # The first launch fills its own workspace; the template image for later launches follows in the
-  # background: wait for it, so that the warm launches measure launches over the template.
-  for _ in $(seq 1200); do template_images | grep -q . && break; sleep 0.25; done
+  # background (and, with per-burrow ranges, the next range's): wait for it, so that the warm launches
+  # measure launches over the template.
+  wait_templates 1
   ready=$(awk -v a="$start" -v b="$(now_ms)" 'BEGIN {printf "%.0f", b-a}')
-  hot=$(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs "$warm")
+  wait_templates $((1 + step))
+  hot=""
+  for launch in $(seq "$warm"); do
+    hot="$hot $(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs 1)"
+    wait_templates $((1 + step * (launch + 1)))
+  done
+  burst=$(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs 2 | tail -1)
+  # Burrow's background work ends (the back-to-back pair's ranges and the next one) before it stops.
+  wait_templates $((1 + step * (warm + 3)))
   rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)
   for id in $(curl -s "http://127.0.0.1:$port/api/burrows" -H "Authorization: Bearer bench-token" | python3 -c 'import json,sys; [print(b["id"]) for b in json.load(sys.stdin)]'); do
     curl -s -X DELETE "http://127.0.0.1:$port/api/burrows/$id?purge=true" -H "Authorization: Bearer bench-token" >/dev/null
@@ -57,6 +73,6 @@ for files in 1 5000 30000; do
   kill "$pid"; wait "$pid" 2>/dev/null || true
   for image in $(template_images); do as_user podman rmi "$image" >/dev/null 2>&1 || true; done
   size="$(du -sh --exclude=.git "$repo" | cut -f1) / $(du -sh "$repo/.git" | cut -f1)"
-  echo "| $files files ($size) | $(echo "$clones" | median) ms | $(echo "$cold" | field first) ms | $(echo "$cold" | field home) ms | $ready ms | $(echo "$hot" | field first | median) ms | $(echo "$hot" | field home | median) ms | $rss MiB |"
-  echo "samples $files: cold $cold / warm $(echo $hot)" >&2
+  echo "| $files files ($size) | $(echo "$clones" | median) ms | $(echo "$cold" | field first) ms | $(echo "$cold" | field home) ms | $ready ms | $(echo "$hot" | field first | median) ms | $(echo "$hot" | field home | median) ms | $(echo "$burst" | field first) ms | $rss MiB |"
+  echo "samples $files: cold $cold / warm $(echo $hot) / back to back $burst" >&2
 done

@@ -17,7 +17,7 @@ extension HelperScripts {
       fail "the agent removed or replaced .git: its changes show when it finishes"
     fi
     h=$s/c.git
-    git init -q --bare "$h" >/dev/null 2>&1 || fail "cannot create a scratch repository"
+    scratch_repo "$base" "$h" >/dev/null 2>&1 || fail "cannot create a scratch repository"
     echo "$ws/.git/objects" > "$h/objects/info/alternates"
     export GIT_INDEX_FILE=$s/index
     hg() { g --git-dir="$h" --work-tree="$ws" -c core.attributesFile=/dev/null -c core.bigFileThreshold=4m -c diff.external= "$@"; }

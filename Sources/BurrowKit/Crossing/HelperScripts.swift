@@ -13,6 +13,8 @@ enum HelperScripts {
       -c maintenance.auto=false -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false \\
       -c core.safecrlf=false -c core.sshCommand=/bin/false -c protocol.allow=never -c protocol.file.allow=always \\
       -c safe.directory='*' -c user.name=Burrow -c user.email=burrow@localhost "$@"; }
+    # A scratch repository in the object format of the commit id $1 (SHA-256 ids are 64 hex digits).
+    scratch_repo() { if [ ${#1} -eq 64 ]; then git init -q --bare --object-format=sha256 "$2"; else git init -q --bare "$2"; fi; }
     """
 
     /// `burrow-enter BASE BRANCH`: moves the workspace (a copy-on-write volume over the repo's
@@ -46,7 +48,7 @@ enum HelperScripts {
     notes=""
     note() { notes="$notes${notes:+,}\\"$(q "$1")\\""; }
     h=$scratch/home.git
-    git init -q --bare "$h" || fail "cannot create the scratch repository"
+    scratch_repo "$base" "$h" || fail "cannot create the scratch repository"
     export GIT_INDEX_FILE=$scratch/index
     hg() { g --git-dir="$h" --work-tree="$ws" "$@"; }
     agent=""

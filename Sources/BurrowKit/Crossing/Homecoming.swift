@@ -23,13 +23,14 @@ enum Homecoming {
 
     static func receive(bundle: String?, head claimed: String, turn: Turn, repo: RepoConfig, store: String,
                         resultRepo: String, patchPath: String) async throws -> Arrival {
-        try await prepare(resultRepo, borrowing: store)
+        let format = turn.base.utf8.count == 64 ? "sha256" : "sha1"
+        try await prepare(resultRepo, borrowing: store, format: format)
         @discardableResult
         func git(_ arguments: [String]) async throws -> Subprocess.Result { try await HostGit.hardened(resultRepo, arguments) }
         let turnRef = "refs/turns/\(turn.turn)"
         var notes: [String] = []
         if let bundle {
-            try await checkedFetch(bundle, into: resultRepo, ref: turnRef, borrowing: [store, resultRepo])
+            try await checkedFetch(bundle, into: resultRepo, ref: turnRef, borrowing: [store, resultRepo], format: format)
         } else {
             guard (try? await git(["cat-file", "-e", "\(claimed)^{commit}"])) != nil else {
                 throw CrossingError.resultRejected("the harvest named commit \(claimed.prefix(12)) without sending it")
@@ -69,11 +70,11 @@ enum Homecoming {
     /// Takes the bundle's objects into `repository` only after git checked every one of them. Git
     /// (before 2.46) does not check objects that arrive from a bundle, but does for a fetch over its
     /// protocol: so the bundle is unpacked into a quarantine first and fetched from there.
-    private static func checkedFetch(_ bundle: String, into repository: String, ref: String, borrowing: [String]) async throws {
+    private static func checkedFetch(_ bundle: String, into repository: String, ref: String, borrowing: [String], format: String) async throws {
         let quarantine = try FileSystem.makeTemporaryDirectory("burrow-quarantine") + "/q.git"
         defer { FileSystem.removeTree(String(quarantine.dropLast(5))) }
         do {
-            try await HostGit.hardened("/", ["init", "--quiet", "--bare", quarantine])
+            try await HostGit.hardened("/", ["init", "--quiet", "--bare", "--object-format=\(format)", quarantine])
             let alternates = borrowing.map { $0 + "/objects" }.joined(separator: "\n") + "\n"
             try FileSystem.writeAtomically(Array(alternates.utf8), to: quarantine + "/objects/info/alternates", mode: 0o600)
             try await HostGit.hardened(quarantine, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", bundle, "+refs/heads/result:refs/heads/result"])
@@ -85,9 +86,10 @@ enum Homecoming {
 
     /// The burrow's bare repository, reading the store's objects through `alternates` (so it holds only
     /// what the agent added).
-    private static func prepare(_ resultRepo: String, borrowing store: String) async throws {
+    /// `format`: the store's object format (`sha1`, `sha256`), which the base's id tells.
+    private static func prepare(_ resultRepo: String, borrowing store: String, format: String) async throws {
         if !FileSystem.exists(resultRepo + "/HEAD") {
-            try await HostGit.hardened("/", ["init", "--quiet", "--bare", resultRepo])
+            try await HostGit.hardened("/", ["init", "--quiet", "--bare", "--object-format=\(format)", resultRepo])
         }
         try FileSystem.writeAtomically(Array((store + "/objects\n").utf8), to: resultRepo + "/objects/info/alternates", mode: 0o600)
     }

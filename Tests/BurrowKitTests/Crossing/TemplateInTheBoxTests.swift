@@ -52,10 +52,10 @@ final class TemplateInTheBoxTests: XCTestCase {
     }
 }
 
-/// A SHA-256 repository (no synthesized index for it) still enters a burrow, through a template
-/// checked out on the host. (Its way home is not covered: the harvest's scratch repository is SHA-1.)
+/// A SHA-256 repository (no synthesized index for it) enters a burrow through a template checked out
+/// on the host, and the agent's work comes home in the same object format.
 final class SHA256RepoTests: XCTestCase {
-    func testASHA256RepoEntersCleanAndWhole() async throws {
+    func testASHA256RepoEntersCleanAndWholeAndTheWorkComesHome() async throws {
         let repo = try TemporaryDirectory.make("burrow-sha256-repo")
         try await Subprocess.check(["bash", "-c", """
         set -e; cd '\(repo)'; git init -q --object-format=sha256 -b main; echo '# sha256' > README.md; git add README.md
@@ -64,9 +64,18 @@ final class SHA256RepoTests: XCTestCase {
         let attack = try await AttackBurrow.make(self) { config in config.repos = [RepoConfig(name: "demo", path: repo)] }
         let record = try await attack.run(#"""
         cd /workspace && echo "status:[$(git status --porcelain | tr '\n' ' ')] format:$(git rev-parse --show-object-format) head:$(git rev-parse HEAD)" && cat README.md
+        echo committed > COMMITTED.txt && git add COMMITTED.txt && git -c user.name=a -c user.email=a@a commit -qm "the agent's commit"
+        echo left > LEFT.txt
         """#)
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
         XCTAssertTrue(events.contains("status:[] format:sha256 head:\(record.baseCommit ?? "?")") && events.contains("# sha256"),
                       events.suffix(1500).description)
+        let branch = "burrow/\(record.id)"
+        let files = try await Subprocess.check(["git", "-C", repo, "ls-tree", "-r", "--name-only", branch]).stdout
+        XCTAssertEqual(files.split(separator: "\n").sorted(), ["COMMITTED.txt", "LEFT.txt", "README.md"], files)
+        let log = try await Subprocess.check(["git", "-C", repo, "log", "--format=%s", branch]).stdout
+        XCTAssertTrue(log.hasPrefix("burrow \(record.id): work left uncommitted by the agent\nthe agent's commit\n"), log)
+        XCTAssertTrue(try attack.patch(record).contains("+left"), "the patch is made too")
     }
 }
