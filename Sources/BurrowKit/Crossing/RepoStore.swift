@@ -53,7 +53,10 @@ actor RepoStore {
         if repo.path != nil {
             try await HostGit.source(nil, ["clone", "--quiet", "--bare", "--local", "--no-tags", repo.source, partial])
         } else {
-            try await HostGit.source(nil, ["init", "--quiet", "--bare", partial])
+            // The remote's object format shows in the length of its ids (git refuses a fetch across formats).
+            let head = try await HostGit.source(nil, ["ls-remote", repo.source, "HEAD"]).stdout
+            let format = head.split(separator: "\t").first?.utf8.count == 64 ? "sha256" : "sha1"
+            try await HostGit.source(nil, ["init", "--quiet", "--bare", "--object-format=\(format)", partial])
         }
         if !FileSystem.move(partial, to: store) { FileSystem.removeTree(partial) }
     }

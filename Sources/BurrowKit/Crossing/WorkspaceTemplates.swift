@@ -130,9 +130,12 @@ actor WorkspaceTemplates {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-template")
         defer { FileSystem.removeTree(directory) }
         let checkout = directory + "/repo"
-        try await HostGit.source(nil, ["clone", "--quiet", "--local", "--no-checkout", "--no-tags", store.gitDirectory(repo), checkout])
+        // The base by its pin in the store (a url repo's store has no branches), in the store's format.
+        try await HostGit.source(nil, ["init", "--quiet", "--object-format=\(base.commit.utf8.count == 64 ? "sha256" : "sha1")", checkout])
+        try await HostGit.source(checkout, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", store.gitDirectory(repo),
+                                            "+refs/burrow/base/\(base.commit):refs/burrow/base"])
         try await HostGit.source(checkout, ["checkout", "--quiet", "-B", base.branch, base.commit])
-        try await HostGit.source(checkout, ["remote", "remove", "origin"])
+        try await HostGit.source(checkout, ["update-ref", "-d", "refs/burrow/base"])
         // Stat data that survives the trip through a tar and an overlay: whole-second mtime and size.
         try await HostGit.source(checkout, ["config", "core.checkStat", "minimal"])
         try await HostGit.source(checkout, ["config", "core.trustctime", "false"])

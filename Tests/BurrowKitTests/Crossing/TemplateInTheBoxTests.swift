@@ -78,4 +78,18 @@ final class SHA256RepoTests: XCTestCase {
         XCTAssertTrue(log.hasPrefix("burrow \(record.id): work left uncommitted by the agent\nthe agent's commit\n"), log)
         XCTAssertTrue(try attack.patch(record).contains("+left"), "the patch is made too")
     }
+
+    func testASHA256RemoteGetsAStoreOfItsFormatAndThePatch() async throws {
+        let repo = try TemporaryDirectory.make("burrow-sha256-remote")
+        try await Subprocess.check(["bash", "-c", """
+        set -e; cd '\(repo)'; git init -q --object-format=sha256 -b main; echo '# remote' > README.md; git add README.md
+        git -c user.name=t -c user.email=t@t commit -qm init
+        """])
+        let attack = try await AttackBurrow.make(self) { config in config.repos = [RepoConfig(name: "demo", url: "file://" + repo)] }
+        let record = try await attack.run("cd /workspace && echo \"format:$(git rev-parse --show-object-format)\" && echo more >> README.md")
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertEqual(record.baseCommit?.utf8.count, 64, "the base is a SHA-256 id")
+        let patch = try attack.patch(record)
+        XCTAssertTrue(patch.contains("+more"), patch)
+    }
 }
