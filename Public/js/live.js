@@ -62,12 +62,13 @@ export async function checkPodman() {
   }
 }
 
-// Containers and volumes with Burrow's labels that no burrow owns (a crash, a hand-made mess).
+// Containers and volumes with Burrow's labels that no burrow owns (a crash, a hand-made mess), here
+// and on the remote runners Burrow could ask.
 export async function checkOrphans() {
   try {
     const report = await apiJSON('/api/orphans');
     const count = report.containers.length + report.volumes.length;
     $('orphans').hidden = count === 0;
-    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes of this Burrow instance belong to no burrow (${[...report.containers, ...report.volumes].map((o) => o.name).join(', ')}): \`burrow gc --dry-run\` lists them, \`burrow gc\` removes them. Other Burrow instances' burrows are never touched.`;
+    $('orphans').textContent = count === 0 ? '' : `${report.containers.length} containers and ${report.volumes.length} volumes of this Burrow instance belong to no burrow (${[...report.containers, ...report.volumes].map((o) => (o.runner ? `${o.name} on ${o.runner}` : o.name)).join(', ')}): \`burrow gc --dry-run\` lists them, \`burrow gc\` removes them. Other Burrow instances' burrows are never touched.`;
   } catch (_) { /* Podman away: /api/health says so */ }
 }

@@ -65,8 +65,7 @@ extension Router {
         }
         get("/api/orphans") { _ in
             do {
-                let owners = await Set(manager.list().filter { !$0.tornDown }.map(\.id))
-                return .json(try await Orphans.find(podman: manager.podman, owners: owners, stateDir: config.resolvedStateDir))
+                return .json(try await manager.orphans())
             } catch let error as PodmanError {
                 throw HTTPError(.serviceUnavailable, "cannot list Burrow's containers", detail: error.description)
             }

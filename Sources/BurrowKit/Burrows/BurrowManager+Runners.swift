@@ -129,6 +129,30 @@ extension BurrowManager {
         for runner in runners { await runner.remote?.tunnel.shutdown() }
     }
 
+    /// This instance's orphans on the local Podman and on every connected remote runner (each item
+    /// naming its runner; a runner that cannot be asked is named, not waited for). What a burrow
+    /// launched during the search made is not counted: its record is looked at again afterwards.
+    public func orphans() async throws -> OrphanReport {
+        let stateDir = config.resolvedStateDir
+        var owners = Set(records.values.filter { !$0.tornDown }.map(\.id))
+        var report = try await Orphans.find(podman: localPodman, owners: owners, stateDir: stateDir)
+        for runner in runners where runner.remote != nil {
+            guard runner.reachable, let remote = try? await Orphans.find(podman: runner.podman, owners: owners, stateDir: stateDir,
+                                                                          templates: stateDir + "/runners/" + runner.name) else {
+                report.unaskedRunners.append(runner.name)
+                continue
+            }
+            func on(_ items: [OrphanReport.Item]) -> [OrphanReport.Item] { items.map { item in var item = item; item.runner = runner.name; return item } }
+            report.containers += on(remote.containers)
+            report.volumes += on(remote.volumes)
+            report.otherInstances += remote.otherInstances
+        }
+        owners = Set(records.values.filter { !$0.tornDown }.map(\.id))
+        report.containers.removeAll { owners.contains($0.burrow) }
+        report.volumes.removeAll { owners.contains($0.burrow) }
+        return report
+    }
+
     /// The runners as the UI and `doctor` show them.
     public func runnerStates() -> [RunnerState] {
         candidates().map { candidate in

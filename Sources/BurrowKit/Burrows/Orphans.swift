@@ -16,6 +16,8 @@ public struct OrphanReport: Codable, Sendable, Equatable {
         public let burrow: String
         /// Containers: Podman's state (`running`, `exited`, …).
         public var state: String?
+        /// The remote runner it is on (nil: the local Podman).
+        public var runner: String?
     }
 
     public var instance: String = ""
@@ -26,6 +28,8 @@ public struct OrphanReport: Codable, Sendable, Equatable {
     public var images: [String] = []
     /// Burrow-labelled containers and volumes that belong to another instance or to none: left alone.
     public var otherInstances = 0
+    /// Remote runners that could not be asked (not connected, or their Podman did not answer).
+    public var unaskedRunners: [String] = []
     public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty && images.isEmpty }
 
     /// One line per item, for the terminal.

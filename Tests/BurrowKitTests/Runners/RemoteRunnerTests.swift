@@ -124,4 +124,21 @@ final class RemoteRunnerTests: XCTestCase {
         XCTAssertTrue(keptConfig, "and its config volume")
         await RunnerTestEnvironment.cleanUp(app)
     }
+
+    /// The page's orphans notice asks the runners too, and says which runner each orphan is on.
+    func testTheOrphansNoticeNamesARunnersOrphansAndItsRunner() async throws {
+        let app = try await RunnerTestEnvironment.app()
+        let far = try XCTUnwrap(app.manager.runners.first { $0.name == "far" })
+        try await far.remote?.tunnel.waitConnected()
+        let name = "burrow-0rphan\(BurrowRecord.newID().prefix(6))-workspace"
+        let labels = try BurrowLabels.stamped(["io.burrow.id": "0rphan000000"], config: app.manager.config)
+        try await far.podman.createVolume(name: name, labels: labels)
+        let response = try await app.server.request("GET", "/api/orphans")
+        try? await far.podman.removeVolume(name, force: true)
+        XCTAssertEqual(response.status, 200)
+        let report = try JSONDecoder().decode(OrphanReport.self, from: Data(response.body))
+        XCTAssertEqual(report.volumes.filter { $0.name == name }.map(\.runner), ["far"], "\(report)")
+        XCTAssertEqual(report.unaskedRunners, [])
+        await RunnerTestEnvironment.cleanUp(app)
+    }
 }
