@@ -32,7 +32,7 @@ extension BurrowManager {
             while records[id]?.ids == nil {
                 let (held, running) = try await heldRanges(except: id)
                 // Nothing awaited from here to the record's change: no other claim in this Burrow interleaves.
-                let prepared = config.repo(named: record.repo).map { crossing.templates.preparedRanges($0, size: ranges.size) }
+                let prepared = config.repo(named: record.repo).map { crossing.templates.preparedRanges($0) }
                 if let slot = ranges.choose(held: held + claimedRanges(except: id), running: running,
                                             prepared: prepared?.mine ?? [], preparedForOthers: prepared?.others ?? []) {
                     try mutate(id) { $0.ids = slot }

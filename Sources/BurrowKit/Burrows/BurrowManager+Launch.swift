@@ -134,7 +134,7 @@ extension BurrowManager {
             record.repoCopyMs = Double(Monotonic.now() - started) / 1e6
         }
         if records[id]?.ids != nil {
-            prepareNextRange(after: id, repo: repo, base: fetched, user: user, image: plan?.image ?? repo.image ?? config.image)
+            prepareNextRange(RangeRequest(id: id, repo: repo, base: fetched, user: user, image: plan?.image ?? repo.image ?? config.image))
         }
     }
 

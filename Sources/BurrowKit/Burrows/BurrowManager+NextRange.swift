@@ -8,67 +8,78 @@ import BurrowPodman
 /// burrow of a repo enters its range, the range the repo's next burrow would get is made ready in the
 /// background, and that burrow starts over its template at once.
 extension BurrowManager {
-    /// Starts once `id`'s turn has ended or `startAfter` has passed, whichever is first: the
-    /// template's writes then do not slow a short turn's start and its way home.
-    func prepareNextRange(after id: String, repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, image: String) {
-        guard config.sandbox.preparesNextRange else { return }
-        guard preparingRanges[repo.name] == nil else {
-            rangesWanted.insert(repo.name)  // the one under way looks again before it ends
-            return
-        }
-        // Owned by `preparingRanges` until it ends (it takes itself out); shutdown cancels and awaits it.
-        preparingRanges[repo.name] = Task {
-            do {
-                let waited = Monotonic.now()
-                while self.records[id]?.state.isFinal == false, Monotonic.now() - waited < Self.prepareAfter {
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-                // Again while a burrow took the range just made ready meanwhile (two launches at once);
-                // never the same range twice.
-                var made: Set<Int> = []
-                repeat {
-                    while let index = try await self.prepareNext(repo: repo, base: base, user: user, image: image), made.insert(index).inserted {}
-                } while self.rangesWanted.remove(repo.name) != nil
-            } catch {
-                Console.error("preparing the next id range for \(repo.name): \(error) (its next burrow fills its workspace instead)")
-            }
-            self.preparedNextRange(repo.name)
-        }
+    /// What a burrow that entered its range asks for: the range after it made ready, for its repo,
+    /// base, agent and image, once its turn has ended or `prepareAfter` has passed.
+    struct RangeRequest: Sendable {
+        let id: String
+        let repo: RepoConfig
+        let base: RepoStore.Base
+        let user: AgentIdentity
+        let image: String
     }
 
-    /// How long a range's preparation waits for the turn that asked for it to end, in ns.
+    /// How long a range's preparation waits for the turn that asked for it to end, in ns: the
+    /// template's writes then do not slow a short turn's start and its way home.
     static let prepareAfter: UInt64 = 15_000_000_000
+
+    func prepareNextRange(_ request: RangeRequest) {
+        guard config.sandbox.preparesNextRange else { return }
+        let name = request.repo.name
+        rangeRequests[name] = request  // the latest wins; one under way takes it before it ends
+        guard preparingRanges[name] == nil else { return }
+        // Owned by `preparingRanges` until it ends (it takes itself out); shutdown cancels and awaits it,
+        // and every wait in it ends at cancellation (builds it started go on, owned by the templates).
+        preparingRanges[name] = Task {
+            do {
+                var made: Set<Int> = []  // never the same range twice
+                while let request = self.rangeRequests.removeValue(forKey: name) {
+                    let waited = Monotonic.now()
+                    while self.records[request.id]?.state.isFinal == false, Monotonic.now() - waited < Self.prepareAfter {
+                        try await Task.sleep(for: .milliseconds(500))
+                    }
+                    // Again while a burrow took the range just made ready meanwhile (launches at once).
+                    while let index = try await self.prepareNext(request), made.insert(index).inserted {}
+                }
+            } catch is CancellationError {
+            } catch {
+                Console.error("preparing the next id range for \(name): \(error) (its next burrow fills its workspace instead)")
+            }
+            self.preparingRanges[name] = nil
+            self.rangeRequests[name] = nil
+        }
+    }
 
     /// Waits until no range is being made ready (then nothing of it can still add an image).
     func settleRangePreparations() async {
         while let running = preparingRanges.values.first { await running.value }
     }
 
-    private func preparedNextRange(_ repo: String) {
-        preparingRanges[repo] = nil
-        rangesWanted.remove(repo)
-    }
-
     /// Makes ready the range the repo's next burrow would get, unless it is ready; returns the range made.
-    private func prepareNext(repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, image: String) async throws -> Int? {
-        let templates = crossing.templates
-        // The template the launch itself is building goes first: they share the disk.
-        await templates.settle(repo)
-        guard !Task.isCancelled, let ranges = knownIDRanges else { return nil }
+    private func prepareNext(_ request: RangeRequest) async throws -> Int? {
+        let templates = crossing.templates, repo = request.repo
+        // The template the launch itself may be building goes first: they share the disk.
+        while await templates.isBuilding(repo) { try await Task.sleep(for: .milliseconds(250)) }
+        guard let ranges = knownIDRanges else { return nil }
         let (held, running) = try await heldRanges(except: "")
         let taken = held + claimedRanges(except: "")
-        let prepared = templates.preparedRanges(repo, size: ranges.size)
+        let prepared = templates.preparedRanges(repo)
         guard let next = ranges.choose(held: taken, running: running, prepared: prepared.mine, preparedForOthers: prepared.others),
               !taken.contains(where: next.overlaps), !prepared.mine.contains(next.index) else { return nil }
         // Never started and removed at once; one a crash left behind is an orphan (no record owns it) for gc.
         let labels = try instanceLabels(["io.burrow.id": "range-\(next.index)"])
-        for (role, image) in [("image", image), ("helper", try await HelperImage.ensure(podman))] {
-            let name = "burrow-range-\(next.index)-\(role)-\(RepoStore.key(repo))"
-            try await HelperContainer(podman: podman, image: image, name: name, labels: labels, user: user, volumes: [],
-                                      step: "preparing id range \(next.index)", idMappings: next.mappings).prepareMapping()
+        let instance = labels[BurrowLabels.instance].map { String($0.prefix(8)) + "-" } ?? ""
+        for (role, image) in [("image", request.image), ("helper", try await HelperImage.ensure(podman))] {
+            try await HelperContainer(podman: podman, image: image, name: "burrow-range-\(next.index)-\(role)-\(instance)\(RepoStore.key(repo))",
+                                      labels: labels, user: request.user, volumes: [], step: "preparing id range \(next.index)",
+                                      idMappings: next.mappings).prepareMapping()
             try Task.checkCancellation()
         }
-        _ = try await templates.build(repo, base: base, user: next.outside(user))
+        let owner = next.outside(request.user)
+        await templates.buildInBackground(repo, base: request.base, user: owner, range: next.index)
+        while await templates.isBuilding(repo, user: owner) { try await Task.sleep(for: .milliseconds(250)) }
+        if let failure = await templates.failure(repo, user: owner) {
+            throw CrossingError.unexpected("the workspace template for id range \(next.index) was not made: \(failure)")
+        }
         return next.index
     }
 }

@@ -139,7 +139,7 @@ extension BurrowManager {
         for runner in runners where runner.remote != nil {
             guard runner.reachable, let remote = try? await Orphans.find(podman: runner.podman, owners: owners, stateDir: stateDir,
                                                                           templates: stateDir + "/runners/" + runner.name) else {
-                report.unaskedRunners.append(runner.name)
+                report.unaskedRunners = (report.unaskedRunners ?? []) + [runner.name]
                 continue
             }
             func on(_ items: [OrphanReport.Item]) -> [OrphanReport.Item] { items.map { item in var item = item; item.runner = runner.name; return item } }

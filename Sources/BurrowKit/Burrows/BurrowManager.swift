@@ -41,8 +41,8 @@ public actor BurrowManager {
     var tasks: [String: Task<Void, Never>] = [:]
     /// Per repo, the background work that makes the next id range ready for it (see `prepareNextRange`).
     var preparingRanges: [String: Task<Void, Never>] = [:]
-    /// Repos whose burrow started while their next range was being made ready: it is looked at again.
-    var rangesWanted: Set<String> = []
+    /// Per repo, the latest burrow's request for its next range (taken by the preparation under way).
+    var rangeRequests: [String: RangeRequest] = [:]
     /// A later look at the queue while some turn waits for an unreachable runner.
     var rescheduling: Task<Void, Never>?
     /// The tasks that keep running burrows' live changes current.

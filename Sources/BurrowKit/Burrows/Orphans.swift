@@ -29,7 +29,7 @@ public struct OrphanReport: Codable, Sendable, Equatable {
     /// Burrow-labelled containers and volumes that belong to another instance or to none: left alone.
     public var otherInstances = 0
     /// Remote runners that could not be asked (not connected, or their Podman did not answer).
-    public var unaskedRunners: [String] = []
+    public var unaskedRunners: [String]?
     public var isEmpty: Bool { containers.isEmpty && volumes.isEmpty && images.isEmpty }
 
     /// One line per item, for the terminal.

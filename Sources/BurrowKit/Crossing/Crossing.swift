@@ -52,16 +52,16 @@ struct Crossing: Sendable {
         // already under way, perhaps just begun, is not waited for either).
         if template == nil, base.commit.utf8.count == 40 {
             try await fill(burrow, repo: repo, base: base)
-            await templates.buildInBackground(repo, base: base, user: burrow.owner)
+            await templates.buildInBackground(repo, base: base, user: burrow.owner, range: burrow.ids?.index)
             return base.commit
         }
-        if template == nil { template = try await templates.build(repo, base: base, user: burrow.owner) }
+        if template == nil { template = try await templates.build(repo, base: base, user: burrow.owner, range: burrow.ids?.index) }
         let directory = try FileSystem.makeTemporaryDirectory("burrow-enter")
         defer { FileSystem.removeTree(directory) }
         let bundle = directory + "/base.bundle"
         var hasBundle = try await store.bundle(repo, base: base.commit, known: template!.base, into: bundle)
         if hasBundle, let size = FileSystem.status(bundle)?.size, Int64(size) > rebuildAboveBytes {
-            template = try await templates.build(repo, base: base, user: burrow.owner)
+            template = try await templates.build(repo, base: base, user: burrow.owner, range: burrow.ids?.index)
             hasBundle = false
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)

@@ -35,7 +35,7 @@ actor RepoStore {
     func fetch(_ repo: RepoConfig, ref: String? = nil, branch: String? = nil) async throws -> Base {
         let store = gitDirectory(repo)
         do {
-            if !FileSystem.exists(store + "/HEAD") { try await create(store, from: repo) }
+            if !FileSystem.exists(store + "/HEAD") { try await create(store, from: repo, ref: ref ?? repo.ref ?? "HEAD") }
             let incoming = "refs/burrow/incoming/\(BurrowRecord.newID())"
             try await HostGit.source(store, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", repo.source, "+\(ref ?? repo.ref ?? "HEAD"):\(incoming)"])
             let commit = try HostGit.objectID(try await HostGit.source(store, ["rev-parse", "--verify", "\(incoming)^{commit}"]))
@@ -48,14 +48,17 @@ actor RepoStore {
         }
     }
 
-    private func create(_ store: String, from repo: RepoConfig) async throws {
+    /// `ref`: what the first fetch asks for (a url repo's object format is read from its id).
+    private func create(_ store: String, from repo: RepoConfig, ref: String) async throws {
         let partial = store + ".partial-\(BurrowRecord.newID())"
         if repo.path != nil {
             try await HostGit.source(nil, ["clone", "--quiet", "--bare", "--local", "--no-tags", repo.source, partial])
         } else {
-            // The remote's object format shows in the length of its ids (git refuses a fetch across formats).
-            let head = try await HostGit.source(nil, ["ls-remote", repo.source, "HEAD"]).stdout
-            let format = head.split(separator: "\t").first?.utf8.count == 64 ? "sha256" : "sha1"
+            // The remote's object format shows in the length of its ids (git refuses a fetch across
+            // formats): the ref's, else any ref's (a commit id, or a remote without HEAD).
+            var listed = try await HostGit.source(nil, ["ls-remote", repo.source, ref]).stdout
+            if listed.isEmpty { listed = try await HostGit.source(nil, ["ls-remote", repo.source]).stdout }
+            let format = listed.split(separator: "\t").first?.utf8.count == 64 ? "sha256" : "sha1"
             try await HostGit.source(nil, ["init", "--quiet", "--bare", "--object-format=\(format)", partial])
         }
         if !FileSystem.move(partial, to: store) { FileSystem.removeTree(partial) }

@@ -13,6 +13,8 @@ actor WorkspaceTemplates {
     let podman: PodmanClient
     let labels: [String: String]
     private var building: [String: Task<Template, any Error>] = [:]
+    /// Why the last build of a slot failed (until the next one succeeds).
+    private var failures: [String: String] = [:]
 
     init(store: RepoStore, podman: PodmanClient, labels: [String: String]) {
         self.store = store
@@ -24,6 +26,8 @@ actor WorkspaceTemplates {
         let image: String
         let base: String
         let branch: String
+        /// The burrow id range whose agent owns it (nil: Podman's default mapping, or an older record).
+        var range: Int?
     }
 
     nonisolated func slot(_ repo: RepoConfig, _ user: AgentIdentity) -> String { "\(RepoStore.key(repo))-\(user.uid)-\(user.gid)" }
@@ -37,20 +41,19 @@ actor WorkspaceTemplates {
         })
     }
 
-    /// Which id ranges (of `size` ids) hold a template: those of `repo`, and those of other repos only.
-    /// A template's owner is the agent as the Podman user's namespace sees it, so its range is
-    /// uid / size (range 0: Podman's default mapping).
-    nonisolated func preparedRanges(_ repo: RepoConfig, size: Int) -> (mine: Set<Int>, others: Set<Int>) {
+    /// Which burrow id ranges hold a template: those of `repo`, and those of other repos only.
+    nonisolated func preparedRanges(_ repo: RepoConfig) -> (mine: Set<Int>, others: Set<Int>) {
         let mine = RepoStore.key(repo) + "-"
         var result: (mine: Set<Int>, others: Set<Int>) = ([], [])
         for name in FileSystem.listDirectory(store.directory) where name.hasSuffix(".template.json") {
-            let slot = name.dropLast(".template.json".count)
-            let parts = slot.split(separator: "-")
-            guard parts.count >= 3, let uid = Int(parts[parts.count - 2]), uid >= size else { continue }
-            if slot.hasPrefix(mine) && parts.count == mine.split(separator: "-").count + 2 {
-                result.mine.insert(uid / size)
+            guard let bytes = try? FileSystem.readFile(store.directory + "/" + name),
+                  let range = (try? JSONCoding.decoder.decode(Template.self, from: Data(bytes)))?.range else { continue }
+            // The slot is `key-uid-gid`: this repo's when nothing but two numbers follows its key.
+            let rest = name.dropLast(".template.json".count)
+            if rest.hasPrefix(mine), rest.dropFirst(mine.count).split(separator: "-").count == 2 {
+                result.mine.insert(range)
             } else {
-                result.others.insert(uid / size)
+                result.others.insert(range)
             }
         }
         result.others.subtract(result.mine)
@@ -65,28 +68,32 @@ actor WorkspaceTemplates {
     }
 
     /// Builds a template at `base` (one build at a time per slot; callers in between share it).
-    func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) async throws -> Template {
-        try await start(repo, base: base, user: user).value
+    /// `range`: the burrow id range `user` belongs to, if any.
+    func build(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, range: Int?) async throws -> Template {
+        try await start(repo, base: base, user: user, range: range).value
     }
 
     /// Starts a build that the caller does not wait for (the first launch of a repo fills its own
     /// workspace meanwhile); later launches wait for it in `build`. A failed one is retried by the next.
-    func buildInBackground(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) {
-        _ = start(repo, base: base, user: user)
+    func buildInBackground(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, range: Int?) {
+        _ = start(repo, base: base, user: user, range: range)
     }
 
-    /// Waits until no build of `repo`'s templates is in flight (the next one then has the disk).
-    func settle(_ repo: RepoConfig) async {
-        let prefix = RepoStore.key(repo) + "-"
-        while let running = building.first(where: { $0.key.hasPrefix(prefix) })?.value { _ = try? await running.value }
+    /// Whether a build of `repo`'s template (for `user`, or for anyone) is in flight.
+    func isBuilding(_ repo: RepoConfig, user: AgentIdentity? = nil) -> Bool {
+        if let user { return building[slot(repo, user)] != nil }
+        return building.keys.contains { $0.hasPrefix(RepoStore.key(repo) + "-") }
     }
+
+    /// Why the last build for `user` failed, if it did.
+    func failure(_ repo: RepoConfig, user: AgentIdentity) -> String? { failures[slot(repo, user)] }
 
     /// Waits until no build is in flight (nothing can then still add an image).
     func settle() async {
         while let running = building.values.first { _ = try? await running.value }
     }
 
-    private func start(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity) -> Task<Template, any Error> {
+    private func start(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, range: Int?) -> Task<Template, any Error> {
         let slot = slot(repo, user)
         if let running = building[slot] { return running }
         let (store, podman, labels, record) = (store, podman, labels, recordPath(slot))
@@ -94,12 +101,13 @@ actor WorkspaceTemplates {
         // this method has put it in.
         let task = Task {
             do {
-                let template = try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels)
+                var template = try await Self.make(repo, base: base, user: user, slot: slot, store: store, podman: podman, labels: labels)
+                template.range = range
                 try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(template)), to: record, mode: 0o600)
-                finished(slot)
+                finished(slot, failure: nil)
                 return template
             } catch {
-                finished(slot)
+                finished(slot, failure: "\(error)")
                 throw error
             }
         }
@@ -107,7 +115,10 @@ actor WorkspaceTemplates {
         return task
     }
 
-    private func finished(_ slot: String) { building[slot] = nil }
+    private func finished(_ slot: String, failure: String?) {
+        building[slot] = nil
+        failures[slot] = failure
+    }
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,
                              store: RepoStore, podman: PodmanClient, labels: [String: String]) async throws -> Template {

@@ -15,8 +15,9 @@ import BurrowPodman
 /// one burrow writes there the next can write too, and nothing else of a burrow is that group's.
 /// The cost is paid once per slot: Podman keeps a copy of each image chowned for each mapping (6 s and
 /// 842 MB for the agent image here), and a workspace template is built per slot and repo. So slots are
-/// reused lowest first and at most `limit` are used (`sandbox.idRanges`, 8 by default); past that, a
-/// new burrow shares a slot with burrows that are not running, and never runs at once with them.
+/// reused (those ready for the repo first, see `choose`) and at most `limit` are used
+/// (`sandbox.idRanges`, 8 by default); past that, a new burrow shares a slot with burrows that are
+/// not running, and never runs at once with them.
 public struct BurrowIDRanges: Sendable, Equatable {
     public static let defaultSize = 2048
     public static let defaultRanges = 8
