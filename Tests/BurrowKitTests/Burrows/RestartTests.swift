@@ -92,5 +92,7 @@ final class RestartTests: XCTestCase {
         let podman = try await PodmanTestEnvironment.client()
         try await podman.remove(finalRecord.container)
         try await podman.removeVolume(finalRecord.workspaceVolume, force: true)
+        // Its config volume too: left behind, it would hold the burrow's id range for later tests.
+        try await podman.removeVolume(finalRecord.configVolume, force: true)
     }
 }
