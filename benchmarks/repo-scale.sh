@@ -50,8 +50,10 @@ for files in ${BURROW_BENCH_REPOS:-1 5000 30000}; do
   .build/release/burrow serve --config "$work/config-$files.json" > "$work/serve-$files.log" 2>&1 &
   pid=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/health" -H "Authorization: Bearer bench-token" >/dev/null && break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null || { echo "burrow serve exited (another one on port $port?): $(tail -3 "$work/serve-$files.log")" >&2; exit 1; }
   start=$(now_ms)
-  cold=$(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs 1)
+  failed() { echo "a launch failed; the last records and Burrow's log:" >&2; curl -s "http://127.0.0.1:$port/api/burrows" -H "Authorization: Bearer bench-token" | tail -c 3000 >&2; tail -20 "$work/serve-$files.log" >&2; exit 1; }
+  cold=$(.build/release/burrow-bench repo-scale --port "$port" --repo scale --runs 1) || failed
   # The first launch fills its own workspace; the template image for later launches follows in the
   # background (and, with per-burrow ranges, the next range's): wait for it, so that the warm launches
   # measure launches over the template.
