@@ -26,6 +26,8 @@ final class CrossingTests: XCTestCase {
         let files = try await attack.branchFiles(second)
         XCTAssertTrue(files.contains("NEW.txt") && files.contains("TWO.txt") && !files.contains("ONE.txt"), files)
         XCTAssertEqual(second.ids, first.ids, "the range given back is taken again")
+        // The second burrow's range is held now: the next one is made ready (after its turn).
+        await attack.app.manager.settleRangePreparations()
         let owners = try await attack.templateOwners()
         XCTAssertTrue(owners.contains(attack.owner(second, range: second.ids?.index ?? 0)) && owners.count == 2,
                       "the range's template is reused (the new commit travelled as a bundle), one more is the next range, made ready: \(owners)")
