@@ -30,11 +30,8 @@ extension BurrowManager {
             guard record.turn == 1, config.sandbox.perBurrowIDs, runner(for: id)?.remote == nil else { return }
             let ranges = try await idRanges()
             while records[id]?.ids == nil {
-                let (held, running) = try await heldRanges(except: id)
-                // Nothing awaited from here to the record's change: no other claim in this Burrow interleaves.
-                let prepared = config.repo(named: record.repo).map { crossing.templates.preparedRanges($0) }
-                if let slot = ranges.choose(held: held + claimedRanges(except: id), running: running,
-                                            prepared: prepared?.mine ?? [], preparedForOthers: prepared?.others ?? []) {
+                // Nothing awaited from the choice to the record's change: no other claim in this Burrow interleaves.
+                if let slot = try await chooseRange(for: config.repo(named: record.repo), except: id, ranges: ranges).slot {
                     try mutate(id) { $0.ids = slot }
                 } else {
                     // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one.
@@ -50,20 +47,21 @@ extension BurrowManager {
         }
     }
 
-    /// The ranges that burrows hold (by their volumes' labels, any Burrow on this Podman) and those
-    /// whose burrows run (by their containers'), but `id`'s. Add `claimedRanges` after the last await.
-    func heldRanges(except id: String) async throws -> (held: [IDSlot], running: [IDSlot]) {
+    /// The range a new burrow of `repo` would get now (`BurrowIDRanges.choose`), the ranges other
+    /// burrows hold (their records, and their volumes' labels: any Burrow on this Podman), and the
+    /// ranges ready for `repo`. `id`'s own range is left out. Nothing is awaited after the records are read.
+    func chooseRange(for repo: RepoConfig?, except id: String, ranges: BurrowIDRanges) async throws
+        -> (slot: IDSlot?, held: [IDSlot], ready: Set<Int>) {
         let volumes = try await podman.listVolumes(label: Self.idsLabel)
         let containers = try await podman.listContainers(label: Self.idsLabel)
-        let running = records.values.filter { $0.id != id && !$0.tornDown && active.contains($0.id) }.compactMap(\.ids)
+        let others = records.values.filter { $0.id != id && !$0.tornDown }
+        let held = others.compactMap(\.ids) + volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
+        let running = others.filter { active.contains($0.id) }.compactMap(\.ids)
             + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
             .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-        return (volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }, running)
-    }
-
-    /// The ranges this Burrow's records hold, but `id`'s (read without awaiting: current at the call).
-    func claimedRanges(except id: String) -> [IDSlot] {
-        records.values.filter { $0.id != id && !$0.tornDown }.compactMap(\.ids)
+        let prepared = repo.map { crossing.templates.preparedRanges($0) }
+        let slot = ranges.choose(held: held, running: running, prepared: prepared?.mine ?? [], preparedForOthers: prepared?.others ?? [])
+        return (slot, held, prepared?.mine ?? [])
     }
 
     /// Labels of everything a burrow in its own range creates: other Burrows on this Podman see it held.

@@ -60,11 +60,9 @@ extension BurrowManager {
         // The template the launch itself may be building goes first: they share the disk.
         while await templates.isBuilding(repo) { try await Task.sleep(for: .milliseconds(250)) }
         guard let ranges = knownIDRanges else { return nil }
-        let (held, running) = try await heldRanges(except: "")
-        let taken = held + claimedRanges(except: "")
-        let prepared = templates.preparedRanges(repo)
-        guard let next = ranges.choose(held: taken, running: running, prepared: prepared.mine, preparedForOthers: prepared.others),
-              !taken.contains(where: next.overlaps), !prepared.mine.contains(next.index) else { return nil }
+        // Only a free range that is not ready yet (when every range is held, `choose` names a held one).
+        let choice = try await chooseRange(for: repo, except: "", ranges: ranges)
+        guard let next = choice.slot, !choice.held.contains(where: next.overlaps), !choice.ready.contains(next.index) else { return nil }
         // Never started and removed at once; one a crash left behind is an orphan (no record owns it) for gc.
         let labels = try instanceLabels(["io.burrow.id": "range-\(next.index)"])
         let instance = labels[BurrowLabels.instance].map { String($0.prefix(8)) + "-" } ?? ""

@@ -33,24 +33,28 @@ actor WorkspaceTemplates {
     nonisolated func slot(_ repo: RepoConfig, _ user: AgentIdentity) -> String { "\(RepoStore.key(repo))-\(user.uid)-\(user.gid)" }
     private nonisolated func recordPath(_ slot: String) -> String { store.directory + "/" + slot + ".template.json" }
 
+    /// The slots' records in `directory`: slot name and template (unreadable ones left out).
+    private nonisolated static func records(in directory: String) -> [(slot: Substring, template: Template)] {
+        FileSystem.listDirectory(directory).filter { $0.hasSuffix(".template.json") }.compactMap { name in
+            guard let bytes = try? FileSystem.readFile(directory + "/" + name),
+                  let template = try? JSONCoding.decoder.decode(Template.self, from: Data(bytes)) else { return nil }
+            return (name.dropLast(".template.json".count), template)
+        }
+    }
+
     /// The images the slots' records name: the templates new burrows start from.
     nonisolated static func currentImages(stateDir: String) -> Set<String> {
-        let directory = stateDir + "/repos"
-        return Set(FileSystem.listDirectory(directory).filter { $0.hasSuffix(".template.json") }.compactMap { name in
-            (try? FileSystem.readFile(directory + "/" + name)).flatMap { try? JSONCoding.decoder.decode(Template.self, from: Data($0)) }?.image
-        })
+        Set(records(in: stateDir + "/repos").map(\.template.image))
     }
 
     /// Which burrow id ranges hold a template: those of `repo`, and those of other repos only.
     nonisolated func preparedRanges(_ repo: RepoConfig) -> (mine: Set<Int>, others: Set<Int>) {
         let mine = RepoStore.key(repo) + "-"
         var result: (mine: Set<Int>, others: Set<Int>) = ([], [])
-        for name in FileSystem.listDirectory(store.directory) where name.hasSuffix(".template.json") {
-            guard let bytes = try? FileSystem.readFile(store.directory + "/" + name),
-                  let range = (try? JSONCoding.decoder.decode(Template.self, from: Data(bytes)))?.range else { continue }
+        for (slot, template) in Self.records(in: store.directory) {
+            guard let range = template.range else { continue }
             // The slot is `key-uid-gid`: this repo's when nothing but two numbers follows its key.
-            let rest = name.dropLast(".template.json".count)
-            if rest.hasPrefix(mine), rest.dropFirst(mine.count).split(separator: "-").count == 2 {
+            if slot.hasPrefix(mine), slot.dropFirst(mine.count).split(separator: "-").count == 2 {
                 result.mine.insert(range)
             } else {
                 result.others.insert(range)
