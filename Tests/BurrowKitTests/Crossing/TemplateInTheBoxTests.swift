@@ -79,6 +79,22 @@ final class SHA256RepoTests: XCTestCase {
         XCTAssertTrue(try attack.patch(record).contains("+left"), "the patch is made too")
     }
 
+    /// The agent as the attacker in a SHA-256 repository: everything it plants stays data on the way home.
+    func testEverythingPlantedInASHA256RepoStaysDataOnTheHost() async throws {
+        let repo = try TemporaryDirectory.make("burrow-sha256-attack")
+        try await Subprocess.check(["bash", "-c", """
+        set -e; cd '\(repo)'; git init -q --object-format=sha256 -b main; echo '# sha256' > README.md; git add README.md
+        git -c user.name=t -c user.email=t@t commit -qm init
+        """])
+        let attack = try await AttackBurrow.make(self) { config in config.repos = [RepoConfig(name: "demo", path: repo)] }
+        let record = try await attack.run(CrossingAttackTests.plantEverything + "\necho uncommitted > U.txt")
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        XCTAssertEqual(attack.escapes(), [], "a planted command ran on the host")
+        let files = try await Subprocess.check(["git", "-C", repo, "ls-tree", "-r", "--name-only", "burrow/\(record.id)"]).stdout
+        XCTAssertTrue(files.contains("PLANTED.txt") && files.contains("U.txt") && files.contains(".hooks/pre-commit"),
+                      "the attack ran and its files came home as data: \(files)")
+    }
+
     func testASHA256RemoteGetsAStoreOfItsFormatAndThePatch() async throws {
         let repo = try TemporaryDirectory.make("burrow-sha256-remote")
         try await Subprocess.check(["bash", "-c", """
