@@ -6,11 +6,14 @@ export const isActive = (state) => state === 'queued' || state === 'preparing' |
 const rank = { queued: 0, preparing: 1, running: 2, succeeded: 3, failed: 3, stopped: 3 };
 
 /// Whether `next` is not older than `current`: a replayed or late update never moves a burrow back.
-export function isNewer(next, current) {
+/// `strictly`: only a later turn or state counts (a replayed history's old records never replace
+/// what the API said since, e.g. a push made after the turn ended).
+export function isNewer(next, current, strictly = false) {
   if (!current) return true;
   if ((next.turn || 1) !== (current.turn || 1)) return (next.turn || 1) > (current.turn || 1);
   if (current.tornDown && !next.tornDown) return false;
-  return (rank[next.state] ?? 0) >= (rank[current.state] ?? 0);
+  const a = rank[next.state] ?? 0, b = rank[current.state] ?? 0;
+  return strictly ? a > b : a >= b;
 }
 
 /// What the agent's final `result` says went wrong, or null: an API error, `is_error`, or a

@@ -93,7 +93,7 @@ export class BurrowSession {
   derive(item, live) {
     const value = item.value;
     if (live) this.activity.lastEvent = Date.now();
-    if (item.kind === 'state' || item.kind === 'end') upsert(value);
+    if (item.kind === 'state' || item.kind === 'end') upsert(value, { replayed: !live });
     if (item.kind === 'state' && value && !isFinal(value.state)) this.ended = false;
     if (item.kind === 'end') {
       this.ended = true;

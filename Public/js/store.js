@@ -28,10 +28,10 @@ function emit(event) {
   }
 }
 
-export function upsert(record) {
+export function upsert(record, { replayed = false } = {}) {
   if (!record || typeof record.id !== 'string') return;
   const previous = store.records.get(record.id);
-  if (!isNewer(record, previous)) return;
+  if (!isNewer(record, previous, replayed)) return;
   store.records.set(record.id, record);
   store.missing.delete(record.id);
   if (isFinal(record.state)) store.stopping.delete(record.id);
