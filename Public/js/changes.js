@@ -10,8 +10,10 @@ import { fileList, loadDiff } from './diffview.js';
 const clock = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 let shown = { id: null, at: null, turns: 0 };
 
-export function resetChanges() {
-  shown = { id: null, at: null, turns: 0 };
+/// `id`: the burrow now shown, so that its first record does not reset again (and clear its diff,
+/// perhaps already drawn).
+export function resetChanges(id = null) {
+  shown = { id, at: null, turns: 0 };
   for (const id of ['changes-files', 'diff']) $(id).replaceChildren();
   for (const id of ['changes-summary', 'changes-base']) $(id).textContent = '';
   $('diff-turn').hidden = true;

@@ -48,7 +48,7 @@ function openBurrow(id) {
   select(id);
   transcript.reset();
   $('diff-section').hidden = true;
-  resetChanges();
+  resetChanges(id);
   $('working').hidden = true;
   $('b-error').hidden = true;
   for (const node of [$('b-error'), $('reply-status')]) { delete node.dataset.error; delete node.dataset.transient; }
