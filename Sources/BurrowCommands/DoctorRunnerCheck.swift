@@ -88,8 +88,8 @@ package enum DoctorRunnerCheck {
     /// Per-burrow id ranges are cut from the local Podman user's subordinate ids only: a runner's
     /// burrows share its Podman's default mapping (the README's "Remote runners" says what differs).
     static func sharedMapping(_ info: PodmanInfo, config: Config, subject: String, user: String) -> DoctorFinding {
-        let ids = (info.host?.idMappings?.uidmap ?? []).reduce(0) { $0 + $1.size }
-        let text = "burrows on this runner share one id mapping (its Podman's default, \(ids) ids of \(user)): unlike local burrows "
+        let ids = (info.host?.idMappings?.uidmap ?? []).filter { $0.container > 0 }.reduce(0) { $0 + $1.size }
+        let text = "burrows on this runner share one id mapping (its Podman's default over the \(ids) subordinate ids of \(user)): unlike local burrows "
             + "they run as the same host uids as each other; each one's egress socket there is still its agent uid's alone (a 0700 folder)"
         guard config.sandbox.perBurrowIDs else { return DoctorFinding(.ok, subject, text) }
         return DoctorFinding(.warn, subject, text,
