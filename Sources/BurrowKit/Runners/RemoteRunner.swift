@@ -36,7 +36,12 @@ package final class RemoteRunner: Sendable {
     /// reachable by `owner` alone (the agent's ids in the Podman user's namespace: `RemoteEgressSocket`).
     func openEgress(_ id: String, local: String, owner: AgentIdentity) async throws {
         let socket = try RemoteEgressSocket(directory: try await directory(), id: id, owner: owner)
-        try await tunnel.forwardRemote(.init(listen: socket.listenPath, local: local, before: socket.beforeForward, after: socket.afterForward))
+        do {
+            try await tunnel.forwardRemote(.init(listen: socket.listenPath, local: local, before: socket.beforeForward, after: socket.afterForward))
+        } catch RunnerError.remote(let reason) where reason.contains("podman unshare") {
+            throw RunnerError.remote("\(reason) — on runner \(name), Burrow gives each burrow's egress socket to its agent uid with `podman unshare`: "
+                                     + "the SSH user needs Podman's command on its PATH and its subordinate ids (burrow doctor checks the runner)")
+        }
     }
 
     func closeEgress(_ id: String) async {

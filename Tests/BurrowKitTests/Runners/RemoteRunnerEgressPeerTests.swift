@@ -55,6 +55,9 @@ final class RemoteRunnerEgressPeerTests: XCTestCase {
             let owned = try XCTUnwrap(FileSystem.status(folder), "\(moment): the burrow's folder is there")
             XCTAssertEqual(owned.mode & 0o077, 0, "\(moment): the folder is no one else's: \(String(owned.mode, radix: 8))")
             XCTAssertNotEqual(owned.owner, try runnerUID(), "\(moment): the folder is the agent's, not the SSH user's")
+            let listening = try XCTUnwrap(FileSystem.status(socket), "\(moment): the socket is there")
+            XCTAssertEqual(listening.mode & 0o077, 0, "\(moment): the socket is no one else's: \(String(listening.mode, radix: 8))")
+            XCTAssertEqual(listening.owner, owned.owner, "\(moment): the socket is the agent's too")
         }
         try await attack("first connection")
         // Probe: the path and the request are right (root may do anything on the runner anyway).
