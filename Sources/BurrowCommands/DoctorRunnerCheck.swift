@@ -64,6 +64,10 @@ package enum DoctorRunnerCheck {
                                               fix: "give Burrow a rootless user on the runner (its podmanSocket: /run/user/UID/podman/podman.sock)"))
             }
             findings.append(sharedMapping(info, config: config, subject: subject, user: destination.user))
+            if (try? await tunnel.command("podman unshare true")) == nil {
+                findings.append(DoctorFinding(.fail, subject, "\(destination.user) cannot run `podman unshare` on the runner: Burrow needs it to give each burrow's egress socket to the burrow's agent uid alone",
+                                              fix: "on the runner: put Podman's command on \(destination.user)'s PATH and give it subordinate ids (/etc/subuid, /etc/subgid), then check: podman unshare true"))
+            }
             for image in Set([config.image] + config.repos.compactMap(\.image)).sorted() where try await !made.podman.imageExists(image) {
                 let local = try? await localPodman?.imageExists(image)
                 findings.append(local == true

@@ -137,7 +137,7 @@ package final class SSHTunnel: Sendable {
     /// Runs `text` with the SSH user's shell on the runner (through the master when it is up) and
     /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run.
     @discardableResult
-    func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
+    package func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout)
         guard result.succeeded else {
             throw RunnerError.remote("`\(text.prefix(120))` on \(destination.host) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
