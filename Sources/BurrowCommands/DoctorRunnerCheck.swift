@@ -63,6 +63,11 @@ package enum DoctorRunnerCheck {
                 findings.append(DoctorFinding(.warn, subject, "the runner's Podman runs as root: a container escape there is root on the runner",
                                               fix: "give Burrow a rootless user on the runner (its podmanSocket: /run/user/UID/podman/podman.sock)"))
             }
+            findings.append(sharedMapping(info, config: config, subject: subject, user: destination.user))
+            if (try? await tunnel.command("podman unshare true")) == nil {
+                findings.append(DoctorFinding(.fail, subject, "\(destination.user) cannot run `podman unshare` on the runner: Burrow needs it to give each burrow's egress socket to the burrow's agent uid alone",
+                                              fix: "on the runner: put Podman's command on \(destination.user)'s PATH and give it subordinate ids (/etc/subuid, /etc/subgid), then check: podman unshare true"))
+            }
             for image in Set([config.image] + config.repos.compactMap(\.image)).sorted() where try await !made.podman.imageExists(image) {
                 let local = try? await localPodman?.imageExists(image)
                 findings.append(local == true
@@ -82,6 +87,17 @@ package enum DoctorRunnerCheck {
         }
         await tunnel.shutdown()
         return findings
+    }
+
+    /// Per-burrow id ranges are cut from the local Podman user's subordinate ids only: a runner's
+    /// burrows share its Podman's default mapping (the README's "Remote runners" says what differs).
+    static func sharedMapping(_ info: PodmanInfo, config: Config, subject: String, user: String) -> DoctorFinding {
+        let ids = (info.host?.idMappings?.uidmap ?? []).filter { $0.container > 0 }.reduce(0) { $0 + $1.size }
+        let text = "burrows on this runner share one id mapping (its Podman's default over the \(ids) subordinate ids of \(user)): unlike local burrows "
+            + "they run as the same host uids as each other; each one's egress socket there is still its agent uid's alone (a 0700 folder)"
+        guard config.sandbox.perBurrowIDs else { return DoctorFinding(.ok, subject, text) }
+        return DoctorFinding(.warn, subject, text,
+                             fix: "keep repos whose burrows must not share host uids on the local runner (runners[].repos of this runner without them)")
     }
 
     /// The fix for what OpenSSH said.

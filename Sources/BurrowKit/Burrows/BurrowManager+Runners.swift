@@ -86,8 +86,7 @@ extension BurrowManager {
     }
 
     /// First of a remote burrow's turn: the SSH connection, the agent image (copied from the local
-    /// Podman if the runner lacks it; a devcontainer's is built there), the forwarder's volume and the
-    /// egress socket's way back here (it leads to the proxy's socket once that listens).
+    /// Podman if the runner lacks it; a devcontainer's is built there) and the forwarder's volume.
     func prepareRunner(_ id: String, image: String?) async throws {
         guard let runner = runner(for: id), let remote = runner.remote else { return }
         try await remote.tunnel.waitConnected()
@@ -95,14 +94,13 @@ extension BurrowManager {
             try await localPodman.copyImage(image, to: runner.podman)
         }
         _ = try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath)
-        if config.network.mode == .allowlist {
-            try await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName)
-        }
     }
 
-    /// The container spec for the burrow's runner (unchanged for the local one).
+    /// The container spec for the burrow's runner (unchanged for the local one), and the egress
+    /// socket's way back here, once the agent's uid is known (it leads to the proxy's socket once that listens).
     func adaptForRunner(_ spec: inout ContainerSpec, id: String) async throws {
         guard let runner = runner(for: id), let remote = runner.remote else { return }
+        if config.network.mode == .allowlist { try await openRemoteEgress(id, remote: remote) }
         let seccomp = spec.seccompProfilePath == nil ? nil : try await remote.seccompProfile()
         RemoteRunner.adapt(&spec, forwarderVolume: try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath),
                            socketFolder: try await remote.socketFolder(id), seccompProfile: seccomp)
@@ -117,8 +115,15 @@ extension BurrowManager {
         }
         guard config.network.mode == .allowlist, records[id]?.network == NetworkConfig.Mode.allowlist.rawValue,
               let remote = runner(for: id)?.remote else { return true }
-        try? await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName)
+        try? await openRemoteEgress(id, remote: remote)
         return true
+    }
+
+    /// Only the burrow's agent uid (as the runner's Podman user namespace sees it) reaches the socket there.
+    private func openRemoteEgress(_ id: String, remote: RemoteRunner) async throws {
+        let user = records[id]?.user ?? AgentIdentity(uid: 1000, gid: 1000)
+        let owner = records[id]?.ids?.outside(user) ?? user
+        try await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName, owner: owner)
     }
 
     func closeRunnerEgress(_ id: String) async {

@@ -6,8 +6,8 @@ import BurrowPodman
 /// What a burrow on a remote runner needs there that a local one gets from host paths, put in place
 /// through Podman's API and the SSH connection only: the forwarder in a volume (filled with the
 /// archive API), the seccomp profile made from the runner's own Podman default, and the burrow's
-/// egress socket forwarded from this host into a folder of the SSH user's runtime dir. The model
-/// endpoint and the proxy stay here, with the key.
+/// egress socket forwarded from this host into a folder of the SSH user's runtime dir that only the
+/// burrow's agent uid may enter. The model endpoint and the proxy stay here, with the key.
 package final class RemoteRunner: Sendable {
     static let forwarderFolder = "/run/burrow-bin"
 
@@ -32,15 +32,23 @@ package final class RemoteRunner: Sendable {
 
     func socketFolder(_ id: String) async throws -> String { try await directory() + "/" + id }
 
-    /// Forwards the burrow's egress socket (`local`, on this host) to its folder on the runner.
-    func openEgress(_ id: String, local: String) async throws {
-        try await tunnel.forwardRemote(try await socketFolder(id) + "/" + SandboxLayout.socketName, to: local)
+    /// Forwards the burrow's egress socket (`local`, on this host) into its folder on the runner,
+    /// reachable by `owner` alone (the agent's ids in the Podman user's namespace: `RemoteEgressSocket`).
+    func openEgress(_ id: String, local: String, owner: AgentIdentity) async throws {
+        let socket = try RemoteEgressSocket(directory: try await directory(), id: id, owner: owner)
+        do {
+            try await tunnel.forwardRemote(.init(listen: socket.listenPath, local: local, before: socket.beforeForward, after: socket.afterForward))
+        } catch RunnerError.remote(let reason) where reason.contains("podman unshare") {
+            throw RunnerError.remote("\(reason) — on runner \(name), Burrow gives each burrow's egress socket to its agent uid with `podman unshare`: "
+                                     + "the SSH user needs Podman's command on its PATH and its subordinate ids (burrow doctor checks the runner)")
+        }
     }
 
     func closeEgress(_ id: String) async {
-        guard let folder = try? await socketFolder(id) else { return }
-        await tunnel.cancelRemote(folder + "/" + SandboxLayout.socketName)
-        _ = try? await tunnel.command("rm -rf '\(folder)'")
+        guard let directory = try? await directory(),
+              let socket = try? RemoteEgressSocket(directory: directory, id: id, owner: AgentIdentity(uid: 0, gid: 0)) else { return }
+        await tunnel.cancelRemote(socket.listenPath)
+        _ = try? await tunnel.command(socket.remove)
     }
 
     /// What was put on the runner is known for one SSH connection only: a runner that rebooted in

@@ -21,7 +21,10 @@ package final class SSHTunnel: Sendable {
 
     private struct State {
         var remoteRuntime: String?
-        var reverse: [String: String] = [:]
+        var reverse: [String: ReverseForward] = [:]
+        /// Which master (by `attempt`) each forward was put in place through, claimed before the work.
+        var placed: [String: Int] = [:]
+        var attempt = 0
         var connected = false
         var connections = 0
         var lastError: String?
@@ -107,7 +110,11 @@ package final class SSHTunnel: Sendable {
             let runtime = try await resolveRuntime()
             let podman = configuredSocket ?? runtime + "/podman/podman.sock"
             try await control(["-O", "forward", "-L", "\(localSocket):\(podman)"])
-            for (remote, local) in state.withLock({ $0.reverse }) { try await applyReverse(remote: remote, local: local) }
+            let (attempt, forwards) = state.withLock { state in
+                state.attempt += 1
+                return (state.attempt, Array(state.reverse.values))
+            }
+            for forward in forwards { try await applyReverse(forward, attempt: attempt) }
             state.withLock { state in
                 state.connected = true
                 state.connections += 1
@@ -130,7 +137,7 @@ package final class SSHTunnel: Sendable {
     /// Runs `text` with the SSH user's shell on the runner (through the master when it is up) and
     /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run.
     @discardableResult
-    func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
+    package func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout)
         guard result.succeeded else {
             throw RunnerError.remote("`\(text.prefix(120))` on \(destination.host) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
@@ -145,25 +152,60 @@ package final class SSHTunnel: Sendable {
         }
     }
 
-    /// Makes `remote` (a socket path on the runner) lead to `local` on this host, now and after every
-    /// reconnection. The socket's folder is made here; the socket becomes connectable by the
-    /// container's subordinate uids (its folder is the only way in, bind-mounted into one burrow).
-    func forwardRemote(_ remote: String, to local: String) async throws {
-        state.withLock { $0.reverse[remote] = local }
+    /// A socket on the runner that leads to `local` on this host: sshd binds it at `listen`; `before`
+    /// and `after` are Burrow's own commands run around each forward (see `RemoteEgressSocket`).
+    struct ReverseForward: Sendable, Equatable {
+        let listen: String
+        let local: String
+        let before: String
+        let after: String
+    }
+
+    /// Puts `forward` in place, now and after every reconnection (one already there is replaced).
+    func forwardRemote(_ forward: ReverseForward) async throws {
+        await cancelRemote(forward.listen)
+        state.withLock { $0.reverse[forward.listen] = forward }
         try await waitConnected()
-        try await applyReverse(remote: remote, local: local)
+        try await applyReverse(forward, attempt: state.withLock { $0.attempt })
     }
 
-    func cancelRemote(_ remote: String) async {
-        guard let local = state.withLock({ $0.reverse.removeValue(forKey: remote) }) else { return }
-        if isConnected { try? await control(["-O", "cancel", "-R", "\(remote):\(local)"]) }
+    func cancelRemote(_ listen: String) async {
+        guard let forward = state.withLock({ state in
+            state.placed[listen] = nil
+            return state.reverse.removeValue(forKey: listen)
+        }) else { return }
+        if isConnected { try? await control(["-O", "cancel", "-R", "\(forward.listen):\(forward.local)"]) }
     }
 
-    private func applyReverse(remote: String, local: String) async throws {
-        let folder = String(remote[..<(remote.lastIndex(of: "/") ?? remote.endIndex)])
-        try await command("mkdir -p -m 0711 '\(folder)' && chmod 0711 '\(folder)' && rm -f '\(remote)'")
-        try await control(["-O", "forward", "-R", "\(remote):\(local)"])
-        try await command("chmod 0666 '\(remote)'")
+    /// Once per master: a forward the reconnection already put back is not placed again (a second
+    /// `-O forward` of the same path is a no-op for OpenSSH, and the socket has moved on).
+    private func applyReverse(_ forward: ReverseForward, attempt: Int) async throws {
+        let claimed = state.withLock { state in
+            guard state.reverse[forward.listen] == forward, state.placed[forward.listen] != attempt else { return false }
+            state.placed[forward.listen] = attempt
+            return true
+        }
+        guard claimed else { return }
+        do {
+            try await place(forward)
+        } catch {
+            state.withLock { state in
+                if state.placed[forward.listen] == attempt { state.placed[forward.listen] = nil }
+            }
+            throw error
+        }
+    }
+
+    private func place(_ forward: ReverseForward) async throws {
+        try await command(forward.before)
+        try await control(["-O", "forward", "-R", "\(forward.listen):\(forward.local)"])
+        do {
+            try await command(forward.after)
+        } catch {
+            // Nothing half-placed stays listening: the forward is undone, the reason goes up.
+            try? await control(["-O", "cancel", "-R", "\(forward.listen):\(forward.local)"])
+            throw error
+        }
     }
 }
 

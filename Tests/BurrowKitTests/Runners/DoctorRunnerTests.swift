@@ -22,6 +22,7 @@ final class DoctorRunnerTests: XCTestCase {
         XCTAssertFalse(findings.contains { $0.level == .fail }, text)
         XCTAssertTrue(findings.contains { $0.text.contains("host key checked") }, text)
         XCTAssertTrue(findings.contains { $0.text.contains("Podman 4.") || $0.text.contains("Podman 5.") }, text)
+        XCTAssertTrue(findings.contains { $0.level == .warn && $0.text.contains("burrows on this runner share one id mapping") && $0.text.contains("the 65536 subordinate ids of") }, text)
         XCTAssertTrue(findings.contains { $0.subject == "runner far gpu" && $0.text.contains("a container started with nvidia.com/gpu=all") }, text)
 
         var impostor = good

@@ -1,0 +1,53 @@
+/// Where a remote burrow's egress socket lives on the runner, and the commands that put it there so
+/// that only the burrow's own processes can reach it. On the runner nothing checks a connecting
+/// process (sshd accepts anyone who can open the path and carries the bytes here, where the peer is
+/// sshd's own SSH client), so the path itself is the boundary:
+/// - sshd binds the socket in a staging folder of the SSH user, mode 0700 (no one else can reach it
+///   while it is being prepared, whatever `StreamLocalBindMask` the runner's sshd has);
+/// - in the Podman user's namespace (`podman unshare`: the SSH user is root over its subordinate ids)
+///   the burrow's folder (bind-mounted into its container) and the socket are given to the agent's
+///   uid as that namespace sees it, modes 0700 and 0600, and the socket is moved in, replacing the
+///   one of an earlier SSH connection.
+/// Another local user of the runner cannot enter the folder, whatever the modes of the folders above
+/// it (a runtime dir of 0711 or 0755, a `remoteDir` under /tmp). Only Burrow's own values reach these
+/// commands: paths checked at configuration, a Burrow-made id, and numbers.
+struct RemoteEgressSocket: Sendable, Equatable {
+    /// Burrow's folder on the runner (`runners[].remoteDir`, else `<runtime dir>/burrow`).
+    let directory: String
+    let id: String
+    /// The agent's uid and gid in the Podman user's namespace (a container's default mapping: the
+    /// same numbers as inside it).
+    let owner: AgentIdentity
+
+    init(directory: String, id: String, owner: AgentIdentity) throws(RunnerError) {
+        guard directory.hasPrefix("/"), !directory.contains("'"),
+              !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
+              owner.uid >= 0, owner.gid >= 0 else {
+            throw RunnerError.remote("refusing to place an egress socket at '\(directory)/\(id)' for \(owner.uid):\(owner.gid)")
+        }
+        self.directory = directory
+        self.id = id
+        self.owner = owner
+    }
+
+    /// The burrow's folder, bind-mounted into its container at `SandboxLayout.socketDirectory`.
+    var folder: String { directory + "/" + id }
+    var path: String { folder + "/" + SandboxLayout.socketName }
+    var staging: String { directory + "/forwards" }
+    /// Where sshd binds the socket; OpenSSH knows the forward by this path (for `-O cancel`).
+    var listenPath: String { staging + "/" + id + ".sock" }
+
+    /// As the SSH user, before each forward: the staging folder private, a stale socket there gone.
+    var beforeForward: String {
+        "mkdir -p -m 0711 '\(directory)' && mkdir -p -m 0700 '\(staging)' && chmod 0700 '\(staging)' && rm -f '\(listenPath)'"
+    }
+
+    /// After each forward: the folder and the socket the agent's, then the socket moved in.
+    var afterForward: String {
+        let script = "mkdir -p -m 0700 \"$1\" && chown \(owner.uid):\(owner.gid) \"$1\" \"$2\" && chmod 0700 \"$1\" && chmod 0600 \"$2\" && mv -f \"$2\" \"$3\""
+        return "podman unshare sh -c '\(script)' sh '\(folder)' '\(listenPath)' '\(path)'"
+    }
+
+    /// Once the burrow's turn is over: the folder, which the SSH user alone can no longer remove.
+    var remove: String { "rm -f '\(listenPath)'; podman unshare rm -rf '\(folder)'" }
+}
