@@ -40,6 +40,22 @@ final class ConfigKeysTests: XCTestCase {
         }
     }
 
+    func testACacheScopeIsRepoOrGlobal() throws {
+        XCTAssertEqual(try ConfigLoader.parse(Array("{}".utf8)).caches.map(\.resolvedScope), Array(repeating: .repo, count: 6), "repo is the default")
+        do {
+            _ = try ConfigLoader.parse(Array(#"{"caches": [{"name": "npm", "path": "/c", "scope": "glbal"}]}"#.utf8))
+            XCTFail("a misspelt scope was accepted")
+        } catch {
+            XCTAssertEqual(error.field, "caches[0].scope", "\(error)")
+        }
+        // Names join into volume names: a repo-scoped cache must not land in another's volume.
+        let clash = #"{"caches": [], "repos": [{"name": "b-repo-c", "path": "/a", "caches": [{"name": "a", "path": "/x"}]},"#
+            + #" {"name": "c", "path": "/b", "caches": [{"name": "a-repo-b", "path": "/y"}]}]}"#
+        XCTAssertThrowsError(try ConfigLoader.parse(Array(clash.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("would share one volume"), "\(error)")
+        }
+    }
+
     /// The probe: the same sections spelt right parse, with their values; free-form maps stay free.
     func testTheSameSectionsSpeltRightParse() throws {
         let json = #"""
