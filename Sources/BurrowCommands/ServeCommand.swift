@@ -18,7 +18,7 @@ public enum ServeCommand {
 
         var router = Router()
         let probe = PodmanProbe(configured: config.podmanSocket)
-        router.addHealth(startedAt: Monotonic.now(), podman: { await probe.check() })
+        router.addHealth(startedAt: Monotonic.now(), podman: { probe.current() })
         let podman: PodmanClient
         do {
             podman = try await PodmanClient.connect(configured: config.podmanSocket)
@@ -48,7 +48,12 @@ public enum ServeCommand {
             Console.out("received signal \(signal), shutting down")
                 Task { await server.shutdown() }
         }
-        await server.run()
+        // The probe's refresher lives as long as the server: a child of this task, ended with it.
+        await withDiscardingTaskGroup { group in
+            group.addTask { await probe.run() }
+            await server.run()
+            group.cancelAll()
+        }
         // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
         // and are followed again by the next start.
         await manager.shutdown()

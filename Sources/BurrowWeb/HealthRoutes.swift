@@ -14,17 +14,18 @@ public struct Health: Codable, Sendable {
 }
 
 extension Router {
-    public mutating func addHealth(startedAt: UInt64, podman: (@Sendable () async -> Health.PodmanHealth)? = nil) {
+    /// `podman` answers at once (the last probe, `PodmanProbe.current`): a monitor's poll never waits on Podman.
+    public mutating func addHealth(startedAt: UInt64, podman: (@Sendable () -> Health.PodmanHealth)? = nil) {
         let body = HealthBody()
         get("/api/health") { _ in
             let uptime = Int((Monotonic.now() - startedAt) / 1_000_000_000)
-            let podmanHealth = await podman?()
+            let podmanHealth = podman?()
             return .bytes(body.encoded(uptime: uptime, podman: podmanHealth), contentType: "application/json")
         }
     }
 }
 
-/// The health answer changes at most once a second (uptime) or when the cached Podman probe does:
+/// The health answer changes at most once a second (uptime) or when the last Podman probe does:
 /// encoding it once per change keeps JSONEncoder off a route that monitors poll.
 final class HealthBody: Sendable {
     private let last = Locked<(uptime: Int, podman: Health.PodmanHealth?, bytes: [UInt8])?>(nil)

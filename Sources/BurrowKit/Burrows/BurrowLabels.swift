@@ -34,8 +34,14 @@ public enum BurrowInstance {
         return id
     }
 
+    /// Drops what this process remembers of `stateDir`'s id, as a restart does (tests).
+    package static func forget(stateDir: String) { _ = known.withLock { $0.removeValue(forKey: stateDir) } }
+
+    /// The file ends with a newline (written so, or by an editor): blanks around the id are not part of it.
     private static func valid(_ text: String) -> String? {
-        let id = String(text.trimmingSpaces)
+        let words = text.split(whereSeparator: \.isWhitespace)
+        guard words.count == 1 else { return nil }
+        let id = String(words[0])
         return !id.isEmpty && id.count <= 64 && id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) ? id : nil
     }
 }

@@ -81,7 +81,7 @@ extension BurrowManager {
     /// default namespace, as the agent's uid) is handed to the group once, by a helper as that uid:
     /// an owner may give its own files to a group it is in, so the helper needs no capability.
     func ensureSharedCache(_ cache: CacheConfig, ids: IDSlot, record: BurrowRecord) async throws {
-        let volume = cache.volumeName, group = ids.cacheGroup
+        let volume = cache.volumeName(repo: record.repo), group = ids.cacheGroup
         let marker = config.resolvedStateDir + "/run/caches/\(volume).group-\(group)"
         var owner = AgentIdentity(uid: 0, gid: group)
         var command = ["/bin/chmod", "2775", "/cache"]
@@ -92,7 +92,7 @@ extension BurrowManager {
             command = ["/bin/sh", "-c", "chgrp -R -h \(group) /cache; chmod -R g+rwX /cache; find /cache -type d -exec chmod g+s {} +; chmod 2775 /cache"]
         } else {
             do {
-                try await podman.createVolume(name: volume, labels: ["io.burrow.cache": cache.name, "io.burrow.cache-group": String(group)],
+                try await podman.createVolume(name: volume, labels: cache.labels(repo: record.repo).merging(["io.burrow.cache-group": String(group)]) { $1 },
                                               options: ["o": "uid=0,gid=\(group)"])
             } catch {
                 // Another burrow starting at the same moment may have just created it (and sets its mode).

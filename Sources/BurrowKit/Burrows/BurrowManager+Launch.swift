@@ -154,12 +154,13 @@ extension BurrowManager {
             for cache in plan.caches { try await ensureSharedCache(cache, ids: ids, record: record) }
         }
         for cache in plan.caches where record.ids == nil {
-            guard !(try await podman.volumeExists(cache.volumeName)) else { continue }
+            let volume = cache.volumeName(repo: record.repo)
+            guard !(try await podman.volumeExists(volume)) else { continue }
             do {
-                try await podman.createVolume(name: cache.volumeName, labels: ["io.burrow.cache": cache.name], options: owner)
+                try await podman.createVolume(name: volume, labels: cache.labels(repo: record.repo), options: owner)
             } catch {
                 // Another burrow starting at the same moment may have just created it.
-                guard try await podman.volumeExists(cache.volumeName) else { throw error }
+                guard try await podman.volumeExists(volume) else { throw error }
             }
         }
         var spec = plan.spec

@@ -12,7 +12,7 @@ struct ContainerPlan: Equatable {
     static func taskPath(turn: Int) -> String { claudeConfigDirectory + "/.burrow-task-\(turn)" }
 
     let spec: ContainerSpec
-    /// Shared cache volumes the container mounts (created on first use).
+    /// Cache volumes the container mounts (created on first use): the repo's own, and global ones.
     let caches: [CacheConfig]
 
     /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
@@ -36,7 +36,7 @@ struct ContainerPlan: Equatable {
         spec.env["GIT_CONFIG_VALUE_0"] = "*"
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
                         .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
-            + caches.map { .init(name: $0.volumeName, destination: $0.path) }
+            + caches.map { .init(name: $0.volumeName(repo: record.repo), destination: $0.path) }
         if let devcontainer = record.devcontainer {
             // Every turn is a new container: its setup commands run again before the agent.
             devcontainer.apply(to: &spec, runSetup: true)

@@ -32,16 +32,32 @@ public struct RepoConfig: Codable, Sendable, Equatable {
 }
 
 public struct CacheConfig: Codable, Sendable, Equatable {
+    /// Who shares a cache's volume. A burrow can rewrite anything in a cache it mounts (a wheel, a
+    /// crate) for the next burrow to run: `repo` keeps that within the repo's own burrows.
+    public enum Scope: String, Codable, Sendable { case repo, global }
+
     public var name: String
     public var path: String
+    /// `repo` (default): one volume per repo; `global`: one volume for every repo's burrows.
+    public var scope: Scope?
 
-    public init(name: String, path: String) {
+    public init(name: String, path: String, scope: Scope? = nil) {
         self.name = name
         self.path = path
+        self.scope = scope
     }
 
-    /// Stable, so a second burrow reuses what the first downloaded.
-    public var volumeName: String { "burrow-cache-\(name)" }
+    public var resolvedScope: Scope { scope ?? .repo }
+
+    /// Stable, so a second burrow (of the repo, or of any repo when global) reuses what the first downloaded.
+    public func volumeName(repo: String) -> String {
+        resolvedScope == .global ? "burrow-cache-\(name)" : "burrow-cache-\(name)-repo-\(repo)"
+    }
+
+    /// Marks the volume as a cache (never an orphan) and, for a repo's, whose.
+    public func labels(repo: String) -> [String: String] {
+        resolvedScope == .global ? ["io.burrow.cache": name] : ["io.burrow.cache": name, "io.burrow.cache-repo": repo]
+    }
 
     public static let defaults: [CacheConfig] = [
         CacheConfig(name: "npm", path: "/home/agent/.npm"),
@@ -125,6 +141,21 @@ extension Config {
         }
         for cache in caches where !Self.isSafeName(cache.name) || !cache.path.hasPrefix("/") {
             throw ConfigError(field: "caches", reason: "cache '\(cache.name)' needs a simple name and an absolute path")
+        }
+        try checkCacheVolumesDistinct()
+    }
+
+    /// Names are joined into volume names: two caches must not meet in one volume by accident
+    /// (a repo-scoped cache "a" of repo "b-repo-c" and cache "a-repo-b" of repo "c").
+    private func checkCacheVolumesDistinct() throws(ConfigError) {
+        var owners: [String: String] = [:]
+        for repo in repos {
+            for cache in caches + (repo.caches ?? []) {
+                let owner = cache.resolvedScope == .global ? "global cache '\(cache.name)'" : "cache '\(cache.name)' of repo '\(repo.name)'"
+                if let other = owners.updateValue(owner, forKey: cache.volumeName(repo: repo.name)), other != owner {
+                    throw ConfigError(field: "caches", reason: "\(other) and \(owner) would share one volume; rename one")
+                }
+            }
         }
     }
 

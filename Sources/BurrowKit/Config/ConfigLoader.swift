@@ -32,7 +32,8 @@ public enum ConfigLoader {
     public static func parse(_ bytes: [UInt8], file: String? = nil) throws(ConfigError) -> Config {
         let config: Config
         do {
-            config = try JSONDecoder().decode(Config.self, from: Data(bytes))
+            // Every section, however deep, refuses a key it does not know: a typo must not become a default.
+            config = try JSONDecoder().decode(KnownKeysOnly<Config>.self, from: Data(bytes)).value
         } catch let error as DecodingError {
             throw fieldError(error, file: file)
         } catch {

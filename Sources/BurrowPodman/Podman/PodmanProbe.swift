@@ -2,26 +2,63 @@ import Synchronization
 import BurrowSystem
 import BurrowHTTP
 
-/// Whether Podman answers, for `/api/health`. Cached for a couple of seconds so a health poll never
-/// turns into a flood of calls to Podman.
+/// Whether Podman answers, for `/api/health`. The route reads the last answer and never waits on
+/// Podman: busy with a launch it takes seconds to answer, and a stuck one would never answer. One
+/// refresher (`run`, owned by whoever serves) probes again when an answer older than `interval` is
+/// read, so an idle Burrow does not keep Podman's service awake; a probe is cut off after `timeout`.
 public final class PodmanProbe: Sendable {
+    private struct State {
+        var health = PodmanHealth(reachable: false, version: nil, error: "not checked yet: the first check is under way")
+        var checkedAt: UInt64?
+    }
+
     private let configured: String
-    private let cache = Locked<(at: UInt64, health: PodmanHealth)?>(nil)
-    private let maxAge: UInt64 = 2_000_000_000
+    private let interval: UInt64
+    private let timeout: Duration
+    private let state = Locked(State())
+    private let demand: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
 
-    public init(configured: String) { self.configured = configured }
+    public init(configured: String, interval: Duration = .seconds(2), timeout: Duration = .seconds(5)) {
+        self.configured = configured
+        self.interval = UInt64(max(0, interval.nanoseconds))
+        self.timeout = timeout
+        (demand, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
 
-    public func check() async -> PodmanHealth {
-        if let cached = cache.withLock({ $0 }), Monotonic.now() - cached.at < maxAge { return cached.health }
+    /// The last answer, at once; asks the refresher for a new one when it is stale.
+    public func current() -> PodmanHealth {
+        let (health, checkedAt) = state.withLock { ($0.health, $0.checkedAt) }
+        guard let checkedAt else { return health }
+        let age = Monotonic.now() - checkedAt
+        if age >= interval { wake.yield() }
+        var answer = health
+        answer.checkedSecondsAgo = Int(age / 1_000_000_000)
+        return answer
+    }
+
+    /// The refresher: one probe now, then one per stale read, until the task is cancelled.
+    public func run() async {
+        await refresh()
+        for await _ in demand {
+            let stale = state.withLock { $0.checkedAt.map { Monotonic.now() - $0 >= interval } ?? true }
+            if stale { await refresh() }
+        }
+    }
+
+    private func refresh() async {
+        let configured = self.configured
         let health: PodmanHealth
         do {
-            let client = try await PodmanClient.connect(configured: configured)
-            health = .init(reachable: true, version: try await client.version().version, error: nil)
+            let version = try await withDeadline(timeout, operation: "Podman's version") {
+                try await PodmanClient(socketPath: try PodmanSocket.locate(configured: configured)).version().version
+            }
+            health = .init(reachable: true, version: version, error: nil)
         } catch {
+            guard !Task.isCancelled else { return }
             health = .init(reachable: false, version: nil, error: "\(error)")
         }
-        cache.withLock { $0 = (Monotonic.now(), health) }
-        return health
+        state.withLock { $0 = State(health: health, checkedAt: Monotonic.now()) }
     }
 }
 
@@ -30,4 +67,13 @@ public struct PodmanHealth: Codable, Sendable, Equatable {
     public var reachable: Bool
     public var version: String?
     public var error: String?
+    /// How old the answer is (nil before the first one).
+    public var checkedSecondsAgo: Int?
+
+    public init(reachable: Bool, version: String?, error: String?, checkedSecondsAgo: Int? = nil) {
+        self.reachable = reachable
+        self.version = version
+        self.error = error
+        self.checkedSecondsAgo = checkedSecondsAgo
+    }
 }

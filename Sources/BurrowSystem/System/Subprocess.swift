@@ -131,7 +131,7 @@ public enum Subprocess {
 }
 
 extension Duration {
-    var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

@@ -141,7 +141,7 @@ final class BurrowLifecycleTests: XCTestCase {
         XCTAssertTrue(containers.isEmpty)
         let workspace = try await podman.volumeExists(writer.workspaceVolume)
         XCTAssertFalse(workspace)
-        let cache = try await podman.volumeExists("burrow-cache-\(app.cacheName)")
+        let cache = try await podman.volumeExists(app.cacheVolume())
         XCTAssertTrue(cache)
         let kept = try await app.server.request("GET", "/api/burrows/\(writer.id)")
         XCTAssertEqual(kept.status, 200, "the record is kept after teardown")

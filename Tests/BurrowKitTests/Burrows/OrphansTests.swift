@@ -51,4 +51,27 @@ final class OrphansTests: XCTestCase {
         try await podman.removeVolume(owned.workspaceVolume, force: true)
         try await podman.removeVolume(cache, force: true)
     }
+
+    /// A restart must not change who Burrow is: its leftovers from before stay its own to collect.
+    func testAfterARestartGCCollectsItsOwnOrphan() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let stateDir = try TemporaryDirectory.make("burrow-restart-gc")
+        let before = try BurrowInstance.id(stateDir: stateDir)
+        let orphan = "0rphan" + PodmanTestEnvironment.uniqueName("r").suffix(6)
+        let volume = "burrow-\(orphan)-workspace"
+        try await podman.createVolume(name: volume, labels: ["io.burrow.id": orphan, BurrowLabels.instance: before])
+
+        BurrowInstance.forget(stateDir: stateDir)  // the restart: a new process reads the file again
+        let after = try BurrowInstance.id(stateDir: stateDir)
+        XCTAssertEqual(after, before, "the instance id changed across a restart")
+        let config = stateDir + "/config.json"
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "stateDir": "\#(stateDir)"}"#.utf8), to: config)
+        let report = try await Orphans.find(podman: podman, owners: Orphans.owners(stateDir: stateDir), stateDir: stateDir)
+        XCTAssertTrue(report.volumes.contains { $0.name == volume }, "its own leftover is not listed as its own: \(report)")
+        let collected = await GCCommand.run(configPath: config, dryRun: false)
+        XCTAssertTrue(collected)
+        let stillThere = try await podman.volumeExists(volume)
+        XCTAssertFalse(stillThere, "gc left its own orphan after a restart")
+        if stillThere { try await podman.removeVolume(volume, force: true) }
+    }
 }

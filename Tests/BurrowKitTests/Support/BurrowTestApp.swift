@@ -46,14 +46,19 @@ final class BurrowTestApp: @unchecked Sendable {
         TestCleanup.shared.add { [self] in await self.cleanUp() }
     }
 
-    func launch(_ task: String) async throws -> BurrowRecord {
-        let body = String(decoding: try JSONEncoder().encode(["repo": "demo", "task": task]), as: UTF8.self)
+    func launch(_ task: String, repo: String = "demo") async throws -> BurrowRecord {
+        let body = String(decoding: try JSONEncoder().encode(["repo": repo, "task": task]), as: UTF8.self)
         let response = try await server.request("POST", "/api/burrows", headers: ["Content-Type": "application/json"], body: body)
         guard response.status == 201 else { throw HTTPError(HTTPStatus(response.status, ""), response.text) }
         return try JSONDecoder().decode(BurrowRecord.self, from: Data(response.body))
     }
 
     func record(_ id: String) async throws -> BurrowRecord { try await manager.record(id) }
+
+    /// The test cache's volume for `repo`'s burrows.
+    func cacheVolume(repo: String = "demo") -> String {
+        (manager.config.caches.first { $0.name == cacheName } ?? CacheConfig(name: cacheName, path: "/")).volumeName(repo: repo)
+    }
 
     /// Waits until the burrow reaches a final state.
     func finished(_ id: String, within seconds: Double = 60) async throws -> BurrowRecord {
@@ -94,7 +99,6 @@ final class BurrowTestApp: @unchecked Sendable {
         for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
             try? await manager.podman.removeVolume(volume.name, force: true)
         }
-        try? await manager.podman.removeVolume("burrow-cache-\(cacheName)", force: true)
         // Each test's repo has its own workspace template image (one may still be in the making).
         await manager.settleRangePreparations()
         await manager.crossing.templates.settle()

@@ -69,7 +69,9 @@ enum RunnerTestEnvironment {
         }
         let key = RepoStore.key(RepoConfig(name: "demo", path: app.repoPath))
         for runner in app.manager.runners where runner.remote != nil {
-            try? await runner.podman.removeVolume("burrow-cache-\(app.cacheName)", force: true)
+            for volume in (try? await runner.podman.listVolumes(label: "io.burrow.cache=\(app.cacheName)")) ?? [] {
+                try? await runner.podman.removeVolume(volume.name, force: true)
+            }
             for image in (try? await runner.podman.listImages(label: "io.burrow.template")) ?? []
             where image.labels?["io.burrow.template"]?.hasPrefix(key) == true {
                 try? await runner.podman.removeImage(image.id)
