@@ -109,4 +109,50 @@ final class ParallelSpendTests: XCTestCase {
         proxy.shutdown()
         await upstream.stop()
     }
+
+    /// A reservation is released when the vault cannot reach the upstream, settled to what was
+    /// metered when the answer breaks mid-way, and a request the endpoint cannot bound is refused.
+    func testReservationsAreReleasedOrSettledAndUnboundedRequestsRefused() async throws {
+        let breaking = try ModelStandIn { _ in
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", "text/event-stream")
+            return HTTPResponse(headers: headers, body: .stream { writer in
+                let start = #"{"type":"message_start","message":{"model":"claude-opus-5-5","usage":{"input_tokens":1000,"output_tokens":1}}}"#
+                try await writer.write(Array("event: message_start\ndata: \(start)\n\n".utf8))
+                throw SocketClosed()
+            })
+        }
+        let gate = BudgetGate(limit: Budget(usd: 1))
+        let log = NetLog()
+        let proxy = try proxy(upstream: breaking, budget: gate, log: log)
+        let body = #"{"model":"claude-opus-5-5","max_tokens":100,"stream":true,"messages":[]}"#
+        _ = try? await withTimeout(20) { try await ProxyClient.exchange(proxy.socketPath, ProxyClient.post("/v1/messages", body: body)) }
+        _ = try await log.waitFor(1)
+        XCTAssertEqual(breaking.requests.count, 1)
+        XCTAssertEqual(gate.spent.tokens.total, 1001, "what was metered before the break counts")
+        XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0), "and the reservation gave way to it")
+        for (refused, why) in [(#"{"model":"claude-opus-5-5","messages":[]}"#, "max_tokens is required"),
+                               (#"{"model":"gpt-9","max_tokens":1,"messages":[]}"#, "has no price"),
+                               (#"{"max_tokens":1,"max_tokens":9999999,"model":"claude-opus-5-5"}"#, "given twice")] {
+            let answer = try await withTimeout(20) { try await ProxyClient.exchange(proxy.socketPath, ProxyClient.post("/v1/messages", body: refused)) }
+            XCTAssertEqual(answer.status, 400, answer.text)
+            XCTAssertTrue(answer.text.contains(why), answer.text)
+        }
+        XCTAssertEqual(breaking.requests.count, 1, "nothing the endpoint cannot bound went upstream")
+        proxy.shutdown()
+        await breaking.stop()
+
+        // Nothing listens upstream: a 502, and the reservation is given back.
+        let gone = try ModelStandIn()
+        let port = gone.port
+        await gone.stop()
+        let endpoint = ModelEndpoint(upstream: URL(string: "http://127.0.0.1:\(port)")!, credential: Credential(value: "sk-ant-api03-spend"), budget: gate)
+        let path = try TemporaryDirectory.make("spend") + "/proxy.sock"
+        let unreachable = try EgressProxy(socketPath: path, policy: EgressPolicy(allow: []), model: endpoint, allowPeer: { _ in true }, report: log.report)
+        Task { await unreachable.run() }
+        let failed = try await withTimeout(20) { try await ProxyClient.exchange(path, ProxyClient.post("/v1/messages", body: body)) }
+        XCTAssertEqual(failed.status, 502, failed.text)
+        XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0))
+        unreachable.shutdown()
+    }
 }
