@@ -58,6 +58,13 @@ struct AdmittedBody {
         for account in accounts { account.release(bytes) }
     }
 
+    /// The same admission, holding only `size` bytes now that the body is read.
+    func shrunk(to size: Int) -> AdmittedBody {
+        guard size < bytes else { return self }
+        for account in accounts { account.release(bytes - size) }
+        return AdmittedBody(bytes: size, accounts: accounts)
+    }
+
     struct BusyRefusal: Error {
         let bytes: Int
         let full: BodyAdmission

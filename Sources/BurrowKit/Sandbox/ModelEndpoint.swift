@@ -50,7 +50,7 @@ public final class ModelEndpoint: Sendable {
             event.budgetReached = true
             return try await refuse(&event, refusal, Self.budgetError(refusal), connection, report)
         }
-        let admitted: AdmittedBody
+        var admitted: AdmittedBody
         switch AdmittedBody.admit(Self.admittedBytes(framing), into: admissions) {
         case .success(let body):
             admitted = body
@@ -62,6 +62,7 @@ public final class ModelEndpoint: Sendable {
         }
         defer { admitted.release() }
         let body = try await connection.readBody(framing, limit: Self.maxRequestBytes)
+        admitted = admitted.shrunk(to: body.count)  // a chunked body was admitted at the most it could be
         event.bytesSent = body.count
         let ceiling: Ceiling?
         switch self.ceiling(method: head.method.rawValue, target: head.target, body: body) {

@@ -44,4 +44,21 @@ final class RequestTermsTests: XCTestCase {
         XCTAssertEqual(gate.spent.costUSD, 0.1, accuracy: 1e-12)
         XCTAssertEqual(gate.spent.tokens.total, 100)
     }
+
+    /// Admission takes from the burrow's and the total account or from neither; a chunked body,
+    /// admitted at the most, keeps only its size once read.
+    func testBodyAdmissionIsAllOrNothingAndShrinks() throws {
+        let burrow = BodyAdmission(limit: 32 << 20), total = BodyAdmission(limit: 48 << 20), other = BodyAdmission(limit: 32 << 20)
+        let chunked = try AdmittedBody.admit(32 << 20, into: [burrow, total]).get()
+        guard case .failure(let busy) = AdmittedBody.admit(20 << 20, into: [other, total]) else { return XCTFail("admitted past the total") }
+        XCTAssertFalse(busy.perBurrow)
+        XCTAssertEqual(other.bytesInFlight, 0, "nothing kept of a refused admission")
+        let small = chunked.shrunk(to: 1024)
+        XCTAssertEqual(burrow.bytesInFlight, 1024)
+        XCTAssertEqual(total.bytesInFlight, 1024)
+        let second = try AdmittedBody.admit(20 << 20, into: [other, total]).get()
+        small.release()
+        second.release()
+        XCTAssertEqual(total.bytesInFlight, 0)
+    }
 }
