@@ -2,7 +2,7 @@
 import { el, fold, stamp } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { renderToolUse, attachToolResult } from './tools.js';
-import { resultFailure, money, kib } from './format.js';
+import { resultFailure, agentReports, kib } from './format.js';
 
 const MARKUP = /[*_`#[\]|<>~\\]|^\s*([-+=]|\d+[.)])(\s|$)|https?:/m;
 
@@ -50,8 +50,8 @@ function resultEntry(data, context, time) {
   const failure = resultFailure(data);
   const box = el('div', failure ? 'entry result failed' : 'entry result');
   const parts = [];
-  const cost = money(data.total_cost_usd);
-  if (cost) parts.push(cost);
+  const claim = agentReports(data.total_cost_usd);
+  if (claim) parts.push(claim);
   if (data.num_turns != null) parts.push(`${data.num_turns} agent turn${data.num_turns === 1 ? '' : 's'}`);
   if (data.duration_ms != null) parts.push(`${(data.duration_ms / 1000).toFixed(1)} s`);
   const title = failure ? `Failed: ${failure}` : `Finished: ${data.subtype || 'success'}`;

@@ -68,6 +68,11 @@ export function startedLabel(record) {
 /// Cost, or '' when there is none to report (a failure before any metered call is not "$0.0000").
 export const money = (usd) => (usd != null && usd > 0 ? `$${Number(usd).toFixed(4)}` : '');
 
+/// The agent's own cost claim (stream-json `total_cost_usd`), only ever as its claim: never the
+/// burrow's cost (that is metered at the model endpoint), and nothing when it is negative or absurd.
+export const agentReports = (usd) =>
+  (typeof usd === 'number' && Number.isFinite(usd) && usd > 0 && usd <= 10000 ? `the agent reports $${usd.toFixed(4)}` : '');
+
 export function kib(value) { return value == null ? '0 KiB' : `${(value / 1024).toFixed(1)} KiB`; }
 
 export const firstLine = (text) => String(text || '').split('\n')[0];

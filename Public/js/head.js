@@ -1,7 +1,7 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
 import { store, shownState } from './store.js';
-import { isFinal, isActive, duration, startedLabel, money, stateLabel, firstLine } from './format.js';
+import { isFinal, isActive, duration, startedLabel, money, agentReports, stateLabel, firstLine } from './format.js';
 
 const LONG_TASK = 280;
 
@@ -46,7 +46,8 @@ function facts(record) {
     const unpriced = m.unpricedModels.length ? ` + unpriced ${m.unpricedModels.join(', ')}` : '';
     list.push(`metered: ${m.inputTokens + m.outputTokens + m.cacheCreationTokens + m.cacheReadTokens} tokens${unpriced}`);
   }
-  if (record.agentReportedCostUSD > 0) list.push(`agent says $${record.agentReportedCostUSD.toFixed(4)}`);
+  const claim = agentReports(record.agentReportedCostUSD);
+  if (claim) list.push(claim);
   if (record.budget) list.push(`budget ${[record.budget.usd != null ? `$${record.budget.usd}` : '', record.budget.tokens != null ? `${record.budget.tokens} tokens` : ''].filter(Boolean).join(' / ')}`);
   if (record.stopReason) list.push(record.stopReason);
   if (record.devcontainer) list.push(`devcontainer: ${record.devcontainer.file}`);

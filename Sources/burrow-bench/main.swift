@@ -49,6 +49,7 @@ case "flood-latency":
                                    repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),
                                    repeat: value("--repeat", 1))
 case "egress-proxy":
+    MemoryTuning.returnLargeBlocksWhenFreed()
     let resolve = (text("--resolve") ?? "").split(separator: ",").reduce(into: [String: String]()) { map, pair in
         let parts = pair.split(separator: "=")
         if parts.count == 2 { map[String(parts[0])] = String(parts[1]) }

@@ -25,13 +25,14 @@ final class UpstreamSession: Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// Starts one request; its answer arrives through the returned stream.
-    func start(_ request: URLRequest) -> UpstreamStream {
+    /// Starts one request, its body uploaded from `spooled` when given; its answer arrives through
+    /// the returned stream, which keeps the spooled file until it is let go.
+    func start(_ request: URLRequest, from spooled: SpooledBody? = nil) -> UpstreamStream {
         let (stream, continuation) = AsyncThrowingStream<UpstreamStream.Piece, any Error>.makeStream()
-        let task = session.dataTask(with: request)
+        let task: URLSessionDataTask = if let spooled { session.uploadTask(with: request, fromFile: spooled.url) } else { session.dataTask(with: request) }
         delegate.register(task.taskIdentifier, continuation)
         task.resume()
-        return UpstreamStream(stream: stream, task: task)
+        return UpstreamStream(stream: stream, task: task, spooled: spooled)
     }
 
     final class Delegate: NSObject, URLSessionDataDelegate, Sendable {
@@ -78,10 +79,12 @@ final class UpstreamStream: @unchecked Sendable {
 
     private var iterator: AsyncThrowingStream<Piece, any Error>.AsyncIterator
     private let task: URLSessionDataTask
+    private let spooled: SpooledBody?
 
-    init(stream: AsyncThrowingStream<Piece, any Error>, task: URLSessionDataTask) {
+    init(stream: AsyncThrowingStream<Piece, any Error>, task: URLSessionDataTask, spooled: SpooledBody?) {
         iterator = stream.makeAsyncIterator()
         self.task = task
+        self.spooled = spooled
     }
 
     func next() async throws -> Piece? { try await iterator.next() }

@@ -14,17 +14,28 @@ final class VaultForwarder: Sendable {
     /// Framing belongs to each hop; URLSession has already decoded the content.
     static let notForwarded: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "expect", "keep-alive",
                                             "content-encoding"]
+    /// Bodies larger than this go upstream from a file: URLSession's in-memory upload holds two
+    /// more copies of the body (its request's `Data` and a `DispatchData` made from it) until the
+    /// answer ends.
+    static let spoolAboveBytes = 1 << 20
     let upstream: URL
     let credential: VaultCredential
+    let spoolFolder: String
     private let session = UpstreamSession()
 
-    init(upstream: URL, credential: VaultCredential) {
+    init(upstream: URL, credential: VaultCredential, spoolFolder: String) {
         self.upstream = upstream
         self.credential = credential
+        self.spoolFolder = spoolFolder
     }
 
     func answer(_ request: HTTPRequest) async -> HTTPResponse {
-        let stream = session.start(upstreamRequest(request))
+        let stream: UpstreamStream
+        do {
+            stream = try start(request)
+        } catch {
+            return Self.failure(error)
+        }
         do {
             guard case .head(let response) = try await stream.next() else { throw URLError(.badServerResponse) }
             var headers = HTTPHeaders()
@@ -41,13 +52,26 @@ final class VaultForwarder: Sendable {
             return answer
         } catch {
             stream.cancel()
-            var failure = HTTPResponse.text("\(error)", status: .badGateway)
-            failure.headers[Self.errorHeader] = String("\(error)".filter { $0 != "\r" && $0 != "\n" }.prefix(500))
-            return failure
+            return Self.failure(error)
         }
     }
 
-    private func upstreamRequest(_ request: HTTPRequest) -> URLRequest {
+    private func start(_ request: HTTPRequest) throws -> UpstreamStream {
+        let sendsBody = !request.body.isEmpty && request.method != "GET" && request.method != "HEAD"
+        guard sendsBody && request.body.count > Self.spoolAboveBytes else {
+            return session.start(upstreamRequest(request, body: sendsBody))
+        }
+        let spooled = try SpooledBody(request.body, in: spoolFolder)
+        return session.start(upstreamRequest(request, body: false), from: spooled)
+    }
+
+    private static func failure(_ error: any Error) -> HTTPResponse {
+        var failure = HTTPResponse.text("\(error)", status: .badGateway)
+        failure.headers[errorHeader] = String("\(error)".filter { $0 != "\r" && $0 != "\n" }.prefix(500))
+        return failure
+    }
+
+    private func upstreamRequest(_ request: HTTPRequest, body: Bool) -> URLRequest {
         var outgoing = URLRequest(url: URL(string: upstream.absoluteString.trimmingSuffix("/") + request.target) ?? upstream)
         outgoing.httpMethod = request.method.rawValue
         for field in request.headers where !Self.notForwarded.contains(field.name.lowercased()) {
@@ -60,7 +84,7 @@ final class VaultForwarder: Sendable {
                 outgoing.setValue(value, forHTTPHeaderField: name)
             }
         }
-        if !request.body.isEmpty && request.method != "GET" && request.method != "HEAD" { outgoing.httpBody = Data(request.body) }
+        if body { outgoing.httpBody = Data(request.body) }
         return outgoing
     }
 }

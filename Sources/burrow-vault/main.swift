@@ -33,6 +33,7 @@ guard let socketPath = option("--socket"), let upstreamText = option("--upstream
     fail("usage: burrow-vault --socket PATH --upstream URL (the credential comes on standard input)")
 }
 signal(SIGPIPE, SIG_IGN)
+MemoryTuning.returnLargeBlocksWhenFreed()
 let credential = VaultCredential(value: readCredentialLine())
 guard !credential.value.isEmpty else { fail("no credential on standard input") }
 
@@ -45,7 +46,8 @@ do {
 }
 var limits = HTTPLimits()
 limits.maxBodyBytes = VaultForwarder.maxRequestBytes
-let forwarder = VaultForwarder(upstream: upstream, credential: credential)
+// Large bodies are spooled beside the socket, in the folder only Burrow's user can enter.
+let forwarder = VaultForwarder(upstream: upstream, credential: credential, spoolFolder: (socketPath as NSString).deletingLastPathComponent)
 let server = HTTPServer(listener: listener, limits: limits) { request in await forwarder.answer(request) }
 _ = "ready\n".withCString { write(0, $0, 6) }
 

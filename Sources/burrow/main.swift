@@ -22,6 +22,7 @@ case .help(let command):
 case .version:
     Console.out("burrow \(BurrowVersion.current)")
 case .serve(let configPath):
+    MemoryTuning.returnLargeBlocksWhenFreed()
     do {
         try await ServeCommand.run(configPath: configPath)
     } catch {

@@ -83,8 +83,8 @@ def test_follow_up_from_the_reply_box_streams_a_second_turn(env):
     expect(page.locator("#b-state")).to_have_text("succeeded", timeout=30000)
     expect(page.locator("#b-facts")).to_contain_text("turn 2")
     expect(page.locator("#b-facts")).not_to_contain_text("turns")
-    # Claude Code reports a resumed session's cost cumulatively: never added up (no metering here).
-    expect(page.locator("#b-facts")).to_contain_text("$0.0123")
+    # Claude Code reports a resumed session's cost cumulatively: never added up, and only as its claim (no metering here).
+    expect(page.locator("#b-facts")).to_contain_text("the agent reports $0.0123")
     expect(page.locator("#b-facts")).not_to_contain_text("$0.0246")
     # The diff updates: the file now holds the second turn's text.
     expect(page.locator("#diff")).to_contain_text("Now the empty case", timeout=10000)

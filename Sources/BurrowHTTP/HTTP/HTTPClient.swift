@@ -239,7 +239,13 @@ public final class HTTPClient: Sendable {
                 try await Self.write(Array((head + "\r\n").utf8), on: connection)
             case .bytes(let bytes, let contentType):
                 head += "Content-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
-                try await Self.write(Array(head.utf8) + bytes, on: connection)
+                if bytes.count <= 64 << 10 {
+                    try await Self.write(Array(head.utf8) + bytes, on: connection)
+                } else {
+                    // Not joined: a copy of a large body would double what it holds.
+                    try await Self.write(Array(head.utf8), on: connection)
+                    try await Self.write(bytes, on: connection)
+                }
             case .stream(let contentType, let produce):
                 head += "Content-Type: \(contentType)\r\nTransfer-Encoding: chunked\r\n\r\n"
                 try await Self.write(Array(head.utf8), on: connection)

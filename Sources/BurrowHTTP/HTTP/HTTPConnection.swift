@@ -46,8 +46,15 @@ public final class HTTPConnection: @unchecked Sendable {
     /// Reads a whole body, refusing more than `limit` bytes.
     package func readBody(_ framing: BodyFraming, limit: Int) async throws -> [UInt8] {
         var body: [UInt8] = []
+        // Its whole size at once: growing by doubling would hold up to twice a large body.
+        if case .length(let length) = framing, length <= limit { body.reserveCapacity(length) }
         try await readBody(framing, limit: limit) { body.append(contentsOf: $0) }
         return body
+    }
+
+    /// Reads a body and keeps none of it (a request refused before its body was read).
+    package func discardBody(_ framing: BodyFraming, limit: Int) async throws {
+        try await readBody(framing, limit: limit) { _ in }
     }
 
     /// Reads a body piece by piece as it arrives, handing each piece to `consume`.

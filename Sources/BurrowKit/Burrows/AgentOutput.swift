@@ -77,22 +77,24 @@ public enum AgentOutput {
         return reason
     }
 
+    /// The most an agent's own cost figure may say and still be shown: a claim beyond it, negative
+    /// or not a number is dropped.
+    static let maxReportedCostUSD = 10_000.0
+
+    static func plausibleCost(_ cost: Double) -> Double? {
+        cost.isFinite && cost >= 0 && cost <= maxReportedCostUSD ? cost : nil
+    }
+
     /// Folds an event into the record: the session id from `system/init`, the outcome from `result`.
     /// Other `system` events (`api_retry`, `task_started`, …) only keep the session id current.
     public static func apply(_ summary: Summary, to record: inout BurrowRecord) {
         if let session = summary.sessionID, record.sessionID == nil || summary.type == "system" { record.sessionID = session }
         if summary.type == "system" && summary.subtype == "init" { record.agentError = nil }
         if summary.type == "result" {
-            if let cost = summary.costUSD {
-                // Only the agent's claim, and Claude Code's is cumulative over resumed turns: the latest
-                // is kept, never summed. The metered cost, when the model endpoint has one, is what counts.
-                record.agentReportedCostUSD = cost
-                if record.metered == nil {
-                    while record.turnCosts.count < record.turn { record.turnCosts.append(0) }
-                    record.turnCosts[record.turn - 1] = cost
-                    record.costUSD = cost
-                }
-            }
+            // Only the agent's claim, shown as "the agent reports …" and never as the burrow's cost,
+            // which is what the model endpoint metered (the agent is the one under the budget).
+            // Claude Code's is cumulative over resumed turns: the latest is kept, never summed.
+            if let cost = summary.costUSD.flatMap(plausibleCost) { record.agentReportedCostUSD = cost }
             record.turns = summary.turns ?? record.turns
             record.durationMs = summary.durationMs ?? record.durationMs
             record.result = summary.result ?? record.result

@@ -45,22 +45,84 @@ public struct Budget: Codable, Sendable, Equatable {
     }
 }
 
-/// The model endpoint's running account for one burrow: what it has spent so far (all turns) and
-/// its budget. Requests are refused once the budget is reached; requests in flight when it is
-/// crossed complete (a budget can be overshot by what those answers use).
+/// The model endpoint's running account for one burrow: what it has spent so far (all turns), what
+/// requests in flight have reserved, and its budget. A request reserves its worst case before it
+/// goes upstream and settles to what was metered when its answer ends, so requests sent at once
+/// cannot together spend past the budget: the overshoot is at most what one answer uses beyond its
+/// reservation.
 public final class BudgetGate: Sendable {
-    private let state: Mutex<(spent: MeteredUsage, limit: Budget?)>
+    private struct State {
+        var spent: MeteredUsage
+        var reserved = Hold(usd: 0, tokens: 0)
+        var limit: Budget?
+    }
+    private let state: Mutex<State>
 
-    public init(spent: MeteredUsage = MeteredUsage(), limit: Budget?) {
-        state = Mutex((spent, limit))
+    /// What one request may cost at most: its reservation.
+    public struct Hold: Sendable, Equatable {
+        public var usd: Double
+        public var tokens: Int
     }
 
-    public var refusal: String? { state.withLock { $0.limit?.reachedReason($0.spent) } }
-    public var spent: MeteredUsage { state.withLock { $0.spent } }
+    public init(spent: MeteredUsage = MeteredUsage(), limit: Budget?) {
+        state = Mutex(State(spent: spent, limit: limit))
+    }
 
-    public func add(model: String?, usage: TokenUsage, cost: Double?) {
-        state.withLock { $0.spent.add(model: model, usage: usage, cost: cost) }
+    /// Why a request is refused on arrival: the budget is spent.
+    public var refusal: String? {
+        state.withLock { state in
+            guard let limit = state.limit, limit.reachedReason(state.spent) != nil else { return nil }
+            if let usd = limit.usd, state.spent.costUSD >= usd {
+                return "budget: $\(Budget.dollars(state.spent.costUSD + state.reserved.usd)) of $\(Budget.dollars(usd)) spent or reserved; "
+                    + "the burrow's budget is reached"
+            }
+            return "budget: \(state.spent.tokens.total + state.reserved.tokens) of \(limit.tokens ?? 0) tokens spent or reserved; "
+                + "the burrow's budget is reached"
+        }
+    }
+    public var spent: MeteredUsage { state.withLock { $0.spent } }
+    public var limit: Budget? { state.withLock { $0.limit } }
+    var reserved: Hold { state.withLock { $0.reserved } }
+
+    /// Takes `hold` out of what remains, or says why it does not fit (for the agent to read).
+    func reserve(_ hold: Hold) -> String? {
+        state.withLock { state in
+            if let usd = state.limit?.usd {
+                let committed = state.spent.costUSD + state.reserved.usd
+                if committed + hold.usd > usd {
+                    return "budget: $\(Budget.dollars(committed)) of $\(Budget.dollars(usd)) spent or reserved; "
+                        + "this request may cost up to $\(Budget.dollars(hold.usd)) (its input and max_tokens at its model's prices)"
+                }
+            }
+            if let tokens = state.limit?.tokens {
+                let committed = state.spent.tokens.total + state.reserved.tokens
+                if committed + hold.tokens > tokens {
+                    return "budget: \(committed) of \(tokens) tokens spent or reserved; "
+                        + "this request may use up to \(hold.tokens) (its input and max_tokens)"
+                }
+            }
+            state.reserved.usd += hold.usd
+            state.reserved.tokens += hold.tokens
+            return nil
+        }
+    }
+
+    /// The answer ended (whole or broken): its reservation gives way to what it was metered to use.
+    func settle(_ hold: Hold, model: String?, usage: TokenUsage, cost: Double?) {
+        state.withLock {
+            $0.reserved = Self.minus($0.reserved, hold)
+            $0.spent.add(model: model, usage: usage, cost: cost)
+        }
+    }
+
+    /// The request failed before any usage: nothing was spent.
+    func release(_ hold: Hold) {
+        state.withLock { $0.reserved = Self.minus($0.reserved, hold) }
     }
 
     public func raise(to limit: Budget?) { state.withLock { $0.limit = limit } }
+
+    private static func minus(_ a: Hold, _ b: Hold) -> Hold {
+        Hold(usd: max(0, a.usd - b.usd), tokens: max(0, a.tokens - b.tokens))
+    }
 }

@@ -15,15 +15,18 @@ public final class ModelEndpoint: Sendable {
     let routes: ModelRoutes
     let prices: ModelPrices
     public let budget: BudgetGate
+    /// Request bodies in flight: this burrow's, then all burrows' through the same vault.
+    let admissions: [BodyAdmission]
     static let maxRequestBytes = 32 << 20
 
     package init(vault: ModelVault, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
-                 budget: BudgetGate = BudgetGate(limit: nil)) {
+                 budget: BudgetGate = BudgetGate(limit: nil), bodies: BodyAdmission = BodyAdmission(limit: BodyAdmission.perBurrowBytes)) {
         self.upstream = vault.upstream
         self.vault = vault
         self.routes = routes
         self.prices = prices
         self.budget = budget
+        admissions = [bodies, vault.bodies]
     }
 
     /// An endpoint with a vault of its own (tests, benchmarks).
@@ -32,63 +35,67 @@ public final class ModelEndpoint: Sendable {
         self.init(vault: ModelVault(upstream: upstream) { credential }, routes: routes, prices: prices, budget: budget)
     }
 
-    /// Serves one request; returns whether the connection may carry another.
+    /// Serves one request; returns whether the connection may carry another. In order: route and
+    /// spent budget on arrival; room for the body before a byte of it is read; then the request's
+    /// worst case reserved against the budget; only then the vault.
     func forward(_ head: RequestHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
         let started = Monotonic.now()
         var event = NetEvent(phase: .model, host: upstream.host ?? "", port: UInt16(upstream.port ?? (upstream.scheme == "https" ? 443 : 80)),
                              allowed: true, method: head.method.rawValue, path: String(head.target.prefix(2048)), bytesSent: 0, bytesReceived: 0)
-        if let refusal = routes.refusal(method: head.method.rawValue, target: head.target) ?? budget.refusal {
-            event.phase = .denied
-            event.allowed = false
-            event.reason = refusal
-            if budget.refusal == refusal { event.budgetReached = true }
-            await report(event)
-            try await connection.send(Self.apiError(refusal, budget: budget.refusal == refusal), keepAlive: false)
-            return false
+        let framing = try HeadParser.requestFraming(head.headers).get()
+        if let refusal = routes.refusal(method: head.method.rawValue, target: head.target) {
+            return try await refuse(&event, refusal, Self.apiError(refusal, status: .forbidden, type: "permission_error"), connection, report)
         }
-        let body = try await connection.readBody(try HeadParser.requestFraming(head.headers).get(), limit: Self.maxRequestBytes)
+        if let refusal = budget.refusal {
+            event.budgetReached = true
+            return try await refuse(&event, refusal, Self.budgetError(refusal), connection, report)
+        }
+        var admitted: AdmittedBody
+        switch AdmittedBody.admit(Self.admittedBytes(framing), into: admissions) {
+        case .success(let body):
+            admitted = body
+        case .failure(let busy):
+            let refused = try await refuse(&event, busy.message, Self.busyError(busy.message), connection, report)
+            // Read off what the agent still sends, keeping none of it, so that it reads the answer.
+            try? await connection.discardBody(framing, limit: Self.maxRequestBytes)
+            return refused
+        }
+        defer { admitted.release() }
+        let body = try await connection.readBody(framing, limit: Self.maxRequestBytes)
+        admitted = admitted.shrunk(to: body.count)  // a chunked body was admitted at the most it could be
         event.bytesSent = body.count
+        let ceiling: Ceiling?
+        switch self.ceiling(method: head.method.rawValue, target: head.target, body: body) {
+        case .success(let found): ceiling = found
+        case .failure(let refusal):
+            return try await refuse(&event, refusal.message, Self.apiError(refusal.message, status: .badRequest, type: "invalid_request_error"),
+                                      connection, report)
+        }
+        if let ceiling, let refusal = budget.reserve(ceiling.hold) {
+            event.budgetReached = true
+            return try await refuse(&event, refusal, Self.budgetError(refusal), connection, report)
+        }
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
-        let answer: ResponseStream
-        do {
-            answer = try await vault.client().open(vaultRequest(head, body: body))
-            if let failure = answer.headers[Self.vaultErrorHeader] {
-                answer.close()
-                throw ModelVault.Unavailable(description: failure)
-            }
-        } catch {
-            event.reason = "\(error)"
-            let message = "Burrow's model endpoint cannot reach \(upstream.absoluteString): \(error)"
-            try? await connection.send(Self.apiError(message, status: .badGateway, type: "api_error"), keepAlive: keepAlive)
-            event.durationMs = Double(Monotonic.now() - started) / 1e6
-            await report(event)
-            return keepAlive
+        return try await relay(vaultRequest(head, body: body), ceiling: ceiling, keepAlive: keepAlive, connection, &event, started: started, report)
+    }
+
+    /// Bytes to admit before reading: the declared length, or the most a chunked body may be.
+    static func admittedBytes(_ framing: BodyFraming) -> Int {
+        switch framing {
+        case .none: return 0
+        case .length(let length): return min(length, maxRequestBytes)
+        case .chunked, .untilClose: return maxRequestBytes
         }
-        defer { answer.close() }
-        event.status = answer.status
-        var headers = HTTPHeaders()
-        for field in answer.headers where !Self.droppedFromResponse.contains(field.name.lowercased()) { headers.add(field.name, field.value) }
-        var meter = UsageMeter(contentType: answer.headers["Content-Type"])
-        // The body follows piece by piece below, counted as it goes; the head says chunked.
-        let response = HTTPResponse(status: HTTPStatus(answer.status, HTTPStatus.reason(answer.status)), headers: headers, body: .stream({ _ in }))
-        var received = 0
-        do {
-            try await connection.write(response.serializedHead(keepAlive: keepAlive, isHead: false))
-            while let piece = try await answer.next() {
-                received += piece.count
-                meter.feed(piece)
-                try await connection.write(ChunkedEncoder.chunk(piece))
-            }
-            try await connection.write(ChunkedEncoder.end)
-        } catch {
-            // The agent left or the upstream broke mid-answer: what was used is still counted.
-            meter.finish()
-            await account(&event, meter, received: received, started: started, report: report)
-            throw error
-        }
-        meter.finish()
-        await account(&event, meter, received: received, started: started, report: report)
-        return keepAlive
+    }
+
+    private func refuse(_ event: inout NetEvent, _ reason: String, _ response: HTTPResponse, _ connection: HTTPConnection,
+                        _ report: EgressProxy.Report) async throws -> Bool {
+        event.phase = .denied
+        event.allowed = false
+        event.reason = reason
+        await report(event)
+        try await connection.send(response, keepAlive: false)
+        return false
     }
 
     /// What the vault gets: the same method, path and query, and only the allowlisted headers; the
@@ -102,36 +109,4 @@ public final class ModelEndpoint: Sendable {
         let sendsBody = !body.isEmpty && head.method != "GET" && head.method != "HEAD"
         return ClientRequest(head.method, head.target, headers: headers, body: sendsBody ? .bytes(body, contentType: contentType) : .none)
     }
-
-    static let vaultErrorHeader = "X-Burrow-Vault-Error"
-
-    /// Prices what the meter read, adds it to the burrow's account and reports the request.
-    private func account(_ event: inout NetEvent, _ meter: UsageMeter, received: Int, started: UInt64, report: EgressProxy.Report) async {
-        event.bytesReceived = received
-        event.durationMs = Double(Monotonic.now() - started) / 1e6
-        if let usage = meter.usage {
-            event.model = meter.model.map { String($0.prefix(100)) }
-            event.usage = usage
-            event.costUSD = meter.model.flatMap(prices.price(for:))?.cost(usage)
-            budget.add(model: event.model, usage: usage, cost: event.costUSD)
-        }
-        await report(event)
-    }
-
-    /// An answer in the Anthropic API's error shape. A budget refusal is a 429 with
-    /// `x-should-retry: false`: the real Claude Code then stops at once (a 400 was retried 5 times).
-    static func apiError(_ message: String, budget: Bool) -> HTTPResponse {
-        budget ? apiError(message, status: HTTPStatus(429, "Too Many Requests"), type: "rate_limit_error")
-            : apiError(message, status: .forbidden, type: "permission_error")
-    }
-
-    static func apiError(_ message: String, status: HTTPStatus, type: String) -> HTTPResponse {
-        struct Body: Encodable { let type = "error"; let error: Detail }
-        struct Detail: Encodable { let type: String; let message: String }
-        var response = HTTPResponse.json(Body(error: Detail(type: type, message: message)), status: status)
-        response.headers["x-should-retry"] = "false"
-        return response
-    }
-
-    static let droppedFromResponse: Set<String> = EgressProxy.hopByHop.union(["content-length", "transfer-encoding", "content-encoding", "set-cookie"])
 }

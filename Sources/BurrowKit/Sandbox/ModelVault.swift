@@ -12,6 +12,8 @@ package actor ModelVault {
     }
 
     let upstream: URL
+    /// Request bodies in flight to this vault from every burrow's endpoint: what it holds at most.
+    let bodies = BodyAdmission(limit: BodyAdmission.totalBytes)
     private let loadCredential: @Sendable () throws -> Credential
     private let executable: String
     private var running: (process: CompanionProcess, client: HTTPClient, directory: String)?

@@ -73,6 +73,18 @@ public enum FileSystem {
         syncDirectory(of: path)
     }
 
+    /// Writes `bytes` to a new file (it must not exist), without syncing: scratch data.
+    public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(SystemError) {
+        let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) })
+        defer { close(fd) }
+        do {
+            try writeAll(fd, bytes, name: path)
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {

@@ -12,6 +12,12 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <malloc.h>
+
+// glibc serves a block of M_MMAP_THRESHOLD bytes or more with its own mmap, unmapped when freed; but
+// each such free raises the threshold to the freed size (up to 32 MiB), after which large request
+// bodies come from the heap and stay there once freed. Setting it fixes it (no dynamic raise).
+static inline int clinux_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 
 // accept4 is declared by glibc only under _GNU_SOURCE, and defining that here would change struct
 // definitions that other modules (Dispatch) also import. Declare the one function instead.

@@ -29,7 +29,8 @@ final class BurrowLifecycleTests: XCTestCase {
         let finished = try await app.finished(record.id)
         XCTAssertEqual(finished.state, .succeeded)
         XCTAssertEqual(finished.exitCode, 0)
-        XCTAssertEqual(finished.costUSD, 0.0123)
+        XCTAssertEqual(finished.agentReportedCostUSD, 0.0123)
+        XCTAssertNil(finished.costUSD, "nothing went through the model endpoint: the agent's figure is only its claim")
         XCTAssertEqual(finished.turns, 3)
         XCTAssertNotNil(finished.sessionID)
         // Reconnecting with Last-Event-ID gets exactly what came after it.
@@ -216,7 +217,7 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertTrue(logs.contains { $0.text == "nul\u{0}byte" })
         XCTAssertTrue(logs.contains { $0.text == "\u{1B}[31mred\u{1B}[0m \u{1B}]0;title\u{07}" }, "escapes stay text")
         XCTAssertTrue(logs.contains { $0.text == #"{"type":"assistant","message":{"content":[}"# }, "almost JSON is a plain line")
-        XCTAssertEqual(finished.costUSD, 0.5, "a real result line still counts")
+        XCTAssertEqual(finished.agentReportedCostUSD, 0.5, "a real result line still counts (as the agent's claim)")
         XCTAssertTrue(logs.contains { $0.text == "no newline at the end" })
         // Every event on disk is one valid JSON line.
         let lines = try String(contentsOfFile: app.stateDir + "/burrows/\(record.id)/events.ndjson", encoding: .utf8).split(separator: "\n")

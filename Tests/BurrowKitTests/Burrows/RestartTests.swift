@@ -87,7 +87,7 @@ final class RestartTests: XCTestCase {
         let finalRecord = try JSONDecoder().decode(BurrowRecord.self, from: Data(try FileSystem.readFile("\(state)/state/burrows/\(record.id)/record.json")))
         XCTAssertEqual(finalRecord.state, .succeeded)
         XCTAssertNotNil(finalRecord.sessionID, "the session id printed before the kill is in the record")
-        XCTAssertEqual(finalRecord.costUSD, 0.0123)
+        XCTAssertEqual(finalRecord.agentReportedCostUSD, 0.0123)
         XCTAssertEqual(finalRecord.branch, "burrow/\(record.id)")
         let podman = try await PodmanTestEnvironment.client()
         try await podman.remove(finalRecord.container)

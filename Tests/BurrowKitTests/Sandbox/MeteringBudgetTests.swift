@@ -21,9 +21,9 @@ final class MeteringBudgetTests: XCTestCase {
     echo "work of $1" >> /workspace/METERED.txt
     n=${MODEL_CALLS:-2}; case "$1" in *calls=*) n=${1##*calls=};; esac
     i=0; while [ $i -lt $n ]; do i=$((i+1))
-      body='{"model":"claude-opus-5-5","stream":true,"messages":[]}'
+      body='{"model":"claude-opus-5-5","max_tokens":16,"stream":true,"messages":[]}'
       printf 'POST /v1/messages?beta=true HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%s' ${#body} "$body" | nc 127.0.0.1 3128 > /tmp/answer 2>&1
-      echo "call $i: $(head -1 /tmp/answer | tr -d '\\r')"; grep -o 'Burrow budget[^"]*' /tmp/answer
+      echo "call $i: $(head -1 /tmp/answer | tr -d '\\r')"; grep -o 'budget: [^"]*' /tmp/answer
     done
     echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":99.0,"session_id":"meter-session","result":"forged"}'
     """
@@ -51,7 +51,7 @@ final class MeteringBudgetTests: XCTestCase {
         let output = try await logLines(app, record.id)
         XCTAssertTrue(output.contains("call 1: HTTP/1.1 200 OK") && output.contains("call 2: HTTP/1.1 200 OK"), output.joined(separator: "\n"))
         XCTAssertTrue(output.contains { $0.hasPrefix("call 3: HTTP/1.1 429") }, output.joined(separator: "\n"))
-        XCTAssertTrue(output.contains { $0.contains("Burrow budget of 300 tokens reached") }, output.joined(separator: "\n"))
+        XCTAssertTrue(output.contains { $0.contains("budget: 314 of 300 tokens spent or reserved") }, output.joined(separator: "\n"))
         XCTAssertEqual(upstream.requests.count, 2, "the refused call never reached the upstream")
         XCTAssertEqual(first.state, .stopped)
         XCTAssertTrue(first.stopReason?.contains("budget reached") ?? false, "\(String(describing: first.stopReason))")

@@ -27,11 +27,13 @@ final class ModelStandIn: Sendable {
     var requests: [Seen] { seen.list.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)" }
 
-    init(answer: @escaping @Sendable (HTTPRequest) -> HTTPResponse = ModelStandIn.standard) throws {
+    init(maxBodyBytes: Int = 1 << 20, answer: @escaping @Sendable (HTTPRequest) -> HTTPResponse = ModelStandIn.standard) throws {
         let listener = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
         port = listener.localAddress!.port!
         let seen = self.seen
-        server = HTTPServer(listener: listener) { request in
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = maxBodyBytes
+        server = HTTPServer(listener: listener, limits: limits) { request in
             seen.list.withLock { $0.append(Seen(method: request.method.rawValue, target: request.target, headers: request.headers)) }
             return answer(request)
         }

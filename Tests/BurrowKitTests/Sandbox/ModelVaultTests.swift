@@ -124,4 +124,27 @@ final class ModelVaultTests: XCTestCase {
         second.shutdown()
         await upstream.stop()
     }
+
+    /// A body over the vault's 1 MiB spool threshold goes upstream whole, with its length (not
+    /// chunked), and its spooled copy is gone once the answer ends.
+    func testALargeBodyGoesUpstreamWholeAndItsSpoolFileIsRemoved() async throws {
+        let prefix = #"{"model":"claude-opus-5-5","max_tokens":1,"messages":[],"pad":""#
+        let body = prefix + String(repeating: "x", count: (3 << 20) - prefix.utf8.count - 2) + #""}"#
+        let upstream = try ModelStandIn(maxBodyBytes: 8 << 20) { request in
+            request.body == Array(body.utf8) ? ModelStandIn.standard(request) : HTTPResponse.text("body differs: \(request.body.count) bytes", status: .badRequest)
+        }
+        let log = NetLog()
+        let proxy = try proxy(upstream: upstream.url, log: log)
+        let answer = try await withTimeout(30) { try await ProxyClient.exchange(proxy.socketPath, ProxyClient.post("/v1/messages", body: body)) }
+        XCTAssertEqual(answer.status, 200, answer.text)
+        let seen = try XCTUnwrap(upstream.requests.first).headers
+        XCTAssertEqual(seen["Content-Length"], "\(3 << 20)")
+        XCTAssertNil(seen["Transfer-Encoding"])
+        _ = try await log.waitFor(1)
+        let spooled = FileSystem.listDirectory("/tmp").filter { $0.hasPrefix("burrow-vault-") }
+            .flatMap { folder in FileSystem.listDirectory("/tmp/" + folder).filter { $0.hasPrefix("body-") } }
+        XCTAssertEqual(spooled, [], "no spooled body is left behind")
+        proxy.shutdown()
+        await upstream.stop()
+    }
 }
