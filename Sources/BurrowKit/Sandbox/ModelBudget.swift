@@ -69,36 +69,52 @@ public final class BudgetGate: Sendable {
     }
 
     /// Why a request is refused on arrival: the budget is spent.
-    public var refusal: String? {
-        state.withLock { state in
-            guard let limit = state.limit, limit.reachedReason(state.spent) != nil else { return nil }
-            if let usd = limit.usd, state.spent.costUSD >= usd {
-                return "budget: $\(Budget.dollars(state.spent.costUSD + state.reserved.usd)) of $\(Budget.dollars(usd)) spent or reserved; "
-                    + "the burrow's budget is reached"
-            }
-            return "budget: \(state.spent.tokens.total + state.reserved.tokens) of \(limit.tokens ?? 0) tokens spent or reserved; "
+    public var refusal: String? { state.withLock { Self.reached($0) } }
+
+    private static func reached(_ state: State) -> String? {
+        guard let limit = state.limit, limit.reachedReason(state.spent) != nil else { return nil }
+        if let usd = limit.usd, state.spent.costUSD >= usd {
+            return "budget: $\(Budget.dollars(state.spent.costUSD + state.reserved.usd)) of $\(Budget.dollars(usd)) spent or reserved; "
                 + "the burrow's budget is reached"
         }
+        return "budget: \(state.spent.tokens.total + state.reserved.tokens) of \(limit.tokens ?? 0) tokens spent or reserved; "
+            + "the burrow's budget is reached"
     }
     public var spent: MeteredUsage { state.withLock { $0.spent } }
     public var limit: Budget? { state.withLock { $0.limit } }
     var reserved: Hold { state.withLock { $0.reserved } }
 
-    /// Takes `hold` out of what remains, or says why it does not fit (for the agent to read).
-    func reserve(_ hold: Hold) -> String? {
+    /// Why a request's hold was not taken. `final`: the budget is spent, no request will fit again;
+    /// otherwise only requests in flight hold the room, and the same request fits once they end.
+    struct Refusal: Equatable {
+        let message: String
+        let final: Bool
+    }
+
+    /// Takes `hold` out of what remains, or says why it does not fit (for the agent to read). A
+    /// request with nothing else in flight is let through while anything of the budget is left,
+    /// whatever its worst case: the reservation is deliberately pessimistic (every body byte a token,
+    /// all of `max_tokens`), and refusing it would end a burrow at a fraction of its budget. The
+    /// overshoot is then at most that one request's worst case, as promised; requests beside it must
+    /// fit beside its reservation, or wait for it.
+    func reserve(_ hold: Hold) -> Refusal? {
         state.withLock { state in
-            if let usd = state.limit?.usd {
+            if let reached = Self.reached(state) { return Refusal(message: reached, final: true) }
+            let alone = state.reserved.usd == 0 && state.reserved.tokens == 0
+            if !alone, let usd = state.limit?.usd {
                 let committed = state.spent.costUSD + state.reserved.usd
                 if committed + hold.usd > usd {
-                    return "budget: $\(Budget.dollars(committed)) of $\(Budget.dollars(usd)) spent or reserved; "
-                        + "this request may cost up to $\(Budget.dollars(hold.usd)) (its input and max_tokens at its model's prices)"
+                    return Refusal(message: "budget: $\(Budget.dollars(committed)) of $\(Budget.dollars(usd)) spent or reserved; "
+                        + "this request may cost up to $\(Budget.dollars(hold.usd)) (its input and max_tokens at its model's prices): "
+                        + "retry when the requests in flight have ended", final: false)
                 }
             }
-            if let tokens = state.limit?.tokens {
+            if !alone, let tokens = state.limit?.tokens {
                 let committed = state.spent.tokens.total + state.reserved.tokens
                 if committed + hold.tokens > tokens {
-                    return "budget: \(committed) of \(tokens) tokens spent or reserved; "
-                        + "this request may use up to \(hold.tokens) (its input and max_tokens)"
+                    return Refusal(message: "budget: \(committed) of \(tokens) tokens spent or reserved; "
+                        + "this request may use up to \(hold.tokens) (its input and max_tokens): retry when the requests in flight have ended",
+                        final: false)
                 }
             }
             state.reserved.usd += hold.usd

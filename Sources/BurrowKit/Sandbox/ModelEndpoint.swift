@@ -72,8 +72,10 @@ public final class ModelEndpoint: Sendable {
                                       connection, report)
         }
         if let ceiling, let refusal = budget.reserve(ceiling.hold) {
+            // Only a spent budget stops the burrow; room held by requests in flight is worth a retry.
+            guard refusal.final else { return try await refuse(&event, refusal.message, Self.busyError(refusal.message), connection, report) }
             event.budgetReached = true
-            return try await refuse(&event, refusal, Self.budgetError(refusal), connection, report)
+            return try await refuse(&event, refusal.message, Self.budgetError(refusal.message), connection, report)
         }
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
         return try await relay(vaultRequest(head, body: body), ceiling: ceiling, keepAlive: keepAlive, connection, &event, started: started, report)

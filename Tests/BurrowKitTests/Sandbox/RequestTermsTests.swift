@@ -35,7 +35,9 @@ final class RequestTermsTests: XCTestCase {
         let gate = BudgetGate(limit: Budget(usd: 1, tokens: 1000))
         let hold = BudgetGate.Hold(usd: 0.6, tokens: 500)
         XCTAssertNil(gate.reserve(hold))
-        XCTAssertEqual(gate.reserve(hold), "budget: $0.6 of $1.0 spent or reserved; this request may cost up to $0.6 (its input and max_tokens at its model's prices)")
+        XCTAssertEqual(gate.reserve(hold), BudgetGate.Refusal(
+            message: "budget: $0.6 of $1.0 spent or reserved; this request may cost up to $0.6 (its input and max_tokens at its model's prices): "
+                + "retry when the requests in flight have ended", final: false))
         gate.settle(hold, model: "claude-opus-5-5", usage: TokenUsage(inputTokens: 100), cost: 0.1)
         XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0))
         XCTAssertNil(gate.reserve(hold), "the settled request left room")
@@ -43,6 +45,19 @@ final class RequestTermsTests: XCTestCase {
         XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0))
         XCTAssertEqual(gate.spent.costUSD, 0.1, accuracy: 1e-12)
         XCTAssertEqual(gate.spent.tokens.total, 100)
+    }
+
+    /// A request alone may pass what remains (its worst case is pessimistic; the overshoot is at most
+    /// that one request's); once the budget is spent every request is refused for good.
+    func testALoneRequestMayPassWhatRemainsOnceThenTheBudgetIsSpent() {
+        let gate = BudgetGate(limit: Budget(usd: 1))
+        let large = BudgetGate.Hold(usd: 5, tokens: 0)
+        XCTAssertNil(gate.reserve(large), "nothing in flight and $1 left: let through")
+        XCTAssertEqual(gate.reserve(BudgetGate.Hold(usd: 0.01, tokens: 0))?.final, false, "beside it only what fits")
+        gate.settle(large, model: "claude-opus-5-5", usage: TokenUsage(inputTokens: 100), cost: 1.5)
+        let refusal = gate.reserve(BudgetGate.Hold(usd: 0.01, tokens: 0))
+        XCTAssertEqual(refusal?.final, true)
+        XCTAssertEqual(refusal?.message, "budget: $1.5 of $1.0 spent or reserved; the burrow's budget is reached")
     }
 
     /// Admission takes from the burrow's and the total account or from neither; a chunked body,
