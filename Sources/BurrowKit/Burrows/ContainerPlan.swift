@@ -17,8 +17,9 @@ struct ContainerPlan: Equatable {
 
     /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
     /// `seccompProfile`: the profile file that refuses nested user namespaces (nil: Podman's default).
+    /// `cgroupsV2`: Podman enforces cgroup limits (a pids limit then backs `limits.processes` up).
     init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String,
-         instance: [String: String] = [:], seccompProfile: String? = nil) {
+         instance: [String: String] = [:], seccompProfile: String? = nil, cgroupsV2: Bool = false) {
         let caches = config.caches + (repo.caches ?? [])
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
@@ -60,9 +61,14 @@ struct ContainerPlan: Equatable {
         if config.network.mode == .allowlist {
             SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory)
         }
-        if config.limits != LimitsConfig() {
-            spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus, pids: config.limits.pids)
+        if config.limits.hasCgroupLimits || cgroupsV2 {
+            // Where cgroups v2 holds Podman's pids limit, it backs `processes` up (counting every uid).
+            spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus,
+                                        pids: config.limits.pids ?? (cgroupsV2 ? Int64(config.limits.processLimit) : nil))
         }
+        // Counted per uid (per user namespace): with per-burrow id ranges, a bound on this burrow
+        // alone, which holds where rootless cgroups v1 ignores the pids limit (see README).
+        spec.rlimits = [.init("RLIMIT_NPROC", UInt64(config.limits.processLimit))]
         spec.stopTimeout = 10
         self.spec = spec
         self.caches = caches
