@@ -48,7 +48,7 @@ public actor BurrowManager {
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.
-    let diskWatch = DiskBudgetWatch()
+    nonisolated let diskWatch = DiskBudgetWatch()
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {

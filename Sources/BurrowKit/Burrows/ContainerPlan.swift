@@ -68,10 +68,20 @@ struct ContainerPlan: Equatable {
         }
         // Counted per uid (per user namespace): with per-burrow id ranges, a bound on this burrow
         // alone, which holds where rootless cgroups v1 ignores the pids limit (see README).
-        spec.rlimits = [.init("RLIMIT_NPROC", UInt64(config.limits.processLimit))]
+        spec.rlimits = [.init("nproc", UInt64(config.limits.processLimit))]
+        spec.logConfiguration = Self.podmanLog(config.limits)
         spec.stopTimeout = 10
         self.spec = spec
         self.caches = caches
+    }
+
+    /// Podman's own copy of the output (k8s-file, which Burrow reads to catch up after a restart and
+    /// to reconcile after the exit), bounded: conmon starts the file over past this size. Twice the
+    /// event log's cap, because a line costs Podman's file at most twice what it costs the event log
+    /// (timestamp and stream against sequence and kind): the event log is full, and reconciling stops,
+    /// before Podman's file can have lost a line Burrow still needs.
+    static func podmanLog(_ limits: LimitsConfig) -> ContainerSpec.LogConfiguration {
+        .init(driver: "k8s-file", size: 2 * limits.eventLogBytes)
     }
 
     static func mcpServers(config: Config, repo: RepoConfig) -> [String: JSONValue] {

@@ -93,7 +93,7 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case container = "container_id", host = "host_id", size }
     }
 
-    /// A POSIX rlimit as libpod's `r_limits` entries take it: `type` is `RLIMIT_NPROC`, `RLIMIT_NOFILE`, ….
+    /// A POSIX rlimit as libpod's `r_limits` entries take it: `type` is `nproc`, `nofile`, … (Podman adds the `RLIMIT_` prefix).
     public struct RLimit: Encodable, Sendable, Equatable {
         public var type: String
         public var hard: UInt64
