@@ -8,7 +8,7 @@ final class DiskBudgetWatch: Sendable {
     /// times this plus one measurement's duration (README, limits.disk).
     let interval: Locked<Duration>
 
-    init(interval: Duration = .seconds(10)) {
+    init(interval: Duration = .seconds(5)) {
         self.interval = Locked(interval)
     }
 
