@@ -19,7 +19,7 @@ extension BurrowManager {
         }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
-        try await FreeSpaceCheck.check(stateDir: directory, podman: localPodman, limits: config.limits)
+        try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
         let onlyLocal = try checkRunners(repo: name, gpu: gpu ?? repo.gpu ?? false, runner: runner)
@@ -138,7 +138,7 @@ extension BurrowManager {
         let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
                                  forwarderPath: forwarderPath, instance: try instanceLabels(),
                                  seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
-                                 cgroupsV2: (try? await podman.info())?.cgroupVersion == "v2")
+                                 cgroupsV2: await freeSpace.facts(podman, runner: RunnerBinding.current?.name ?? RunnerConfig.localName)?.cgroupsV2 ?? false)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {

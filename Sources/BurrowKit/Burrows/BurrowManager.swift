@@ -49,6 +49,8 @@ public actor BurrowManager {
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.
     nonisolated let diskWatch = DiskBudgetWatch()
+    /// `limits.minFreeDisk` before a launch, and the Podman facts it learns once per runner.
+    nonisolated let freeSpace = FreeSpaceCheck()
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
