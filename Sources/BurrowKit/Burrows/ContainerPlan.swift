@@ -20,7 +20,7 @@ struct ContainerPlan: Equatable {
     /// `cgroupsV2`: Podman enforces cgroup limits (a pids limit then backs `limits.processes` up).
     init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String,
          instance: [String: String] = [:], seccompProfile: String? = nil, cgroupsV2: Bool = false) {
-        let caches = config.caches + (repo.caches ?? [])
+        let caches = Self.caches(config: config, repo: repo)
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
         spec.command = Self.agentArguments(config: config, record: record, repo: repo)
@@ -83,6 +83,9 @@ struct ContainerPlan: Equatable {
     static func podmanLog(_ limits: LimitsConfig) -> ContainerSpec.LogConfiguration {
         .init(driver: "k8s-file", size: 2 * limits.eventLogBytes)
     }
+
+    /// The shared cache volumes a burrow of `repo` mounts.
+    static func caches(config: Config, repo: RepoConfig) -> [CacheConfig] { config.caches + (repo.caches ?? []) }
 
     static func mcpServers(config: Config, repo: RepoConfig) -> [String: JSONValue] {
         config.mcpServers.merging(repo.mcpServers ?? [:]) { $1 }

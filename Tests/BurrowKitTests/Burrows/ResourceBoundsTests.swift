@@ -16,13 +16,22 @@ final class ResourceBoundsTests: XCTestCase {
     }
 
     func testWritingPastTheDiskBudgetStopsTheBurrowWithTheReason() async throws {
+        // Its config volume (not the workspace: nothing large comes home).
+        try await writePastTheBudget(into: "/burrow/claude")
+    }
+
+    func testWritingIntoASharedCacheCountsAgainstTheBudget() async throws {
+        try await writePastTheBudget(into: "/home/agent/.cache/burrow-test")
+    }
+
+    /// 5 MiB at a time into `folder`, 200 MiB in all, against a budget of 50 MiB.
+    func writePastTheBudget(into folder: String) async throws {
         let attack = try await AttackBurrow.make(self) { $0.limits.disk = "50m" }
         attack.app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
-        // 5 MiB at a time into its config volume (not the workspace: nothing large comes home), 200 MiB in all.
         let record = try await attack.run("""
             i=0; while [ $i -lt 40 ]; do
-              dd if=/dev/zero of=/burrow/claude/fill$i bs=1M count=5 2>/dev/null; i=$((i+1)); echo "wrote $((i*5)) MiB"; sleep 0.3
-            done; echo finished-writing
+              dd if=/dev/zero of=\(folder)/fill$i bs=1M count=5 2>/dev/null; i=$((i+1)); echo "wrote $((i*5)) MiB"; sleep 0.3
+            done; echo finished-writing; rm -f \(folder)/fill*
             """, within: 120)
         let text = try Self.events(attack, record.id)
         // The task itself is in the record's events: the agent's lines are matched as output (`"text":`).
@@ -33,7 +42,7 @@ final class ResourceBoundsTests: XCTestCase {
         XCTAssertTrue(reason.hasPrefix("disk budget of 50 MiB reached"), reason)
         XCTAssertTrue(reason.contains("raise limits.disk"), reason)
         let written = text.components(separatedBy: #""text":"wrote "#).count - 1
-        print("disk budget 50 MiB: stopped after the agent reported \(written * 5) MiB written (interval 300 ms, 5 MiB per 0.3 s)")
+        print("disk budget 50 MiB, \(folder): stopped after the agent reported \(written * 5) MiB written (interval 300 ms, 5 MiB per 0.3 s)")
     }
 
     func testPrintingPastTheEventLogCapDropsOutputWithOneNoticeAndTheAgentRunsOn() async throws {
