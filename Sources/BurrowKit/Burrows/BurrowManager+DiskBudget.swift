@@ -2,8 +2,9 @@ import BurrowSystem
 import BurrowPodman
 
 /// `limits.disk`: a burrow's workspace, config volume and writable layer, and what the shared caches it
-/// mounts grew by while it runs, measured by Podman (rootless Podman has no quotas here) every few seconds. Past the budget the burrow is killed
-/// (no grace period to write on) and stopped with the reason on its record; its work still comes home.
+/// mounts grew by while it runs, measured by Podman (rootless Podman has no quotas here) every few
+/// seconds. Past the budget the burrow is killed (no grace period to write on) and stopped with the
+/// reason on its record; its work still comes home.
 extension BurrowManager {
     /// Measures while any burrow runs (one `system df` per runner per round, for all its burrows).
     func watchDisk() {

@@ -65,4 +65,16 @@ final class LimitsTests: XCTestCase {
         let isFull = await log.isFull
         XCTAssertTrue(isFull)
     }
+
+    func testStateChangesPastTheCapStopAtTheHeadroomButEndsAreWritten() async throws {
+        let path = try TemporaryDirectory.make("burrow-cap") + "/events.ndjson"
+        let log = try BurrowEvents(path: path, limit: 64 << 10)
+        let record = "{\"task\":\"" + String(repeating: "t", count: 50_000) + "\"}"
+        for _ in 0..<100 { try await log.append(kind: .state, data: record) }
+        try await log.append(kind: .end, data: "{}")
+        let size = try XCTUnwrap(FileSystem.status(path)?.size)
+        XCTAssertLessThan(size, (64 << 10) + (1 << 20) + 4096, "a record changing often cannot grow the log past cap + headroom")
+        let text = String(decoding: try FileSystem.readFile(path), as: UTF8.self)
+        XCTAssertTrue(text.hasSuffix("\"kind\":\"end\",\"data\":{}}\n"), "the end is written")
+    }
 }
