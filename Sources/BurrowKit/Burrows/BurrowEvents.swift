@@ -17,10 +17,12 @@ public actor BurrowEvents {
     private var index = EventOffsetIndex()
     /// Bytes in the file: where the next line starts.
     private var size: Int
+    private var cap: EventLogCap
 
-    /// Opens the log, reading it once line by line (bounded memory) to index it.
-    public init(path: String) throws {
+    /// Opens the log, reading it once line by line (bounded memory) to index it. `limit`: its cap in bytes.
+    public init(path: String, limit: Int = .max) throws {
         self.path = path
+        cap = EventLogCap(limit: limit)
         try AppendOnlyFile.repairTruncatedTail(path)
         file = try AppendOnlyFile(path: path)
         var index = EventOffsetIndex()
@@ -57,6 +59,8 @@ public actor BurrowEvents {
     @discardableResult
     public func append(_ events: [(kind: EventKind, data: String)]) throws -> Int {
         guard !ended, !events.isEmpty else { return lastSequence }
+        let events = cap.admit(events, size: size)
+        guard !events.isEmpty else { return lastSequence }
         var lines: [UInt8] = []
         var frames: [UInt8] = []
         var sequence = lastSequence
@@ -89,6 +93,9 @@ public actor BurrowEvents {
     }
 
     public func sync() { file.sync() }
+
+    /// Past `limit`: output is being dropped (see `EventLogCap`).
+    public var isFull: Bool { cap.isFull(size: size) }
 
     /// A follow-up turn continues the same stream: after `end`, events may come again.
     public func reopen() { ended = false }

@@ -14,6 +14,7 @@ extension BurrowManager {
     func follow(_ id: String, attached: Task<LogStream, any Error>? = nil) async {
         guard let container = records[id]?.container, let log = try? eventLog(id) else { return }
         watchChanges(id)
+        watchDisk()
         var attached = attached
         do {
             var exited = false
@@ -86,6 +87,8 @@ extension BurrowManager {
     }
 
     func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
+        // Past the cap, lines read again would be dropped and counted again: only their facts count.
+        let full = reconciler != nil ? await log.isFull : false
         var events: [(kind: EventKind, data: String)] = []
         var record = records[id]
         for line in lines {
@@ -93,6 +96,7 @@ extension BurrowManager {
             // A line already in the log still carries facts (session id, cost) the record may have lost.
             if let summary, record != nil { AgentOutput.apply(summary, to: &record!) }
             let event = OutputEvent(line, summary: summary)
+            if full { continue }
             if try reconciler?.isRecorded(event) == true { continue }
             events.append((event.kind, event.data))
         }

@@ -5,9 +5,6 @@ import BurrowPodman
 
 /// Launching: checks, the queue, and a turn's way from `queued` to `running`.
 extension BurrowManager {
-    /// Below this, a launch is refused: its events and result would not fit.
-    static let minimumFreeBytes: Int64 = 64 << 20
-
     /// A task or a follow-up message: not empty, at most 100 KiB.
     static func checkPrompt(_ text: String, _ what: String) throws(BurrowError) {
         guard !text.trimmingSpaces.isEmpty else { throw .invalid("the \(what) is empty") }
@@ -22,10 +19,7 @@ extension BurrowManager {
         }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
-        if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
-            throw BurrowError.stateDirFull("the state dir has only \(free >> 10) KiB free",
-                                           detail: "Burrow needs \(Self.minimumFreeBytes >> 20) MiB free in \(directory) to record a burrow's events and result; free some space or move stateDir")
-        }
+        try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
         let onlyLocal = try checkRunners(repo: name, gpu: gpu ?? repo.gpu ?? false, runner: runner)
@@ -143,7 +137,8 @@ extension BurrowManager {
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
         let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
                                  forwarderPath: forwarderPath, instance: try instanceLabels(),
-                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir))
+                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                                 cgroupsV2: await freeSpace.facts(podman, runner: RunnerBinding.current?.name ?? RunnerConfig.localName)?.cgroupsV2 ?? false)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {

@@ -47,6 +47,10 @@ public actor BurrowManager {
     var rescheduling: Task<Void, Never>?
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
+    /// The task that keeps running burrows within `limits.disk`.
+    nonisolated let diskWatch = DiskBudgetWatch()
+    /// `limits.minFreeDisk` before a launch, and the Podman facts it learns once per runner.
+    nonisolated let freeSpace = FreeSpaceCheck()
     public nonisolated let changes = EventBroadcaster()
 
     public init(config: Config, podman: PodmanClient) throws {
@@ -139,6 +143,7 @@ public actor BurrowManager {
         for task in preparations { task.cancel() }
         for task in preparations { await task.value }
         await watchers.stopAll()
+        await diskWatch.stop()
         for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
         await vault?.stop()
         for log in logs.values { await log.close() }
@@ -193,7 +198,7 @@ public actor BurrowManager {
 
     func eventLog(_ id: String) throws -> BurrowEvents {
         if let log = logs[id] { return log }
-        let log = try BurrowEvents(path: folder(id) + "/events.ndjson")
+        let log = try BurrowEvents(path: folder(id) + "/events.ndjson", limit: Int(config.limits.eventLogBytes))
         logs[id] = log
         return log
     }

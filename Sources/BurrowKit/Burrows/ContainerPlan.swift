@@ -17,9 +17,10 @@ struct ContainerPlan: Equatable {
 
     /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
     /// `seccompProfile`: the profile file that refuses nested user namespaces (nil: Podman's default).
+    /// `cgroupsV2`: Podman enforces cgroup limits (a pids limit then backs `limits.processes` up).
     init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String,
-         instance: [String: String] = [:], seccompProfile: String? = nil) {
-        let caches = config.caches + (repo.caches ?? [])
+         instance: [String: String] = [:], seccompProfile: String? = nil, cgroupsV2: Bool = false) {
+        let caches = Self.caches(config: config, repo: repo)
         var spec = ContainerSpec(image: repo.image ?? config.image)
         spec.name = record.container
         spec.command = Self.agentArguments(config: config, record: record, repo: repo)
@@ -60,13 +61,31 @@ struct ContainerPlan: Equatable {
         if config.network.mode == .allowlist {
             SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory)
         }
-        if config.limits != LimitsConfig() {
-            spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus, pids: config.limits.pids)
+        if config.limits.hasCgroupLimits || cgroupsV2 {
+            // Where cgroups v2 holds Podman's pids limit, it backs `processes` up (counting every uid).
+            spec.resourceLimits = .init(memoryBytes: config.limits.memoryBytes, cpus: config.limits.cpus,
+                                        pids: config.limits.pids ?? (cgroupsV2 ? Int64(config.limits.processLimit) : nil))
         }
+        // Counted per uid (per user namespace): with per-burrow id ranges, a bound on this burrow
+        // alone, which holds where rootless cgroups v1 ignores the pids limit (see README).
+        spec.rlimits = [.init("nproc", UInt64(config.limits.processLimit))]
+        spec.logConfiguration = Self.podmanLog(config.limits)
         spec.stopTimeout = 10
         self.spec = spec
         self.caches = caches
     }
+
+    /// Podman's own copy of the output (k8s-file, which Burrow reads to catch up after a restart and
+    /// to reconcile after the exit), bounded: conmon starts the file over past this size. Twice the
+    /// event log's cap, because a line costs Podman's file at most twice what it costs the event log
+    /// (timestamp and stream against sequence and kind): the event log is full, and reconciling stops,
+    /// before Podman's file can have lost a line Burrow still needs.
+    static func podmanLog(_ limits: LimitsConfig) -> ContainerSpec.LogConfiguration {
+        .init(driver: "k8s-file", size: 2 * limits.eventLogBytes)
+    }
+
+    /// The shared cache volumes a burrow of `repo` mounts.
+    static func caches(config: Config, repo: RepoConfig) -> [CacheConfig] { config.caches + (repo.caches ?? []) }
 
     static func mcpServers(config: Config, repo: RepoConfig) -> [String: JSONValue] {
         config.mcpServers.merging(repo.mcpServers ?? [:]) { $1 }

@@ -69,26 +69,6 @@ public struct CacheConfig: Codable, Sendable, Equatable {
     ]
 }
 
-public struct LimitsConfig: Codable, Sendable, Equatable {
-    /// Bytes, or with a suffix: "8g", "512m".
-    public var memory: String?
-    public var cpus: Double?
-    public var pids: Int64?
-
-    public init(memory: String? = nil, cpus: Double? = nil, pids: Int64? = nil) {
-        self.memory = memory
-        self.cpus = cpus
-        self.pids = pids
-    }
-
-    public var memoryBytes: Int64? {
-        guard let memory, let last = memory.lowercased().last else { return nil }
-        let multipliers: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
-        if let multiplier = multipliers[last] { return Int64(memory.dropLast()).map { $0 * multiplier } }
-        return Int64(memory)
-    }
-}
-
 extension Config {
     /// `--include-partial-messages`: text deltas (`stream_event` lines) as they arrive, for the transcript.
     static let defaultAgentCommand = ["claude", "--dangerously-skip-permissions", "--output-format", "stream-json", "--verbose",
@@ -125,9 +105,7 @@ extension Config {
             throw ConfigError(field: "credentials.upstream", reason: "must be an http(s) URL")
         }
         try validateModelSettings()
-        if let memory = limits.memory, limits.memoryBytes == nil {
-            throw ConfigError(field: "limits.memory", reason: "'\(memory)' is not a size such as 8g or 512m")
-        }
+        try limits.validate()
         var names = Set<String>()
         for (index, repo) in repos.enumerated() {
             let field = "repos[\(index)]"

@@ -30,6 +30,10 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
     public var groups: [String] = []
     /// The processes' umask (octal text); nil: Podman's default (0022).
     public var umask: String?
+    /// Per-process limits set before the command runs (`--ulimit`), e.g. RLIMIT_NPROC.
+    public var rlimits: [RLimit] = []
+    /// Podman's container log: the driver and the size past which conmon starts the file over.
+    public var logConfiguration: LogConfiguration?
 
     public init(image: String) { self.image = image }
 
@@ -89,6 +93,28 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case container = "container_id", host = "host_id", size }
     }
 
+    /// A POSIX rlimit as libpod's `r_limits` entries take it: `type` is `nproc`, `nofile`, … (Podman adds the `RLIMIT_` prefix).
+    public struct RLimit: Encodable, Sendable, Equatable {
+        public var type: String
+        public var hard: UInt64
+        public var soft: UInt64
+        public init(_ type: String, _ limit: UInt64) {
+            self.type = type
+            hard = limit
+            soft = limit
+        }
+    }
+
+    public struct LogConfiguration: Encodable, Sendable, Equatable {
+        public var driver: String
+        /// Bytes; conmon truncates the file and goes on writing when a write would take it past this.
+        public var size: Int64?
+        public init(driver: String, size: Int64? = nil) {
+            self.driver = driver
+            self.size = size
+        }
+    }
+
     public enum NetworkMode: Sendable, Equatable {
         case none, slirp4netns, host, bridge
         var nsmode: String {
@@ -129,6 +155,7 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         case noNewPrivileges = "no_new_privileges", readOnlyRootFilesystem = "read_only_filesystem", stopTimeout = "stop_timeout"
         case seccompProfilePath = "seccomp_profile_path"
         case userns, idMappings = "idmappings", groups, umask
+        case rlimits = "r_limits", logConfiguration = "log_configuration"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -158,6 +185,8 @@ public struct ContainerSpec: Encodable, Sendable, Equatable {
         }
         if !groups.isEmpty { try container.encode(groups, forKey: .groups) }
         try container.encodeIfPresent(umask, forKey: .umask)
+        if !rlimits.isEmpty { try container.encode(rlimits, forKey: .rlimits) }
+        try container.encodeIfPresent(logConfiguration, forKey: .logConfiguration)
     }
 }
 

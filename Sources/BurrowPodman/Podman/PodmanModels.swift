@@ -45,7 +45,18 @@ public struct PodmanInfo: Decodable, Sendable {
         public let size: Int
         enum CodingKeys: String, CodingKey { case container = "container_id", host = "host_id", size }
     }
-    public struct Store: Decodable, Sendable { public let graphDriverName: String? }
+    public struct Store: Decodable, Sendable {
+        public let graphDriverName: String?
+        public let graphRoot: String?
+        /// The size and the used bytes of the filesystem under `graphRoot` (Podman 4.1+).
+        public let graphRootAllocated: Int64?
+        public let graphRootUsed: Int64?
+        /// Free bytes of Podman's storage as Podman reports them (nil: not reported).
+        public var graphRootFree: Int64? {
+            guard let graphRootAllocated, let graphRootUsed else { return nil }
+            return graphRootAllocated - graphRootUsed
+        }
+    }
     public struct Version: Decodable, Sendable { public let Version: String? }
     public let host: Host?
     public let store: Store?

@@ -1,0 +1,51 @@
+import BurrowSystem
+import BurrowPodman
+
+/// `limits.disk`: a burrow's workspace, config volume and writable layer, and what the shared caches it
+/// mounts grew by while it runs, measured by Podman (rootless Podman has no quotas here) every few
+/// seconds. Past the budget the burrow is killed (no grace period to write on) and stopped with the
+/// reason on its record; its work still comes home.
+extension BurrowManager {
+    /// Measures while any burrow runs (one `system df` per runner per round, for all its burrows).
+    func watchDisk() {
+        let watch = diskWatch
+        watch.startOnce { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: watch.currentInterval)
+                guard let self, !Task.isCancelled else { return }
+                // Not cancelled halfway: a kill once decided is sent.
+                await Task { await self.measureDisk() }.value
+            }
+        }
+    }
+
+    func measureDisk() async {
+        let running = records.values.filter { $0.state == .running && !$0.stopRequested }
+        diskWatch.forget(except: Set(running.map(\.id)))
+        let byRunner = Dictionary(grouping: running) { $0.runner ?? RunnerConfig.localName }
+        let limit = config.limits.diskBytes
+        for burrows in byRunner.values {
+            guard let first = burrows.first else { continue }
+            // An unreachable Podman is measured next round; its burrows are not stopped for it.
+            guard let usage = try? await podman(for: first.id).diskUsage() else { continue }
+            for record in burrows {
+                let caches = config.repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
+                let cacheSizes = Dictionary(caches.map { ($0.volumeName, usage.bytes(volumes: [$0.volumeName], container: "")) }) { a, _ in a }
+                let used = usage.bytes(volumes: [record.workspaceVolume, record.configVolume], container: record.container)
+                    + diskWatch.cacheGrowth(record.id, sizes: cacheSizes)
+                if used > limit { await stopOverDisk(record.id, used: used, limit: limit) }
+            }
+        }
+    }
+
+    private func stopOverDisk(_ id: String, used: Int64, limit: Int64) async {
+        guard let record = records[id], record.state == .running, !record.stopRequested else { return }
+        let reason = "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer "
+            + "and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk"
+        _ = try? await update(id) { record in
+            record.stopReason = reason
+            record.stopRequested = true
+        }
+        try? await podman(for: id).kill(record.container)
+    }
+}
