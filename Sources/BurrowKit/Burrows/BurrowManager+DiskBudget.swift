@@ -30,7 +30,8 @@ extension BurrowManager {
             guard let usage = try? await podman(for: first.id).diskUsage() else { continue }
             for record in burrows {
                 let caches = config.repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
-                let cacheSizes = Dictionary(caches.map { ($0.volumeName, usage.bytes(volumes: [$0.volumeName], container: "")) }) { a, _ in a }
+                let volumes = caches.map { $0.volumeName(repo: record.repo) }
+                let cacheSizes = Dictionary(volumes.map { ($0, usage.bytes(volumes: [$0], container: "")) }) { a, _ in a }
                 let used = usage.bytes(volumes: [record.workspaceVolume, record.configVolume], container: record.container)
                     + diskWatch.cacheGrowth(record.id, sizes: cacheSizes)
                 if used > limit { await stopOverDisk(record.id, used: used, limit: limit) }
