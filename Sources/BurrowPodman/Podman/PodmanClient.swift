@@ -58,12 +58,6 @@ public final class PodmanClient: Sendable {
         }
     }
 
-    public func listImages(label: String) async throws -> [ImageSummary] {
-        let filters = escape("{\"label\":[\"\(label)\"]}")
-        return try await decode([ImageSummary].self, try await call("GET", "/images/json?filters=\(filters)", operation: "image list", expect: [200]),
-                                "image list")
-    }
-
     public func removeImage(_ name: String, force: Bool = true) async throws {
         _ = try await call("DELETE", "/images/\(escape(name))?force=\(force)", operation: "image remove", expect: [200, 404])
     }
@@ -225,7 +219,7 @@ public final class PodmanClient: Sendable {
 
     // MARK: Plumbing
 
-    private func call(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none,
+    func call(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none,
                       expect: Set<Int>, timeout: Duration? = PodmanClient.defaultTimeout) async throws -> ClientResponse {
         let request = ClientRequest(method, prefix.withLock { $0 } + path, body: body)
         let http = self.http
@@ -270,7 +264,7 @@ public final class PodmanClient: Sendable {
         return .api(operation: operation, status: status, cause: decoded?.cause ?? "", message: message)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ response: ClientResponse, _ operation: String) async throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ response: ClientResponse, _ operation: String) async throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
