@@ -73,7 +73,7 @@ package final class RemoteRunner: Sendable {
         let profile = try SeccompProfile.blockingNestedUserNamespaces(Array(source.utf8), source: "\(name): Podman's default seccomp profile")
         let path = directory + "/" + SeccompProfile.fileName
         let encoded = Data(profile).base64EncodedString()
-        try await tunnel.command("mkdir -p -m 0711 '\(directory)' && printf %s '\(encoded)' | base64 -d > '\(path).tmp' && chmod 0644 '\(path).tmp' && mv -f '\(path).tmp' '\(path)'",
+        try await tunnel.command(RemoteEgressSocket.ownedDirectory(directory) + " && printf %s '\(encoded)' | base64 -d > '\(path).tmp' && chmod 0644 '\(path).tmp' && mv -f '\(path).tmp' '\(path)'",
                                  timeout: .seconds(60))
         remember(key, path)
         return path
