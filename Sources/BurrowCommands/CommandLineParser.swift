@@ -12,6 +12,9 @@ public enum Invocation: Equatable, Sendable {
     /// `burrow image build`: the agent image from its recipe, into Burrow's Podman.
     case imageBuild(configPath: String?, socket: String?, tag: String?, force: Bool)
     case version
+    /// A client of the running server: `burrow run|ls|logs|stop|teardown|open` (ClientCommandLine).
+    case client(ClientInvocation)
+    case clientHelp(ClientVerb)
     /// Usage of one subcommand, or of Burrow as a whole when nil.
     case help(Subcommand?)
 }
@@ -79,7 +82,10 @@ public struct UsageError: Error, Equatable, CustomStringConvertible, Sendable {
     public let message: String
     /// The command whose usage to show, or nil for Burrow's.
     public let command: Subcommand?
+    /// Or the client command whose usage to show.
+    public var client: ClientVerb? = nil
     public var description: String { message }
+    public var usage: String { client?.usage ?? command?.usage ?? CommandLineParser.usage }
 }
 
 public enum CommandLineParser {
@@ -87,6 +93,8 @@ public enum CommandLineParser {
     public static var usage: String {
         var lines = ["usage: burrow COMMAND [OPTIONS]", "", "Commands:"]
         for command in Subcommand.allCases { lines.append("  \(command.rawValue.padding(toLength: 9))\(command.summary)") }
+        lines += ["", "Client commands (they talk to a running `burrow serve`):"]
+        for verb in ClientVerb.allCases { lines.append("  \(verb.rawValue.padding(toLength: 9))\(verb.summary)") }
         lines += ["", "Options: -h, --help (here or after a command), --version.",
                   "`burrow COMMAND --help` shows a command's options. Only `burrow serve` starts a server."]
         return lines.joined(separator: "\n")
@@ -102,6 +110,7 @@ public enum CommandLineParser {
         case "--version": return arguments.count == 1 ? .success(.version) : extra(arguments[1], command: nil)
         default: break
         }
+        if let verb = ClientVerb(rawValue: first) { return ClientCommandLine.parse(verb, Array(arguments.dropFirst())) }
         guard let command = Subcommand(rawValue: first) else {
             let what = first.hasPrefix("-") ? "unknown option '\(first)'" : "unknown command '\(first)'"
             return .failure(UsageError(message: what, command: nil))
@@ -160,6 +169,7 @@ public enum CommandLineParser {
         case .version: return .success(.version)
         case .help:
             guard let topic else { return .success(.help(nil)) }
+            if let verb = ClientVerb(rawValue: topic) { return .success(.clientHelp(verb)) }
             guard let subject = Subcommand(rawValue: topic) else { return .failure(UsageError(message: "no command '\(topic)' to explain", command: nil)) }
             return .success(.help(subject))
         }

@@ -5,20 +5,24 @@ import BurrowHTTP
 import BurrowPodman
 import BurrowCommands
 
-/// `burrow serve|doctor|gc|version|help`. The command line is parsed whole before anything runs:
+/// `burrow serve|doctor|gc|image|version|help` and the client commands (`run`, `ls`, `logs`, …). The command line is parsed whole before anything runs:
 /// help, version and usage errors exit here, so only `serve` opens a state dir or a socket.
 let invocation: Invocation
 switch CommandLineParser.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(let parsed):
     invocation = parsed
 case .failure(let error):
-    Console.error("burrow: \(error)\n\n\(error.command?.usage ?? CommandLineParser.usage)")
+    Console.error("burrow: \(error)\n\n\(error.usage)")
     exit(2)
 }
 
 switch invocation {
 case .help(let command):
     Console.out(command?.usage ?? CommandLineParser.usage)
+case .clientHelp(let verb):
+    Console.out(verb.usage)
+case .client(let client):
+    exit(await ClientCommands.run(client))
 case .version:
     Console.out("burrow \(BurrowVersion.current)")
 case .serve(let configPath):
