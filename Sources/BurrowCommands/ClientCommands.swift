@@ -50,14 +50,21 @@ public enum ClientCommands {
         var renderer = EventRenderer(json: invocation.json)
         let follower = EventFollower(api: api, id: record.id)
         var after: Int?
-        // The stream ends after each turn's `end`; the record says whether the burrow is over.
+        var idleRounds = 0
+        // The stream ends after each turn's `end`; the record says whether the burrow is over (a
+        // follow-up turn sent meanwhile continues the stream after the last event seen).
         while true {
-            after = try await follower.follow(after: after) { sequence, kind, data in
+            let last = try await follower.follow(after: after) { sequence, kind, data in
                 guard invocation.follow, let line = renderer.render(sequence: sequence, kind: kind, data: data) else { return }
                 Console.out(line)
             }
+            idleRounds = last == after ? idleRounds + 1 : 0
+            after = last
             (record, finalBody) = try await api.record(record.id)
             if record.state.isFinal { break }
+            if idleRounds >= 3 {
+                throw .protocolError("burrow \(record.id) is \(record.state.rawValue) but its event stream keeps ending without news; see `burrow logs \(record.id)`")
+            }
         }
         if invocation.json { printJSON(finalBody) } else { Console.out(summary(record)) }
         switch record.state {
