@@ -8,8 +8,9 @@ import BurrowWeb
 
 /// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
 public enum ServeCommand {
-    public static func run(configPath: String?) async throws {
-        let (config, file) = try ConfigLoader.load(explicit: configPath)
+    public static func run(configPath: String?, port: UInt16? = nil, repos: [String] = []) async throws {
+        var (config, file) = try ConfigLoader.load(explicit: configPath)
+        try QuickFlags.apply(port: port, repos: repos, to: &config)
         let stateDir = config.resolvedStateDir
         try FileSystem.createDirectories(stateDir, mode: 0o700)
         let token = try AccessToken.loadOrCreate(stateDir: stateDir)
@@ -36,7 +37,8 @@ public enum ServeCommand {
                               staticFiles: staticFiles)
         let server = app.makeServer(listener: listener)
 
-        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
+        let quick = (port.map { ["--port \($0)"] } ?? []) + repos.map { "--repo \($0)" }
+        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults")\(quick.isEmpty ? "" : " with " + quick.joined(separator: " ")), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
         if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
             Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")

@@ -5,8 +5,9 @@ import BurrowHTTP
 import BurrowPodman
 import BurrowCommands
 
-/// `burrow serve|doctor|gc|image|version|help` and the client commands (`run`, `ls`, `logs`, …). The command line is parsed whole before anything runs:
-/// help, version and usage errors exit here, so only `serve` opens a state dir or a socket.
+/// `burrow serve|init|doctor|gc|image|version|help` and the client commands (`run`, `ls`, `logs`, …).
+/// The command line is parsed whole before anything runs: help, version and usage errors exit here,
+/// so only `serve` opens a state dir or a socket.
 let invocation: Invocation
 switch CommandLineParser.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(let parsed):
@@ -25,10 +26,12 @@ case .client(let client):
     exit(await ClientCommands.run(client))
 case .version:
     Console.out("burrow \(BurrowVersion.current)")
-case .serve(let configPath):
+case .initialize(let configPath, let port, let repos):
+    exit(await InitCommand.run(configPath: configPath, port: port, repos: repos) ? 0 : 1)
+case .serve(let configPath, let port, let repos):
     MemoryTuning.returnLargeBlocksWhenFreed()
     do {
-        try await ServeCommand.run(configPath: configPath)
+        try await ServeCommand.run(configPath: configPath, port: port, repos: repos)
     } catch {
         Console.error("burrow: \(error)")
         exit(1)
