@@ -36,6 +36,8 @@ public enum ServeCommand {
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
                               staticFiles: staticFiles)
         let server = app.makeServer(listener: listener)
+        // Where the client commands find this server when neither --server nor the config's port says.
+        try? FileSystem.writeAtomically(Array("\(server.address)\n".utf8), to: stateDir + "/" + ServerTarget.addressFile, mode: 0o600)
 
         let quick = (port.map { ["--port \($0)"] } ?? []) + repos.map { "--repo \($0)" }
         Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults")\(quick.isEmpty ? "" : " with " + quick.joined(separator: " ")), state in \(stateDir)")
@@ -59,6 +61,7 @@ public enum ServeCommand {
         // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
         // and are followed again by the next start.
         await manager.shutdown()
+        FileSystem.remove(stateDir + "/" + ServerTarget.addressFile)
         _ = signals
         Console.out("stopped")
     }

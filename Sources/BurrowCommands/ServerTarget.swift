@@ -10,28 +10,47 @@ public struct ServerTarget: Sendable, Equatable {
     /// The `Host` header: one the server's access control accepts for this address.
     public let host: String
     public let token: String
+    /// `<stateDir>/address`: the address a running `burrow serve` bound (written at start, removed at exit).
+    public static let addressFile = "address"
 
     public static func resolve(configPath: String?, server: String?,
                                environmentToken: String? = FileSystem.environment("BURROW_TOKEN")) throws(ClientError) -> ServerTarget {
         let config: Config
         do { config = try ConfigLoader.load(explicit: configPath).0 } catch { throw .config(error.description) }
-        let address = if let server { try parseServer(server) } else { try listenAddress(config) }
+        let address = if let server { try parseServer(server) } else if let recorded = recordedAddress(config.resolvedStateDir) { recorded } else {
+            try listenAddress(config)
+        }
         let token = if let environmentToken, !environmentToken.isEmpty { environmentToken } else { try readToken(stateDir: config.resolvedStateDir) }
         let host: String
         if case .ipv4(let ip, let port) = address, ip.hasPrefix("127.") { host = "127.0.0.1:\(port)" } else { host = address.description }
         return ServerTarget(address: address, host: host, token: token)
     }
 
-    /// The config's `listen`; a wildcard address is reached on loopback, port 0 cannot be reached.
+    /// The config's `listen`; a wildcard address is reached on loopback; port 0 cannot be reached.
     static func listenAddress(_ config: Config) throws(ClientError) -> SocketAddress {
         let listen: SocketAddress
         do { listen = try config.listenAddress } catch { throw .config(error.description) }
         switch listen {
         case .ipv4(_, port: 0), .ipv6(_, port: 0):
             throw .config("the config listens on port 0 (a port picked at start): pass --server http://127.0.0.1:PORT with the port `burrow serve` printed")
-        case .ipv4("0.0.0.0", let port): return .ipv4("127.0.0.1", port: port)
-        case .ipv6("::", let port): return .ipv6("::1", port: port)
-        default: return listen
+        default: return reachable(listen)
+        }
+    }
+
+    /// The address the server of this state dir said it listens on (so `serve --port N` or port 0
+    /// need no --server); a wildcard is reached on loopback.
+    static func recordedAddress(_ stateDir: String) -> SocketAddress? {
+        guard let bytes = try? FileSystem.readFile(stateDir + "/" + addressFile, limit: 256),
+              let line = String(validating: bytes, as: UTF8.self)?.split(whereSeparator: \.isNewline).first,
+              let address = try? SocketAddress(parsing: String(line)), address.port != 0 else { return nil }
+        return reachable(address)
+    }
+
+    static func reachable(_ address: SocketAddress) -> SocketAddress {
+        switch address {
+        case .ipv4("0.0.0.0", let port): .ipv4("127.0.0.1", port: port)
+        case .ipv6("::", let port): .ipv6("::1", port: port)
+        default: address
         }
     }
 

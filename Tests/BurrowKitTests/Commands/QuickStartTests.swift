@@ -74,10 +74,12 @@ final class QuickStartTests: XCTestCase {
 
         let port = try freePort()
         let repos = try await serving(["serve", "--port", "\(port)", "--repo", repo], environment, port: port) {
-            // The client commands reach a server started so with --server.
-            let list = try await Self.run(["ls", "--server", "http://127.0.0.1:\(port)"], environment)
+            // The client commands find it through <stateDir>/address, and with --server.
+            let list = try await Self.run(["ls"], environment)
             XCTAssertEqual(list.status, 0, list.stderr)
             XCTAssertEqual(list.stdout, "no burrows\n")
+            let named = try await Self.run(["ls", "--server", "http://127.0.0.1:\(port)"], environment)
+            XCTAssertEqual(named.stdout, "no burrows\n", named.stderr)
         }
         XCTAssertEqual(repos, [QuickFlags.name(for: repo)])
     }
