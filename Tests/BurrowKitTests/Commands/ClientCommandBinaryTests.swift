@@ -113,11 +113,14 @@ final class ClientCommandBinaryTests: XCTestCase {
         XCTAssertEqual(refused.status, ClientExit.error)
         XCTAssertTrue(refused.stderr.contains("--attempts 2"), refused.stderr)
         // Wait until it runs, then stop it; `logs -f` returns once it has ended.
-        try await withTimeout(60) {
-            while try await Self.burrow(["ls", "--json"], served).stdout.contains(#""state":"running""#) == false {
+        let state = try await withTimeout(180) { () async throws -> BurrowRecord.State in
+            while true {
+                let records = try JSONDecoder().decode([BurrowRecord].self, from: Data(try await Self.burrow(["ls", "--json"], served).stdout.utf8))
+                if let state = records.first?.state, state != .queued && state != .preparing { return state }
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
+        XCTAssertEqual(state, .running)
         let stop = try await burrow(["stop", id], served)
         XCTAssertEqual(stop.status, 0, stop.stderr)
         let followed = try await burrow(["logs", "-f", id], served)
