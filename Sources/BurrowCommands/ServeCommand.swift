@@ -31,6 +31,7 @@ public enum ServeCommand {
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         router.addBurrows(manager)
+        router.addTriggers(try Router.loadTriggers(config), manager: manager)
         let listener = try AsyncSocket.listening(on: listen)
         let bound = listener.localAddress ?? listen
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),

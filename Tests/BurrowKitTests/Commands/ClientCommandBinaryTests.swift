@@ -18,8 +18,13 @@ final class ClientCommandBinaryTests: XCTestCase {
         let state: String
     }
 
-    /// A server on a free port whose token is in its state dir; `agentShell`: the agent is `sh -c TASK`.
     func serve(agentShell: Bool = false, podman: Bool = true) async throws -> Served {
+        try await Self.serve(for: self, agentShell: agentShell, podman: podman)
+    }
+
+    /// A server on a free port whose token is in its state dir, stopped and cleaned up when `test`
+    /// ends; `agentShell`: the agent is `sh -c TASK`; `extra`: more top-level config fields.
+    static func serve(for test: XCTestCase, agentShell: Bool = false, podman: Bool = true, extra: String = "") async throws -> Served {
         let socket = podman ? try await { _ = try await PodmanTestEnvironment.client(); return PodmanTestEnvironment.socket! }() : "/nonexistent/podman.sock"
         let repo = try await BurrowTestApp.makeRepo()
         let root = try TemporaryDirectory.make("burrow-client")
@@ -29,7 +34,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         let config = """
             {"listen": "127.0.0.1:\(port)", "stateDir": "\(root)/state", "podmanSocket": "\(socket)",
              "image": "\(PodmanTestEnvironment.image)", "network": "none", "caches": [],
-             "repos": [{"name": "demo", "path": "\(repo)"}]\(shell)}
+             "repos": [{"name": "demo", "path": "\(repo)"}]\(shell)\(extra)}
             """
         try FileSystem.writeAtomically(Array(config.utf8), to: root + "/burrow.json")
         // The server takes BURROW_TOKEN; the client finds the same token in the state dir.
@@ -37,7 +42,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         try FileSystem.writeAtomically(Array("restart-token\n".utf8), to: root + "/state/token", mode: 0o600)
         let (process, _) = try RestartTests.startBurrow(config: root + "/burrow.json", log: root + "/serve.log")
         let served = Served(process: process, config: root + "/burrow.json", state: root + "/state")
-        addTeardownBlock {
+        test.addTeardownBlock {
             await Self.removeBurrows(served, podman: podman)
             process.terminate()
             process.waitUntilExit()
@@ -172,7 +177,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         }
     }
 
-    func freePort() throws -> UInt16 {
+    static func freePort() throws -> UInt16 {
         let socket = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
         defer { socket.close() }
         return socket.localAddress?.port ?? 0
