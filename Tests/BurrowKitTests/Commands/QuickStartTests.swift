@@ -116,9 +116,5 @@ final class QuickStartTests: XCTestCase {
         try await Subprocess.run([Self.binary] + arguments, environment: environment, timeout: .seconds(60))
     }
 
-    func freePort() throws -> UInt16 {
-        let socket = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
-        defer { socket.close() }
-        return socket.localAddress?.port ?? 0
-    }
+    func freePort() throws -> UInt16 { try ClientCommandBinaryTests.freePort() }
 }
