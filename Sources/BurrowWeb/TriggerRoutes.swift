@@ -26,6 +26,7 @@ extension Router {
     public mutating func addTriggers(_ triggers: [Trigger], manager: BurrowManager, log: @escaping @Sendable (String) -> Void = { Console.out($0) }) {
         let byName = Dictionary(uniqueKeysWithValues: triggers.map { ($0.config.name, $0) })
         let deliveries = RecentDeliveries()
+        let refusals = RefusalLog(log: log)
         post("/hooks/{name}", maxBodyBytes: 1 << 20) { request in
             let name = request.parameter("name") ?? ""
             guard let trigger = byName[name] else { throw HTTPError(.notFound, "no trigger named '\(Self.printable(name))'") }
@@ -33,11 +34,11 @@ extension Router {
             let signature = Array((request.headers["X-Hub-Signature-256"] ?? "").lowercased().utf8)
             let expected = Array(("sha256=" + HMACSHA256.hex(try HMACSHA256.authenticate(request.body, key: trigger.secret))).utf8)
             guard HMACSHA256.constantTimeEqual(signature, expected) else {
-                log("trigger \(name): refused a delivery with \(signature.isEmpty ? "no" : "a wrong") X-Hub-Signature-256 (delivery '\(delivery)', \(request.body.count) bytes)")
+                refusals.note("trigger \(name): refused a delivery with \(signature.isEmpty ? "no" : "a wrong") X-Hub-Signature-256 (delivery '\(delivery)', \(request.body.count) bytes)")
                 throw HTTPError(.unauthorized, "bad signature", detail: "sign the body with the trigger's secret: X-Hub-Signature-256: sha256=<HMAC-SHA256 hex>")
             }
             if !delivery.isEmpty, !deliveries.insert(name + "/" + delivery) {
-                log("trigger \(name): refused delivery '\(delivery)' again (a replay)")
+                refusals.note("trigger \(name): refused delivery '\(delivery)' again (a replay)")
                 throw HTTPError(.conflict, "delivery \(delivery) was already received")
             }
             let event = Self.printable(request.headers["X-GitHub-Event"] ?? "")
@@ -76,5 +77,33 @@ final class RecentDeliveries: Sendable {
             if state.order.count > 1000 { state.seen.remove(state.order.removeFirst()) }
             return true
         }
+    }
+}
+
+/// Refusals are logged, but a flood of forged deliveries must not grow `serve`'s log without end:
+/// at most 20 lines a minute, then one line counting those left out.
+final class RefusalLog: Sendable {
+    private let log: @Sendable (String) -> Void
+    private let state = Locked<(windowStart: UInt64, logged: Int, skipped: Int)>((0, 0, 0))
+    static let perMinute = 20
+
+    init(log: @escaping @Sendable (String) -> Void) { self.log = log }
+
+    func note(_ line: String, now: UInt64 = Monotonic.now()) {
+        let (write, skipped) = state.withLock { state -> (Bool, Int) in
+            var skipped = 0
+            if now &- state.windowStart >= 60_000_000_000 {
+                skipped = state.skipped
+                state = (now, 0, 0)
+            }
+            guard state.logged < Self.perMinute else {
+                state.skipped += 1
+                return (false, skipped)
+            }
+            state.logged += 1
+            return (true, skipped)
+        }
+        if skipped > 0 { log("triggers: \(skipped) more refused deliveries in the last minute were not logged") }
+        if write { log(line) }
     }
 }

@@ -99,6 +99,16 @@ final class TriggerTests: XCTestCase {
         XCTAssertTrue(logs.stdout.contains("hooked") && logs.stdout.contains("[end] succeeded"), logs.stdout)
     }
 
+    func testRefusalsAreLoggedWithinABound() {
+        let lines = Locked<[String]>([])
+        let refusals = RefusalLog { line in lines.withLock { $0.append(line) } }
+        for index in 0..<25 { refusals.note("refused \(index)", now: 1_000_000_000) }
+        XCTAssertEqual(lines.withLock { $0 }, (0..<20).map { "refused \($0)" }, "a flood is cut at 20 lines a minute")
+        refusals.note("refused later", now: 62_000_000_000)
+        XCTAssertEqual(lines.withLock { Array($0.suffix(2)) },
+                       ["triggers: 5 more refused deliveries in the last minute were not logged", "refused later"])
+    }
+
     func testAMissingSecretStopsStartUp() async throws {
         let root = try TemporaryDirectory.make("burrow-hook")
         defer { FileSystem.removeTree(root) }
