@@ -8,8 +8,9 @@ import BurrowWeb
 
 /// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
 public enum ServeCommand {
-    public static func run(configPath: String?) async throws {
-        let (config, file) = try ConfigLoader.load(explicit: configPath)
+    public static func run(configPath: String?, port: UInt16? = nil, repos: [String] = []) async throws {
+        var (config, file) = try ConfigLoader.load(explicit: configPath)
+        try QuickFlags.apply(port: port, repos: repos, to: &config)
         let stateDir = config.resolvedStateDir
         try FileSystem.createDirectories(stateDir, mode: 0o700)
         let token = try AccessToken.loadOrCreate(stateDir: stateDir)
@@ -30,13 +31,17 @@ public enum ServeCommand {
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         router.addBurrows(manager)
+        router.addTriggers(try Router.loadTriggers(config), manager: manager)
         let listener = try AsyncSocket.listening(on: listen)
         let bound = listener.localAddress ?? listen
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
                               staticFiles: staticFiles)
         let server = app.makeServer(listener: listener)
+        // Where the client commands find this server when neither --server nor the config's port says.
+        try? FileSystem.writeAtomically(Array("\(server.address)\n".utf8), to: stateDir + "/" + ServerTarget.addressFile, mode: 0o600)
 
-        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
+        let quick = (port.map { ["--port \($0)"] } ?? []) + repos.map { "--repo \($0)" }
+        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults")\(quick.isEmpty ? "" : " with " + quick.joined(separator: " ")), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
         if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
             Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
@@ -57,6 +62,7 @@ public enum ServeCommand {
         // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
         // and are followed again by the next start.
         await manager.shutdown()
+        FileSystem.remove(stateDir + "/" + ServerTarget.addressFile)
         _ = signals
         Console.out("stopped")
     }

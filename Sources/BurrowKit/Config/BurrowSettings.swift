@@ -121,6 +121,7 @@ extension Config {
             throw ConfigError(field: "caches", reason: "cache '\(cache.name)' needs a simple name and an absolute path")
         }
         try checkCacheVolumesDistinct()
+        try validateTriggers()
     }
 
     /// Names are joined into volume names: two caches must not meet in one volume by accident
