@@ -1,0 +1,2 @@
+@testable import BurrowKit
+extension BurrowManager { var liveRunCount: Int { tasks.count } }
