@@ -22,13 +22,6 @@ extension BurrowRecord {
         }
     }
 
-    /// Fields only the endpoint's events advance: a caller's older copy keeps the newest.
-    mutating func keepMetering(from current: BurrowRecord) {
-        metered = current.metered ?? metered
-        agentReportedCostUSD = current.agentReportedCostUSD ?? agentReportedCostUSD
-        if current.turn == turn { stopReason = stopReason ?? current.stopReason }
-    }
-
     /// The budget of a launch: the launch's own over the repo's over the global one (field by field).
     static func budget(launch: Budget?, repo: RepoConfig, config: Config) -> Budget? {
         let budget = (launch ?? Budget()).over(repo.budget).over(config.budget)

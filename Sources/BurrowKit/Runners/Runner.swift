@@ -62,13 +62,6 @@ package final class Runner: Sendable {
     }
 }
 
-/// The runner whose Podman the current lifecycle task talks to: bound once, when the manager starts a
-/// burrow's task (`own`), so that the lifecycle code reads `podman` and `crossing` as before and
-/// reaches the burrow's runner without threading it through every call.
-enum RunnerBinding {
-    @TaskLocal static var current: Runner?
-}
-
 extension BurrowPeers {
     static var burrowOnly: BurrowPeers {
         let uid = FileSystem.userID

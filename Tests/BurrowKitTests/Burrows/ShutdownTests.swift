@@ -26,10 +26,8 @@ final class ShutdownTests: XCTestCase {
         let started = Monotonic.now()
         await app.manager.shutdown()
         XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 5, "shutdown does not wait for the agent")
-        let tasks = await app.manager.tasks.count
-        let proxies = await app.manager.proxies.count
-        XCTAssertEqual(tasks, 0, "every lifecycle task ended")
-        XCTAssertEqual(proxies, 0, "every egress proxy stopped")
+        let runs = await app.manager.liveRunCount
+        XCTAssertEqual(runs, 0, "every run ended, and with it its egress proxy")
         do {
             let after = try await AsyncSocket.connect(to: .unix(socket))
             after.close()

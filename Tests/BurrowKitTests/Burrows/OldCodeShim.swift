@@ -1,2 +1,0 @@
-@testable import BurrowKit
-extension BurrowManager { var liveRunCount: Int { tasks.count } }
