@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow starts from: the repo's ref, or the base the user chose, with their uncommitted

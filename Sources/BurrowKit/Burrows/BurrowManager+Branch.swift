@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The work's way out from the host: push the branch, open a pull request, delete the branch; and the

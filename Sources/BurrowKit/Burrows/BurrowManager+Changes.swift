@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The files a burrow changed, kept current while it runs (counted in the sandbox: `Crossing.liveChanges`)

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Each allowlist burrow's egress socket: its proxy, opened and closed with its turns.

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Each burrow in its own host id range (`sandbox.userNamespace` `perBurrow`, see `BurrowIDRanges`).

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Keeps the next id range ready for a repo (`sandbox.prepareNextRange`). A burrow's files are its

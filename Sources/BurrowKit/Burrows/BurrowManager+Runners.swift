@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Where each burrow runs: the queue goes to runners by `RunnerSelection`, a burrow stays on its

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A burrow's model spending: metered at its model endpoint (authoritative), its budget, and why it
@@ -33,7 +32,7 @@ extension BurrowRecord {
     mutating func applyFollowUp(budget raised: Budget?) throws {
         if let raised { budget = raised.over(budget) }
         if let budget, let reason = budget.reachedReason(metered?.total ?? MeteredUsage()) {
-            throw HTTPError(.conflict, reason, detail: "send the message with a higher budget: {\"text\": …, \"budget\": {\"usd\": N, \"tokens\": N}}")
+            throw BurrowError.conflict(reason, detail: "send the message with a higher budget: {\"text\": …, \"budget\": {\"usd\": N, \"tokens\": N}}")
         }
     }
 }

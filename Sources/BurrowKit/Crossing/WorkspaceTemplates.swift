@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A repo's workspace as an image: the work tree and .git at some base commit, owned by the agent's

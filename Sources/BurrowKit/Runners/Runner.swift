@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A place burrows run, as the manager sees it: its configuration, the Podman client that reaches

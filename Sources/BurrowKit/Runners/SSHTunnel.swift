@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// One remote runner's SSH connection, owned by one OpenSSH master process (ControlMaster): it
