@@ -23,7 +23,7 @@ extension BurrowManager {
                 let started = ContinuousClock.now
                 last = started
                 // Not cancelled with the watcher: a helper stopped halfway would be left behind in Podman.
-                await Task { await self.refreshLiveChanges(run) }.value
+                await withUncancelledTask { await self.refreshLiveChanges(run) }
                 // Its own `changes` event is no news: only the agent's output is.
                 seen = await self.activeSequence(id) ?? sequence
                 wait = max(watchers.currentInterval, (ContinuousClock.now - started) * 3)

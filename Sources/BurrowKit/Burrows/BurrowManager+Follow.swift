@@ -101,14 +101,11 @@ extension BurrowManager {
         try await log.append(events)
     }
 
-    /// Whether the container has exited, given Podman a moment: its output ends before Podman
+    /// Whether the container has exited, given Podman a second: its output ends before Podman
     /// records the exit. Still running after that means the stream broke, not the container.
     func hasExited(_ container: String, podman: PodmanClient) async throws -> Bool {
-        for _ in 0..<20 {
-            if try await !podman.inspectContainer(container).state.running { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        if try await !podman.inspectContainer(container).state.running { return true }
+        return try await withTimeLimit(.seconds(1)) { _ = try await podman.wait(container) } != nil
     }
 
     /// Waits until Podman answers again after its service went away.

@@ -57,18 +57,22 @@ extension BurrowManager {
             }
         }
         queue = waiting
-        // A runner coming back (or connecting for the first time) does not call in: look again soon.
-        if !waiting.isEmpty, rescheduling == nil, runners.contains(where: { !$0.reachable }) {
-            rescheduling = Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(250))
-                await self?.rescheduled()
-            }
-        }
     }
 
-    private func rescheduled() {
-        rescheduling = nil
-        schedule()
+    /// Starts the remote runners' connections, and for each a child of the supervisor that looks at
+    /// the queue again whenever the runner comes up or goes down (its connection calls in).
+    func startRunners() {
+        for runner in runners {
+            runner.start()
+            guard let tunnel = runner.remote?.tunnel else { continue }
+            _ = supervisor.start { [weak self] in
+                while !Task.isCancelled {
+                    let seen = tunnel.connectivity.generation
+                    await self?.schedule()
+                    do { try await tunnel.connectivity.wait(past: seen) } catch { return }
+                }
+            }
+        }
     }
 
     /// Refuses at launch what no runner may ever take; says whether the image must already be in the

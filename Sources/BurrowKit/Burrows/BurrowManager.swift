@@ -44,8 +44,6 @@ public actor BurrowManager {
     var preparingRanges: [String: Task<Void, Never>] = [:]
     /// Per repo, the latest burrow's request for its next range (taken by the preparation under way).
     var rangeRequests: [String: RangeRequest] = [:]
-    /// A later look at the queue while some turn waits for an unreachable runner.
-    var rescheduling: Task<Void, Never>?
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     public nonisolated let changes = EventBroadcaster()
@@ -80,6 +78,8 @@ public actor BurrowManager {
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
     public func restore() async {
+        // The remote runners connect from here on (their connections end in `shutdown`).
+        startRunners()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for id in FileSystem.listDirectory(directory) {
