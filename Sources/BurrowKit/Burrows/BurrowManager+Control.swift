@@ -51,8 +51,7 @@ extension BurrowManager {
         if purge {
             await logs[id]?.close()
             logs[id] = nil
-            records[id] = nil
-            FileSystem.removeTree(folder(id))
+            store.purge(id)
         }
     }
 }

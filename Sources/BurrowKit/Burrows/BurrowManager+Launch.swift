@@ -50,8 +50,9 @@ extension BurrowManager {
                 throw error
             }
         }
-        records[record.id] = record
-        let saved = try await update(record.id) { _ in }
+        try store.add(record)
+        await publish(record)
+        let saved = record
         queue.append(record.id)
         schedule()
         return records[record.id] ?? saved

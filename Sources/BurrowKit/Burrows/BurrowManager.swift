@@ -17,7 +17,9 @@ public actor BurrowManager {
     /// The local Podman first, then the remote runners (`runners` in the config).
     nonisolated let runners: [Runner]
     let directory: String
-    var records: [String: BurrowRecord] = [:]
+    /// Every record; changed only through `mutate`/`update`/`note` (the store's `update`).
+    var store: RecordStore
+    var records: [String: BurrowRecord] { store.records }
     var logs: [String: BurrowEvents] = [:]
     var queue: [String] = []
     /// One run per burrow with a turn under way in this process (see `BurrowLife`); its slot counts
@@ -52,6 +54,7 @@ public actor BurrowManager {
         self.config = config
         self.localPodman = podman
         self.directory = config.resolvedStateDir + "/burrows"
+        store = RecordStore(directory: directory)
         try FileSystem.createDirectories(directory, mode: 0o700)
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
@@ -82,10 +85,8 @@ public actor BurrowManager {
         startRunners()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
-        for id in FileSystem.listDirectory(directory) {
-            guard let bytes = try? FileSystem.readFile(folder(id) + "/record.json"),
-                  let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(bytes)) else { continue }
-            records[id] = record
+        for record in store.load() {
+            let id = record.id
             switch record.state {
             case .queued:
                 queue.append(id)
@@ -133,14 +134,11 @@ public actor BurrowManager {
 
     // MARK: The one way a record changes
 
-    /// Changes the record in place and saves it. Synchronous: nothing else runs in between.
+    /// Changes the record in place and saves it (`RecordStore.update`). Synchronous: nothing else
+    /// runs in between. Only for steps whose watchers hear of the change with the step's next `update`.
     @discardableResult
     func mutate(_ id: String, _ change: (inout BurrowRecord) -> Void) throws -> BurrowRecord {
-        guard var record = records[id] else { throw BurrowError.notFound(id: id) }
-        change(&record)
-        records[id] = record
-        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(record)), to: folder(id) + "/record.json", mode: 0o600)
-        return record
+        try store.update(id, change)
     }
 
     /// `mutate`, then tells every watcher (the list stream and the burrow's own event log).
@@ -174,7 +172,7 @@ public actor BurrowManager {
         return log
     }
 
-    func folder(_ id: String) -> String { directory + "/" + id }
+    func folder(_ id: String) -> String { store.folder(id) }
 
     static func json<T: Encodable>(_ value: T) -> String {
         (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
