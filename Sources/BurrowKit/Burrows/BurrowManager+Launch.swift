@@ -94,6 +94,8 @@ extension BurrowManager {
             if records[id]?.stopRequested == true { try? await podman.stop(container, timeout: 10) }
         } catch {
             attached?.cancel()
+            // An attach that had already connected: its stream is closed, not left open.
+            (try? await attached?.value)?.close()
             // Shutting down: the record stays `preparing`, and the next start prepares it again.
             if Task.isCancelled { return }
             await finish(run, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
