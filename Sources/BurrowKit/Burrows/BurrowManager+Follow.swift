@@ -87,18 +87,21 @@ extension BurrowManager {
 
     func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
         var events: [(kind: EventKind, data: String)] = []
-        guard var record = records[id] else { return }
+        var summaries: [AgentOutput.Summary] = []
         for line in lines {
             let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
             // A line already in the log still carries facts (session id, cost) the record may have lost.
-            if let summary { AgentOutput.apply(summary, to: &record) }
+            if let summary { summaries.append(summary) }
             let event = OutputEvent(line, summary: summary)
             if try reconciler?.isRecorded(event) == true { continue }
             events.append((event.kind, event.data))
         }
-        let taken = record
-        await note(id) { $0 = taken }
+        // The lines reach the log (and its readers) first: the record's save is off their way. The
+        // facts are applied to the record as it is then, not to a copy taken before the await.
         try await log.append(events)
+        if !summaries.isEmpty {
+            await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
+        }
     }
 
     /// Whether the container has exited, given Podman a second: its output ends before Podman
