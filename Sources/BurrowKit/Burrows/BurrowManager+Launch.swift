@@ -80,7 +80,7 @@ extension BurrowManager {
             if config.network.mode == .allowlist { try startProxy(run, repo: repo) }
             let container = try await createContainer(run, repo: repo)
             try checkStop(id)
-            attached = try await attachBeforeStart(container, podman: podman)
+            attached = try await attachBeforeStart(container, id: id, podman: podman)
             try checkStop(id)
             try await podman.start(container)
             enter(records[id]?.stopRequested == true ? .stopping : .running, id)
@@ -200,13 +200,23 @@ extension BurrowManager {
 
     /// Opens the attach stream of a created container so that its first line is not missed. Podman
     /// answers the request only once the container runs, so it waits in a task; the container is
-    /// started once Podman has initialized it for the attach (a start that still wins the race only
-    /// costs order: the reconciliation after the exit brings any missed line in).
-    private func attachBeforeStart(_ container: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
+    /// started once Podman has initialized it for the attach: its `init` event, watched from before
+    /// the attach is asked for, says so (no polling). At most 2 s: a start that still wins the race
+    /// only costs order (the reconciliation after the exit brings any missed line in).
+    private func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
+        let events = try? await podman.events(label: "io.burrow.id=\(id)")
+        defer { events?.close() }
         let attached = Task { try await podman.attach(container) }
-        let deadline = Monotonic.now() + 2_000_000_000
-        while Monotonic.now() < deadline, try await podman.inspectContainer(container).state.status != "initialized" {
-            try await Task.sleep(for: .milliseconds(2))
+        // Podman without an event log (events_logger "none") cannot say: start now.
+        guard let events else { return attached }
+        do {
+            _ = try await withTimeLimit(.seconds(2)) {
+                while let event = try await events.next() {
+                    if event.action == "init", event.actor?.attributes?["name"] == container { return }
+                }
+            }
+        } catch where !(error is CancellationError) {
+            // The event stream broke: start now, as after the time limit.
         }
         return attached
     }
