@@ -88,10 +88,15 @@ extension BurrowManager {
     func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
         var events: [(kind: EventKind, data: String)] = []
         var summaries: [AgentOutput.Summary] = []
+        var session = records[id]?.sessionID
         for line in lines {
             let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
             // A line already in the log still carries facts (session id, cost) the record may have lost.
-            if let summary { summaries.append(summary) }
+            // Only the lines that can change the record are kept (`AgentOutput.apply`): most carry none.
+            if let summary, summary.type == "system" || summary.type == "result" || (session == nil && summary.sessionID != nil) {
+                summaries.append(summary)
+                session = session ?? summary.sessionID
+            }
             let event = OutputEvent(line, summary: summary)
             if try reconciler?.isRecorded(event) == true { continue }
             events.append((event.kind, event.data))
