@@ -49,14 +49,22 @@ public enum ServeCommand {
         let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
         Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")
 
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal in
-            Console.out("received signal \(signal), shutting down")
-                Task { await server.shutdown() }
-        }
-        // The probe's refresher lives as long as the server: a child of this task, ended with it.
+        // The server, the wait for a signal and the health probe's refresher are children of one
+        // group: a signal shuts the server down from a task that is awaited, and a server that ends by
+        // itself ends the wait and the refresher.
+        let (signalled, signal) = AsyncStream<Int32>.makeStream()
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal.yield($0) }
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await number in signalled {
+                    Console.out("received signal \(number), shutting down")
+                    await server.shutdown()
+                    return
+                }
+            }
             group.addTask { await probe.run() }
             await server.run()
+            signal.finish()
             group.cancelAll()
         }
         // Then the burrows' followers, preparations and egress proxies, in that order; containers run on

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The parts of the configuration that shape a burrow: what runs, where, with what shared.

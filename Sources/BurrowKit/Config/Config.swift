@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Burrow's configuration. Every field has a default, so no file is needed; `burrow.example.json`

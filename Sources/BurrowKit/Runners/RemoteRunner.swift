@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow on a remote runner needs there that a local one gets from host paths, put in place

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The real Anthropic credential, held by Burrow only. An API key goes out as `x-api-key`; an

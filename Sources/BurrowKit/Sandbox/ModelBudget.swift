@@ -1,6 +1,5 @@
 import Synchronization
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A spending limit for one burrow, over all its turns: dollars (metered at list prices) and/or
