@@ -94,7 +94,22 @@ public enum ClientCommands {
         let print: (Int?, String, String) -> Void = { sequence, kind, data in
             if let line = renderer.render(sequence: sequence, kind: kind, data: data) { Console.out(line) }
         }
-        if invocation.follow { _ = try await follower.follow(after: nil, print) } else { try await follower.history(print) }
+        guard invocation.follow else { return try await follower.history(print) }
+        // Until the burrow is over: a stream that ends before (a dropped connection, the server's
+        // restart) is opened again after the last event seen, as a browser's EventSource does.
+        var after: Int? = nil
+        var quietRounds = 0
+        while true {
+            let last = try await follower.follow(after: after, print)
+            quietRounds = last == after ? quietRounds + 1 : 0
+            after = last
+            let (record, _) = try await api.record(invocation.id)
+            if record.state.isFinal { return }
+            if quietRounds >= 10 {
+                throw .protocolError("burrow \(record.id) is \(record.state.rawValue) but its event stream keeps ending without news; see `burrow logs \(record.id)`")
+            }
+            try? await Task.sleep(for: .seconds(1))  // back-off before opening it again
+        }
     }
 
     static func open(_ invocation: ClientInvocation, api: BurrowAPIClient) async throws(ClientError) {
