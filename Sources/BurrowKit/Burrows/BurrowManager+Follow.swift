@@ -122,13 +122,12 @@ extension BurrowManager {
 
     /// Waits until Podman answers again after its service went away.
     func waitForPodman(_ runner: Runner) async throws {
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
         let since = Monotonic.now()
         while true {
-            try await Task.sleep(for: delay)
+            try await backoff.wait()
             if (try? await runner.podman.ping()) != nil { return }
             try runner.checkPatience(since: since)
-            delay = min(delay * 2, .seconds(5))
         }
     }
 }

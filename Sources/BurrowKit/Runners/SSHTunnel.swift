@@ -80,7 +80,7 @@ package final class SSHTunnel: Sendable {
     }
 
     private func supervise() async {
-        var delay: Duration = .milliseconds(200)
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
         while !Task.isCancelled {
             FileSystem.remove(controlPath)
             FileSystem.remove(localSocket)
@@ -98,8 +98,9 @@ package final class SSHTunnel: Sendable {
                 group.addTask { await self.establish() }
             }
             if Task.isCancelled { break }
-            delay = Monotonic.now() - started > 10_000_000_000 ? .milliseconds(200) : min(delay * 2, .seconds(5))
-            try? await Task.sleep(for: delay)
+            // A connection that lasted starts the back-off over; one that failed at once lengthens it.
+            if Monotonic.now() - started > 10_000_000_000 { backoff.reset() }
+            try? await backoff.wait()
         }
         state.withLock { $0.connected = false }
         connectivity.wake()

@@ -57,19 +57,18 @@ public final class EgressProxy: Sendable {
                 connections.sweep(now: Monotonic.now())
             }
         }
-        var backoff: Duration = .milliseconds(5)
+        var backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(500))
         while !stopping.load(ordering: .relaxed) {
             do {
                 let client = try await listener.accept()
-                backoff = .milliseconds(5)
+                backoff.reset()
                 admitOrRefuse(client)
             } catch {
                 if stopping.load(ordering: .relaxed) || error is SocketClosed { break }
                 // EMFILE, ENFILE, ENOBUFS…: connections waiting in the backlog are served once
                 // descriptors free up.
                 acceptFailures.add(1, ordering: .relaxed)
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .milliseconds(500))
+                try? await backoff.wait()
             }
         }
         sweeper.cancel()
