@@ -10,14 +10,10 @@ public enum DoctorChecks {
     public static func stateDir(_ config: Config, podmanUID: UInt32?) -> [DoctorFinding] {
         let path = config.resolvedStateDir
         guard let uid = podmanUID else { return [DoctorFinding(.warn, "state dir", "\(path): Podman's user is unknown, its access not checked")] }
-        let user = UserNames.name(of: uid)
-        let blockers = StateDirAccess.blockers(path: path, uid: uid, groups: UserAccounts.groups(of: uid))
-        guard !blockers.isEmpty else {
-            return [DoctorFinding(.ok, "state dir", "\(path): reachable by Podman's user \(user)")]
+        guard let problem = StateDirAccess.problem(stateDir: path, podmanUID: uid) else {
+            return [DoctorFinding(.ok, "state dir", "\(path): reachable by Podman's user \(UserNames.name(of: uid))")]
         }
-        let folders = blockers.map(\.path)
-        return [DoctorFinding(.fail, "state dir", "\(path) is not reachable by Podman's user \(user): no search (x) permission on \(blockers.map(\.description).joined(separator: ", ")); every launch would fail to mount the burrow's socket folder",
-                              fix: "chmod o+x \(folders.joined(separator: " ")) (or setfacl -m u:\(user):x on them), or set \"stateDir\" to a folder \(user) can reach, e.g. /var/lib/burrow")]
+        return [DoctorFinding(.fail, "state dir", problem.text, fix: problem.fix)]
     }
 
     /// Each repo's path is a git repository and its ref exists (as `git clone --branch` will want it).

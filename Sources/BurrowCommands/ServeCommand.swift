@@ -27,6 +27,10 @@ public enum ServeCommand {
             let candidates = PodmanSocket.candidates(configured: config.podmanSocket)
             podman = PodmanClient(socketPath: candidates.first ?? "/run/podman/podman.sock")
         }
+        // Refused here, not at each launch: Podman's user mounts the burrows' sockets from the state dir.
+        if let uid = StateDirAccess.podmanUID(socket: podman.socketPath), let problem = StateDirAccess.problem(stateDir: stateDir, podmanUID: uid) {
+            throw ServeRefusal(description: "\(problem.text).\n  fix: \(problem.fix)")
+        }
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         router.addBurrows(manager)
@@ -60,4 +64,9 @@ public enum ServeCommand {
         _ = signals
         Console.out("stopped")
     }
+}
+
+/// Why `serve` will not start, with the fix.
+struct ServeRefusal: Error, CustomStringConvertible {
+    let description: String
 }

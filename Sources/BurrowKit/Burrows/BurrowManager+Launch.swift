@@ -160,7 +160,12 @@ extension BurrowManager {
         }
         var spec = plan.spec
         try await adaptForRunner(&spec, id: id)
-        let created = try await podman.createContainer(spec)
+        let created: CreatedContainer
+        do {
+            created = try await podman.createContainer(spec)
+        } catch {
+            throw StateDirAccess.explained(error, stateDir: config.resolvedStateDir, podmanSocket: podman.socketPath)
+        }
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo)
         if config.taskInput == .stdin { try await writeTask(record) }
