@@ -55,6 +55,7 @@ public enum ServeCommand {
         // The probe's refresher lives as long as the server: a child of this task, ended with it.
         await withDiscardingTaskGroup { group in
             group.addTask { await probe.run() }
+            group.addTask { await announceModelAccess(config) }
             await server.run()
             group.cancelAll()
         }
@@ -63,6 +64,20 @@ public enum ServeCommand {
         await manager.shutdown()
         _ = signals
         Console.out("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// One line about the credential at start: missing (launches refused), or what one real call said.
+    static func announceModelAccess(_ config: Config) async {
+        if let missing = ModelAccess.missingCredentials(config) {
+            Console.out("warning: \(missing): launches are refused until then")
+        } else if let verdict = await ModelAccess.check(config) {
+            switch verdict {
+            case .accepted: Console.out("model credential: \(verdict)")
+            default: Console.out("warning: model credential: \(verdict); `burrow doctor` explains")
+            }
+        }
     }
 }
 

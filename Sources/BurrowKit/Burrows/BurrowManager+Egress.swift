@@ -34,5 +34,13 @@ extension BurrowManager {
     func recordNet(_ event: NetEvent, id: String) async {
         if records[id] != nil { records[id]!.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
+        if event.keyRefused == true { await stopForRefusedKey(id) }
+    }
+
+    /// A refused key fails every later call too: the burrow ends now, its reason kept (see `account`).
+    private func stopForRefusedKey(_ id: String) async {
+        guard let record = records[id], record.state == .running, !record.stopRequested else { return }
+        _ = try? await update(id) { $0.stopRequested = true }
+        try? await podman(for: id).kill(record.container)
     }
 }

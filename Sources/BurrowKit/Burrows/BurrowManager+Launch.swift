@@ -17,6 +17,7 @@ extension BurrowManager {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
+        if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
         try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)

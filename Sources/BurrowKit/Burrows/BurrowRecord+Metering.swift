@@ -20,6 +20,13 @@ extension BurrowRecord {
         if event.budgetReached == true, stopReason == nil {
             stopReason = "budget reached: " + (event.reason ?? "")
         }
+        if event.keyRefused == true, stopReason == nil {
+            stopReason = Self.keyRefusedReason(status: event.status ?? 401, upstream: event.host)
+        }
+    }
+
+    static func keyRefusedReason(status: Int, upstream: String) -> String {
+        "the key was refused (\(status)) by \(upstream): correct credentials.anthropic (`burrow doctor` tries it) and restart burrow serve"
     }
 
     /// Fields only the endpoint's events advance: a caller's older copy keeps the newest.
