@@ -82,6 +82,7 @@ public enum DoctorCommand {
                             fix: "use a rootless Podman: set \"podmanSocket\" to a user's socket, e.g. /run/user/UID/podman/podman.sock")
             }
             report.add(DoctorIDRangeCheck.findings(config, info: info, podmanUser: owner))
+            report.add(DoctorStorageCheck.findings(info, podmanUser: owner))
             if info.rootless && info.cgroupVersion == "v1" {
                 report.line(.warn, "limits", "cgroups v1 with rootless Podman: memory, CPU and pids limits are ignored (Podman warns at create)",
                             fix: "boot with cgroups v2 (systemd.unified_cgroup_hierarchy=1) to have limits enforced")
