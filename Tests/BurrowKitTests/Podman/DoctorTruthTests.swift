@@ -109,6 +109,7 @@ final class DoctorTruthTests: XCTestCase {
         XCTAssertTrue(twice.last?.text.hasPrefix("a container started with") == true, "then resolved for real: \(twice)")
 
         // The test environment's single spec (scripts/test-env.sh): resolved for real by a container.
+        try PodmanTestEnvironment.requireTestCDISpec()
         let real = await DoctorGPUCheck.findings(try config(), podman: podman)
         XCTAssertEqual(real.last?.level, .ok, "\(real)")
         XCTAssertTrue(real.last?.text.contains("a container started with nvidia.com/gpu=all") == true, "\(real)")
