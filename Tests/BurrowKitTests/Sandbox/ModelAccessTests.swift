@@ -66,6 +66,27 @@ final class ModelAccessTests: XCTestCase {
         XCTAssertEqual(missing.map(\.level), [.fail], "launches would be refused: \(missing)")
     }
 
+    /// The real binary: `doctor` fails on the refused key, `serve` says so at its start.
+    func testTheBurrowBinarySaysTheKeyWasRefused() async throws {
+        let binary = #filePath.components(separatedBy: "/Tests/")[0] + "/.build/debug/burrow"
+        _ = try await PodmanTestEnvironment.client()
+        let bad = try ModelStandIn(answer: Self.refusing)
+        defer { Task { await bad.stop() } }
+        let folder = try TemporaryDirectory.make("refused-key")
+        defer { FileSystem.removeTree(folder) }
+        FileSystem.setMode(folder, 0o711)
+        let config = folder + "/burrow.json"
+        try FileSystem.writeAtomically(Array(#"{"listen": "127.0.0.1:0", "podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "stateDir": "\#(folder)/state", "credentials": {"anthropic": {"env": "BURROW_TEST_BINARY_KEY"}, "upstream": "\#(bad.url)"}}"#.utf8), to: config)
+        let environment = ["BURROW_TEST_BINARY_KEY": "sk-ant-api03-wrong", "BURROW_TOKEN": "refused-key-test"]
+        let doctor = try await Subprocess.run([binary, "doctor", "--config", config], environment: environment, timeout: .seconds(120))
+        XCTAssertEqual(doctor.status, 1, doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("FAIL credential: API key from $BURROW_TEST_BINARY_KEY: the key was refused (401) by \(bad.url): invalid x-api-key"), doctor.stdout)
+        // serve runs for 5 s (then SIGTERM ends it cleanly) and says it in its first lines.
+        let serve = try await Subprocess.run(["timeout", "5", binary, "serve", "--config", config], environment: environment, timeout: .seconds(30))
+        XCTAssertTrue(serve.stdout.contains("open http://"), "it served: \(serve.stdout) \(serve.stderr)")
+        XCTAssertTrue(serve.stdout.contains("warning: model credential: the key was refused (401): invalid x-api-key"), serve.stdout)
+    }
+
     /// The agent would call 30 times, a second apart: the first 401 ends the burrow with the reason.
     func testABurrowWhoseKeyIsRefusedEndsAtTheFirstRefusalWithTheReason() async throws {
         let upstream = try ModelStandIn(answer: Self.refusing)
