@@ -43,6 +43,11 @@ let package = Package(
         // Holds the real credential and makes the model's upstream requests (URLSession for TLS), so that
         // Foundation's networking and the key stay out of Burrow's own process.
         .executableTarget(name: "burrow-vault", dependencies: ["BurrowSystem", "BurrowHTTP"], swiftSettings: strict),
+        // Tests by tier. BurrowFastTests: pure logic, sockets and parsers; no Podman, no container, no
+        // server (`swift test --filter BurrowFastTests`, seconds). BurrowKitTests: everything that
+        // needs the real rootless Podman, the SSH runner or the agent image (scripts/test-env.sh).
+        .testTarget(name: "BurrowFastTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
+                    swiftSettings: strict),
         .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
                     swiftSettings: strict),
     ],

@@ -18,6 +18,13 @@ eval "$env_lines"
 # with its own rootless Podman; prints BURROW_TEST_RUNNER_* (nothing when not root: those tests skip).
 runner_lines=$(stage 600 "preparing the test runner (scripts/runner-env.sh)" bash scripts/runner-env.sh)
 eval "$runner_lines"
+# What earlier runs left in the test Podmans (containers, volumes holding id ranges, templates) goes
+# first: every test's Burrow is an instance of its own, and nothing else collects a dead one's leftovers.
+# Only as root, for the dedicated test users: a user's own Podman may hold their real burrows.
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/clean-test-podman.sh "$BURROW_TEST_PODMAN_USER" "$BURROW_TEST_PODMAN_SOCKET"
+  if [ -n "${BURROW_TEST_RUNNER_USER:-}" ]; then bash scripts/clean-test-podman.sh "$BURROW_TEST_RUNNER_USER" "$BURROW_TEST_RUNNER_SOCKET"; fi
+fi
 export BURROW_REQUIRE_PODMAN=1
 stage 1200 "swift build" swift build --build-tests
 # The agent image with the real Claude Code (images/agent-debian) for RealAgentTests, imported through

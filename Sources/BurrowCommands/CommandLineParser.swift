@@ -6,22 +6,29 @@ import BurrowWeb
 /// What `burrow ARGUMENTS` asks for. Parsing is pure: it never touches the config, the state dir or
 /// a socket, so `--help` and a typo cannot start a server. Only `.serve` does.
 public enum Invocation: Equatable, Sendable {
-    case serve(configPath: String?)
+    /// `--port`/`--repo`: quick flags over the config (`QuickFlags`).
+    case serve(configPath: String?, port: UInt16? = nil, repos: [String] = [])
+    /// `burrow init`: write a working config (`InitCommand`).
+    case initialize(configPath: String?, port: UInt16?, repos: [String])
     case doctor(configPath: String?)
     case gc(configPath: String?, dryRun: Bool)
     /// `burrow image build`: the agent image from its recipe, into Burrow's Podman.
     case imageBuild(configPath: String?, socket: String?, tag: String?, force: Bool)
     case version
+    /// A client of the running server: `burrow run|ls|logs|stop|teardown|open` (ClientCommandLine).
+    case client(ClientInvocation)
+    case clientHelp(ClientVerb)
     /// Usage of one subcommand, or of Burrow as a whole when nil.
     case help(Subcommand?)
 }
 
 public enum Subcommand: String, CaseIterable, Sendable {
-    case serve, doctor, gc, image, version, help
+    case serve, initialize = "init", doctor, gc, image, version, help
 
     var options: [CommandOption] {
         switch self {
-        case .serve, .doctor: [.config]
+        case .serve, .initialize: [.config, .port, .repo]
+        case .doctor: [.config]
         case .gc: [.config, .dryRun]
         case .image: [.config, .podmanSocket, .tag, .force]
         case .version, .help: []
@@ -31,6 +38,7 @@ public enum Subcommand: String, CaseIterable, Sendable {
     var summary: String {
         switch self {
         case .serve: "run the web app until SIGINT or SIGTERM"
+        case .initialize: "write a working config (repos checked, Podman found, credentials explained); never overwrites"
         case .doctor: "check that Burrow can launch burrows here; exit 1 when it cannot"
         case .gc: "remove Burrow containers and volumes that no burrow owns"
         case .image: "build: build the agent image (Debian + Claude Code) into Burrow's Podman (burrow image build)"
@@ -50,14 +58,16 @@ public enum Subcommand: String, CaseIterable, Sendable {
 }
 
 enum CommandOption: String, Sendable {
-    case config = "--config", dryRun = "--dry-run", podmanSocket = "--podman-socket", tag = "--tag", force = "--force", help = "--help"
+    case config = "--config", port = "--port", repo = "--repo", dryRun = "--dry-run", podmanSocket = "--podman-socket", tag = "--tag", force = "--force", help = "--help"
 
-    var takesValue: Bool { self == .config || self == .podmanSocket || self == .tag }
+    var takesValue: Bool { ![.dryRun, .force, .help].contains(self) }
     var synopsis: String {
         switch self {
         case .config: "--config FILE"
         case .podmanSocket: "--podman-socket PATH"
         case .tag: "--tag NAME"
+        case .port: "--port N"
+        case .repo: "--repo PATH"
         case .help: "-h, --help"
         default: rawValue
         }
@@ -65,6 +75,8 @@ enum CommandOption: String, Sendable {
     var summary: String {
         switch self {
         case .config: "read FILE instead of ./burrow.json or ~/.config/burrow/burrow.json"
+        case .port: "listen on port N (on the config's listen host, 127.0.0.1 by default)"
+        case .repo: "a local git repository, named by its folder (repeatable); no config needed"
         case .dryRun: "only list what would be removed"
         case .podmanSocket: "the Podman API socket to import into (default: the config's)"
         case .tag: "the image name (default: the config's image)"
@@ -79,7 +91,10 @@ public struct UsageError: Error, Equatable, CustomStringConvertible, Sendable {
     public let message: String
     /// The command whose usage to show, or nil for Burrow's.
     public let command: Subcommand?
+    /// Or the client command whose usage to show.
+    public var client: ClientVerb? = nil
     public var description: String { message }
+    public var usage: String { client?.usage ?? command?.usage ?? CommandLineParser.usage }
 }
 
 public enum CommandLineParser {
@@ -87,6 +102,8 @@ public enum CommandLineParser {
     public static var usage: String {
         var lines = ["usage: burrow COMMAND [OPTIONS]", "", "Commands:"]
         for command in Subcommand.allCases { lines.append("  \(command.rawValue.padding(toLength: 9))\(command.summary)") }
+        lines += ["", "Client commands (they talk to a running `burrow serve`):"]
+        for verb in ClientVerb.allCases { lines.append("  \(verb.rawValue.padding(toLength: 9))\(verb.summary)") }
         lines += ["", "Options: -h, --help (here or after a command), --version.",
                   "`burrow COMMAND --help` shows a command's options. Only `burrow serve` starts a server."]
         return lines.joined(separator: "\n")
@@ -102,6 +119,7 @@ public enum CommandLineParser {
         case "--version": return arguments.count == 1 ? .success(.version) : extra(arguments[1], command: nil)
         default: break
         }
+        if let verb = ClientVerb(rawValue: first) { return ClientCommandLine.parse(verb, Array(arguments.dropFirst())) }
         guard let command = Subcommand(rawValue: first) else {
             let what = first.hasPrefix("-") ? "unknown option '\(first)'" : "unknown command '\(first)'"
             return .failure(UsageError(message: what, command: nil))
@@ -114,6 +132,7 @@ public enum CommandLineParser {
         var flags: Set<CommandOption> = []
         var topic: String?
         var positional: [String] = []
+        var repos: [String] = []
         var index = 0
         while index < rest.count {
             let argument = rest[index]
@@ -136,6 +155,8 @@ public enum CommandLineParser {
                     return .failure(UsageError(message: "\(name) needs a value (\(option.synopsis))", command: command))
                 }
                 if value.isEmpty { return .failure(UsageError(message: "\(name) needs a non-empty value", command: command)) }
+                if option == .port && UInt16(value) == nil { return .failure(UsageError(message: "--port needs a number from 0 to 65535", command: command)) }
+                if option == .repo { repos.append(value) }
                 values[option] = value
                 continue
             }
@@ -151,7 +172,8 @@ public enum CommandLineParser {
             return extra(argument, command: command)
         }
         switch command {
-        case .serve: return .success(.serve(configPath: values[.config]))
+        case .serve: return .success(.serve(configPath: values[.config], port: values[.port].flatMap { UInt16($0) }, repos: repos))
+        case .initialize: return .success(.initialize(configPath: values[.config], port: values[.port].flatMap { UInt16($0) }, repos: repos))
         case .doctor: return .success(.doctor(configPath: values[.config]))
         case .gc: return .success(.gc(configPath: values[.config], dryRun: flags.contains(.dryRun)))
         case .image:
@@ -160,6 +182,7 @@ public enum CommandLineParser {
         case .version: return .success(.version)
         case .help:
             guard let topic else { return .success(.help(nil)) }
+            if let verb = ClientVerb(rawValue: topic) { return .success(.clientHelp(verb)) }
             guard let subject = Subcommand(rawValue: topic) else { return .failure(UsageError(message: "no command '\(topic)' to explain", command: nil)) }
             return .success(.help(subject))
         }

@@ -41,6 +41,7 @@ package enum DoctorRunnerCheck {
         let made: Runner
         do {
             made = try Runner(remote: runner, stateDir: folder, labels: [:])
+            made.start()
         } catch {
             return findings + [DoctorFinding(.fail, subject, "\(error)")]
         }

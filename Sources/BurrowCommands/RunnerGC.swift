@@ -15,6 +15,7 @@ package enum RunnerGC {
             defer { FileSystem.removeTree(folder) }
             do {
                 let made = try Runner(remote: runner, stateDir: folder, labels: [:])
+                made.start()
                 do {
                     try await made.remote?.tunnel.waitConnected(timeout: timeout)
                     let stateDir = config.resolvedStateDir

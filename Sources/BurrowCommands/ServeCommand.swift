@@ -8,8 +8,9 @@ import BurrowWeb
 
 /// `burrow serve`: load the config, open the state dir, serve until SIGINT/SIGTERM.
 public enum ServeCommand {
-    public static func run(configPath: String?) async throws {
-        let (config, file) = try ConfigLoader.load(explicit: configPath)
+    public static func run(configPath: String?, port: UInt16? = nil, repos: [String] = []) async throws {
+        var (config, file) = try ConfigLoader.load(explicit: configPath)
+        try QuickFlags.apply(port: port, repos: repos, to: &config)
         let stateDir = config.resolvedStateDir
         try FileSystem.createDirectories(stateDir, mode: 0o700)
         let token = try AccessToken.loadOrCreate(stateDir: stateDir)
@@ -34,13 +35,17 @@ public enum ServeCommand {
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         router.addBurrows(manager)
+        router.addTriggers(try Router.loadTriggers(config), manager: manager)
         let listener = try AsyncSocket.listening(on: listen)
         let bound = listener.localAddress ?? listen
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
                               staticFiles: staticFiles)
         let server = app.makeServer(listener: listener)
+        // Where the client commands find this server when neither --server nor the config's port says.
+        try? FileSystem.writeAtomically(Array("\(server.address)\n".utf8), to: stateDir + "/" + ServerTarget.addressFile, mode: 0o600)
 
-        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults"), state in \(stateDir)")
+        let quick = (port.map { ["--port \($0)"] } ?? []) + repos.map { "--repo \($0)" }
+        Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults")\(quick.isEmpty ? "" : " with " + quick.joined(separator: " ")), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
         if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
             Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
@@ -48,20 +53,29 @@ public enum ServeCommand {
         let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
         Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")
 
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal in
-            Console.out("received signal \(signal), shutting down")
-                Task { await server.shutdown() }
-        }
-        // The probe's refresher lives as long as the server: a child of this task, ended with it.
+        // The server, the wait for a signal and the health probe's refresher are children of one
+        // group: a signal shuts the server down from a task that is awaited, and a server that ends by
+        // itself ends the wait and the refresher.
+        let (signalled, signal) = AsyncStream<Int32>.makeStream()
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { signal.yield($0) }
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await number in signalled {
+                    Console.out("received signal \(number), shutting down")
+                    await server.shutdown()
+                    return
+                }
+            }
             group.addTask { await probe.run() }
-            group.addTask { await announceModelAccess(config) }
+            group.addTask { [config] in await announceModelAccess(config) }
             await server.run()
+            signal.finish()
             group.cancelAll()
         }
         // Then the burrows' followers, preparations and egress proxies, in that order; containers run on
         // and are followed again by the next start.
         await manager.shutdown()
+        FileSystem.remove(stateDir + "/" + ServerTarget.addressFile)
         _ = signals
         Console.out("stopped")
     }

@@ -32,10 +32,6 @@ public enum AccessToken {
 
     /// Compares without stopping at the first difference, so timing tells nothing about the token.
     public static func matches(_ candidate: String, _ token: String) -> Bool {
-        let a = Array(candidate.utf8), b = Array(token.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in 0..<a.count { difference |= a[index] ^ b[index] }
-        return difference == 0
+        HMACSHA256.constantTimeEqual(Array(candidate.utf8), Array(token.utf8))
     }
 }

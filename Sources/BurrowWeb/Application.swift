@@ -3,7 +3,7 @@ import BurrowHTTP
 import BurrowPodman
 import BurrowKit
 
-/// Burrow's web application: access rules, then the API router, then the static UI.
+/// Burrow's web application: access rules, then the API router (and webhook triggers), then the static UI.
 public struct Application: Sendable {
     public let router: Router
     public let access: AccessControl
@@ -18,7 +18,8 @@ public struct Application: Sendable {
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         if let refusal = access.check(request) { return refusal }
         if let login = access.login(request) { return login }
-        if request.path.hasPrefix("/api/") || request.path == "/api" {
+        // `/hooks/`: webhook triggers, admitted by their signature instead of the token (TriggerRoutes).
+        if request.path.hasPrefix("/api/") || request.path == "/api" || request.path.hasPrefix("/hooks/") {
             return await router.respond(to: request)
                 ?? .error(HTTPError(.notFound, "no API route \(request.method) \(request.path)"))
         }

@@ -23,9 +23,20 @@ enum SSEBench {
         let listener = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: port))
         let app = Application(router: router, access: AccessControl(token: token, listen: listener.localAddress!), staticFiles: nil)
         let server = app.makeServer(listener: listener)
-        let signals = SignalWatcher(signals: [2, 15]) { _ in Task { await server.shutdown() } }
+        let (signalled, signal) = AsyncStream<Int32>.makeStream()
+        let signals = SignalWatcher(signals: [2, 15]) { signal.yield($0) }
         Console.out("sse-server on \(server.address)")
-        await server.run()
+        // The signal wait and the server, children of one group: nothing runs unowned.
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signalled {
+                    await server.shutdown()
+                    return
+                }
+            }
+            await server.run()
+            signal.finish()
+        }
         _ = signals
     }
 

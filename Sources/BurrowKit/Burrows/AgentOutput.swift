@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Reads Claude Code's `stream-json` lines. A stdout line that is a JSON object with a `type` is an

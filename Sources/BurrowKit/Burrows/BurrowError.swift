@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Why the burrow lifecycle refused a request, in the user's terms; the routes turn these into HTTP.

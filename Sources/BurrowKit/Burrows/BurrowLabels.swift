@@ -1,6 +1,5 @@
 import Synchronization
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The labels that say which Burrow owns a container or volume. Several Burrows may share one

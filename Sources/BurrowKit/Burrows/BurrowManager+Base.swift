@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow starts from: the repo's ref, or the base the user chose, with their uncommitted
@@ -7,7 +6,8 @@ import BurrowPodman
 extension BurrowManager {
     func uncommittedPatch(_ id: String) -> String { folder(id) + "/uncommitted.patch" }
 
-    func startingPoint(_ id: String, repo: RepoConfig) async throws -> RepoStore.Base {
+    func startingPoint(_ run: BurrowRun, repo: RepoConfig) async throws -> RepoStore.Base {
+        let id = run.id, crossing = run.crossing
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
         var base = try await crossing.store.fetch(repo, ref: record.baseRef?.fetchable, branch: record.baseRef?.branch)
         if record.uncommitted != nil {

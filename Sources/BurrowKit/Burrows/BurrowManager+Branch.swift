@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The work's way out from the host: push the branch, open a pull request, delete the branch; and the
@@ -42,8 +41,8 @@ extension BurrowManager {
         guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
         if let reason = pushBlocker(record) { throw BurrowError.conflict("cannot push burrow \(id)", detail: reason) }
         guard let head = record.resultHead else { throw BurrowError.conflict("burrow \(id) has no result") }
-        try claimBranchWork(id)
-        defer { branchWork.remove(id) }
+        try claim(.pushing, id)
+        defer { release(id) }
         let target = try await BranchPush.target(repo: repo, baseBranch: record.baseBranch, id: id)
         try await BranchPush.push(head, to: target, repo: repo, resultRepo: folder(id) + "/result.git")
         return try await update(id) { record in
@@ -59,8 +58,8 @@ extension BurrowManager {
         guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
         guard let pushed = record.pushed else { throw BurrowError.conflict("push the branch first", detail: "a pull request needs the branch on the remote") }
         if let address = pushed.pullRequest { throw BurrowError.conflict("burrow \(id) already has a pull request", detail: address) }
-        try claimBranchWork(id)
-        defer { branchWork.remove(id) }
+        try claim(.pushing, id)
+        defer { release(id) }
         let base = record.baseBranch.flatMap { $0 == "burrow-base" ? nil : $0 }
         let title = String((record.title ?? Self.firstLine(record.task)).prefix(200))
         let body = "Made by Burrow (burrow \(id)) from the task:\n\n\(record.task.prefix(60_000))"
@@ -71,14 +70,19 @@ extension BurrowManager {
     /// Deletes the burrow's branch from the user's repo (never one the user moved); the record, the
     /// patch and Burrow's own result repository stay.
     public func deleteBranch(_ id: String) async throws -> BurrowRecord {
+        try claim(.pushing, id)
+        defer { release(id) }
+        return try await removeBranch(id)
+    }
+
+    /// `deleteBranch` under a claim its caller holds (`pushing`, or `tearingDown` for a teardown).
+    func removeBranch(_ id: String) async throws -> BurrowRecord {
         let record = try record(id)
         guard record.state.isFinal, record.queuedMessages.isEmpty else {
             throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "delete its branch once its turn ends")
         }
         guard let branch = record.branch, let head = record.resultHead else { throw BurrowError.conflict("burrow \(id) has no branch") }
         guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
-        try claimBranchWork(id)
-        defer { branchWork.remove(id) }
         try await BranchPush.deleteBranch(branch, expected: head, repo: repo)
         return try await update(id) { record in
             record.branch = nil
@@ -88,11 +92,6 @@ extension BurrowManager {
 
     /// Which `gh` "Open pull request" runs (tests: a stand-in).
     public func useGitHubCLI(_ cli: GitHubCLI) { githubCLI = cli }
-
-    private func claimBranchWork(_ id: String) throws(BurrowError) {
-        guard !branchWork.contains(id) else { throw .conflict("burrow \(id)'s branch is already being pushed or deleted") }
-        branchWork.insert(id)
-    }
 
     /// Names the burrow (nil or blank: back to its task's first line).
     public func rename(_ id: String, title: String?) async throws -> BurrowRecord {

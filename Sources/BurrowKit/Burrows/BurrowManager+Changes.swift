@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The files a burrow changed, kept current while it runs (counted in the sandbox: `Crossing.liveChanges`)
@@ -9,8 +8,8 @@ import BurrowPodman
 extension BurrowManager {
     /// Counts the workspace every few seconds while the turn runs and the agent is doing something, and
     /// at least every six intervals while it is quiet.
-    func watchChanges(_ id: String) {
-        let watchers = self.watchers
+    func watchChanges(_ run: BurrowRun) {
+        let id = run.id, watchers = self.watchers
         watchers.start(id) { [weak self] in
             var seen = -1
             var wait = watchers.currentInterval
@@ -24,7 +23,7 @@ extension BurrowManager {
                 let started = ContinuousClock.now
                 last = started
                 // Not cancelled with the watcher: a helper stopped halfway would be left behind in Podman.
-                await Task { await self.refreshLiveChanges(id) }.value
+                await withUncancelledTask { await self.refreshLiveChanges(run) }
                 // Its own `changes` event is no news: only the agent's output is.
                 seen = await self.activeSequence(id) ?? sequence
                 wait = max(watchers.currentInterval, (ContinuousClock.now - started) * 3)
@@ -38,11 +37,12 @@ extension BurrowManager {
         return await log.lastSequence
     }
 
-    func refreshLiveChanges(_ id: String) async {
+    func refreshLiveChanges(_ run: BurrowRun) async {
+        let id = run.id
         guard let record = records[id], record.state == .running, let base = record.baseCommit, let user = record.user else { return }
         var changes: WorkspaceChanges
         do {
-            changes = try await crossing.liveChanges(try crossingBurrow(record, user: user), base: base)
+            changes = try await run.crossing.liveChanges(try crossingBurrow(record, user: user), base: base)
         } catch {
             changes = WorkspaceChanges(error: "\(error)")
             changes.at = Date().timeIntervalSince1970

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The user's hands on a burrow: stop it, tear it down.
@@ -11,6 +10,9 @@ extension BurrowManager {
         let record = try record(id)
         guard !record.state.isFinal else { return record }
         try mutate(id) { $0.stopRequested = true }
+        if runs[id] != nil, life(id) != .finishing { enter(.stopping, id) }
+        // A preparation waiting for an id range looks at the stop now.
+        lifeChanged.wake()
         switch records[id]?.state {
         case .queued?:
             queue.removeAll { $0 == id }
@@ -31,12 +33,11 @@ extension BurrowManager {
         guard record.state.isFinal, record.queuedMessages.isEmpty else {
             throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
         }
-        guard !tearingDown.contains(id) else { throw BurrowError.conflict("burrow \(id) is already being torn down") }
-        if deleteBranch, record.branch != nil { _ = try await self.deleteBranch(id) }
-        // From here until the volumes are gone, a follow-up message is refused instead of starting a
-        // turn on them.
-        tearingDown.insert(id)
-        defer { tearingDown.remove(id) }
+        // Claimed before the first await: from here until the volumes are gone, a follow-up message is
+        // refused instead of starting a turn on them (the branch's deletion included).
+        try claim(.tearingDown, id)
+        defer { release(id) }
+        if deleteBranch, record.branch != nil { _ = try await removeBranch(id) }
         do {
             // Every turn's container and every helper carries the burrow's label.
             let podman = podman(for: id)
@@ -50,8 +51,7 @@ extension BurrowManager {
         if purge {
             await logs[id]?.close()
             logs[id] = nil
-            records[id] = nil
-            FileSystem.removeTree(folder(id))
+            store.purge(id)
         }
     }
 }

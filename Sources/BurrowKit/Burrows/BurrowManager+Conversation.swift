@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Follow-up messages: each a new turn in a fresh container on the same workspace.
@@ -10,14 +9,12 @@ extension BurrowManager {
     public func sendMessage(_ id: String, text: String, budget: Budget? = nil) async throws -> BurrowRecord {
         var record = try record(id)
         try Self.checkPrompt(text, "message")
-        if record.tornDown || tearingDown.contains(id) {
-            throw BurrowError.conflict("burrow \(id) was torn down", detail: "its workspace and the agent's session are gone; launch a new burrow")
-        }
+        try checkFollowUp(record)
         // A raised budget counts at once, also for a turn still running.
         try record.applyFollowUp(budget: budget)
         let raised = record.budget
         record = try mutate(id) { $0.budget = raised }
-        proxies[id]?.model?.budget.raise(to: raised)
+        runs[id]?.egress?.proxy.model?.budget.raise(to: raised)
         if !record.state.isFinal || !record.queuedMessages.isEmpty {
             return try await update(id) { $0.queuedMessages.append(text) }
         }

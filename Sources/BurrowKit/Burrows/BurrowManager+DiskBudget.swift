@@ -43,10 +43,12 @@ extension BurrowManager {
         guard let record = records[id], record.state == .running, !record.stopRequested else { return }
         let reason = "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer "
             + "and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk"
-        _ = try? await update(id) { record in
+        // Claimed before the kill's await, as a user's stop is (`stop(_:)`).
+        try? mutate(id) { record in
             record.stopReason = reason
             record.stopRequested = true
         }
+        if runs[id] != nil, life(id) != .finishing { enter(.stopping, id) }
         try? await podman(for: id).kill(record.container)
     }
 }

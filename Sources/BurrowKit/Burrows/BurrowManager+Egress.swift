@@ -1,13 +1,12 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Each allowlist burrow's egress socket: its proxy, opened and closed with its turns.
 extension BurrowManager {
     /// Opens the burrow's egress socket (again, after a restart: the container mounted its folder).
-    func startProxy(_ id: String, repo: RepoConfig) throws {
-        proxies[id]?.shutdown()
+    func startProxy(_ run: BurrowRun, repo: RepoConfig) throws {
+        let id = run.id
         let folder = socketsDirectory + "/" + id
         // Traversable, not listable: Podman (perhaps another user) bind-mounts it; who is served is
         // decided by the proxy's peer check.
@@ -16,23 +15,25 @@ extension BurrowManager {
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
-        let remote = runner(for: id).map { $0.remote != nil } ?? false
-        let peers = remote ? runner(for: id)!.peers(localPodman: localPodman) : peers(id)
+        let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
             await self?.recordNet(event, id: id)
         }
-        proxies[id] = proxy
-        Task { await proxy.run() }
+        // Owned by the run: stopped and awaited when its turn finishes or the run ends.
+        runs[id]?.egress = EgressRun(proxy: proxy, serving: Task { await proxy.run() })
     }
 
-    func stopProxy(_ id: String) {
-        proxies.removeValue(forKey: id)?.shutdown()
+    /// Closes the run's egress socket, awaits its proxy's end and removes the socket's folder.
+    func stopProxy(_ id: String) async {
+        let egress = runs[id]?.egress
+        runs[id]?.egress = nil
+        await egress?.stop()
         FileSystem.removeTree(socketsDirectory + "/" + id)
     }
 
     func recordNet(_ event: NetEvent, id: String) async {
-        if records[id] != nil { records[id]!.account(event) }
+        await note(id) { $0.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
         if event.keyRefused == true { await stopForRefusedKey(id) }
     }
@@ -40,7 +41,9 @@ extension BurrowManager {
     /// A refused key fails every later call too: the burrow ends now, its reason kept (see `account`).
     private func stopForRefusedKey(_ id: String) async {
         guard let record = records[id], record.state == .running, !record.stopRequested else { return }
-        _ = try? await update(id) { $0.stopRequested = true }
+        // Claimed before the kill's await, as a user's stop is (`stop(_:)`); `account` set the reason.
+        try? mutate(id) { $0.stopRequested = true }
+        if runs[id] != nil, life(id) != .finishing { enter(.stopping, id) }
         try? await podman(for: id).kill(record.container)
     }
 }

@@ -1,20 +1,21 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Finishing a turn: the work comes home, the final state, and the next queued message.
 extension BurrowManager {
-    func finish(_ id: String, exitCode: Int32?, failure: String?) async {
-        stopProxy(id)
-        await closeRunnerEgress(id)
+    func finish(_ run: BurrowRun, exitCode: Int32?, failure: String?) async {
+        let id = run.id
+        enter(.finishing, id)
+        await stopProxy(id)
+        await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
             do {
-                home = .success(try await crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
+                home = .success(try await run.crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
                                                              known: record.agentHeads ?? [], folder: folder(id)))
             } catch {
                 home = .failure(error)

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Following a running turn: its output into the event log, until it exits.
@@ -11,42 +10,43 @@ extension BurrowManager {
     /// restarted) follows Podman's log from its start instead, skipping what the event log holds. The
     /// container's log file is complete, so after the exit the event log is reconciled with it once
     /// more: every line the container printed ends up in the event log exactly once.
-    func follow(_ id: String, attached: Task<LogStream, any Error>? = nil) async {
+    func follow(_ run: BurrowRun, attached: Task<LogStream, any Error>? = nil) async {
+        let id = run.id, podman = run.podman
         guard let container = records[id]?.container, let log = try? eventLog(id) else { return }
-        watchChanges(id)
+        watchChanges(run)
         watchDisk()
         var attached = attached
         do {
             var exited = false
             while !exited {
-                exited = try await retryingWhilePodmanIsAway(id) {
+                exited = try await retryingWhilePodmanIsAway(run) {
                     if let pending = attached {
                         attached = nil
                         try await stream(try await pending.value, id: id, log: log, reconciling: false)
                     } else if try await podman.inspectContainer(container).state.running {
                         try await stream(try await podman.logs(container, follow: true), id: id, log: log, reconciling: true)
                     }
-                    return try await hasExited(container)
+                    return try await hasExited(container, podman: podman)
                 }
             }
-            let (exitCode, reason) = try await retryingWhilePodmanIsAway(id) {
+            let (exitCode, reason) = try await retryingWhilePodmanIsAway(run) {
                 let code = try await podman.wait(container)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
-                return (code, try await outsideEnd(container, id: id, exitCode: code))
+                return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman))
             }
-            await finish(id, exitCode: exitCode, failure: reason)
+            await finish(run, exitCode: exitCode, failure: reason)
         } catch where Task.isCancelled {
             // Shutting down: the container runs on and the next start follows it again.
             return
         } catch let error as PodmanError where error.isNotFound {
-            await finish(id, exitCode: nil, failure: "the container \(container) was removed outside Burrow; the output up to then is kept, the workspace could not be brought home")
+            await finish(run, exitCode: nil, failure: "the container \(container) was removed outside Burrow; the output up to then is kept, the workspace could not be brought home")
         } catch {
-            await finish(id, exitCode: nil, failure: "\(error)")
+            await finish(run, exitCode: nil, failure: "\(error)")
         }
     }
 
     /// Why a container ended that Burrow did not end: killed by a signal or for memory.
-    func outsideEnd(_ container: String, id: String, exitCode: Int32) async throws -> String? {
+    func outsideEnd(_ container: String, id: String, exitCode: Int32, podman: PodmanClient) async throws -> String? {
         guard records[id]?.stopRequested != true else { return nil }
         let state = try await podman.inspectContainer(container).state
         if state.oomKilled == true { return "the agent was killed for running out of memory (limits.memory)" }
@@ -55,13 +55,13 @@ extension BurrowManager {
     }
 
     /// Runs `body` again each time Podman's service goes away under it, once it answers again.
-    func retryingWhilePodmanIsAway<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+    func retryingWhilePodmanIsAway<T>(_ run: BurrowRun, _ body: () async throws -> T) async throws -> T {
         while true {
             do {
                 return try await body()
             } catch let error as PodmanError where error.isConnectionLoss {
-                Console.error("burrow \(id): \(error); following again once Podman answers")
-                try await waitForPodman()
+                Console.error("burrow \(run.id): \(error); following again once Podman answers")
+                try await waitForPodman(run.runner)
             }
         }
     }
@@ -90,38 +90,44 @@ extension BurrowManager {
         // Past the cap, lines read again would be dropped and counted again: only their facts count.
         let full = reconciler != nil ? await log.isFull : false
         var events: [(kind: EventKind, data: String)] = []
-        var record = records[id]
+        var summaries: [AgentOutput.Summary] = []
+        var session = records[id]?.sessionID
         for line in lines {
             let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
             // A line already in the log still carries facts (session id, cost) the record may have lost.
-            if let summary, record != nil { AgentOutput.apply(summary, to: &record!) }
+            // Only the lines that can change the record are kept (`AgentOutput.apply`): most carry none.
+            if let summary, summary.type == "system" || summary.type == "result" || (session == nil && summary.sessionID != nil) {
+                summaries.append(summary)
+                session = session ?? summary.sessionID
+            }
             let event = OutputEvent(line, summary: summary)
             if full { continue }
             if try reconciler?.isRecorded(event) == true { continue }
             events.append((event.kind, event.data))
         }
-        if let record { records[id] = record }
+        // The lines reach the log (and its readers) first: the record's save is off their way. The
+        // facts are applied to the record as it is then, not to a copy taken before the await.
         try await log.append(events)
+        if !summaries.isEmpty {
+            await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
+        }
     }
 
-    /// Whether the container has exited, given Podman a moment: its output ends before Podman
+    /// Whether the container has exited, given Podman a second: its output ends before Podman
     /// records the exit. Still running after that means the stream broke, not the container.
-    func hasExited(_ container: String) async throws -> Bool {
-        for _ in 0..<20 {
-            if try await !podman.inspectContainer(container).state.running { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+    func hasExited(_ container: String, podman: PodmanClient) async throws -> Bool {
+        if try await !podman.inspectContainer(container).state.running { return true }
+        return try await withTimeLimit(.seconds(1)) { _ = try await podman.wait(container) } != nil
     }
 
     /// Waits until Podman answers again after its service went away.
-    func waitForPodman() async throws {
+    func waitForPodman(_ runner: Runner) async throws {
         var delay: Duration = .milliseconds(200)
         let since = Monotonic.now()
         while true {
             try await Task.sleep(for: delay)
-            if (try? await podman.ping()) != nil { return }
-            try RunnerBinding.current?.checkPatience(since: since)
+            if (try? await runner.podman.ping()) != nil { return }
+            try runner.checkPatience(since: since)
             delay = min(delay * 2, .seconds(5))
         }
     }

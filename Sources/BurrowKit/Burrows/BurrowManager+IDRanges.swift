@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Each burrow in its own host id range (`sandbox.userNamespace` `perBurrow`, see `BurrowIDRanges`).
@@ -22,29 +21,35 @@ extension BurrowManager {
     /// Gives a first turn its own id range, the lowest no other burrow (of any Burrow on this Podman)
     /// holds; then waits while another running burrow shares it (possible only once every range is
     /// held by a burrow that keeps its workspace).
-    func claimIDs(_ id: String) async throws {
+    func claimIDs(_ run: BurrowRun) async throws {
+        let id = run.id
         guard let record = records[id] else { return }
         if record.ids == nil {
             // Ranges are cut from the local Podman user's subordinate ids; a remote runner's burrows
             // keep its Podman's default mapping.
-            guard record.turn == 1, config.sandbox.perBurrowIDs, runner(for: id)?.remote == nil else { return }
+            guard record.turn == 1, config.sandbox.perBurrowIDs, run.runner.remote == nil else { return }
             let ranges = try await idRanges()
             while records[id]?.ids == nil {
+                let seen = lifeChanged.generation
                 // Nothing awaited from the choice to the record's change: no other claim in this Burrow interleaves.
                 if let slot = try await chooseRange(for: config.repo(named: record.repo), except: id, ranges: ranges).slot {
                     try mutate(id) { $0.ids = slot }
                 } else {
-                    // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one.
-                    try await Task.sleep(for: .seconds(1))
-                    try checkStop(id)
+                    // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one to end.
+                    try await waitForARunToEnd(id, past: seen)
                 }
             }
         }
         while let mine = records[id]?.ids,
-              records.values.contains(where: { $0.id != id && active.contains($0.id) && $0.ids.map(mine.overlaps) == true }) {
-            try await Task.sleep(for: .seconds(1))
-            try checkStop(id)
+              records.values.contains(where: { $0.id != id && runs[$0.id] != nil && $0.ids.map(mine.overlaps) == true }) {
+            try await waitForARunToEnd(id, past: lifeChanged.generation)
         }
+    }
+
+    /// Waits until a run ends after `seen` (or a stop is asked for: `stop` wakes the waiters too).
+    private func waitForARunToEnd(_ id: String, past seen: UInt64) async throws {
+        try await lifeChanged.wait(past: seen)
+        try checkStop(id)
     }
 
     /// The range a new burrow of `repo` would get now (`BurrowIDRanges.choose`), the ranges other
@@ -56,7 +61,7 @@ extension BurrowManager {
         let containers = try await podman.listContainers(label: Self.idsLabel)
         let others = records.values.filter { $0.id != id && !$0.tornDown }
         let held = others.compactMap(\.ids) + volumes.compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
-        let running = others.filter { active.contains($0.id) }.compactMap(\.ids)
+        let running = others.filter { runs[$0.id] != nil }.compactMap(\.ids)
             + containers.filter { $0.labels?["io.burrow.id"] != id && $0.state != "exited" && $0.state != "stopped" }
             .compactMap { IDSlot(label: $0.labels?[Self.idsLabel]) }
         let prepared = repo.map { crossing.templates.preparedRanges($0) }
@@ -80,7 +85,7 @@ extension BurrowManager {
     /// belongs to the Podman user (id 0), which no burrow is. One made before (by burrows in Podman's
     /// default namespace, as the agent's uid) is handed to the group once, by a helper as that uid:
     /// an owner may give its own files to a group it is in, so the helper needs no capability.
-    func ensureSharedCache(_ cache: CacheConfig, ids: IDSlot, record: BurrowRecord) async throws {
+    func ensureSharedCache(_ cache: CacheConfig, ids: IDSlot, record: BurrowRecord, podman: PodmanClient) async throws {
         let volume = cache.volumeName(repo: record.repo), group = ids.cacheGroup
         let marker = config.resolvedStateDir + "/run/caches/\(volume).group-\(group)"
         var owner = AgentIdentity(uid: 0, gid: group)

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Launching: checks, the queue, and a turn's way from `queued` to `running`.
@@ -25,7 +24,7 @@ extension BurrowManager {
         let image = repo.image ?? config.image
         let onlyLocal = try checkRunners(repo: name, gpu: gpu ?? repo.gpu ?? false, runner: runner)
         do {
-            if onlyLocal, repo.devcontainer == nil || repo.devcontainer == .off, !(try await podman.imageExists(image)) {
+            if onlyLocal, repo.devcontainer == nil || repo.devcontainer == .off, !(try await localPodman.imageExists(image)) {
                 throw PodmanError.imageMissing(image: image)
             }
         } catch let error as PodmanError {
@@ -46,8 +45,9 @@ extension BurrowManager {
                 throw error
             }
         }
-        records[record.id] = record
-        let saved = try await update(record.id) { _ in }
+        try store.add(record)
+        await publish(record)
+        let saved = record
         queue.append(record.id)
         schedule()
         return records[record.id] ?? saved
@@ -61,22 +61,24 @@ extension BurrowManager {
     }
 
     /// One turn, from `queued`: the workspace (first turn), the container, the start; then following.
-    func run(_ id: String) async {
+    func turn(_ run: BurrowRun) async {
+        let id = run.id, podman = run.podman
         guard let queued = records[id], queued.state == .queued, let repo = config.repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
             try await update(id) { $0.state = .preparing }
-            try await prepareRunner(id, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
-            try await claimIDs(id)
-            if records[id]?.turn == 1 { try await enterWorkspace(id, repo: repo) }
+            try await prepareRunner(run, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
+            try await claimIDs(run)
+            if records[id]?.turn == 1 { try await enterWorkspace(run, repo: repo) }
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
-            if config.network.mode == .allowlist { try startProxy(id, repo: repo) }
-            let container = try await createContainer(id, repo: repo)
+            if config.network.mode == .allowlist { try startProxy(run, repo: repo) }
+            let container = try await createContainer(run, repo: repo)
             try checkStop(id)
-            attached = try await attachBeforeStart(container)
+            attached = try await attachBeforeStart(container, id: id, podman: podman)
             try checkStop(id)
             try await podman.start(container)
+            enter(records[id]?.stopRequested == true ? .stopping : .running, id)
             try await update(id) { record in
                 let now = Date().timeIntervalSince1970
                 if record.turn == 1 { record.startedAt = now }
@@ -87,26 +89,29 @@ extension BurrowManager {
             if records[id]?.stopRequested == true { try? await podman.stop(container, timeout: 10) }
         } catch {
             attached?.cancel()
+            // An attach that had already connected: its stream is closed, not left open.
+            (try? await attached?.value)?.close()
             // Shutting down: the record stays `preparing`, and the next start prepares it again.
             if Task.isCancelled { return }
-            await finish(id, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
+            await finish(run, exitCode: nil, failure: error is StopRequested ? nil : "\(error)")
             return
         }
-        await follow(id, attached: attached)
+        await follow(run, attached: attached)
     }
 
     /// The first turn's workspace: the repo crosses in (see `Crossing`), and its devcontainer.json,
     /// when the repo asks for one, decides the image, user, env and setup commands of every turn.
-    private func enterWorkspace(_ id: String, repo: RepoConfig) async throws {
-        let started = Monotonic.now()
-        let fetched = try await startingPoint(id, repo: repo)
-        var devcontainer = try await Devcontainer.plan(repo: repo, store: crossing.store, commit: fetched.commit, podman: podman,
+    private func enterWorkspace(_ run: BurrowRun, repo: RepoConfig) async throws {
+        let id = run.id, started = Monotonic.now()
+        let fetched = try await startingPoint(run, repo: repo)
+        var devcontainer = try await Devcontainer.plan(repo: repo, store: run.crossing.store, commit: fetched.commit, podman: run.podman,
                                                        labels: try instanceLabels())
         if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
             try await log.append(lines.map { (kind: .log, data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
         devcontainer?.buildLog = []
-        let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser).identity
+        let user = try await imageFacts(image: devcontainer?.image ?? repo.image ?? config.image, user: devcontainer?.user ?? config.agentUser,
+                                        on: run.runner).identity
         if let ids = records[id]?.ids, max(user.uid, user.gid) >= ids.size {
             // Nothing exists in the range yet: this burrow runs in Podman's shared mapping, and says so.
             let warning = "the image's agent uid:gid \(user.uid):\(user.gid) does not fit a burrow's own id range of \(ids.size) ids: "
@@ -122,7 +127,7 @@ extension BurrowManager {
             record.devcontainer = plan
         }
         guard let record = records[id] else { return }
-        let base = try await crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
+        let base = try await run.crossing.enter(try crossingBurrow(record, user: user), repo: repo, base: fetched)
         try mutate(id) { record in
             record.baseCommit = base
             record.baseBranch = fetched.branch
@@ -134,12 +139,13 @@ extension BurrowManager {
     }
 
     /// Creates the turn's container (and the volumes it needs); returns its name.
-    private func createContainer(_ id: String, repo: RepoConfig) async throws -> String {
+    private func createContainer(_ run: BurrowRun, repo: RepoConfig) async throws -> String {
+        let id = run.id, podman = run.podman
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
         let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
                                  forwarderPath: forwarderPath, instance: try instanceLabels(),
                                  seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
-                                 cgroupsV2: await freeSpace.facts(podman, runner: RunnerBinding.current?.name ?? RunnerConfig.localName)?.cgroupsV2 ?? false)
+                                 cgroupsV2: await freeSpace.facts(podman, runner: run.runner.name)?.cgroupsV2 ?? false)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
@@ -147,7 +153,7 @@ extension BurrowManager {
                                           options: owner)
         }
         if let ids = record.ids {
-            for cache in plan.caches { try await ensureSharedCache(cache, ids: ids, record: record) }
+            for cache in plan.caches { try await ensureSharedCache(cache, ids: ids, record: record, podman: podman) }
         }
         for cache in plan.caches where record.ids == nil {
             let volume = cache.volumeName(repo: record.repo)
@@ -160,7 +166,7 @@ extension BurrowManager {
             }
         }
         var spec = plan.spec
-        try await adaptForRunner(&spec, id: id)
+        try await adaptForRunner(&spec, run: run)
         let created: CreatedContainer
         do {
             created = try await podman.createContainer(spec)
@@ -168,14 +174,14 @@ extension BurrowManager {
             throw StateDirAccess.explained(error, stateDir: config.resolvedStateDir, podmanSocket: podman.socketPath)
         }
         try mutate(id) { $0.warnings = created.warnings }
-        try await writeMCPConfig(record.container, user: record.user, repo: repo)
-        if config.taskInput == .stdin { try await writeTask(record) }
+        try await writeMCPConfig(record.container, user: record.user, repo: repo, podman: podman)
+        if config.taskInput == .stdin { try await writeTask(record, podman: podman) }
         return record.container
     }
 
     /// Claude Code's MCP configuration, written into the burrow's config volume (nothing from the
     /// host's ~/.claude.json: it can hold servers that carry the user's credentials).
-    private func writeMCPConfig(_ container: String, user: AgentIdentity?, repo: RepoConfig) async throws {
+    private func writeMCPConfig(_ container: String, user: AgentIdentity?, repo: RepoConfig, podman: PodmanClient) async throws {
         let servers = ContainerPlan.mcpServers(config: config, repo: repo)
         guard !servers.isEmpty else { return }
         var tar = TarWriter()
@@ -186,7 +192,7 @@ extension BurrowManager {
     }
 
     /// The turn's prompt, for the forwarder to hand to the agent's stdin (it removes the file then).
-    private func writeTask(_ record: BurrowRecord) async throws {
+    private func writeTask(_ record: BurrowRecord, podman: PodmanClient) async throws {
         var tar = TarWriter()
         let owner = record.user ?? AgentIdentity(uid: 1000, gid: 1000)
         let name = String(ContainerPlan.taskPath(turn: record.turn).split(separator: "/").last!)
@@ -196,24 +202,33 @@ extension BurrowManager {
 
     /// Opens the attach stream of a created container so that its first line is not missed. Podman
     /// answers the request only once the container runs, so it waits in a task; the container is
-    /// started once Podman has initialized it for the attach (a start that still wins the race only
-    /// costs order: the reconciliation after the exit brings any missed line in).
-    private func attachBeforeStart(_ container: String) async throws -> Task<LogStream, any Error> {
-        let podman = self.podman
+    /// started once Podman has initialized it for the attach: its `init` event, watched from before
+    /// the attach is asked for, says so (no polling). At most 2 s: a start that still wins the race
+    /// only costs order (the reconciliation after the exit brings any missed line in).
+    private func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
+        let events = try? await podman.events(label: "io.burrow.id=\(id)")
+        defer { events?.close() }
         let attached = Task { try await podman.attach(container) }
-        let deadline = Monotonic.now() + 2_000_000_000
-        while Monotonic.now() < deadline, try await podman.inspectContainer(container).state.status != "initialized" {
-            try await Task.sleep(for: .milliseconds(2))
+        // Podman without an event log (events_logger "none") cannot say: start now.
+        guard let events else { return attached }
+        do {
+            _ = try await withTimeLimit(.seconds(2)) {
+                while let event = try await events.next() {
+                    if event.action == "init", event.actor?.attributes?["name"] == container { return }
+                }
+            }
+        } catch where !(error is CancellationError) {
+            // The event stream broke: start now, as after the time limit.
         }
         return attached
     }
 
-    /// The uid and gid `user` has in `image`, and who owns its /workspace (looked up once per image
-    /// and user, per run).
-    func imageFacts(image: String, user: String) async throws -> ImageFacts {
-        let key = (RunnerBinding.current?.name ?? RunnerConfig.localName) + "\u{0}" + image + "\u{0}" + user
+    /// The uid and gid `user` has in `image` on `runner`, and who owns its /workspace (looked up once
+    /// per runner, image and user).
+    func imageFacts(image: String, user: String, on runner: Runner) async throws -> ImageFacts {
+        let key = runner.name + "\u{0}" + image + "\u{0}" + user
         if let known = knownImageFacts[key] { return known }
-        let facts = try await ImageFacts.probe(user, image: image, podman: podman)
+        let facts = try await ImageFacts.probe(user, image: image, podman: runner.podman)
         knownImageFacts[key] = facts
         return facts
     }

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Keeps the next id range ready for a repo (`sandbox.prepareNextRange`). A burrow's files are its
@@ -33,9 +32,11 @@ extension BurrowManager {
             do {
                 var made: Set<Int> = []  // never the same range twice
                 while let request = self.rangeRequests.removeValue(forKey: name) {
-                    let waited = Monotonic.now()
-                    while self.records[request.id]?.state.isFinal == false, Monotonic.now() - waited < Self.prepareAfter {
-                        try await Task.sleep(for: .milliseconds(500))
+                    let deadline = Monotonic.now() + Self.prepareAfter
+                    while self.records[request.id]?.state.isFinal == false, Monotonic.now() < deadline {
+                        let seen = self.lifeChanged.generation
+                        let now = Monotonic.now()
+                        try await self.lifeChanged.wait(past: seen, for: .nanoseconds(Int64(deadline > now ? deadline - now : 0)))
                     }
                     // Again while a burrow took the range just made ready meanwhile (launches at once).
                     while let index = try await self.prepareNext(request), made.insert(index).inserted {}
@@ -58,7 +59,7 @@ extension BurrowManager {
     private func prepareNext(_ request: RangeRequest) async throws -> Int? {
         let templates = crossing.templates, repo = request.repo
         // The template the launch itself may be building goes first: they share the disk.
-        while await templates.isBuilding(repo) { try await Task.sleep(for: .milliseconds(250)) }
+        try await templates.waitForBuilds(repo)
         guard let ranges = knownIDRanges else { return nil }
         // Only a free range that is not ready yet (when every range is held, `choose` names a held one).
         let choice = try await chooseRange(for: repo, except: "", ranges: ranges)
@@ -74,7 +75,7 @@ extension BurrowManager {
         }
         let owner = next.outside(request.user)
         await templates.buildInBackground(repo, base: request.base, user: owner, range: next.index)
-        while await templates.isBuilding(repo, user: owner) { try await Task.sleep(for: .milliseconds(250)) }
+        try await templates.waitForBuilds(repo, user: owner)
         if let failure = await templates.failure(repo, user: owner) {
             throw CrossingError.unexpected("the workspace template for id range \(next.index) was not made: \(failure)")
         }

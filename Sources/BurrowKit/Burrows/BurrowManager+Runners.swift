@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Where each burrow runs: the queue goes to runners by `RunnerSelection`, a burrow stays on its
@@ -24,7 +23,7 @@ extension BurrowManager {
 
     func candidates() -> [RunnerSelection.Candidate] {
         runners.map { runner in
-            let running = active.count { (records[$0]?.runner ?? RunnerConfig.localName) == runner.name }
+            let running = runs.keys.count { (records[$0]?.runner ?? RunnerConfig.localName) == runner.name }
             return .init(name: runner.name, labels: Set(runner.config.labels ?? []), maxConcurrent: runner.maxConcurrent,
                          repos: runner.config.repos, running: running, reachable: runner.reachable)
         }
@@ -35,42 +34,45 @@ extension BurrowManager {
     }
 
     /// Starts every queued turn that has a runner with room, in queue order; the rest wait. A turn no
-    /// runner may ever take ends failed with each runner's reason.
+    /// runner may ever take ends failed with each runner's reason. Slots are counted from the live
+    /// runs; a burrow whose previous run is still finishing, or whose branch is being pushed, waits
+    /// for it (`mayStartTurn`). Once shutting down nothing starts: the queue is kept for the next start.
     func schedule() {
+        guard !shuttingDown else { return }
         var waiting: [String] = []
         for id in queue {
             guard let record = records[id] else { continue }
+            guard mayStartTurn(id) else {
+                waiting.append(id)
+                continue
+            }
             switch RunnerSelection.decide(selectionRequest(record), among: candidates()) {
             case .run(let name):
                 _ = try? mutate(id) { $0.runner = name }
-                active.insert(id)
-                own(id) { manager in
-                    await manager.run(id)
-                    await manager.ended(id)
-                }
+                startRun(id, .turnStarting) { manager, run in await manager.turn(run) }
             case .wait:
                 waiting.append(id)
             case .impossible(let reason):
-                active.insert(id)
-                own(id) { manager in
-                    await manager.finish(id, exitCode: nil, failure: reason)
-                    await manager.ended(id)
-                }
+                startRun(id, .finishing) { manager, run in await manager.finish(run, exitCode: nil, failure: reason) }
             }
         }
         queue = waiting
-        // A runner coming back (or connecting for the first time) does not call in: look again soon.
-        if !waiting.isEmpty, rescheduling == nil, runners.contains(where: { !$0.reachable }) {
-            rescheduling = Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(250))
-                await self?.rescheduled()
-            }
-        }
     }
 
-    private func rescheduled() {
-        rescheduling = nil
-        schedule()
+    /// Starts the remote runners' connections, and for each a child of the supervisor that looks at
+    /// the queue again whenever the runner comes up or goes down (its connection calls in).
+    func startRunners() {
+        for runner in runners {
+            runner.start()
+            guard let tunnel = runner.remote?.tunnel else { continue }
+            _ = supervisor.start { [weak self] in
+                while !Task.isCancelled {
+                    let seen = tunnel.connectivity.generation
+                    await self?.schedule()
+                    do { try await tunnel.connectivity.wait(past: seen) } catch { return }
+                }
+            }
+        }
     }
 
     /// Refuses at launch what no runner may ever take; says whether the image must already be in the
@@ -87,8 +89,9 @@ extension BurrowManager {
 
     /// First of a remote burrow's turn: the SSH connection, the agent image (copied from the local
     /// Podman if the runner lacks it; a devcontainer's is built there) and the forwarder's volume.
-    func prepareRunner(_ id: String, image: String?) async throws {
-        guard let runner = runner(for: id), let remote = runner.remote else { return }
+    func prepareRunner(_ run: BurrowRun, image: String?) async throws {
+        let runner = run.runner
+        guard let remote = runner.remote else { return }
         try await remote.tunnel.waitConnected()
         if let image, try await !runner.podman.imageExists(image), try await localPodman.imageExists(image) {
             try await localPodman.copyImage(image, to: runner.podman)
@@ -98,8 +101,9 @@ extension BurrowManager {
 
     /// The container spec for the burrow's runner (unchanged for the local one), and the egress
     /// socket's way back here, once the agent's uid is known (it leads to the proxy's socket once that listens).
-    func adaptForRunner(_ spec: inout ContainerSpec, id: String) async throws {
-        guard let runner = runner(for: id), let remote = runner.remote else { return }
+    func adaptForRunner(_ spec: inout ContainerSpec, run: BurrowRun) async throws {
+        let id = run.id, runner = run.runner
+        guard let remote = runner.remote else { return }
         if config.network.mode == .allowlist { try await openRemoteEgress(id, remote: remote) }
         let seccomp = spec.seccompProfilePath == nil ? nil : try await remote.seccompProfile()
         RemoteRunner.adapt(&spec, forwarderVolume: try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath),
@@ -108,13 +112,14 @@ extension BurrowManager {
 
     /// After a restart, a running remote burrow's egress socket is forwarded again before it is
     /// followed. One whose runner is no longer configured cannot be followed: it ends failed, saying so.
-    func rejoinRunner(_ id: String) async -> Bool {
+    func rejoinRunner(_ run: BurrowRun) async -> Bool {
+        let id = run.id
         if let name = records[id]?.runner, runner(for: id) == nil {
-            await finish(id, exitCode: nil, failure: "runner \(name) is not in the configuration any more: its container may still run there, and its work cannot come home")
+            await finish(run, exitCode: nil, failure: "runner \(name) is not in the configuration any more: its container may still run there, and its work cannot come home")
             return false
         }
         guard config.network.mode == .allowlist, records[id]?.network == NetworkConfig.Mode.allowlist.rawValue,
-              let remote = runner(for: id)?.remote else { return true }
+              let remote = run.runner.remote else { return true }
         try? await openRemoteEgress(id, remote: remote)
         return true
     }
@@ -124,10 +129,6 @@ extension BurrowManager {
         let user = records[id]?.user ?? AgentIdentity(uid: 1000, gid: 1000)
         let owner = records[id]?.ids?.outside(user) ?? user
         try await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName, owner: owner)
-    }
-
-    func closeRunnerEgress(_ id: String) async {
-        await runner(for: id)?.remote?.closeEgress(id)
     }
 
     func shutdownRunners() async {

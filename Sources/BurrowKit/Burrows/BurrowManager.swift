@@ -11,40 +11,41 @@ import BurrowPodman
 /// an `await` to be written back. Code that awaits reads `records[id]` again afterwards.
 public actor BurrowManager {
     public nonisolated let config: Config
-    /// The local runner's Podman; `podman` is the current burrow's runner's (see `RunnerBinding`).
+    /// The local runner's Podman. A burrow's steps use its run's (`BurrowRun.podman`).
     public nonisolated let localPodman: PodmanClient
-    public nonisolated var podman: PodmanClient { RunnerBinding.current?.podman ?? localPodman }
+    public nonisolated var podman: PodmanClient { localPodman }
     /// The local Podman first, then the remote runners (`runners` in the config).
     nonisolated let runners: [Runner]
     let directory: String
-    var records: [String: BurrowRecord] = [:]
+    /// Every record; changed only through `mutate`/`update`/`note` (the store's `update`).
+    var store: RecordStore
+    var records: [String: BurrowRecord] { store.records }
     var logs: [String: BurrowEvents] = [:]
     var queue: [String] = []
-    var active: Set<String> = []
-    /// Burrows whose teardown is under way: no new turn may start on volumes being removed.
-    var tearingDown: Set<String> = []
-    var proxies: [String: EgressProxy] = [:]
+    /// One run per burrow with a turn under way in this process (see `BurrowLife`); its slot counts
+    /// against its runner's `maxConcurrent`.
+    var runs: [String: BurrowRun] = [:]
+    var runTokens = 0
+    /// Teardowns and branch work under way, claimed before their first await (see `BurrowLife`).
+    var claims: [String: BurrowClaim] = [:]
+    /// Set once at the start of `shutdown`: no run starts after it.
+    var shuttingDown = false
+    /// Every run's task is its child.
+    let supervisor = RunSupervisor()
+    /// Woken each time a run ends (a slot and perhaps an id range are free) or a stop is asked for.
+    let lifeChanged = Wakeup()
     /// The process that holds the real credential, when one is configured (started on first use).
     let vault: ModelVault?
-    var localCrossing: Crossing
-    var crossing: Crossing {
-        get { RunnerBinding.current?.crossing ?? localCrossing }
-        set { localCrossing = newValue }
-    }
+    /// The local runner's crossing; a remote runner's run carries its own (`BurrowRun.crossing`).
+    var crossing: Crossing
     var knownImageFacts: [String: ImageFacts] = [:]
     /// The Podman user's id ranges, asked once (per-burrow user namespaces).
     var knownIDRanges: BurrowIDRanges?
-    /// Burrows whose branch is being pushed or deleted (one git operation each at a time).
-    var branchWork: Set<String> = []
     var githubCLI = GitHubCLI()
-    /// The lifecycle tasks (one per burrow that is being prepared, run or finished), cancelled on shutdown.
-    var tasks: [String: Task<Void, Never>] = [:]
     /// Per repo, the background work that makes the next id range ready for it (see `prepareNextRange`).
     var preparingRanges: [String: Task<Void, Never>] = [:]
     /// Per repo, the latest burrow's request for its next range (taken by the preparation under way).
     var rangeRequests: [String: RangeRequest] = [:]
-    /// A later look at the queue while some turn waits for an unreachable runner.
-    var rescheduling: Task<Void, Never>?
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.
@@ -57,12 +58,13 @@ public actor BurrowManager {
         self.config = config
         self.localPodman = podman
         self.directory = config.resolvedStateDir + "/burrows"
+        store = RecordStore(directory: directory)
         try FileSystem.createDirectories(directory, mode: 0o700)
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
             return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
         }
-        localCrossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
+        crossing = try Crossing(podman: podman, stateDir: config.resolvedStateDir, labels: try BurrowLabels.stamped([:], config: config))
         runners = try Self.makeRunners(config: config, podman: podman, labels: try BurrowLabels.stamped([:], config: config))
         if config.network.mode == .allowlist {
             // Podman, perhaps as another user, must reach the socket directories it mounts: the state
@@ -83,12 +85,12 @@ public actor BurrowManager {
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
     public func restore() async {
+        // The remote runners connect from here on (their connections end in `shutdown`).
+        startRunners()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
-        for id in FileSystem.listDirectory(directory) {
-            guard let bytes = try? FileSystem.readFile(folder(id) + "/record.json"),
-                  let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(bytes)) else { continue }
-            records[id] = record
+        for record in store.load() {
+            let id = record.id
             switch record.state {
             case .queued:
                 queue.append(id)
@@ -101,53 +103,17 @@ public actor BurrowManager {
                 _ = try? mutate(id) { $0.state = .queued }
                 queue.append(id)
             case .running:
-                active.insert(id)
-                if record.network == NetworkConfig.Mode.allowlist.rawValue, let repo = config.repo(named: record.repo) {
-                    try? startProxy(id, repo: repo)
-                }
-                own(id) { manager in
-                    if await manager.rejoinRunner(id) { await manager.follow(id) }
-                    await manager.ended(id)
+                startRun(id, .running) { manager, run in
+                    if manager.records[id]?.network == NetworkConfig.Mode.allowlist.rawValue, let repo = manager.config.repo(named: record.repo) {
+                        try? manager.startProxy(run, repo: repo)
+                    }
+                    if await manager.rejoinRunner(run) { await manager.follow(run) }
                 }
             case .succeeded, .failed, .stopped:
                 break
             }
         }
         schedule()
-    }
-
-    /// Runs a burrow's lifecycle step as the task this manager owns for it (one at a time per burrow).
-    /// The task talks to the burrow's runner (`RunnerBinding`).
-    func own(_ id: String, _ body: @escaping @Sendable (BurrowManager) async -> Void) {
-        let runner = runner(for: id)
-        tasks[id] = Task { await RunnerBinding.$current.withValue(runner) { await body(self) } }
-    }
-
-    /// A burrow's lifecycle task is over: its slot goes to the next in the queue.
-    func ended(_ id: String) {
-        tasks[id] = nil
-        active.remove(id)
-        schedule()
-    }
-
-    /// Ends every lifecycle task (followers, preparations) and every egress proxy; containers keep
-    /// running and are followed again by the next start.
-    public func shutdown() async {
-        rescheduling?.cancel()
-        rescheduling = nil
-        let running = Array(tasks.values)
-        tasks.removeAll()
-        for task in running { task.cancel() }
-        for task in running { await task.value }
-        let preparations = Array(preparingRanges.values)
-        for task in preparations { task.cancel() }
-        for task in preparations { await task.value }
-        await watchers.stopAll()
-        await diskWatch.stop()
-        for id in Array(proxies.keys) { proxies.removeValue(forKey: id)?.shutdown() }
-        await vault?.stop()
-        for log in logs.values { await log.close() }
-        await shutdownRunners()
     }
 
     // MARK: Queries
@@ -172,14 +138,11 @@ public actor BurrowManager {
 
     // MARK: The one way a record changes
 
-    /// Changes the record in place and saves it. Synchronous: nothing else runs in between.
+    /// Changes the record in place and saves it (`RecordStore.update`). Synchronous: nothing else
+    /// runs in between. Only for steps whose watchers hear of the change with the step's next `update`.
     @discardableResult
     func mutate(_ id: String, _ change: (inout BurrowRecord) -> Void) throws -> BurrowRecord {
-        guard var record = records[id] else { throw BurrowError.notFound(id: id) }
-        change(&record)
-        records[id] = record
-        try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(record)), to: folder(id) + "/record.json", mode: 0o600)
-        return record
+        try store.update(id, change)
     }
 
     /// `mutate`, then tells every watcher (the list stream and the burrow's own event log).
@@ -188,6 +151,16 @@ public actor BurrowManager {
         let record = try mutate(id, change)
         await publish(record)
         return record
+    }
+
+    /// `mutate` for facts the burrow's own stream already carries (its agent's output, its metered
+    /// usage): saved and told to the list stream, and only when something changed.
+    func note(_ id: String, _ change: (inout BurrowRecord) -> Void) async {
+        guard let before = records[id] else { return }
+        var after = before
+        change(&after)
+        guard after != before, let saved = try? mutate(id, { $0 = after }) else { return }
+        await changes.publish(event: "state", data: Self.json(saved))
     }
 
     func publish(_ record: BurrowRecord) async {
@@ -203,7 +176,7 @@ public actor BurrowManager {
         return log
     }
 
-    func folder(_ id: String) -> String { directory + "/" + id }
+    func folder(_ id: String) -> String { store.folder(id) }
 
     static func json<T: Encodable>(_ value: T) -> String {
         (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A burrow's model spending: metered at its model endpoint (authoritative), its budget, and why it
@@ -29,13 +28,6 @@ extension BurrowRecord {
         "the key was refused (\(status)) by \(upstream): correct credentials.anthropic (`burrow doctor` tries it) and restart burrow serve"
     }
 
-    /// Fields only the endpoint's events advance: a caller's older copy keeps the newest.
-    mutating func keepMetering(from current: BurrowRecord) {
-        metered = current.metered ?? metered
-        agentReportedCostUSD = current.agentReportedCostUSD ?? agentReportedCostUSD
-        if current.turn == turn { stopReason = stopReason ?? current.stopReason }
-    }
-
     /// The budget of a launch: the launch's own over the repo's over the global one (field by field).
     static func budget(launch: Budget?, repo: RepoConfig, config: Config) -> Budget? {
         let budget = (launch ?? Budget()).over(repo.budget).over(config.budget)
@@ -47,7 +39,7 @@ extension BurrowRecord {
     mutating func applyFollowUp(budget raised: Budget?) throws {
         if let raised { budget = raised.over(budget) }
         if let budget, let reason = budget.reachedReason(metered?.total ?? MeteredUsage()) {
-            throw HTTPError(.conflict, reason, detail: "send the message with a higher budget: {\"text\": …, \"budget\": {\"usd\": N, \"tokens\": N}}")
+            throw BurrowError.conflict(reason, detail: "send the message with a higher budget: {\"text\": …, \"budget\": {\"usd\": N, \"tokens\": N}}")
         }
     }
 }

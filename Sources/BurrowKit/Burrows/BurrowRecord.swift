@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Everything Burrow knows about one burrow; saved as `<stateDir>/burrows/<id>/record.json`.

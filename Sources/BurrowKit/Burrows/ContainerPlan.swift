@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow's turn runs as, worked out from the configuration and the record alone: a pure value,

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Containers and volumes of this Burrow instance that no record owns any more: left by a crash

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Tells which lines of a container's output the event log already holds. Live output can miss lines

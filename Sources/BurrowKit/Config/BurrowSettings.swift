@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The parts of the configuration that shape a burrow: what runs, where, with what shared.
@@ -121,6 +120,7 @@ extension Config {
             throw ConfigError(field: "caches", reason: "cache '\(cache.name)' needs a simple name and an absolute path")
         }
         try checkCacheVolumesDistinct()
+        try validateTriggers()
     }
 
     /// Names are joined into volume names: two caches must not meet in one volume by accident

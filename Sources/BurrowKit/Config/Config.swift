@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Burrow's configuration. Every field has a default, so no file is needed; `burrow.example.json`
@@ -44,6 +43,8 @@ public struct Config: Sendable, Equatable {
     public var budget: Budget?
     /// Where burrows may run besides the local Podman (see `RunnerConfig`).
     public var runners: [RunnerConfig] = []
+    /// Webhooks that launch burrows (`POST /hooks/{name}`).
+    public var triggers: [TriggerConfig] = []
 
     public init() {}
 
@@ -98,7 +99,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput, runners
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput, runners, triggers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -130,6 +131,7 @@ extension Config: Decodable {
         config.budget = try container.decodeIfPresent(Budget.self, forKey: .budget) ?? config.budget
         config.taskInput = try container.decodeIfPresent(TaskInput.self, forKey: .taskInput) ?? config.taskInput
         config.runners = try container.decodeIfPresent([RunnerConfig].self, forKey: .runners) ?? config.runners
+        config.triggers = try container.decodeIfPresent([TriggerConfig].self, forKey: .triggers) ?? config.triggers
         self = config
     }
 }

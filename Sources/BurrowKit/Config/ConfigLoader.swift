@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Finds and reads the configuration: `--config FILE`, else `./burrow.json`, else

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Checks of the model endpoint's settings: routes, prices, budgets.

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// How burrows reach the network. `allowlist` (default): no network of their own, only Burrow's

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What Burrow needs to know of an agent image: the uid and gid its agent user runs as.

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow starts from when the user chooses at launch: a branch, tag or commit of the source

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What the agent changed so far, counted where its files are: a short helper container on the

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// How a repository crosses into a burrow and how the work comes home, as one mechanism:

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What can go wrong while a repository crosses into a burrow or the work comes home, said so that

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The host's `gh`, for "Open pull request": found on PATH and signed in (`gh auth status`), or the

@@ -43,10 +43,10 @@ struct HelperContainer {
                 throw CrossingError.helperFailed(step: step, detail: detail.isEmpty ? "exit code \(code)" : String(detail.prefix(1000)))
             }
             let collected = try await collect(podman, name)
-            try? await podman.remove(name)
+            await removeUncancelled()
             return (outcome, collected)
         } catch {
-            try? await podman.remove(name)
+            await removeUncancelled()
             throw error
         }
     }
@@ -59,10 +59,10 @@ struct HelperContainer {
         do {
             try await podman.putArchive(name, path: path, tar: .stream(produce))
         } catch {
-            try? await podman.remove(name)
+            await removeUncancelled()
             throw error
         }
-        try? await podman.remove(name)
+        await removeUncancelled()
     }
 
     /// Creates the container and removes it, never started: Podman keeps the image's copy chowned for
@@ -70,7 +70,14 @@ struct HelperContainer {
     func prepareMapping() async throws {
         try await podman.remove(name)
         _ = try await podman.createContainer(spec(["/bin/true"]))
-        try? await podman.remove(name)
+        await removeUncancelled()
+    }
+
+    /// The helper's removal, done even when the step that ran it was cancelled: a helper stopped
+    /// halfway is not left behind in Podman.
+    private func removeUncancelled() async {
+        let podman = self.podman, name = self.name
+        await withUncancelledTask { try? await podman.remove(name) }
     }
 
     private func spec(_ command: [String]) -> ContainerSpec {
@@ -95,19 +102,11 @@ struct HelperContainer {
     /// The exit code, or a timeout error after the container is killed.
     private func waitBounded() async throws -> Int32 {
         let podman = self.podman, name = self.name, timeout = self.timeout
-        return try await withThrowingTaskGroup(of: Int32?.self) { group in
-            group.addTask { try await podman.wait(name) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let code = first else {
-                try? await podman.kill(name)
-                throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
-            }
-            return code
+        guard let code = try await withTimeLimit(timeout, { try await podman.wait(name) }) else {
+            try? await podman.kill(name)
+            throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
         }
+        return code
     }
 
     /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream).

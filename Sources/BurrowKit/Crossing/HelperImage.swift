@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Burrow's own helper image: busybox and the host's git (with the libraries it links), and the

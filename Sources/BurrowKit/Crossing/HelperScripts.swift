@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The scripts Burrow's helper image runs inside the sandbox (busybox sh and git). They are the only

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The host side of the way home. What the harvest helper sends is a bundle (objects and one ref) and

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Git as Burrow runs it on the host. Two kinds of repository meet here:

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Burrow's own bare copy of each configured repository (`<stateDir>/repos/<key>.git`), fed only from

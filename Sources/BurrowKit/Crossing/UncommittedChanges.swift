@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The user's uncommitted changes to tracked files (`git diff HEAD --binary` of their working tree),

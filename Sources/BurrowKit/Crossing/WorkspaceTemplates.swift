@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A repo's workspace as an image: the work tree and .git at some base commit, owned by the agent's
@@ -13,6 +12,8 @@ actor WorkspaceTemplates {
     let podman: PodmanClient
     let labels: [String: String]
     private var building: [String: Task<Template, any Error>] = [:]
+    /// Woken each time a build ends.
+    let buildsEnded = Wakeup()
     /// Why the last build of a slot failed (until the next one succeeds).
     private var failures: [String: String] = [:]
 
@@ -83,6 +84,16 @@ actor WorkspaceTemplates {
         _ = start(repo, base: base, user: user, range: range)
     }
 
+    /// Waits until no build of `repo`'s template (for `user`, or for anyone) is in flight; ends at
+    /// cancellation (the builds go on).
+    func waitForBuilds(_ repo: RepoConfig, user: AgentIdentity? = nil) async throws {
+        while true {
+            let seen = buildsEnded.generation
+            guard isBuilding(repo, user: user) else { return }
+            try await buildsEnded.wait(past: seen)
+        }
+    }
+
     /// Whether a build of `repo`'s template (for `user`, or for anyone) is in flight.
     func isBuilding(_ repo: RepoConfig, user: AgentIdentity? = nil) -> Bool {
         if let user { return building[slot(repo, user)] != nil }
@@ -122,6 +133,7 @@ actor WorkspaceTemplates {
     private func finished(_ slot: String, failure: String?) {
         building[slot] = nil
         failures[slot] = failure
+        buildsEnded.wake()
     }
 
     private static func make(_ repo: RepoConfig, base: RepoStore.Base, user: AgentIdentity, slot: String,

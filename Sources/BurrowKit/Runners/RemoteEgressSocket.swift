@@ -37,9 +37,26 @@ struct RemoteEgressSocket: Sendable, Equatable {
     /// Where sshd binds the socket; OpenSSH knows the forward by this path (for `-O cancel`).
     var listenPath: String { staging + "/" + id + ".sock" }
 
-    /// As the SSH user, before each forward: the staging folder private, a stale socket there gone.
+    /// As the SSH user, before each forward: Burrow's folder its own, the staging folder private, a
+    /// stale socket there gone.
     var beforeForward: String {
-        "mkdir -p -m 0711 '\(directory)' && mkdir -p -m 0700 '\(staging)' && chmod 0700 '\(staging)' && rm -f '\(listenPath)'"
+        Self.ownedDirectory(directory) + " && mkdir -p -m 0700 '\(staging)' && chmod 0700 '\(staging)' && rm -f '\(listenPath)'"
+    }
+
+    /// Makes `directory` if need be and checks that it is the SSH user's alone: not a symlink, owned
+    /// by the SSH user, writable by no one else, in a parent that no one else can rename it out of
+    /// (owned by root or the SSH user; writable by others only if sticky, as /tmp). Another user of
+    /// the runner who made the folder first (a `remoteDir` under /tmp) could otherwise swap the
+    /// socket's folder or the seccomp profile inside it.
+    static func ownedDirectory(_ directory: String) -> String {
+        let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
+        let parentPath = "/" + parent
+        return "{ mkdir -p -m 0711 '\(directory)' && [ ! -L '\(directory)' ] && [ -O '\(directory)' ] "
+            + "&& [ -z \"$(find '\(directory)' -maxdepth 0 -perm /022)\" ] "
+            + "&& { [ \"$(stat -c %u '\(parentPath)')\" = 0 ] || [ -O '\(parentPath)' ]; } "
+            + "&& [ -z \"$(find '\(parentPath)' -maxdepth 0 -perm /022 ! -perm -1000)\" ]; } "
+            + "|| { echo \"Burrow's folder \(directory) on the runner is not the SSH user's alone (a symlink, another owner, writable by others, "
+            + "or in a folder others may rename it out of): choose a runners[].remoteDir that only the SSH user owns\" >&2; exit 1; }"
     }
 
     /// After each forward: the folder and the socket the agent's, then the socket moved in.

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a burrow on a remote runner needs there that a local one gets from host paths, put in place
@@ -73,7 +72,7 @@ package final class RemoteRunner: Sendable {
         let profile = try SeccompProfile.blockingNestedUserNamespaces(Array(source.utf8), source: "\(name): Podman's default seccomp profile")
         let path = directory + "/" + SeccompProfile.fileName
         let encoded = Data(profile).base64EncodedString()
-        try await tunnel.command("mkdir -p -m 0711 '\(directory)' && printf %s '\(encoded)' | base64 -d > '\(path).tmp' && chmod 0644 '\(path).tmp' && mv -f '\(path).tmp' '\(path)'",
+        try await tunnel.command(RemoteEgressSocket.ownedDirectory(directory) + " && printf %s '\(encoded)' | base64 -d > '\(path).tmp' && chmod 0644 '\(path).tmp' && mv -f '\(path).tmp' '\(path)'",
                                  timeout: .seconds(60))
         remember(key, path)
         return path

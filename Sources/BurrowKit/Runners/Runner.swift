@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A place burrows run, as the manager sees it: its configuration, the Podman client that reaches
@@ -24,7 +23,7 @@ package final class Runner: Sendable {
     }
 
     /// A remote runner: its folder under the state dir holds the SSH sockets, its known_hosts file
-    /// and its repository store. The connection starts at once and is kept up from then on.
+    /// and its repository store. Nothing connects until its owner calls `start()`.
     package init(remote config: RunnerConfig, stateDir: String, labels: [String: String]) throws {
         guard let destination = try config.destination(), let identity = config.identityFile else {
             throw ConfigError(field: "runners.\(config.name)", reason: "a remote runner needs ssh and identityFile")
@@ -43,8 +42,10 @@ package final class Runner: Sendable {
         podman = PodmanClient(socketPath: tunnel.localSocket, runner: "\(config.name) (ssh \(destination.user)@\(destination.host):\(destination.port))")
         crossing = try Crossing(podman: podman, stateDir: folder, labels: labels)
         remote = RemoteRunner(name: config.name, tunnel: tunnel, remoteDir: config.remoteDir)
-        tunnel.start()
     }
+
+    /// Starts a remote runner's connection, kept up from then on until `remote.tunnel.shutdown()`.
+    package func start() { remote?.tunnel.start() }
 
     /// Who may connect to a burrow's egress socket on this host: for a remote burrow only the SSH
     /// client carrying its forward, which runs as Burrow's own user.
@@ -60,13 +61,6 @@ package final class Runner: Sendable {
             throw RunnerError.gaveUp(runner: name, seconds: seconds, reason: remote.tunnel.lastError ?? "no answer")
         }
     }
-}
-
-/// The runner whose Podman the current lifecycle task talks to: bound once, when the manager starts a
-/// burrow's task (`own`), so that the lifecycle code reads `podman` and `crossing` as before and
-/// reaches the burrow's runner without threading it through every call.
-enum RunnerBinding {
-    @TaskLocal static var current: Runner?
 }
 
 extension BurrowPeers {

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// One place burrows run: the local Podman (`"name": "local"`, no `ssh`), or a remote user's rootless

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// One remote runner's SSH connection, owned by one OpenSSH master process (ControlMaster): it
@@ -18,6 +17,8 @@ package final class SSHTunnel: Sendable {
     let controlPath: String
     private let configuredSocket: String?
     private let state = Locked(State())
+    /// Woken each time the connection comes up or goes down.
+    package let connectivity = Wakeup()
 
     private struct State {
         var remoteRuntime: String?
@@ -69,9 +70,12 @@ package final class SSHTunnel: Sendable {
     /// Waits until the connection is up, at most `timeout`.
     package func waitConnected(timeout: Duration = .seconds(20)) async throws {
         let deadline = Monotonic.after(timeout)
-        while !isConnected {
-            guard Monotonic.now() < deadline else { throw RunnerError.unreachable(lastError ?? "no connection within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(20))
+        while true {
+            let seen = connectivity.generation
+            if isConnected { return }
+            let now = Monotonic.now()
+            guard now < deadline else { throw RunnerError.unreachable(lastError ?? "no connection within \(timeout)") }
+            try await connectivity.wait(past: seen, for: .nanoseconds(Int64(deadline - now)))
         }
     }
 
@@ -89,6 +93,7 @@ package final class SSHTunnel: Sendable {
                         let reason = result.map { $0.stderr.trimmingSpaces } ?? ""
                         state.lastError = reason.isEmpty ? "ssh ended (exit \(result?.status ?? -1))" : String(reason.suffix(500))
                     }
+                    self.connectivity.wake()
                 }
                 group.addTask { await self.establish() }
             }
@@ -97,6 +102,7 @@ package final class SSHTunnel: Sendable {
             try? await Task.sleep(for: delay)
         }
         state.withLock { $0.connected = false }
+        connectivity.wake()
     }
 
     /// Once the master is up: the Podman socket forward, then every egress forward again.
@@ -120,6 +126,7 @@ package final class SSHTunnel: Sendable {
                 state.connections += 1
                 state.lastError = nil
             }
+            connectivity.wake()
         } catch {
             state.withLock { $0.lastError = "\(error)" }
             _ = try? await Subprocess.run(["ssh"] + options + ["-O", "exit", destination.host])

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Which kind of network an IP address belongs to, read from its text form in pure Swift. The egress

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Each burrow's own range of host ids: its container's uids and gids map to a slot of the Podman

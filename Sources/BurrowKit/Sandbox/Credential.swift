@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The real Anthropic credential, held by Burrow only. An API key goes out as `x-api-key`; an
@@ -17,17 +16,18 @@ public struct Credential: Sendable {
 
     public init(value: String) { self.value = value }
 
-    public static func load(_ source: CredentialsConfig.Source) throws -> Credential {
+    /// `field`: the config field named when it cannot be read.
+    public static func load(_ source: CredentialsConfig.Source, field: String = "credentials.anthropic") throws -> Credential {
         if let name = source.env {
             guard let value = FileSystem.environment(name), !value.isEmpty else {
-                throw Missing(description: "credentials.anthropic: the environment variable \(name) is not set in Burrow's environment")
+                throw Missing(description: "\(field): the environment variable \(name) is not set in Burrow's environment")
             }
             return Credential(value: String(value.trimmingSpaces))
         }
         let path = Config.expandHome(source.file ?? "")
         guard let bytes = try? FileSystem.readFile(path, limit: 64 * 1024),
               let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first, !line.trimmingSpaces.isEmpty else {
-            throw Missing(description: "credentials.anthropic: cannot read a key from \(path)")
+            throw Missing(description: "\(field): cannot read a key from \(path)")
         }
         return Credential(value: String(line.trimmingSpaces))
     }

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// One allowlist entry: `example.com`, `*.example.com` (subdomains only), either with `:port`.

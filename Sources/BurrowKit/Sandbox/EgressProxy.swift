@@ -73,6 +73,7 @@ public final class EgressProxy: Sendable {
             }
         }
         sweeper.cancel()
+        await sweeper.value
         listener.close()
     }
 

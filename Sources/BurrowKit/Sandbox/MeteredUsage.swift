@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What Burrow's model endpoint measured itself from the API's answers: the authoritative account

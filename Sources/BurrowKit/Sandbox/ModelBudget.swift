@@ -1,6 +1,5 @@
 import Synchronization
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// A spending limit for one burrow, over all its turns: dollars (metered at list prices) and/or
@@ -54,6 +53,9 @@ public final class BudgetGate: Sendable {
     private struct State {
         var spent: MeteredUsage
         var reserved = Hold(usd: 0, tokens: 0)
+        /// Reservations not yet settled or released: "alone" is a count, not a sum of doubles that
+        /// may not come back to exactly 0.
+        var inFlight = 0
         var limit: Budget?
     }
     private let state: Mutex<State>
@@ -100,7 +102,7 @@ public final class BudgetGate: Sendable {
     func reserve(_ hold: Hold) -> Refusal? {
         state.withLock { state in
             if let reached = Self.reached(state) { return Refusal(message: reached, final: true) }
-            let alone = state.reserved.usd == 0 && state.reserved.tokens == 0
+            let alone = state.inFlight == 0
             if !alone, let usd = state.limit?.usd {
                 let committed = state.spent.costUSD + state.reserved.usd
                 if committed + hold.usd > usd {
@@ -119,21 +121,36 @@ public final class BudgetGate: Sendable {
             }
             state.reserved.usd += hold.usd
             state.reserved.tokens += hold.tokens
+            state.inFlight += 1
             return nil
         }
     }
 
-    /// The answer ended (whole or broken): its reservation gives way to what it was metered to use.
-    func settle(_ hold: Hold, model: String?, usage: TokenUsage, cost: Double?) {
-        state.withLock {
-            $0.reserved = Self.minus($0.reserved, hold)
-            $0.spent.add(model: model, usage: usage, cost: cost)
+    /// The answer ended (whole or broken): its reservation (nil: none was taken, no budget) gives way
+    /// to what it was metered to use; `atLeastHold`: to at least the reservation, for an answer that
+    /// broke after the upstream took the request (what it billed cannot be known).
+    func settle(_ hold: Hold?, model: String?, usage: TokenUsage, cost: Double?, atLeastHold: Bool = false) {
+        state.withLock { state in
+            var usage = usage
+            var cost = cost
+            if let hold {
+                state.reserved = Self.minus(state.reserved, hold)
+                state.inFlight = max(0, state.inFlight - 1)
+                if atLeastHold {
+                    cost = max(cost ?? 0, hold.usd)
+                    usage.outputTokens += max(0, hold.tokens - usage.total)
+                }
+            }
+            state.spent.add(model: model, usage: usage, cost: cost)
         }
     }
 
     /// The request failed before any usage: nothing was spent.
     func release(_ hold: Hold) {
-        state.withLock { $0.reserved = Self.minus($0.reserved, hold) }
+        state.withLock { state in
+            state.reserved = Self.minus(state.reserved, hold)
+            state.inFlight = max(0, state.inFlight - 1)
+        }
     }
 
     public func raise(to limit: Budget?) { state.withLock { $0.limit = limit } }

@@ -38,22 +38,30 @@ extension ModelEndpoint {
         // The body follows piece by piece below, counted as it goes; the head says chunked.
         let response = HTTPResponse(status: HTTPStatus(answer.status, HTTPStatus.reason(answer.status)), headers: headers, body: .stream({ _ in }))
         var received = 0
+        // The upstream bills the whole answer whether or not the agent stays to read it, so an agent
+        // that leaves mid-answer does not end the metering: the rest is read and metered, not sent.
+        var agentGone: (any Error)? = nil
+        var upstreamBroke: (any Error)? = nil
+        do { try await connection.write(response.serializedHead(keepAlive: keepAlive, isHead: false)) } catch { agentGone = error }
         do {
-            try await connection.write(response.serializedHead(keepAlive: keepAlive, isHead: false))
             while let piece = try await answer.next() {
                 received += piece.count
                 meter.feed(piece)
-                try await connection.write(ChunkedEncoder.chunk(piece))
+                guard agentGone == nil else { continue }
+                do { try await connection.write(ChunkedEncoder.chunk(piece)) } catch { agentGone = error }
             }
-            try await connection.write(ChunkedEncoder.end)
         } catch {
-            // The agent left or the upstream broke mid-answer: what was used is still counted.
-            meter.finish()
-            await account(&event, meter, ceiling: ceiling, received: received, started: started, report: report)
-            throw error
+            upstreamBroke = error
+        }
+        if agentGone == nil, upstreamBroke == nil {
+            do { try await connection.write(ChunkedEncoder.end) } catch { agentGone = error }
         }
         meter.finish()
-        await account(&event, meter, ceiling: ceiling, received: received, started: started, report: report)
+        // An answer that broke after the upstream took the request may have been billed in full: it
+        // is charged to the budget at its reservation (at least), as its usage cannot be known.
+        await account(&event, meter, ceiling: ceiling, chargeHold: upstreamBroke != nil && answer.status == 200,
+                      received: received, started: started, report: report)
+        if let error = agentGone ?? upstreamBroke { throw error }
         return keepAlive
     }
 
@@ -63,9 +71,10 @@ extension ModelEndpoint {
     static func refusesKey(_ status: Int) -> Bool { status == 401 || status == 403 }
 
     /// Prices what the meter read, settles the reservation to it (or releases it: no usage, nothing
-    /// spent) and reports the request. An answer whose model id the table lacks is priced as the
-    /// model the request named, which the reservation already priced.
-    private func account(_ event: inout NetEvent, _ meter: UsageMeter, ceiling: Ceiling?, received: Int, started: UInt64,
+    /// spent; or, `chargeHold`, charges at least the reservation) and reports the request. An answer
+    /// whose model id the table lacks is priced as the model the request named, which the
+    /// reservation already priced.
+    private func account(_ event: inout NetEvent, _ meter: UsageMeter, ceiling: Ceiling?, chargeHold: Bool, received: Int, started: UInt64,
                          report: EgressProxy.Report) async {
         event.bytesReceived = received
         event.durationMs = Double(Monotonic.now() - started) / 1e6
@@ -73,7 +82,11 @@ extension ModelEndpoint {
             event.model = meter.model.map { String($0.prefix(100)) }
             event.usage = usage
             event.costUSD = (meter.model.flatMap(prices.price(for:)) ?? ceiling?.price)?.cost(usage)
-            budget.settle(ceiling?.hold ?? BudgetGate.Hold(usd: 0, tokens: 0), model: event.model, usage: usage, cost: event.costUSD)
+        }
+        if let ceiling, chargeHold {
+            budget.settle(ceiling.hold, model: event.model, usage: event.usage ?? TokenUsage(), cost: event.costUSD, atLeastHold: true)
+        } else if let usage = event.usage {
+            budget.settle(ceiling?.hold, model: event.model, usage: usage, cost: event.costUSD)
         } else if let ceiling {
             budget.release(ceiling.hold)
         }

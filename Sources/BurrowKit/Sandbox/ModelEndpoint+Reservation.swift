@@ -4,12 +4,13 @@ import BurrowPodman
 
 /// What a request may cost at most, reserved against the burrow's budget before it goes upstream.
 ///
-/// Input: one token per byte of the body. Every token of text covers at least one byte of it, so
-/// no prompt written into the body can cost more input tokens than it has bytes (the JSON around
-/// it only adds bytes). Priced at the dearest input rate (a cache write, 1.25× input), as the
-/// request may miss the cache. Output: `max_tokens` at the output price. Images, PDFs, documents
-/// fetched by URL and server tools are charged by the API in other ways: their excess over this is
-/// settled after the answer, which is why the guarantee is "at most one answer's excess".
+/// Input: the model's whole context window (200,000 tokens; 1,000,000 when the request asks for the
+/// 1M-context beta). No request is billed more input than its window — a longer one is refused by the
+/// API for nothing — whatever the body holds: text, but also images, PDFs and documents fetched by
+/// URL, whose tokens its bytes do not bound. Priced at the dearest input rate (a cache write, 1.25×
+/// input), as the request may miss the cache. Output: `max_tokens` at the output price. What this
+/// cannot bound: server tools (web search, web fetch, code execution) run several model iterations
+/// and per-use fees inside one request; their excess is settled after the answer.
 extension ModelEndpoint {
     struct Ceiling {
         let hold: BudgetGate.Hold
@@ -18,7 +19,7 @@ extension ModelEndpoint {
     }
 
     /// Nil: no budget, nothing to reserve. A refusal says what the agent must change.
-    func ceiling(method: String, target: String, body: [UInt8]) -> Result<Ceiling?, CeilingRefusal> {
+    func ceiling(method: String, target: String, beta: String?, body: [UInt8]) -> Result<Ceiling?, CeilingRefusal> {
         guard let limit = budget.limit else { return .success(nil) }
         let path = target.prefix { $0 != "?" && $0 != "#" }
         // Model listing and token counting are free: nothing to reserve.
@@ -39,11 +40,16 @@ extension ModelEndpoint {
             return .failure(CeilingRefusal("\(name) has no price in Burrow's table, so a dollar budget cannot bound it: "
                 + "add it under `prices` in the config, or use a model the table knows"))
         }
-        let input = body.count
+        let input = Self.contextWindow(beta: beta)
         let usd = price.map { price in
             (Double(input) * max(price.input, price.cacheWrite, price.cacheRead) + Double(maxTokens) * price.output) / 1_000_000
         } ?? 0
         return .success(Ceiling(hold: BudgetGate.Hold(usd: usd, tokens: input + maxTokens), price: price))
+    }
+
+    /// The most input tokens one request can be billed: its model's context window.
+    static func contextWindow(beta: String?) -> Int {
+        (beta ?? "").lowercased().contains("context-1m") ? 1_000_000 : 200_000
     }
 
     struct CeilingRefusal: Error {

@@ -65,7 +65,7 @@ public final class ModelEndpoint: Sendable {
         admitted = admitted.shrunk(to: body.count)  // a chunked body was admitted at the most it could be
         event.bytesSent = body.count
         let ceiling: Ceiling?
-        switch self.ceiling(method: head.method.rawValue, target: head.target, body: body) {
+        switch self.ceiling(method: head.method.rawValue, target: head.target, beta: Self.betas(head.headers), body: body) {
         case .success(let found): ceiling = found
         case .failure(let refusal):
             return try await refuse(&event, refusal.message, Self.apiError(refusal.message, status: .badRequest, type: "invalid_request_error"),
@@ -79,6 +79,11 @@ public final class ModelEndpoint: Sendable {
         }
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
         return try await relay(vaultRequest(head, body: body), ceiling: ceiling, keepAlive: keepAlive, connection, &event, started: started, report)
+    }
+
+    /// Every `anthropic-beta` value, of every such header line (the upstream reads them all).
+    static func betas(_ headers: HTTPHeaders) -> String {
+        headers.filter { $0.name.lowercased() == "anthropic-beta" }.map(\.value).joined(separator: ",")
     }
 
     /// Bytes to admit before reading: the declared length, or the most a chunked body may be.

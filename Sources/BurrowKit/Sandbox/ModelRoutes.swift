@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What the model endpoint lets through with the real key: a method and path allowlist, and the

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// One connection a burrow asked for, as shown in its event stream (`event: net`).

@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 /// What one burrow may take of Burrow's own resources through its egress socket.
 public struct ProxyLimits: Sendable, Equatable {

@@ -52,6 +52,9 @@ struct RequestTerms: Equatable {
                 skipSpace()
                 if peek == UInt8(ascii: ",") { index += 1; continue }
                 try expect(UInt8(ascii: "}"), "the object does not end")
+                skipSpace()
+                // A second document after the first could be read otherwise upstream.
+                guard peek == nil else { throw Unreadable(description: "bytes follow the JSON object (at byte \(index))") }
                 return terms
             }
         }

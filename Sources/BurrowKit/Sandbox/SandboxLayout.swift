@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// How every burrow is closed in, applied to its container spec: no capabilities, no new

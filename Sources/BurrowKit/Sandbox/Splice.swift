@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Copies bytes both ways between two sockets until both directions end; returns the bytes moved

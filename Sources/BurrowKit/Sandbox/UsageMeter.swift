@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Token counts of model responses, as the API reports them in `usage`.

@@ -59,6 +59,92 @@ final class LifecycleRaceTests: XCTestCase {
     }
 }
 
+/// The three races of issue #23, each forced into the window it needs by the stand-in agent's timing
+/// or by the user's own git waiting on a ref lock.
+final class LifecycleOwnershipTests: XCTestCase {
+    /// A follow-up started from the queue when its turn ends keeps its slot: the old turn's end must
+    /// not drop the new turn's handle (then `maxConcurrent` is exceeded and shutdown misses the turn).
+    /// Two slots, so that the follow-up starts at once, from the ending turn itself.
+    func testAFollowUpStartedWhenATurnEndsKeepsItsSlot() async throws {
+        let app = try await BurrowTestApp(maxConcurrent: 2)
+        addTeardownBlock { await app.cleanUp() }
+        let first = try await app.launch("first SLEEP=2")
+        let queued = try await app.manager.sendMessage(first.id, text: "second SLEEP=40")
+        XCTAssertEqual(queued.queuedMessages, ["second SLEEP=40"], "the probe: the follow-up waits for the first turn")
+        try await withTimeout(60) {
+            while true {
+                let record = try await app.record(first.id)
+                if record.turn == 2, record.state == .running { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let running = await app.manager.runnerStates().first?.running
+        XCTAssertEqual(running, 1, "the follow-up's turn holds a slot")
+        let holder = try await app.launch("holder SLEEP=40")
+        let other = try await app.launch("other")
+        // Any start would show within a moment: the scheduler decides when the launch queues it.
+        for _ in 0..<20 {
+            let state = try await app.record(other.id).state
+            XCTAssertEqual(state, .queued, "a third burrow started while the follow-up and another hold both slots")
+            if state != .queued { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        _ = try await app.manager.stop(first.id)
+        _ = try await app.manager.stop(holder.id)
+        let stopped = try await app.finished(first.id, within: 60)
+        XCTAssertEqual(stopped.state, .stopped)
+        let done = try await app.finished(other.id, within: 60)
+        XCTAssertEqual(done.state, .succeeded, "the slot passes on once the follow-up ends")
+    }
+
+    /// Tearing down with the branch: a message that arrives while the user's branch is being deleted
+    /// is refused, never a turn started on volumes about to be removed.
+    func testAFollowUpWhileTheTeardownDeletesTheBranchIsRefused() async throws {
+        let app = try await BurrowTestApp()
+        addTeardownBlock { await app.cleanUp() }
+        let record = try await app.launch("quick")
+        let done = try await app.finished(record.id)
+        let branch = try XCTUnwrap(done.branch, done.error ?? "no branch")
+        // The user's git waits for the branch's ref lock (their own core.filesRefLockTimeout) until the
+        // test lets it go: the teardown is held inside the deletion.
+        try await Subprocess.check(["git", "-C", app.repoPath, "config", "core.filesRefLockTimeout", "60000"])
+        let lock = app.repoPath + "/.git/refs/heads/" + branch + ".lock"
+        try FileSystem.writeAtomically([], to: lock)
+        defer { FileSystem.remove(lock) }
+        let manager = app.manager
+        let down = Task { try await manager.teardown(record.id, purge: false, deleteBranch: true) }
+        try await withTimeout(30) {
+            while !Self.gitIsDeleting(branch) { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        do {
+            _ = try await manager.sendMessage(record.id, text: "more SLEEP=5")
+            XCTFail("a follow-up was accepted while the teardown was deleting the branch")
+        } catch let error as BurrowError {
+            guard case .conflict = error else { return XCTFail("\(error)") }
+        }
+        FileSystem.remove(lock)
+        try await withTimeout(60) { try await down.value }
+        let after = try await manager.record(record.id)
+        XCTAssertTrue(after.tornDown)
+        XCTAssertEqual(after.turn, 1, "no second turn")
+        XCTAssertEqual(after.deletedBranch, branch)
+        let containers = try await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")
+        XCTAssertEqual(containers.count, 0, "no turn container outlives the teardown")
+        let workspace = try await manager.podman.volumeExists(after.workspaceVolume)
+        XCTAssertFalse(workspace)
+    }
+
+    /// Whether a `git branch -D <branch>` runs on this machine (the teardown is inside it).
+    static func gitIsDeleting(_ branch: String) -> Bool {
+        for pid in FileSystem.listDirectory("/proc") where pid.allSatisfy(\.isNumber) {
+            guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { continue }
+            let arguments = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if arguments.contains("-D"), arguments.contains(branch) { return true }
+        }
+        return false
+    }
+}
+
 extension Result where Failure == any Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }

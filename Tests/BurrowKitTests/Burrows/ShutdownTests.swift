@@ -29,10 +29,8 @@ final class ShutdownTests: XCTestCase {
         let started = Monotonic.now()
         await app.manager.shutdown()
         XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 5, "shutdown does not wait for the agent")
-        let tasks = await app.manager.tasks.count
-        let proxies = await app.manager.proxies.count
-        XCTAssertEqual(tasks, 0, "every lifecycle task ended")
-        XCTAssertEqual(proxies, 0, "every egress proxy stopped")
+        let runs = await app.manager.liveRunCount
+        XCTAssertEqual(runs, 0, "every run ended, and with it its egress proxy")
         do {
             let after = try await AsyncSocket.connect(to: .unix(socket))
             after.close()
@@ -42,6 +40,34 @@ final class ShutdownTests: XCTestCase {
         XCTAssertTrue(running, "the container runs on, to be followed again by the next start")
         let saved = try await app.record(record.id)
         XCTAssertEqual(saved.state, .running, "not marked failed by the shutdown")
+    }
+
+    /// Shutdown is a closed door: the running burrow's follower ends, and its end must not hand the
+    /// slot to the queue. The queued burrow stays queued, for the next start.
+    func testNoQueuedBurrowStartsOnceShutdownBegan() async throws {
+        let app = try await BurrowTestApp(maxConcurrent: 1)
+        addTeardownBlock { await app.cleanUp() }
+        let running = try await app.launch("long SLEEP=30")
+        try await withTimeout(30) {
+            while try await app.record(running.id).state != .running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let queued = try await app.launch("queued")
+        let before = try await app.record(queued.id).state
+        XCTAssertEqual(before, .queued, "the probe: the only slot is taken")
+        await app.manager.shutdown()
+        // A start would show within a moment (the record goes to `preparing` first thing).
+        for _ in 0..<20 {
+            let state = try await app.record(queued.id).state
+            XCTAssertEqual(state, .queued, "a queued burrow started after shutdown began")
+            if state != .queued { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let containers = try await app.manager.podman.listContainers(label: "io.burrow.id=\(queued.id)")
+        XCTAssertEqual(containers.count, 0)
+        let left = await app.manager.liveRunCount
+        XCTAssertEqual(left, 0, "every run ended")
+        let kept = try await app.record(running.id).state
+        XCTAssertEqual(kept, .running, "not marked failed by the shutdown")
     }
 
     func testSIGTERMEndsTheServerWhileABurrowRuns() async throws {

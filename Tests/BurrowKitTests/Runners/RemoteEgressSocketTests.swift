@@ -1,3 +1,4 @@
+import Glibc
 @testable import BurrowSystem
 @testable import BurrowKit
 import XCTest
@@ -24,5 +25,35 @@ final class RemoteEgressSocketTests: XCTestCase {
             XCTAssertThrowsError(try RemoteEgressSocket(directory: directory, id: id, owner: agent), "\(directory) \(id)")
         }
         XCTAssertThrowsError(try RemoteEgressSocket(directory: "/run/burrow", id: "abc", owner: AgentIdentity(uid: -1, gid: 0)))
+    }
+
+    /// Another user of the runner who made Burrow's folder first (a `remoteDir` under /tmp) could swap
+    /// the socket's folder or the seccomp profile inside it: the folder must be the SSH user's alone.
+    /// The real check, run by /bin/sh as this (root) user: probes that the own folder passes.
+    func testAFolderAnotherUserMadeFirstIsRefused() async throws {
+        guard geteuid() == 0 else { throw XCTSkip("needs root to give a folder to another user") }
+        let base = try TemporaryDirectory.make("owned-dir")
+        chmod(base, 0o755)
+        let own = base + "/own"
+        let check = { (directory: String) in try await Subprocess.run(["/bin/sh", "-c", RemoteEgressSocket.ownedDirectory(directory)]) }
+        let made = try await check(own)
+        XCTAssertTrue(made.succeeded, "the SSH user's own folder is made and accepted: \(made.stderr)")
+        XCTAssertTrue(FileSystem.status(own)?.isDirectory == true)
+        let squatted = base + "/squatted"
+        XCTAssertEqual(mkdir(squatted, 0o777), 0)
+        XCTAssertEqual(chown(squatted, 65534, 65534), 0)
+        let link = base + "/link"
+        XCTAssertEqual(symlink(own, link), 0)
+        let open = base + "/open"
+        XCTAssertEqual(mkdir(open, 0o711), 0)
+        chmod(open, 0o777)
+        let underOthers = base + "/others/burrow"
+        XCTAssertEqual(mkdir(base + "/others", 0o777), 0)
+        chmod(base + "/others", 0o777)
+        for refused in [squatted, link, open, underOthers] {
+            let result = try await check(refused)
+            XCTAssertFalse(result.succeeded, refused)
+            XCTAssertTrue(result.stderr.contains("is not the SSH user's alone"), result.stderr)
+        }
     }
 }

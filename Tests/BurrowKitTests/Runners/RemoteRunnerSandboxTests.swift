@@ -114,6 +114,7 @@ final class RemoteRunnerSandboxTests: XCTestCase {
         runner.hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherHostsKeyEntirelyAAAAAAAAAAAAAAAAAAAA"
         let stateDir = try TemporaryDirectory.make("burrow-state")
         let made = try Runner(remote: runner, stateDir: stateDir, labels: [:])
+        made.start()
         let tunnel = try XCTUnwrap(made.remote?.tunnel)
         try await withTimeout(30) {
             while tunnel.lastError == nil { try await Task.sleep(for: .milliseconds(50)) }

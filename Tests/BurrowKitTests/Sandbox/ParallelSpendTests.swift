@@ -87,6 +87,46 @@ final class ParallelSpendTests: XCTestCase {
         }
     }
 
+    /// The upstream bills an answer whether or not the agent reads it: an agent that sends a request
+    /// and leaves at once (before the answer's head) does not escape the meter. The answer is read
+    /// and metered all the same (before: nothing was metered, and the reservation was released).
+    func testAnAgentThatLeavesBeforeTheAnswerIsStillCharged() async throws {
+        // The answer in two parts: its start (input tokens), then, a while later, its output tokens.
+        let upstream = try ModelStandIn { _ in
+            let answer = ModelStandIn.streamed(model: "claude-opus-5-5", usage: (75_000, 0, 0, 1), finalOutput: 10_000)
+            guard case .stream(let produce) = answer.body else { return answer }
+            return HTTPResponse(headers: answer.headers, body: .stream { writer in
+                let first = #"{"type":"message_start","message":{"model":"claude-opus-5-5","usage":{"input_tokens":75000,"output_tokens":1}}}"#
+                try await writer.write(Array("event: message_start\ndata: \(first)\n\n".utf8))
+                try await Task.sleep(for: .milliseconds(500))
+                // A piece the endpoint can no longer send (the agent left), then the output's usage.
+                let delta = #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"more"}}"#
+                try await writer.write(Array("event: content_block_delta\ndata: \(delta)\n\n".utf8))
+                try await Task.sleep(for: .milliseconds(300))
+                try await writer.write(Array(("event: message_delta\ndata: " + #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":10000}}"#
+                    + "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n").utf8))
+                _ = produce
+            })
+        }
+        let gate = BudgetGate(limit: Budget(usd: 100))
+        let log = NetLog()
+        let proxy = try proxy(upstream: upstream, budget: gate, log: log)
+        let body = #"{"model":"claude-opus-5-5","max_tokens":400,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
+        let leaving = HTTPConnection(try await AsyncSocket.connect(to: .unix(proxy.socketPath)))
+        try await leaving.write(Array(("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8))
+        try await Task.sleep(for: .milliseconds(200))
+        leaving.close()
+        let events = try await log.waitFor(1)
+        XCTAssertEqual(upstream.requests.count, 1, "the request went upstream (probe)")
+        XCTAssertEqual(events.first?.usage?.inputTokens, 75_000, "the answer was metered: \(events)")
+        XCTAssertEqual(events.first?.usage?.outputTokens, 10_000, "to its end, after the agent left: \(events)")
+        XCTAssertEqual(gate.spent.costUSD, (75_000.0 * 4 + 10_000 * 20) / 1e6, accuracy: 1e-9, "and charged")
+        XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0))
+        proxy.shutdown()
+        await upstream.stop()
+    }
+
     /// A request body the endpoint has no room for is refused before a byte of it is read: one
     /// 31 MiB body in flight, a second one gets a 429 saying so, and once the first ends the room
     /// is back.
@@ -129,14 +169,17 @@ final class ParallelSpendTests: XCTestCase {
                 throw SocketClosed()
             })
         }
-        let gate = BudgetGate(limit: Budget(usd: 1))
+        let gate = BudgetGate(limit: Budget(usd: 100))
         let log = NetLog()
         let proxy = try proxy(upstream: breaking, budget: gate, log: log)
         let body = #"{"model":"claude-opus-5-5","max_tokens":100,"stream":true,"messages":[]}"#
         _ = try? await withTimeout(20) { try await ProxyClient.exchange(proxy.socketPath, ProxyClient.post("/v1/messages", body: body)) }
         _ = try await log.waitFor(1)
         XCTAssertEqual(breaking.requests.count, 1)
-        XCTAssertEqual(gate.spent.tokens.total, 1001, "what was metered before the break counts")
+        // The upstream took the request and its answer broke: what it billed cannot be known, so the
+        // budget is charged the reservation (the context window and max_tokens), not the 1,001 metered.
+        XCTAssertEqual(gate.spent.tokens.total, 200_100, "a broken answer is charged at least its reservation")
+        XCTAssertGreaterThan(gate.spent.costUSD, 1, "at Opus prices the reservation is over $1")
         XCTAssertEqual(gate.reserved, BudgetGate.Hold(usd: 0, tokens: 0), "and the reservation gave way to it")
         for (refused, why) in [(#"{"model":"claude-opus-5-5","messages":[]}"#, "max_tokens is required"),
                                (#"{"model":"gpt-9","max_tokens":1,"messages":[]}"#, "has no price"),
