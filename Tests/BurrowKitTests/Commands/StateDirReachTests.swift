@@ -95,11 +95,7 @@ final class StateDirReachTests: XCTestCase {
         XCTAssertTrue(error.contains("fix: chmod o+x \(base)"), error)
     }
 
-    func freePort() throws -> UInt16 {
-        let socket = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
-        defer { socket.close() }
-        return socket.localAddress?.port ?? 0
-    }
+    func freePort() throws -> UInt16 { try ClientCommandBinaryTests.freePort() }
 
     func isListening(_ port: UInt16) async -> Bool {
         guard let socket = try? await AsyncSocket.connect(to: .ipv4("127.0.0.1", port: port)) else { return false }
