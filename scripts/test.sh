@@ -34,18 +34,23 @@ stage 1200 "swift build" swift build --build-tests
 export BURROW_TEST_AGENT_IMAGE=localhost/burrow-agent:latest BURROW_REQUIRE_AGENT_IMAGE=1
 stage 900 "the agent image (burrow image build)" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
   --tag "$BURROW_TEST_AGENT_IMAGE"
-stage 1800 "swift test" swift test --skip-build "$@"
+# A failing stage does not stop the later ones (the browser tests run whatever swift test said); the
+# script exits non-zero if any failed.
+failed=""
+stage 1800 "swift test" swift test --skip-build "$@" || failed="$failed swift-test"
 # Podman 5 (Debian 13's 5.4.2) as well, as root: its own rootless service from a trixie rootfs
 # (scripts/podman5-env.sh, cached in /var/cache/burrow), the lifecycle, sandbox, real-agent, conversation and doctor tests
 # again against it (the agent image's rootfs is kept from the stage above, only imported).
 if [ "$(id -u)" = 0 ] && [ $# = 0 ]; then
   podman5_lines=$(stage 900 "preparing Podman 5 (scripts/podman5-env.sh)" bash scripts/podman5-env.sh)
   (
-    eval "$podman5_lines"
+    # (`set -e` does not apply inside a `( … ) || …`: each step goes on only if the one before passed.)
+    eval "$podman5_lines" &&
     stage 900 "the agent image in Podman 5" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
-      --tag "$BURROW_TEST_AGENT_IMAGE"
+      --tag "$BURROW_TEST_AGENT_IMAGE" &&
     stage 1200 "swift test on Podman 5" swift test --skip-build --filter 'BurrowLifecycleTests|SandboxTests|RealAgentTests|ConversationTests|DoctorTruthTests|UserRangeTests'
-  )
+  ) || failed="$failed podman5"
 fi
 # The browser UI in real headless Chromium (Playwright drives Debian's /usr/bin/chromium).
-stage 900 "the browser tests" python3 Tests/browser/test_ui.py
+stage 900 "the browser tests" python3 Tests/browser/test_ui.py || failed="$failed browser"
+if [ -n "$failed" ]; then echo "test.sh: failed stages:$failed" >&2; exit 1; fi

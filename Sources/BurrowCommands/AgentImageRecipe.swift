@@ -42,7 +42,7 @@ public struct AgentImageRecipe: Sendable {
 
     /// Builds and imports `reference` unless it already carries this recipe's hash.
     public func build(into podman: PodmanClient, reference: String, force: Bool = false,
-                      progress: @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
+                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
         let hash = try await hash()
         if !force, try await podman.imageExists(reference),
            try await podman.inspectImage(reference).config?.labels?[Self.hashLabel] == hash {
@@ -54,10 +54,14 @@ public struct AgentImageRecipe: Sendable {
             FileSystem.remove(folder + "/rootfs.tar")
             FileSystem.removeDirectory(folder)
         }
-        progress("building the rootfs with \(script) (recipe \(hash))")
-        try await Subprocess.check(["bash", script, folder + "/rootfs.tar"])
-        progress("importing it as \(reference) through \(podman.socketPath)")
+        progress("building the rootfs with \(script) (recipe \(hash)): Debian packages and Claude Code, about 2 minutes the first time")
+        var started = Monotonic.now()
+        try await ImageBuildProgress.run(["bash", script, folder + "/rootfs.tar"], step: "building the rootfs", progress: progress)
+        let size = FileSystem.status(folder + "/rootfs.tar")?.size ?? 0
+        progress("built the rootfs in \(Int(Double(Monotonic.now() - started) / 1e9)) s (\(size >> 20) MiB); importing it as \(reference) through \(podman.socketPath)")
+        started = Monotonic.now()
         try await podman.importImage(tarPath: folder + "/rootfs.tar", reference: reference, changes: Self.changes(hash: hash))
+        progress("imported in \(Int(Double(Monotonic.now() - started) / 1e9)) s")
         guard try await podman.inspectImage(reference).config?.labels?[Self.hashLabel] == hash else {
             throw PodmanError.malformedResponse(operation: "image import", reason: "\(reference) does not carry the recipe label after the import")
         }

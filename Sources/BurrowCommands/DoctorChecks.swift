@@ -10,14 +10,10 @@ public enum DoctorChecks {
     public static func stateDir(_ config: Config, podmanUID: UInt32?) -> [DoctorFinding] {
         let path = config.resolvedStateDir
         guard let uid = podmanUID else { return [DoctorFinding(.warn, "state dir", "\(path): Podman's user is unknown, its access not checked")] }
-        let user = UserNames.name(of: uid)
-        let blockers = StateDirAccess.blockers(path: path, uid: uid, groups: UserAccounts.groups(of: uid))
-        guard !blockers.isEmpty else {
-            return [DoctorFinding(.ok, "state dir", "\(path): reachable by Podman's user \(user)")]
+        guard let problem = StateDirAccess.problem(stateDir: path, podmanUID: uid) else {
+            return [DoctorFinding(.ok, "state dir", "\(path): reachable by Podman's user \(UserNames.name(of: uid))")]
         }
-        let folders = blockers.map(\.path)
-        return [DoctorFinding(.fail, "state dir", "\(path) is not reachable by Podman's user \(user): no search (x) permission on \(blockers.map(\.description).joined(separator: ", ")); every launch would fail to mount the burrow's socket folder",
-                              fix: "chmod o+x \(folders.joined(separator: " ")) (or setfacl -m u:\(user):x on them), or set \"stateDir\" to a folder \(user) can reach, e.g. /var/lib/burrow")]
+        return [DoctorFinding(.fail, "state dir", problem.text, fix: problem.fix)]
     }
 
     /// Each repo's path is a git repository and its ref exists (as `git clone --branch` will want it).
@@ -53,8 +49,8 @@ public enum DoctorChecks {
         return findings
     }
 
-    /// Runs the image as the agent's user: is the agent's program on its PATH, can it write a fresh
-    /// workspace volume? `podmanUser` names who must build a missing image.
+    /// Runs the image as the agent's user: does the user exist, is the agent's program on its PATH?
+    /// `podmanUser` names who must build a missing image.
     public static func image(_ image: String, podman: PodmanClient, config: Config, podmanUser: String) async -> [DoctorFinding] {
         let subject = "image \(image)"
         do {
@@ -75,8 +71,6 @@ public enum DoctorChecks {
             switch outcome.exitCode {
             case 0?: return [DoctorFinding(.ok, subject, "as \(config.agentUser): \(said)")]
             case 3?: return [DoctorFinding(.fail, subject, "the agent's program: \(said)", fix: "build the image with it (burrow image build), or correct \"agentCommand\"")]
-            case 4?: return [DoctorFinding(.fail, subject, "the agent cannot write its workspace: \(said)",
-                                           fix: "make /workspace in the image owned by \(config.agentUser) (chown in the image), or use burrow image build")]
             case let code?: return [DoctorFinding(.fail, subject, "the check as \(config.agentUser) exited \(code): \(outcome.output.prefix(300))")]
             case nil: return [DoctorFinding(.fail, subject, "a container as \(config.agentUser) could not start (no such user, or no /bin/sh?): \(outcome.startError ?? "")",
                                             fix: "the image needs the user \"\(config.agentUser)\" (agentUser) and /bin/sh")]
@@ -86,11 +80,11 @@ public enum DoctorChecks {
         }
     }
 
-    /// `$0` is the agent's program. Exit 3: not found; 4: /workspace not writable.
+    /// `$0` is the agent's program. Exit 3: not found. Who owns the image's /workspace does not matter:
+    /// a launch mounts a workspace volume owned by the agent's uid there (a root-owned one is fine).
     static let probeScript = """
     if ! found=$(command -v "$0" 2>/dev/null); then echo "burrow-doctor: $0 not found on PATH ($PATH)"; exit 3; fi
     echo "burrow-doctor: $0 is $found"
-    if ! touch /workspace/.burrow-doctor 2>/dev/null; then echo "burrow-doctor: /workspace is not writable by uid $(id -u) ($(ls -ldn /workspace))"; exit 4; fi
-    echo "burrow-doctor: /workspace writable by uid $(id -u)"
+    echo "burrow-doctor: uid $(id -u), who gets a workspace of its own at /workspace"
     """
 }

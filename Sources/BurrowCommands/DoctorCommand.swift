@@ -56,6 +56,7 @@ public enum DoctorCommand {
         report.add(DoctorChecks.stateDir(config, podmanUID: podmanOwner))
         report.add(await DoctorChecks.repos(config))
         checkSandbox(config, podmanOwner: podmanOwner, report: &report)
+        report.add(await DoctorCredentialCheck.findings(config))
         if let orphans = try? await Orphans.find(podman: client, owners: Orphans.owners(stateDir: config.resolvedStateDir), stateDir: config.resolvedStateDir) {
             let others = orphans.otherInstances > 0 ? " (\(orphans.otherInstances) more belong to other Burrow instances or predate instance labels: left alone)" : ""
             if orphans.isEmpty {
@@ -81,6 +82,7 @@ public enum DoctorCommand {
                             fix: "use a rootless Podman: set \"podmanSocket\" to a user's socket, e.g. /run/user/UID/podman/podman.sock")
             }
             report.add(DoctorIDRangeCheck.findings(config, info: info, podmanUser: owner))
+            report.add(DoctorStorageCheck.findings(info, podmanUser: owner))
             if info.rootless && info.cgroupVersion == "v1" {
                 report.line(.warn, "limits", "cgroups v1 with rootless Podman: memory, CPU and pids limits are ignored (Podman warns at create)",
                             fix: "boot with cgroups v2 (systemd.unified_cgroup_hierarchy=1) to have limits enforced")
@@ -92,7 +94,7 @@ public enum DoctorCommand {
         }
     }
 
-    /// The sandbox as it stands: whose account a burrow escape would land in, the network, the key.
+    /// The sandbox as it stands: whose account a burrow escape would land in, the network.
     static func checkSandbox(_ config: Config, podmanOwner: UInt32?, report: inout Report) {
         if let owner = podmanOwner {
             let name = UserNames.name(of: owner)
@@ -117,23 +119,6 @@ public enum DoctorCommand {
                         fix: "remove \"network\": \"open\" to use the allowlist")
         case .none:
             report.line(.ok, "network", "none: burrows have no network at all (the agent cannot reach the model API either)")
-        }
-        if let source = config.credentials.anthropic {
-            do {
-                let credential = try Credential.load(source)
-                report.line(.ok, "credential", "\(credential.isOAuth ? "OAuth token" : "API key") from \(source.env.map { "$" + $0 } ?? source.file ?? ""); burrows get a placeholder, the model endpoint adds it for \(config.credentials.resolvedUpstream)")
-            } catch {
-                report.line(.fail, "credential", "\(error)")
-            }
-            let vault = ModelVault.defaultExecutable()
-            if FileSystem.status(vault)?.isRegular == true {
-                report.line(.ok, "vault", "\(vault): the one process that holds the key and calls the upstream")
-            } else {
-                report.line(.fail, "vault", "burrow-vault not found at \(vault)", fix: "swift build -c release (it is built beside burrow)")
-            }
-        } else {
-            report.line(.warn, "credential", "no credentials.anthropic: agents in burrows cannot call the model",
-                        fix: "add \"credentials\": {\"anthropic\": {\"env\": \"ANTHROPIC_API_KEY\"}} to the config")
         }
         report.line(.ok, "hardening", "every burrow: non-root \(config.agentUser), all capabilities dropped, no new privileges, /tmp in memory, root filesystem \(config.sandbox.readOnlyRoot == true ? "read-only" : "writable (sandbox.readOnlyRoot: true to lock it)")")
     }

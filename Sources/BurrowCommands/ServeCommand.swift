@@ -28,6 +28,10 @@ public enum ServeCommand {
             let candidates = PodmanSocket.candidates(configured: config.podmanSocket)
             podman = PodmanClient(socketPath: candidates.first ?? "/run/podman/podman.sock")
         }
+        // Refused here, not at each launch: Podman's user mounts the burrows' sockets from the state dir.
+        if let uid = StateDirAccess.podmanUID(socket: podman.socketPath), let problem = StateDirAccess.problem(stateDir: stateDir, podmanUID: uid) {
+            throw ServeRefusal(description: "\(problem.text).\n  fix: \(problem.fix)")
+        }
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         router.addBurrows(manager)
@@ -63,6 +67,7 @@ public enum ServeCommand {
                 }
             }
             group.addTask { await probe.run() }
+            group.addTask { [config] in await announceModelAccess(config) }
             await server.run()
             signal.finish()
             group.cancelAll()
@@ -74,4 +79,23 @@ public enum ServeCommand {
         _ = signals
         Console.out("stopped")
     }
+}
+
+extension ServeCommand {
+    /// One line about the credential at start: missing (launches refused), or what one real call said.
+    static func announceModelAccess(_ config: Config) async {
+        if let missing = ModelAccess.missingCredentials(config) {
+            Console.out("warning: \(missing): launches are refused until then")
+        } else if let verdict = await ModelAccess.check(config) {
+            switch verdict {
+            case .accepted: Console.out("model credential: \(verdict)")
+            default: Console.out("warning: model credential: \(verdict); `burrow doctor` explains")
+            }
+        }
+    }
+}
+
+/// Why `serve` will not start, with the fix.
+struct ServeRefusal: Error, CustomStringConvertible {
+    let description: String
 }

@@ -66,8 +66,9 @@ final class VaultForwarder: Sendable {
     }
 
     private static func failure(_ error: any Error) -> HTTPResponse {
-        var failure = HTTPResponse.text("\(error)", status: .badGateway)
-        failure.headers[errorHeader] = String("\(error)".filter { $0 != "\r" && $0 != "\n" }.prefix(500))
+        let reason = UpstreamFailure.reason(error)
+        var failure = HTTPResponse.text(reason, status: .badGateway)
+        failure.headers[errorHeader] = reason
         return failure
     }
 

@@ -98,6 +98,9 @@ def test_an_api_failure_is_a_failure_everywhere(env):
     expect(result).to_contain_text("Failed: API error 529")
     expect(result).not_to_contain_text("$0.0000")
     expect(page.locator("#transcript")).not_to_contain_text("Finished: success")
+    # The burrow's error box: the API's status, never the "success" subtype Claude Code gives it (#27.10).
+    expect(page.locator("#b-error")).to_contain_text("the agent reported an error (API status 529)")
+    expect(page.locator("#b-error")).not_to_contain_text("success")
     expect(page.locator("#transcript .entry.log.warn")).to_have_count(2)
     expect(page.locator(f"#burrows a[data-id='{burrow}'] .badge")).to_have_text("failed")
     expect(page.locator(f"#burrows a[data-id='{burrow}'] .meta")).not_to_contain_text("$")

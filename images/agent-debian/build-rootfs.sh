@@ -54,7 +54,7 @@ fi
 # Directories a volume is mounted on take the image directory's owner: /workspace, Claude's config
 # folder and Burrow's default cache folders belong to the agent. sudo works only with sandbox.allowRoot (Burrow otherwise sets
 # no_new_privileges and drops every capability).
-mmdebstrap --quiet --variant=apt --include="$packages" \
+mmdebstrap --variant=apt --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --customize-hook='chroot "$1" useradd -m -u 1000 -U -s /bin/bash agent' \

@@ -69,9 +69,9 @@ public enum AgentOutput {
         guard summary.type == "result" else { return nil }
         let subtype = summary.subtype ?? "result"
         guard summary.isError == true || subtype.hasPrefix("error") else { return nil }
-        var reason = "the agent reported an error (\(subtype)"
-        if let status = summary.apiErrorStatus { reason += ", API status \(status)" }
-        reason += ")"
+        // A failure is never called "success", the subtype Claude Code gives a failed API call.
+        let details = (subtype == "success" ? [] : [subtype]) + (summary.apiErrorStatus.map { ["API status \($0)"] } ?? [])
+        var reason = "the agent reported an error" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
         if let text = summary.result, !text.isEmpty { reason += ": " + String(text.prefix(2000)) }
         return reason
     }

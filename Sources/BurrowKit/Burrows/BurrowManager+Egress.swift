@@ -35,5 +35,15 @@ extension BurrowManager {
     func recordNet(_ event: NetEvent, id: String) async {
         await note(id) { $0.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
+        if event.keyRefused == true { await stopForRefusedKey(id) }
+    }
+
+    /// A refused key fails every later call too: the burrow ends now, its reason kept (see `account`).
+    private func stopForRefusedKey(_ id: String) async {
+        guard let record = records[id], record.state == .running, !record.stopRequested else { return }
+        // Claimed before the kill's await, as a user's stop is (`stop(_:)`); `account` set the reason.
+        try? mutate(id) { $0.stopRequested = true }
+        if runs[id] != nil, life(id) != .finishing { enter(.stopping, id) }
+        try? await podman(for: id).kill(record.container)
     }
 }

@@ -16,6 +16,7 @@ extension BurrowManager {
         guard let repo = config.repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
         }
+        if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
         try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
@@ -166,7 +167,12 @@ extension BurrowManager {
         }
         var spec = plan.spec
         try await adaptForRunner(&spec, run: run)
-        let created = try await podman.createContainer(spec)
+        let created: CreatedContainer
+        do {
+            created = try await podman.createContainer(spec)
+        } catch {
+            throw StateDirAccess.explained(error, stateDir: config.resolvedStateDir, podmanSocket: podman.socketPath)
+        }
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo, podman: podman)
         if config.taskInput == .stdin { try await writeTask(record, podman: podman) }

@@ -19,6 +19,13 @@ extension BurrowRecord {
         if event.budgetReached == true, stopReason == nil {
             stopReason = "budget reached: " + (event.reason ?? "")
         }
+        if event.keyRefused == true, stopReason == nil {
+            stopReason = Self.keyRefusedReason(status: event.status ?? 401, upstream: event.host)
+        }
+    }
+
+    static func keyRefusedReason(status: Int, upstream: String) -> String {
+        "the key was refused (\(status)) by \(upstream): correct credentials.anthropic (`burrow doctor` tries it) and restart burrow serve"
     }
 
     /// The budget of a launch: the launch's own over the repo's over the global one (field by field).

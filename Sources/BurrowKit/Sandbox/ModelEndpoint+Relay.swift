@@ -28,6 +28,12 @@ extension ModelEndpoint {
         event.status = answer.status
         var headers = HTTPHeaders()
         for field in answer.headers where !Self.droppedFromResponse.contains(field.name.lowercased()) { headers.add(field.name, field.value) }
+        if Self.refusesKey(answer.status) {
+            // Retrying cannot help: the agent is told not to, and the burrow is ended with the reason.
+            event.keyRefused = true
+            event.reason = "the key was refused (\(answer.status))"
+            headers["x-should-retry"] = "false"
+        }
         var meter = UsageMeter(contentType: answer.headers["Content-Type"])
         // The body follows piece by piece below, counted as it goes; the head says chunked.
         let response = HTTPResponse(status: HTTPStatus(answer.status, HTTPStatus.reason(answer.status)), headers: headers, body: .stream({ _ in }))
@@ -60,6 +66,9 @@ extension ModelEndpoint {
     }
 
     static let vaultErrorHeader = "X-Burrow-Vault-Error"
+
+    /// The upstream's answer to a wrong, revoked or unentitled credential.
+    static func refusesKey(_ status: Int) -> Bool { status == 401 || status == 403 }
 
     /// Prices what the meter read, settles the reservation to it (or releases it: no usage, nothing
     /// spent; or, `chargeHold`, charges at least the reservation) and reports the request. An answer

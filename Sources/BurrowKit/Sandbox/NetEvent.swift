@@ -24,6 +24,8 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var costUSD: Double?
     /// A request refused because the burrow's budget is spent.
     public var budgetReached: Bool?
+    /// A model request the upstream answered 401 or 403: the credential was refused.
+    public var keyRefused: Bool?
 
     /// A connection to the burrow's socket itself refused (a stranger, a bad handover, the cap).
     static func socketRefused(_ reason: String) -> NetEvent {

@@ -104,12 +104,18 @@ public enum FileSystem {
         close(fd)
     }
 
-    /// `mkdir -p` with the given mode for directories it creates.
-    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+    /// `mkdir -p`: `path` itself, when created, gets `mode`; the folders created on the way get
+    /// `parentMode` whatever the umask, traversable by default: a folder Burrow creates above its state
+    /// (`~/.local/state`) must not lock out Podman's user, who mounts from below it.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o755, parentMode: mode_t = 0o711) throws(SystemError) {
         var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
+        let parts = path.split(separator: "/")
+        for (index, part) in parts.enumerated() {
             current += "/" + part
-            if mkdir(current, mode) != 0 && errno != EEXIST {
+            let last = index == parts.count - 1
+            if mkdir(current, last ? mode : parentMode) == 0 {
+                if !last { chmod(current, parentMode) }
+            } else if errno != EEXIST {
                 throw SystemError(call: "mkdir \(current)", code: errno)
             }
         }

@@ -20,6 +20,7 @@ final class AgentOutputTests: XCTestCase {
         XCTAssertEqual(record.sessionID, "s1")
         let reason = try XCTUnwrap(record.agentError)
         XCTAssertTrue(reason.contains("API status 529") && reason.contains("API Error: 529 Overloaded"), reason)
+        XCTAssertEqual(reason, "the agent reported an error (API status 529): API Error: 529 Overloaded", "never \"success\" for a failure")
         XCTAssertEqual(record.error, reason)
         // The next turn's init starts clean.
         AgentOutput.apply(try summary(#"{"type":"system","subtype":"init","session_id":"s1"}"#), to: &record)

@@ -28,7 +28,7 @@ final class AgentErrorHostileTests: XCTestCase {
         XCTAssertEqual(record.exitCode, 0, "the agent exited 0")
         XCTAssertEqual(record.state, .failed, "its own result says it failed")
         let error = try XCTUnwrap(record.error)
-        XCTAssertTrue(error.hasPrefix("the agent reported an error (success): <script>alert(1)</script>AAAA"), String(error.prefix(200)))
+        XCTAssertTrue(error.hasPrefix("the agent reported an error: <script>alert(1)</script>AAAA"), String(error.prefix(200)))
         XCTAssertLessThan(error.count, 2200, "the reason is bounded")
         XCTAssertEqual(record.sessionID, "s-hostile")
         let events = try await app.readStream(launched.id)

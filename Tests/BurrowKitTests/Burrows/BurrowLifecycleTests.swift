@@ -160,6 +160,7 @@ final class BurrowLifecycleTests: XCTestCase {
     }
 
     func testGPURequestReachesTheContainerThroughCDI() async throws {
+        try PodmanTestEnvironment.requireTestCDISpec()
         let app = try await BurrowTestApp()
         let body = #"{"repo":"demo","task":"gpu READ_CACHE=/dev/nvidia0","gpu":true}"#
         let response = try await app.server.request("POST", "/api/burrows", body: body)

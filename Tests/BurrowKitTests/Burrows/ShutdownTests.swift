@@ -11,9 +11,12 @@ import XCTest
 /// left running, the containers run on and are followed again by the next start.
 final class ShutdownTests: XCTestCase {
     func testShutdownEndsEveryTaskAndProxyAndLeavesTheContainerRunning() async throws {
+        setenv("BURROW_TEST_SHUTDOWN_KEY", "sk-ant-api03-shutdown", 1)
         let app = try await BurrowTestApp { config in
             config.network = NetworkConfig(mode: .allowlist)
             config.network.allow = []
+            // Claude Code (here the stand-in) is launched only with credentials.
+            config.credentials = CredentialsConfig(anthropic: .init(env: "BURROW_TEST_SHUTDOWN_KEY"), upstream: "http://127.0.0.1:9")
         }
         addTeardownBlock { await app.cleanUp() }
         let record = try await app.launch("long SLEEP=20")

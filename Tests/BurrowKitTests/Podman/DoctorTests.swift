@@ -14,9 +14,14 @@ final class DoctorTests: XCTestCase {
         FileSystem.setMode(directory, 0o711)
         let good = directory + "/good.json"
         // The default state dir under root's 0700 home is out of reach of Podman's user: doctor fails on it.
-        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "stateDir": "\#(directory)/state"}"#.utf8), to: good)
+        // The key is tried for real (GET /v1/models) at a stand-in of the API.
+        let api = try ModelStandIn()
+        defer { Task { await api.stop() } }
+        setenv("BURROW_TEST_DOCTOR_KEY", "sk-ant-api03-doctor", 1)
+        try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "\#(PodmanTestEnvironment.image)", "stateDir": "\#(directory)/state", "credentials": {"anthropic": {"env": "BURROW_TEST_DOCTOR_KEY"}, "upstream": "\#(api.url)"}}"#.utf8), to: good)
         let passes = await DoctorCommand.run(configPath: good)
         XCTAssertTrue(passes)
+        XCTAssertEqual(api.requests.map(\.target), ["/v1/models?limit=1"])
         let missingImage = directory + "/image.json"
         try FileSystem.writeAtomically(Array(#"{"podmanSocket": "\#(PodmanTestEnvironment.socket!)", "image": "localhost/none:never"}"#.utf8), to: missingImage)
         let failsOnImage = await DoctorCommand.run(configPath: missingImage)

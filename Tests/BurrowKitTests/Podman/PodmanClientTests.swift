@@ -154,6 +154,7 @@ final class PodmanClientTests: XCTestCase {
 
     func testCDIDeviceReachesTheContainer() async throws {
         let podman = try await PodmanTestEnvironment.client()
+        try PodmanTestEnvironment.requireTestCDISpec()
         var spec = ContainerSpec(image: PodmanTestEnvironment.image)
         spec.name = PodmanTestEnvironment.uniqueName("burrow-gpu")
         spec.devices = [.init("nvidia.com/gpu=all")]

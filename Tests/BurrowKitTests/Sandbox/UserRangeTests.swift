@@ -3,6 +3,7 @@
 @testable import BurrowHTTP
 @testable import BurrowPodman
 import Foundation
+import Glibc
 import XCTest
 
 /// Each burrow in its own host id range, with real burrows: two at once have disjoint ranges and own
@@ -59,24 +60,7 @@ final class UserRangeTests: XCTestCase {
 
         // As if the attacker escaped to the host as its agent: it can neither signal the victim's agent
         // nor read the victim's Claude Code state (its config volume, on the host's disk).
-        let victimAgent = try XCTUnwrap(Self.children(victimPid).first)
-        let volume = try await app.manager.podman.inspectVolume(victim.configVolume)
-        let session = try XCTUnwrap(volume.mountpoint) + "/victim.txt"
-        let asAttacker = ["setpriv", "--reuid=\(attackerOwner)", "--regid=\(attackerOwner)", "--clear-groups", "--"]
-        let asVictim = ["setpriv", "--reuid=\(victimOwner)", "--regid=\(victimOwner)", "--clear-groups", "--"]
-        let signal = try await Subprocess.run(asAttacker + ["kill", "-0", String(victimAgent)])
-        XCTAssertNotEqual(signal.status, 0, "the attacker signalled the victim")
-        // The same probes as the victim's own uid work: they prove the probes can succeed.
-        let ownSignal = try await Subprocess.run(asVictim + ["kill", "-0", String(victimAgent)])
-        XCTAssertEqual(ownSignal.status, 0, ownSignal.stderr)
-        // (A Podman in another root, as scripts/podman5-env.sh runs it, keeps its volumes out of sight.)
-        if FileSystem.exists(session) {
-            let peek = try await Subprocess.run(asAttacker + ["cat", session])
-            XCTAssertNotEqual(peek.status, 0)
-            XCTAssertFalse(peek.stdout.contains("victim-session"))
-            let own = try await Subprocess.run(asVictim + ["cat", session])
-            XCTAssertEqual(own.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "victim-session", own.stderr)
-        }
+        try await escapeProbes(app, victim: victim, victimPid: victimPid, victimOwner: victimOwner, attackerOwner: attackerOwner)
 
         _ = try await app.manager.stop(attacker.id)
         _ = try await app.manager.stop(victim.id)
@@ -95,6 +79,31 @@ final class UserRangeTests: XCTestCase {
         let nextLog = try await logText(app, next.id)
         XCTAssertTrue(nextLog.contains("next-write-ok") && nextLog.contains("attacker-appended"), nextLog)
         await app.cleanUp()
+        // Everything above ran; only the host-side probes did not, and the skip says so.
+        try PodmanTestEnvironment.requireRoot("acting as the burrows' host uids")
+    }
+
+    /// The host-side probes, as root only (setpriv to the burrows' uids).
+    private func escapeProbes(_ app: BurrowTestApp, victim: BurrowRecord, victimPid: Int, victimOwner: UInt32, attackerOwner: UInt32) async throws {
+        guard getuid() == 0 else { return }
+        let victimAgent = try XCTUnwrap(Self.children(victimPid).first)
+        let volume = try await app.manager.podman.inspectVolume(victim.configVolume)
+        let session = try XCTUnwrap(volume.mountpoint) + "/victim.txt"
+        let asAttacker = ["setpriv", "--reuid=\(attackerOwner)", "--regid=\(attackerOwner)", "--clear-groups", "--"]
+        let asVictim = ["setpriv", "--reuid=\(victimOwner)", "--regid=\(victimOwner)", "--clear-groups", "--"]
+        let signal = try await Subprocess.run(asAttacker + ["kill", "-0", String(victimAgent)])
+        XCTAssertNotEqual(signal.status, 0, "the attacker signalled the victim")
+        // The same probes as the victim's own uid work: they prove the probes can succeed.
+        let ownSignal = try await Subprocess.run(asVictim + ["kill", "-0", String(victimAgent)])
+        XCTAssertEqual(ownSignal.status, 0, ownSignal.stderr)
+        // (A Podman in another root, as scripts/podman5-env.sh runs it, keeps its volumes out of sight.)
+        if FileSystem.exists(session) {
+            let peek = try await Subprocess.run(asAttacker + ["cat", session])
+            XCTAssertNotEqual(peek.status, 0)
+            XCTAssertFalse(peek.stdout.contains("victim-session"))
+            let own = try await Subprocess.run(asVictim + ["cat", session])
+            XCTAssertEqual(own.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "victim-session", own.stderr)
+        }
     }
 
     func testACacheMadeInTheSharedNamespaceIsHandedToTheCacheGroupOnce() async throws {

@@ -1,3 +1,4 @@
+import Glibc
 @testable import BurrowSystem
 @testable import BurrowHTTP
 @testable import BurrowPodman
@@ -21,6 +22,21 @@ enum PodmanTestEnvironment {
             throw XCTSkip("no test Podman: run `eval \"$(scripts/test-env.sh)\"` first, or use scripts/test.sh")
         }
         return try await PodmanClient.connect(configured: socket)
+    }
+
+    /// The test CDI spec for nvidia.com/gpu that scripts/test-env.sh writes into /etc/cdi as root
+    /// only: without it (a non-root run) the GPU tests skip, saying why.
+    static let testCDISpec = "/etc/cdi/burrow-test-gpu.yaml"
+
+    static func requireTestCDISpec() throws {
+        guard !FileSystem.exists(testCDISpec) else { return }
+        throw XCTSkip("no test CDI spec \(testCDISpec): scripts/test-env.sh writes it as root only (a non-root user cannot write /etc/cdi)")
+    }
+
+    /// Tests that act as other host uids (setpriv) need root; a non-root run skips them, saying why.
+    static func requireRoot(_ what: String) throws {
+        guard getuid() != 0 else { return }
+        throw XCTSkip("\(what) needs root (setresuid to another uid: Operation not permitted as uid \(getuid()))")
     }
 
     /// A unique label value, so a test lists and cleans up only what it made.
