@@ -103,6 +103,7 @@ def percentile(values, fraction):
 
 def main():
     work = tempfile.mkdtemp(prefix="burrow-health-")
+    os.chmod(work, 0o711)  # Podman (another user) reads the seccomp profile under the state dir
     port = free_port()
     config = write_config(work, port, make_repo(work), agentCommand=["sh", "-c"], taskInput="argument", maxConcurrent=4)
     nginx, nginx_port = start_nginx(work)
