@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BurrowSystem
-import BurrowHTTP
 
 /// A webhook that launches a burrow: `POST /hooks/{name}` with a body signed by the shared secret
 /// (GitHub's `X-Hub-Signature-256`) starts one on `repo` with `task`, its `{{field.path}}`s filled

@@ -1,6 +1,5 @@
 import Synchronization
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// Request bodies in flight through the model endpoint, in bytes: admitted before a body is read

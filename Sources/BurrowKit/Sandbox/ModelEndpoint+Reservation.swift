@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// What a request may cost at most, reserved against the burrow's budget before it goes upstream.

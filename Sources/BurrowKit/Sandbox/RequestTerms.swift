@@ -1,5 +1,4 @@
 import BurrowSystem
-import BurrowHTTP
 import BurrowPodman
 
 /// The two fields of a Messages API request that bound what it may cost: `model` and `max_tokens`,
