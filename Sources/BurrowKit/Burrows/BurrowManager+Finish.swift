@@ -16,7 +16,9 @@ extension BurrowManager {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
             do {
                 home = .success(try await run.crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
-                                                             known: record.agentHeads ?? [], folder: folder(id)))
+                                                             known: record.agentHeads ?? [], folder: folder(id),
+                                                             message: CommitMessage.forTurn(record.message ?? record.task, burrow: id),
+                                                             exclude: config.resultExclude(repo)))
             } catch {
                 home = .failure(error)
             }
