@@ -1,6 +1,6 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
-import { store, shownState } from './store.js';
+import { store, shownState, isLocalRepo } from './store.js';
 import { isFinal, isActive, duration, startedLabel, money, agentReports, stateLabel, firstLine } from './format.js';
 
 const LONG_TASK = 280;
@@ -101,11 +101,12 @@ export function renderHead(record) {
 
 function renderBranch(record) {
   const branch = $('branch');
-  const key = `${record.branch || ''}|${record.deletedBranch || ''}`;
+  const key = `${record.branch || ''}|${record.deletedBranch || ''}|${record.resultHead || ''}|${isLocalRepo(record.repo)}`;
   if (branch.dataset.branch === key) return;
   branch.dataset.branch = key;
   if (!record.branch && record.deletedBranch) { branch.replaceChildren('Branch ', el('code', '', record.deletedBranch), ' deleted; the patch stays.'); return; }
-  if (!record.branch) { branch.replaceChildren('Patch only (remote repository): "Push branch" sends it to the remote as a branch.'); return; }
+  if (!record.branch && !isLocalRepo(record.repo)) { branch.replaceChildren('Patch only (remote repository): "Push branch" sends it to the remote as a branch.'); return; }
+  if (!record.branch) { branch.replaceChildren(record.resultHead ? 'No branch: the result is the patch below.' : ''); return; }
   const command = `git switch ${record.branch}`;
   branch.replaceChildren('Branch: ', el('code', '', record.branch), ' ', copyButton(record.branch, 'branch name'),
     ' — ', el('code', '', command), ' ', copyButton(command, 'git switch command'));

@@ -176,6 +176,35 @@ def test_list_search_and_filters(env):
     expect(meta.locator(".elapsed")).to_have_text(re.compile(r"^\d+(s|m \d+s)"))
 
 
+def test_repositories_are_added_and_removed_from_the_page(env):
+    import subprocess, tempfile
+    page = env["page"]
+    page.goto(env["base"])
+    expect(page.locator("#repo")).to_have_value("demo", timeout=30000)
+    page.click("#repos-panel summary")
+    expect(page.locator("#repos-list li", has_text="demo")).to_contain_text("(config file)")
+    page.fill("#repo-source", "/nonexistent/burrow-added")
+    page.click("#repo-add")
+    expect(page.locator("#repo-error")).to_contain_text("is not a folder")
+    expect(page.locator("#repos-list li")).to_have_count(1)
+    folder = tempfile.mkdtemp(prefix="added-repo-")
+    subprocess.run(["git", "-C", folder, "init", "-q", "-b", "main"], check=True)
+    subprocess.run(["git", "-C", folder, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    name = folder.rsplit("/", 1)[1]
+    page.fill("#repo-source", folder)
+    page.click("#repo-add")
+    expect(page.locator("#repo-error")).to_be_hidden()
+    expect(page.locator("#repo")).to_have_value(name)
+    added = page.locator("#repos-list li", has_text=name)
+    expect(added).to_contain_text("(added here)")
+    shot(page, "repositories.png")
+    added.locator("button", has_text="Remove").click()
+    expect(page.locator("#repos-list li", has_text=name)).to_have_count(0)
+    expect(page.locator("#repo")).to_have_value("demo")
+    subprocess.run(["rm", "-rf", folder])
+
+
 TESTS = [test_fresh_load_fires_no_notifications_and_a_live_end_fires_one, test_stop_shows_stopping_while_it_is_under_way,
          test_an_unknown_burrow_says_so, test_phone_keeps_the_burrow_in_view_and_wraps_long_words,
-         test_keyboard_landmarks_and_names, test_installable_with_no_404, test_list_search_and_filters]
+         test_keyboard_landmarks_and_names, test_installable_with_no_404, test_list_search_and_filters,
+         test_repositories_are_added_and_removed_from_the_page]

@@ -53,6 +53,8 @@ public actor BurrowManager {
     /// `limits.minFreeDisk` before a launch, and the Podman facts it learns once per runner.
     nonisolated let freeSpace = FreeSpaceCheck()
     public nonisolated let changes = EventBroadcaster()
+    /// Repositories added from the page, beside the config's.
+    public nonisolated let addedRepos: AddedRepos
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
@@ -60,6 +62,7 @@ public actor BurrowManager {
         self.directory = config.resolvedStateDir + "/burrows"
         store = RecordStore(directory: directory)
         try FileSystem.createDirectories(directory, mode: 0o700)
+        addedRepos = try AddedRepos(stateDir: config.resolvedStateDir)
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
             return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
@@ -104,7 +107,7 @@ public actor BurrowManager {
                 queue.append(id)
             case .running:
                 startRun(id, .running) { manager, run in
-                    if manager.records[id]?.network == NetworkConfig.Mode.allowlist.rawValue, let repo = manager.config.repo(named: record.repo) {
+                    if manager.records[id]?.network == NetworkConfig.Mode.allowlist.rawValue, let repo = manager.repo(named: record.repo) {
                         try? manager.startProxy(run, repo: repo)
                     }
                     if await manager.rejoinRunner(run) { await manager.follow(run) }
