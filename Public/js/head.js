@@ -1,7 +1,7 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
 import { store, shownState, isLocalRepo } from './store.js';
-import { isFinal, isActive, duration, startedLabel, money, agentReports, stateLabel, firstLine } from './format.js';
+import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
 
 const LONG_TASK = 280;
 
@@ -29,9 +29,9 @@ function facts(record) {
   list.push(`started ${startedLabel(record)}`);
   const time = duration(record);
   list.push(time.text);
-  $('b-facts').title = `Duration: ${time.title}`;
+  $('b-facts').title = `Duration: ${time.title}` + (record.billing === 'subscription' ? `\n${SUBSCRIPTION_NOTE}` : '');
   if (record.exitCode != null) list.push(`exit code ${record.exitCode}`);
-  const cost = money(record.costUSD);
+  const cost = costLabel(record);
   if (cost) {
     const costs = (record.turnCosts || []).filter((c) => c > 0);
     list.push(costs.length > 1 ? `${cost} (${costs.map((c) => `$${c.toFixed(4)}`).join(' + ')})` : cost);

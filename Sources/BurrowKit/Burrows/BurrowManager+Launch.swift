@@ -34,6 +34,7 @@ extension BurrowManager {
         record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
         record.title = title
         record.runner = runner
+        record.billing = billing
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {

@@ -55,6 +55,8 @@ public actor BurrowManager {
     public nonisolated let changes = EventBroadcaster()
     /// Repositories added from the page, beside the config's.
     public nonisolated let addedRepos: AddedRepos
+    /// How model calls are paid for, as burrows' records say (`BurrowRecord.billing`).
+    nonisolated let billing: String?
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
@@ -63,6 +65,7 @@ public actor BurrowManager {
         store = RecordStore(directory: directory)
         try FileSystem.createDirectories(directory, mode: 0o700)
         addedRepos = try AddedRepos(stateDir: config.resolvedStateDir)
+        billing = try config.credentials.anthropic.map { try Credential.load($0).isOAuth ? "subscription" : "api" }
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
             return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
