@@ -86,7 +86,7 @@ export function renderHead(record) {
   const stopping = state === 'stopping';
   $('stop').disabled = isFinal(record.state) || stopping;
   $('stop').textContent = stopping ? 'Stopping…' : 'Stop';
-  $('teardown').disabled = !isFinal(record.state) || !!record.tornDown;
+  $('teardown').disabled = !isFinal(record.state) || !!record.tornDown || $('teardown').getAttribute('aria-busy') === 'true';
   $('teardown-branch').hidden = !record.branch || !!record.tornDown || !isFinal(record.state);
   const queued = (record.queuedMessages || []).length;
   const status = $('reply-status');
