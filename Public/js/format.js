@@ -38,7 +38,7 @@ export function displayState(record, { stopping = false, failure = null } = {}) 
 
 export const stateLabel = (state) => (state === 'stopping' ? 'stopping…' : state);
 
-function clock(seconds) {
+export function clock(seconds) {
   seconds = Math.max(0, Math.round(seconds));
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
