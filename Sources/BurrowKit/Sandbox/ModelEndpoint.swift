@@ -95,6 +95,7 @@ public final class ModelEndpoint: Sendable {
             return try await refuse(&event, refusal.message, Self.budgetError(refusal.message), connection, report)
         }
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
+        event.credential = "anthropic"  // the vault adds it from here on
         return try await relay(vaultRequest(head, body: body), ceiling: ceiling, keepAlive: keepAlive, connection, &event, started: started, report)
     }
 

@@ -125,7 +125,7 @@ final class ServerToolAttackTests: XCTestCase {
                            && ($0["bytesReceived"] as? Int ?? 0) > 0 }, response.text)
         XCTAssertTrue(has { $0["host"] as? String == "api.anthropic.com" && $0["allowed"] as? Bool == false && $0["decidedBy"] as? String == "policy" }, response.text)
         XCTAssertTrue(has { $0["phase"] as? String == "model" && $0["status"] as? Int == 200 && $0["path"] as? String == "/v1/messages?beta=true"
-                           && $0["time"] is Double }, response.text)
+                           && $0["time"] is Double && $0["credential"] as? String == "anthropic" }, response.text)
         XCTAssertTrue(has { $0["allowed"] as? Bool == false && $0["rule"] as? String == "credentials.anthropic.serverTools"
                            && ($0["reason"] as? String ?? "").contains("mcp_servers") }, response.text)
         // Access control as the other routes; unknown ids 404; gone with the record.
