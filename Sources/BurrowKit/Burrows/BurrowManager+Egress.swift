@@ -20,6 +20,7 @@ extension BurrowManager {
         let audit = try BurrowAudit(path: auditPath(id), limit: Int(config.limits.eventLogBytes))
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
+            let event = policy.namingRule(event)
             await audit.record(event)
             await self?.recordNet(event, id: id)
         }

@@ -87,6 +87,16 @@ public struct EgressPolicy: Sendable {
         return "\(name) is not on the allowlist"
     }
 
+    /// The event with the allowlist entry that let it through as its `rule` (for the audit trail),
+    /// unless something else decided it.
+    func namingRule(_ event: NetEvent) -> NetEvent {
+        guard event.allowed, event.rule == nil, event.phase != .model,
+              let pattern = patterns.first(where: { $0.matches(host: event.host.lowercased(), port: event.port) }) else { return event }
+        var named = event
+        named.rule = "network.allow " + (pattern.wildcard ? "*." : "") + pattern.host + (pattern.port.map { ":\($0)" } ?? "")
+        return named
+    }
+
     /// A warning when the config lets burrows reach the model's upstream host directly (its `allow`,
     /// or a repo's, names it exactly): around the model endpoint, with any key the agent brings.
     public static func modelHostWarning(_ config: Config) -> String? {

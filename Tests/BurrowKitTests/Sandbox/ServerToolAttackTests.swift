@@ -122,7 +122,7 @@ final class ServerToolAttackTests: XCTestCase {
         let lines = Self.auditLines(response.text)
         func has(_ test: ([String: Any]) -> Bool) -> Bool { lines.contains(where: test) }
         XCTAssertTrue(has { $0["host"] as? String == "allowed.burrow.test" && $0["allowed"] as? Bool == true && $0["phase"] as? String == "closed"
-                           && ($0["bytesReceived"] as? Int ?? 0) > 0 }, response.text)
+                           && ($0["bytesReceived"] as? Int ?? 0) > 0 && $0["rule"] as? String == "network.allow allowed.burrow.test:\(upstream.port)" }, response.text)
         XCTAssertTrue(has { $0["host"] as? String == "api.anthropic.com" && $0["allowed"] as? Bool == false && $0["decidedBy"] as? String == "policy" }, response.text)
         XCTAssertTrue(has { $0["phase"] as? String == "model" && $0["status"] as? Int == 200 && $0["path"] as? String == "/v1/messages?beta=true"
                            && $0["time"] is Double && $0["credential"] as? String == "anthropic" }, response.text)
