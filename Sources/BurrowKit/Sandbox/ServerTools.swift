@@ -29,13 +29,24 @@ public struct ServerTools: Sendable, Equatable {
 
     /// `anthropic-beta` values that change how the model answers, not what Anthropic's servers reach:
     /// every one the real Claude Code 2.1.330 sent (API key and OAuth, opus, sonnet and haiku, seen by
-    /// a stand-in upstream), and a few of the same kind it may send (1M context, tool streaming).
+    /// a stand-in upstream), and those of the same kind its binary names (caching, thinking, context,
+    /// output, token counting) or that it may send (1M context, tool streaming, client computer use).
+    /// Not here, though the binary names them: the Files, Batches and managed-agents APIs, memory,
+    /// MCP, remote-session, web-search, tool-search and advisor betas (server-side work or stores),
+    /// and fast mode (priced above the table the budget reserves by).
     static let betas: Set<String> = [
+        // Sent by Claude Code 2.1.330.
         "claude-code-20250219", "oauth-2025-04-20", "interleaved-thinking-2025-05-14", "context-management-2025-06-27",
         "per-turn-control-2026-07-01", "mid-conversation-tool-changes-2026-07-01", "advanced-tool-use-2025-11-20",
-        "effort-2025-11-24", "thinking-display-updates-2026-08-18", "thinking-token-count-2026-05-13",
-        "extended-cache-ttl-2025-04-11", "context-1m-2025-08-07", "fine-grained-tool-streaming-2025-05-14",
-        "token-efficient-tools-2025-02-19", "prompt-caching-2024-07-31", "output-128k-2025-02-19",
+        "effort-2025-11-24", "thinking-display-updates-2026-08-18", "thinking-token-count-2026-05-13", "extended-cache-ttl-2025-04-11",
+        // Named by its binary, of the same kind.
+        "context-1m-2025-08-07", "token-counting-2024-11-01", "structured-outputs-2025-11-13", "structured-outputs-2025-12-15",
+        "prompt-caching-scope-2026-01-05", "prompt-caching-evict-2026-05-12", "cache-keepalive-2026-09-03", "cache-diagnosis-2026-04-07",
+        "redact-thinking-2026-02-12", "thinking-resumption-2026-07-17", "thinking-binding-controls-2026-08-01", "task-budgets-2026-03-13",
+        "mid-conversation-system-2026-04-07", "mid-conversation-system-clear-at-2026-08-21", "context-hint-2026-04-09",
+        "claude-code-side-query-2026-09-29", "timing-2026-09-09", "tool-provenance-2026-10-26",
+        // Older ones of the same kind, and the client-executed computer-use tool's.
+        "fine-grained-tool-streaming-2025-05-14", "token-efficient-tools-2025-02-19", "prompt-caching-2024-07-31", "output-128k-2025-02-19",
         "computer-use-2025-01-24", "computer-use-2025-11-24",
     ]
 

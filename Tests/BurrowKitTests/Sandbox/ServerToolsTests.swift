@@ -30,6 +30,9 @@ final class ServerToolsTests: XCTestCase {
         XCTAssertTrue(refusal(#"{"container":"c1"}"#)?.contains("lists \"code_execution\"") == true)
         XCTAssertTrue(refusal("{}", beta: "web-fetch-2025-09-10")?.contains("web-fetch-2025-09-10") == true)
         XCTAssertTrue(refusal("{}", beta: "claude-code-20250219,files-api-2025-04-14")?.contains("files-api") == true)
+        for flag in ["managed-agents-2026-04-01", "agent-memory-2026-07-22", "mcp-servers-2025-12-04", "message-batches-2024-09-24", "fast-mode-2026-02-01"] {
+            XCTAssertNotNil(refusal("{}", beta: flag), flag)
+        }
         // Named: that tool and its betas only.
         XCTAssertNil(refusal(#"{"tools":[{"type":"web_search_20250305"}]}"#, beta: "web-search-2025-03-05", allowed: ["web_search"]))
         XCTAssertNotNil(refusal(#"{"tools":[{"type":"web_fetch_20250910"}]}"#, allowed: ["web_search"]))
