@@ -49,6 +49,16 @@ final class ServerToolsTests: XCTestCase {
         }
     }
 
+    func testTheConfigKeyIsReadAndChecked() throws {
+        func parse(_ json: String) throws -> Config { try ConfigLoader.parse(Array(json.utf8), file: "test.json") }
+        let config = try parse(#"{"credentials": {"anthropic": {"env": "A", "serverTools": ["web_search"]}}}"#)
+        XCTAssertEqual(config.credentials.anthropic?.serverTools, ["web_search"])
+        XCTAssertThrowsError(try parse(#"{"credentials": {"anthropic": {"env": "A", "serverTool": ["web_search"]}}}"#)) { XCTAssertTrue("\($0)".contains("serverTool")) }
+        XCTAssertThrowsError(try parse(#"{"credentials": {"anthropic": {"env": "A", "serverTools": ["Web Fetch"]}}}"#)) {
+            XCTAssertTrue("\($0)".contains("credentials.anthropic.serverTools"), "\($0)")
+        }
+    }
+
     func testConfigNamesAreChecked() {
         XCTAssertNil(ServerTools.invalidEntry(["web_search", "mcp", "code_execution"]))
         XCTAssertEqual(ServerTools.invalidEntry(["web_search", "Web Fetch"]), "Web Fetch")
