@@ -70,6 +70,8 @@ export function renderHead(record) {
   const link = $('b-link');
   link.href = `#/burrows/${record.id}`;
   link.setAttribute('aria-label', `Permalink to burrow ${record.id}`);
+  // Every connection and model call it made, allowed or refused, as JSON lines (kept after teardown).
+  $('audit-link').href = `/api/burrows/${encodeURIComponent(record.id)}/audit?download=1`;
   renderTask(record.task);
   $('b-facts').textContent = facts(record);
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));

@@ -38,6 +38,17 @@ extension Router {
             let events = try await manager.events(request.parameter("id") ?? "")
             return .streamed(await events.history(), contentType: "application/x-ndjson")
         }
+        // Every egress decision and model call of the burrow, one JSON object per line, streamed from
+        // its file; kept after teardown with the record.
+        get("/api/burrows/{id}/audit") { request in
+            let id = request.parameter("id") ?? ""
+            var response = try await manager.audit(id).map { HTTPResponse.streamed($0, contentType: "application/x-ndjson") }
+                ?? .bytes([], contentType: "application/x-ndjson")
+            if request.queryValue("download") != nil {
+                response.headers["Content-Disposition"] = "attachment; filename=\"burrow-\(id)-audit.ndjson\""
+            }
+            return response
+        }
         get("/api/burrows/{id}/diff") { request in
             let id = request.parameter("id") ?? ""
             guard let patch = try await manager.patch(id) else {

@@ -50,10 +50,12 @@ struct BurrowRun: Sendable {
 struct EgressRun: Sendable {
     let proxy: EgressProxy
     let serving: Task<Void, Never>
+    var audit: BurrowAudit? = nil
 
     func stop() async {
         proxy.shutdown()
         await serving.value
+        await audit?.close()
     }
 }
 

@@ -12,16 +12,20 @@ extension BurrowManager {
         // decided by the proxy's peer check.
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
-        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
+        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve,
+                                  modelHosts: EgressPolicy.modelHosts(config))
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
+        let audit = try BurrowAudit(path: auditPath(id), limit: Int(config.limits.eventLogBytes))
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
                                     limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
+            let event = policy.namingRule(event)
+            await audit.record(event)
             await self?.recordNet(event, id: id)
         }
         // Owned by the run: stopped and awaited when its turn finishes or the run ends.
-        runs[id]?.egress = EgressRun(proxy: proxy, serving: Task { await proxy.run() })
+        runs[id]?.egress = EgressRun(proxy: proxy, serving: Task { await proxy.run() }, audit: audit)
     }
 
     /// Closes the run's egress socket, awaits its proxy's end and removes the socket's folder.
@@ -30,6 +34,14 @@ extension BurrowManager {
         runs[id]?.egress = nil
         await egress?.stop()
         FileSystem.removeTree(socketsDirectory + "/" + id)
+    }
+
+    func auditPath(_ id: String) -> String { folder(id) + "/" + BurrowAudit.fileName }
+
+    /// The burrow's audit trail as it is now (empty before its first connection); kept after teardown.
+    public func audit(_ id: String) throws(BurrowError) -> FileSlice? {
+        _ = try record(id)
+        return BurrowAudit.slice(path: auditPath(id))
     }
 
     func recordNet(_ event: NetEvent, id: String) async {

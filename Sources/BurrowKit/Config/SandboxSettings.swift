@@ -22,15 +22,16 @@ public struct NetworkConfig: Sendable, Equatable {
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
     public static let defaultAllow = [
-        // The agent: Anthropic (the model itself goes through Burrow's model endpoint) and telemetry.
-        "api.anthropic.com", "statsig.anthropic.com", "*.sentry.io",
+        // Not the model's API (Burrow's model endpoint is the way to it), telemetry (*.sentry.io,
+        // statsig) or a general file store (storage.googleapis.com): any account's key works there,
+        // so each would carry data out (README, threat model).
         // Code hosts.
         "github.com", "*.github.com", "*.githubusercontent.com", "gitlab.com", "*.gitlab.com", "bitbucket.org",
         // Package registries and mirrors.
         "registry.npmjs.org", "registry.yarnpkg.com", "nodejs.org",
         "pypi.org", "files.pythonhosted.org",
         "crates.io", "static.crates.io", "index.crates.io",
-        "proxy.golang.org", "sum.golang.org", "storage.googleapis.com",
+        "proxy.golang.org", "sum.golang.org",
         "deb.debian.org", "security.debian.org", "archive.ubuntu.com", "security.ubuntu.com",
         "huggingface.co", "*.huggingface.co", "*.hf.co",
     ]
@@ -69,10 +70,14 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
         public var env: String?
         /// A file holding it (first line).
         public var file: String?
+        /// Server tools the model endpoint lets requests use (`web_search`, `web_fetch`,
+        /// `code_execution`, `mcp`, …) with the betas they need; default none (`ServerTools`).
+        public var serverTools: [String]?
 
-        public init(env: String? = nil, file: String? = nil) {
+        public init(env: String? = nil, file: String? = nil, serverTools: [String]? = nil) {
             self.env = env
             self.file = file
+            self.serverTools = serverTools
         }
     }
 
