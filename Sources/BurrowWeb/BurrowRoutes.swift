@@ -72,5 +72,6 @@ extension Router {
         addBranches(manager)
         addRunners(manager)
         addChanges(manager)
+        addAsks(manager)
     }
 }

@@ -47,6 +47,7 @@ extension BurrowManager {
         } catch let error as PodmanError {
             throw BurrowError.podmanUnavailable("teardown failed: \(error.description)")
         }
+        await endAsks(id, "the burrow was torn down")
         try await update(id) { $0.tornDown = true }
         if purge {
             await logs[id]?.close()
