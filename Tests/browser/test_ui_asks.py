@@ -32,7 +32,7 @@ def test_allow_once_from_the_page_completes_the_held_request(env):
                          "static requestPermission() { return Promise.resolve('granted'); } "
                          "constructor(title, options) { window.__notes.push(title + ' | ' + (options && options.body)); } };")
     page.goto(env["base"])
-    launch(page, f"wget -q -T 120 -O - 'http://{HOST}:{port}/held/<b>bold</b>'; echo \"held exit=$?\"")
+    launch(page, f"wget -q -O - 'http://{HOST}:{port}/held/<b>bold</b>'; echo \"held exit=$?\"")
     card = page.locator("#asks .ask-card")
     expect(card).to_have_count(1, timeout=60000)
     expect(card.locator(".ask-target")).to_have_text(f"{HOST}:{port}")
