@@ -13,7 +13,7 @@ extension BurrowManager {
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
         let policy = EgressPolicy(allow: allowlist(repo: repo), resolve: config.network.resolve)
-        let asks = askDesk(id, settings: config.askSettings(repo: repo))
+        let asks = askDesk(id, settings: records[id]?.asking ?? config.askSettings(repo: repo))
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)

@@ -10,7 +10,7 @@ public enum UnlistedHosts: String, Codable, Sendable, Equatable {
 }
 
 /// One burrow's asking: whether it asks and how long a held request waits.
-public struct AskSettings: Sendable, Equatable {
+public struct AskSettings: Codable, Sendable, Equatable {
     public var unlisted: UnlistedHosts
     public var seconds: Int
 
@@ -21,7 +21,31 @@ public struct AskSettings: Sendable, Equatable {
     public var asks: Bool { unlisted == .ask }
 }
 
+/// A launch's own `"network": {"unlisted", "askSeconds"}` (`POST /api/burrows`).
+public struct AskOverride: Codable, Sendable, Equatable {
+    public var unlisted: UnlistedHosts?
+    public var askSeconds: Int?
+
+    public init(unlisted: UnlistedHosts? = nil, askSeconds: Int? = nil) {
+        self.unlisted = unlisted
+        self.askSeconds = askSeconds
+    }
+}
+
 extension Config {
+    /// A launch's settings over the repo's and the global ones; seconds out of bounds are refused.
+    public func askSettings(repo: RepoConfig?, launch: AskOverride) throws(BurrowError) -> AskSettings {
+        var settings = askSettings(repo: repo)
+        settings.unlisted = launch.unlisted ?? settings.unlisted
+        if let seconds = launch.askSeconds {
+            guard AskSettings.secondsRange.contains(seconds) else {
+                throw .invalid("network.askSeconds must be from \(AskSettings.secondsRange.lowerBound) to \(AskSettings.secondsRange.upperBound) seconds, not \(seconds)")
+            }
+            settings.seconds = seconds
+        }
+        return settings
+    }
+
     /// The repo's settings over the global ones.
     public func askSettings(repo: RepoConfig?) -> AskSettings {
         AskSettings(unlisted: repo?.unlisted ?? network.unlisted, seconds: repo?.askSeconds ?? network.askSeconds)

@@ -143,6 +143,40 @@ final class AskAttackTests: XCTestCase {
         await app.cleanUp()
     }
 
+    func testALaunchMayAskWhereTheConfigDeniesAndAPersonsDenyIsADenial() async throws {
+        let site = try RecordingUpstream()
+        defer { site.stop() }
+        let app = try await BurrowTestApp { config in
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = []
+            config.network.resolve = ["denied.ask.test": "127.0.0.1"]
+            config.agentCommand = ["sh", "-c"]
+            config.taskInput = .argument
+        }
+        func launch(_ network: String) async throws -> RawClient.Response {
+            let task = Self.fetch("denied.ask.test", site.port, "/no")
+            let body = String(decoding: try JSONEncoder().encode(["repo": "demo", "task": task]), as: UTF8.self).dropLast() + #", "network": \#(network)}"#
+            return try await app.server.request("POST", "/api/burrows", headers: ["Content-Type": "application/json"], body: String(body))
+        }
+        let refused = try await launch(#"{"unlisted": "ask", "askSeconds": 301}"#)
+        XCTAssertEqual(refused.status, 400, refused.text)
+        XCTAssertTrue(refused.text.contains("network.askSeconds"), refused.text)
+        let launched = try await launch(#"{"unlisted": "ask", "askSeconds": 120}"#)
+        XCTAssertEqual(launched.status, 201, launched.text)
+        let record = try JSONDecoder().decode(BurrowRecord.self, from: Data(launched.body))
+        XCTAssertEqual(record.asking, AskSettings(unlisted: .ask, seconds: 120))
+        let ask = try await pendingAsk(app, record.id, host: "denied.ask.test")
+        XCTAssertEqual(ask.seconds, 120)
+        let denied = try await answer(app, record.id, ask, "deny")
+        XCTAssertEqual(denied.status, 200, denied.text)
+        let events = try await app.readStream(record.id)
+        XCTAssertTrue(Self.output(events).contains("/no exit=1"), "\(Self.output(events))")
+        let net = events.filter { $0.kind == "net" }.compactMap { try? JSONDecoder().decode(NetEvent.self, from: Data($0.data.utf8)) }
+        XCTAssertEqual(net.first { $0.host == "denied.ask.test" }?.decidedBy, "person")
+        XCTAssertTrue(site.heads.withLock { $0.isEmpty })
+        await app.cleanUp()
+    }
+
     /// The script printed that every batch was started (its text says `$i`, not 10).
     static func floodDone(_ app: BurrowTestApp, _ id: String) async -> Bool {
         guard let response = try? await app.server.request("GET", "/api/burrows/\(id)/history") else { return false }
