@@ -32,7 +32,8 @@ def test_allow_once_from_the_page_completes_the_held_request(env):
                          "static requestPermission() { return Promise.resolve('granted'); } "
                          "constructor(title, options) { window.__notes.push(title + ' | ' + (options && options.body)); } };")
     page.goto(env["base"])
-    launch(page, f"wget -q -O - 'http://{HOST}:{port}/held/<b>bold</b>'; echo \"held exit=$?\"")
+    launch(page, f"wget -q -O - 'http://{HOST}:{port}/held/<b>bold</b>'; echo \"held exit=$?\"; "
+                 f"wget -q -O - 'http://{HOST}:{port}/kept'; echo \"kept exit=$?\"")
     card = page.locator("#asks .ask-card")
     expect(card).to_have_count(1, timeout=60000)
     expect(card.locator(".ask-target")).to_have_text(f"{HOST}:{port}")
@@ -46,8 +47,21 @@ def test_allow_once_from_the_page_completes_the_held_request(env):
     card.get_by_role("button", name="Allow once").click()
     expect(page.locator("#transcript")).to_contain_text("held exit=0", timeout=30000)
     expect(page.locator("#transcript")).to_contain_text("hello from the stand-in")
-    expect(page.locator("#asks .ask-card")).to_have_count(0)
+    expect(page.locator("#asks .ask-card", has_text="/held/")).to_have_count(0)
     assert len(StandIn.seen) == 1 and StandIn.seen[0].startswith("/held/"), StandIn.seen
+    # Allow once was for that request only: the next one asks again; "Always for this repo" keeps the
+    # host, listed under the launch form with a way to remove it.
+    card = page.locator("#asks .ask-card", has_text="GET /kept")
+    expect(card).to_have_count(1, timeout=30000)
+    card.get_by_role("button", name="Always for this repo").click()
+    expect(page.locator("#transcript")).to_contain_text("kept exit=0", timeout=30000)
+    panel = page.locator("#allowed-panel")
+    expect(panel).to_be_visible()
+    panel.locator("summary").click()
+    expect(page.locator("#allowed-list li")).to_contain_text(f"{HOST}:{port}")
+    page.locator("#allowed-list li button", has_text="Remove").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#asks .ask-card")).to_have_count(0)
 
 
 TESTS = [test_allow_once_from_the_page_completes_the_held_request]
