@@ -38,6 +38,7 @@ extension BurrowManager {
         try claim(.tearingDown, id)
         defer { release(id) }
         if deleteBranch, record.branch != nil { _ = try await removeBranch(id) }
+        await endAsks(id, "the burrow was torn down")
         do {
             // Every turn's container and every helper carries the burrow's label.
             let podman = podman(for: id)
@@ -47,7 +48,6 @@ extension BurrowManager {
         } catch let error as PodmanError {
             throw BurrowError.podmanUnavailable("teardown failed: \(error.description)")
         }
-        await endAsks(id, "the burrow was torn down")
         try await update(id) { $0.tornDown = true }
         if purge {
             await logs[id]?.close()

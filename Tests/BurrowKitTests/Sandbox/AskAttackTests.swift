@@ -139,6 +139,8 @@ final class AskAttackTests: XCTestCase {
         let after = try JSONDecoder().decode(AskList.self, from: Data(try await app.server.request("GET", "/api/burrows/\(record.id)/asks").body))
         XCTAssertTrue(after.asks.isEmpty)
         try await app.manager.teardown(record.id, purge: false)
+        let rooms = await app.manager.askRooms.count
+        XCTAssertEqual(rooms, 0, "the teardown ended the burrow's desk and its publishing task")
         XCTAssertTrue(site.heads.withLock { $0.isEmpty })
         await app.cleanUp()
     }
