@@ -11,6 +11,7 @@ import { renderChanges, resetChanges, startChanges } from './changes.js';
 import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
 import { loadRepos, startLaunchForm } from './launch.js';
+import { loadAllowed } from './allowed.js';
 import { startActions } from './actions.js';
 import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
@@ -115,6 +116,7 @@ async function start() {
   checkPodman();
   setInterval(checkPodman, 5000);
   await loadRepos();
+  loadAllowed();
   await refreshList();
   renderList();
   watchAll();

@@ -16,6 +16,8 @@ extension Router {
         let title: String?
         /// Where it must run (nil: Burrow picks).
         let runner: String?
+        /// `unlisted` and `askSeconds` for this burrow only.
+        let network: AskOverride?
     }
 
     public mutating func addBurrows(_ manager: BurrowManager) {
@@ -23,7 +25,7 @@ extension Router {
             let launch = try request.decodeJSON(LaunchRequest.self)
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
                                                   base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
-                                                  runner: launch.runner), status: .created)
+                                                  runner: launch.runner, asking: launch.network), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -83,5 +85,6 @@ extension Router {
         addBranches(manager)
         addRunners(manager)
         addChanges(manager)
+        addAsks(manager)
     }
 }

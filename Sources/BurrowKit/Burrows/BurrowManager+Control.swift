@@ -38,6 +38,7 @@ extension BurrowManager {
         try claim(.tearingDown, id)
         defer { release(id) }
         if deleteBranch, record.branch != nil { _ = try await removeBranch(id) }
+        await endAsks(id, "the burrow was torn down")
         do {
             // Every turn's container and every helper carries the burrow's label.
             let podman = podman(for: id)

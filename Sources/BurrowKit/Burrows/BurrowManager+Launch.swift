@@ -12,7 +12,8 @@ extension BurrowManager {
 
     /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
-                       base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil) async throws -> BurrowRecord {
+                       base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil,
+                       asking: AskOverride? = nil) async throws -> BurrowRecord {
         guard let repo = repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
@@ -35,6 +36,7 @@ extension BurrowManager {
         record.title = title
         record.runner = runner
         record.billing = billing
+        record.asking = try asking.map { try config.askSettings(repo: repo, launch: $0) }
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {

@@ -57,12 +57,17 @@ public actor BurrowManager {
     public nonisolated let addedRepos: AddedRepos
     /// How model calls are paid for, as burrows' records say (`BurrowRecord.billing`).
     nonisolated let billing: String?
+    /// Per burrow, where requests to unlisted hosts wait for a person (`BurrowManager+Asks`).
+    var askRooms: [String: AskRoom] = [:]
+    /// Hosts a person allowed for good, per repo.
+    public nonisolated let alwaysAllowed: RepoAllowances
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
         self.localPodman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         store = RecordStore(directory: directory)
+        alwaysAllowed = RepoAllowances(stateDir: config.resolvedStateDir)
         try FileSystem.createDirectories(directory, mode: 0o700)
         addedRepos = try AddedRepos(stateDir: config.resolvedStateDir)
         billing = try config.credentials.anthropic.map { try Credential.load($0).isOAuth ? "subscription" : "api" }

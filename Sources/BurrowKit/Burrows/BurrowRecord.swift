@@ -74,6 +74,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var runner: String?
     /// The network mode the burrow was launched with.
     public var network: String?
+    /// `network.unlisted`/`askSeconds` given at launch (absent: the repo's or the global ones).
+    public var asking: AskSettings?
     /// "subscription" when the model credential is a Claude subscription's token (its cost is shown
     /// at API prices, for comparison: the plan is what is billed), "api" for an API key.
     public var billing: String?

@@ -13,6 +13,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case changes
     /// A follow-up message started a turn.
     case turn
+    /// A request to an unlisted host waits for a person, or stopped waiting (`Ask`).
+    case ask
     /// The burrow ended; nothing follows.
     case end
 }

@@ -13,6 +13,9 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var caches: [CacheConfig]?
     /// Hosts this repo's burrows may reach besides `network.allow`.
     public var allow: [String]?
+    /// This repo's burrows' `network.unlisted` and `network.askSeconds`, over the global ones.
+    public var unlisted: UnlistedHosts?
+    public var askSeconds: Int?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
@@ -96,6 +99,7 @@ extension Config {
         for pattern in network.allow + repos.flatMap({ $0.allow ?? [] }) where HostPattern(pattern) == nil {
             throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
         }
+        try validateAsking()
         for (name, address) in network.resolve where !SocketAddress.isIPv4(address) && !SocketAddress.isIPv6(address) {
             throw ConfigError(field: "network.resolve", reason: "'\(name)' must map to an IP address, not '\(address)'")
         }

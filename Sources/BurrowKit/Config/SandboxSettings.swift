@@ -18,6 +18,10 @@ public struct NetworkConfig: Sendable, Equatable {
     public var headerTimeoutSeconds = 30
     /// Per connection: seconds with no byte moving before it is cut off.
     public var idleTimeoutSeconds = 600
+    /// A host not on the allowlist: `deny` at once, or `ask` a person on the page (see `AskDesk`).
+    public var unlisted = UnlistedHosts.deny
+    /// With `ask`: how long a request waits for an answer before it is denied.
+    public var askSeconds = 30
 
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
@@ -38,7 +42,7 @@ public struct NetworkConfig: Sendable, Equatable {
 }
 
 extension NetworkConfig: Decodable {
-    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds }
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, unlisted, askSeconds }
 
     /// Also accepts a bare string, the mode alone: `"network": "none"`.
     public init(from decoder: any Decoder) throws {
@@ -54,6 +58,8 @@ extension NetworkConfig: Decodable {
         maxConnections = try Self.positive(container, .maxConnections) ?? maxConnections
         headerTimeoutSeconds = try Self.positive(container, .headerTimeoutSeconds) ?? headerTimeoutSeconds
         idleTimeoutSeconds = try Self.positive(container, .idleTimeoutSeconds) ?? idleTimeoutSeconds
+        unlisted = try container.decodeIfPresent(UnlistedHosts.self, forKey: .unlisted) ?? unlisted
+        askSeconds = try container.decodeIfPresent(Int.self, forKey: .askSeconds) ?? askSeconds
     }
 
     private static func positive(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int? {

@@ -22,6 +22,8 @@ public final class EgressProxy: Sendable {
     let report: Report
     let limits: ProxyLimits
     let allowPeer: PeerCheck
+    /// Where requests to unlisted hosts wait for a person (`network.unlisted: "ask"`); nil: denied.
+    let asks: AskDesk?
     /// Owned by `run()`, which closes it when its loop ends; everyone else only `stop()`s it.
     private let listener: AsyncSocket
     private let connections = ConnectionTable()
@@ -32,8 +34,9 @@ public final class EgressProxy: Sendable {
     private let acceptFailures = Atomic<Int>(0)
 
     public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, limits: ProxyLimits = ProxyLimits(),
-                allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
+                asks: AskDesk? = nil, allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
         self.socketPath = socketPath
+        self.asks = asks
         self.policy = policy
         self.model = model
         self.report = report
@@ -200,8 +203,9 @@ public final class EgressProxy: Sendable {
     /// Checks the policy and connects; on refusal answers 403 and reports it (nil).
     private func open(host: String, port: UInt16, method: String, path: String?, _ connection: HTTPConnection) async throws -> AsyncSocket? {
         var event = NetEvent(phase: .denied, host: host, port: port, allowed: false, method: method, path: path)
-        if let reason = policy.refusal(host: host, port: port) {
+        if let refusal = policy.refusal(host: host, port: port), let (reason, decidedBy) = await askOrRefuse(host, port, method, path, refusal) {
             event.reason = reason
+            event.decidedBy = decidedBy
             await report(event)
             try await refuse(connection, .forbidden, "Burrow's egress proxy refused \(host):\(port): \(reason)")
             return nil
