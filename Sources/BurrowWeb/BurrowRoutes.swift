@@ -85,5 +85,6 @@ extension Router {
         addBranches(manager)
         addRunners(manager)
         addChanges(manager)
+        addShell(manager)
     }
 }
