@@ -112,7 +112,7 @@ enum ClientCommandLine {
                     continue
                 }
                 guard verb.flags.contains(name), parts.count == 1 else {
-                    return failure(parts.count == 2 && verb.flags.contains(name) ? "\(name) takes no value" : "unknown option '\(argument)' for `burrow \(verb.rawValue)`")
+                    return failure(parts.count == 2 && verb.flags.contains(name) ? "\(name) takes no value" : "unknown option '\(argument)' for `burrow \(verb.rawValue)`" + (verb == .exec ? " (put the command after --)" : ""))
                 }
                 switch name {
                 case "--wait": invocation.wait = true
