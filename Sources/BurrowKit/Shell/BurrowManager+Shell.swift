@@ -48,12 +48,14 @@ extension BurrowManager {
             await noteShell(target.id, ["action": "opened", "mode": tty ? "shell" : "exec", "in": target.running ? "running container" : "copy of the finished container"])
             let exec = try await podman.createExec(container, ExecSpec(command: command, tty: tty, environment: environment))
             let box = try await podman.startExec(exec, tty: tty)
-            code = await ShellBridge(podman: podman, execID: exec, tty: tty).run(client: client, box: box)
+            var bridge = ShellBridge(podman: podman, execID: exec, tty: tty)
+            if let copy { bridge.finishing = { await Self.removeCopy(copy, podman: podman) } }
+            code = await bridge.run(client: client, box: box)
         } catch {
             let line = (error as? PodmanError)?.description ?? "\(error)"
             try? await client.socket.write(ShellFrame.failure("Podman refused the session: " + line.split(separator: "\n").joined(separator: " ")).encoded)
         }
-        if let copy { try? await podman.remove(copy, force: true) }
+        if let copy { await Self.removeCopy(copy, podman: podman) }
         await noteShell(target.id, ["action": "closed", "exitCode": code.map { String($0) } ?? "unknown"])
     }
 
@@ -89,6 +91,12 @@ extension BurrowManager {
             throw error
         }
         return name
+    }
+
+    /// Killed first: its idle command would otherwise hold the removal for its stop timeout.
+    static func removeCopy(_ name: String, podman: PodmanClient) async {
+        try? await podman.kill(name)
+        try? await podman.remove(name, force: true)
     }
 
     func noteShell(_ id: String, _ fields: [String: String]) async {

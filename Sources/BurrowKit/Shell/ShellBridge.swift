@@ -10,6 +10,9 @@ struct ShellBridge: Sendable {
     let podman: PodmanClient
     let execID: String
     let tty: Bool
+    /// Runs after the command ended and before its status is sent (a copy's removal: the client
+    /// returns once the session is wholly over).
+    var finishing: @Sendable () async -> Void = {}
 
     /// The command's exit status, nil when the session ended otherwise (the client left, Podman went).
     func run(client: UpgradedConnection, box: UpgradedConnection) async -> Int32? {
@@ -67,6 +70,7 @@ struct ShellBridge: Sendable {
             // Podman's side broke or the client's did: either way the status is asked for below.
         }
         let code = await exitCode()
+        await finishing()
         let last: ShellFrame = code.map { .exit($0) } ?? .failure("the command's exit status is unknown (Podman did not report it)")
         try? await client.socket.write(last.encoded)
         return code
