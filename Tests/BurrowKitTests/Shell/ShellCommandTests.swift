@@ -68,6 +68,29 @@ final class ShellCommandTests: XCTestCase {
         _ = try await ClientCommandBinaryTests.burrow(["stop", record.id], served)
     }
 
+    /// With the allowlist, a person's command has the agent's network: loopback and the proxy, whose
+    /// policy refuses an unlisted host and records it like the agent's own attempts.
+    func testExecHasNoNetworkBeyondTheProxy() async throws {
+        let served = try await ClientCommandBinaryTests.serve(for: self, agentShell: true, network: #"{"mode": "allowlist", "allow": []}"#)
+        let record = try await Self.launch(served, "sleep 300", wait: false)
+        let probe = #"ls /sys/class/net; echo proxy=$HTTPS_PROXY; (printf 'CONNECT unlisted.example:443 HTTP/1.1\r\nHost: unlisted.example:443\r\n\r\n'; sleep 2) | nc 127.0.0.1 3128 | head -n 1"#
+        let net = try await Self.burrow("exec", served, [record.id, "--", "sh", "-c", probe])
+        XCTAssertEqual(net.status, 0, net.stderr)
+        let lines = net.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "lo", net.stdout)
+        XCTAssertTrue(lines.contains("proxy=http://127.0.0.1:3128"), net.stdout)
+        XCTAssertTrue(lines.last?.hasPrefix("HTTP/1.1 403") == true, "the proxy refuses the unlisted host: \(net.stdout)")
+        let events = try await withTimeout(30) {
+            while true {
+                let events = try await Self.history(served, record.id)
+                if events.contains("unlisted.example") { return events }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        XCTAssertTrue(events.contains(#""kind":"net""#), "the proxy recorded the refusal: \(events)")
+        _ = try await ClientCommandBinaryTests.burrow(["stop", record.id], served)
+    }
+
     func testShellUnderAPtyRunsIdFollowsResizesPassesCtrlCAndExitsWithItsStatus() async throws {
         let served = try await ClientCommandBinaryTests.serve(for: self, agentShell: true)
         let record = try await Self.launch(served, "sleep 300", wait: false)
