@@ -93,6 +93,16 @@ extension BurrowManager {
         return name
     }
 
+    /// A copy outlives a Burrow killed in the middle of a session: at its next start no session can
+    /// own one, so this instance's copies go (other instances' on the same Podman stay).
+    func removeStaleShellCopies() async {
+        guard let instance = try? instanceLabels() else { return }
+        for copy in (try? await localPodman.listContainers(label: "io.burrow.shell=1")) ?? []
+        where instance.allSatisfy({ copy.labels?[$0.key] == $0.value }) {
+            await Self.removeCopy(copy.id, podman: localPodman)
+        }
+    }
+
     /// Killed first: its idle command would otherwise hold the removal for its stop timeout.
     static func removeCopy(_ name: String, podman: PodmanClient) async {
         try? await podman.kill(name)

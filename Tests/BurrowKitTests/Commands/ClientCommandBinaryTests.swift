@@ -174,6 +174,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         let records = FileSystem.listDirectory(served.state + "/burrows")
         for id in records {
             _ = try? await client.remove("burrow-\(id)")
+            for other in (try? await client.listContainers(label: "io.burrow.id=\(id)")) ?? [] { _ = try? await client.remove(other.id) }
             for volume in ["burrow-\(id)-workspace", "burrow-\(id)-claude"] { _ = try? await client.removeVolume(volume, force: true) }
         }
     }

@@ -109,6 +109,39 @@ final class ShellCommandTests: XCTestCase {
         _ = try await ClientCommandBinaryTests.burrow(["stop", record.id], served)
     }
 
+    /// A server killed in the middle of a session in a finished burrow leaves its copy running; the
+    /// next start removes it.
+    func testACopyLeftByAKilledServerIsRemovedAtItsNextStart() async throws {
+        let served = try await ClientCommandBinaryTests.serve(for: self, agentShell: true)
+        let record = try await Self.launch(served, "true", wait: true)
+        let podman = try await PodmanTestEnvironment.client()
+        let copies = { @Sendable () async throws -> [ContainerSummary] in
+            try await podman.listContainers(label: "io.burrow.id=\(record.id)").filter { $0.names.contains { $0.contains("-shell-") } }
+        }
+        let session = try await ShellFloodTests.open(served, record.id, ["sleep", "300"])
+        defer { session.socket.close() }
+        let started = try await withTimeout(60) {
+            while true {
+                if try await copies().contains(where: { $0.state == "running" }) { return true }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        XCTAssertTrue(started, "the probe: the session's copy runs")
+        kill(served.process.processIdentifier, SIGKILL)
+        served.process.waitUntilExit()
+        let left = try await copies().count
+        XCTAssertEqual(left, 1, "the killed server could not remove its copy")
+        let (again, _) = try RestartTests.startBurrow(config: served.config, log: served.state + "/../serve-again.log")
+        defer { again.terminate(); again.waitUntilExit() }
+        let removed = try await withTimeout(60) {
+            while true {
+                if try await copies().isEmpty { return true }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        XCTAssertTrue(removed)
+    }
+
     func testExecInAFinishedBurrowSeesItsWorkspaceThenATornDownOneIsAClearError() async throws {
         let served = try await ClientCommandBinaryTests.serve(for: self, agentShell: true)
         let record = try await Self.launch(served, "echo left-by-the-agent > /workspace/agent-file", wait: true)

@@ -19,6 +19,10 @@ final class ShellFloodTests: XCTestCase {
     }
 
     func open(_ served: ClientCommandBinaryTests.Served, _ id: String, _ command: [String]) async throws -> UpgradedConnection {
+        try await Self.open(served, id, command)
+    }
+
+    static func open(_ served: ClientCommandBinaryTests.Served, _ id: String, _ command: [String]) async throws -> UpgradedConnection {
         let api = BurrowAPIClient(target: try ServerTarget.resolve(configPath: served.config, server: nil))
         struct Open: Encodable { let command: [String]; let tty: Bool }
         return try await api.upgrade("/api/burrows/\(id)/shell", json: Array(try JSONEncoder().encode(Open(command: command, tty: false))))
