@@ -49,6 +49,9 @@ final class ShellCommandTests: XCTestCase {
         let seven = try await Self.burrow("exec", served, [record.id, "--", "sh", "-c", "echo to-stderr >&2; exit 7", "typed-by-a-person"])
         XCTAssertEqual(seven.status, 7, seven.stderr)
         XCTAssertEqual(seven.stderr, "to-stderr\n", "stderr stays stderr")
+        let missing = try await Self.burrow("exec", served, [record.id, "--", "/no/such/command"])
+        XCTAssertEqual(missing.status, 127, "as a shell says: not found")
+        XCTAssertTrue(missing.stderr.contains("/no/such/command"), "Podman's reason: \(missing.stderr)")
         let file = try await Self.burrow("exec", served, [record.id, "--", "cat", "/workspace/agent-file"])
         XCTAssertEqual(file.stdout, "from-the-agent\n", file.stderr)
 
