@@ -14,15 +14,22 @@ public struct UpgradedConnection: Sendable {
 /// owns the connection until it returns (the server closes it then).
 public struct HTTPUpgrade: Sendable {
     public let protocolName: String
+    /// More fields of the `101` head (a WebSocket's `Sec-WebSocket-Accept`).
+    public let headers: HTTPHeaders
     public let run: @Sendable (UpgradedConnection) async -> Void
 
-    public init(protocolName: String, run: @escaping @Sendable (UpgradedConnection) async -> Void) {
+    public init(protocolName: String, headers: HTTPHeaders = [:], run: @escaping @Sendable (UpgradedConnection) async -> Void) {
         self.protocolName = protocolName
+        self.headers = headers
         self.run = run
     }
 
     package var head: [UInt8] {
-        Array("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: \(protocolName)\r\n\r\n".utf8)
+        var head = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: \(protocolName)\r\n"
+        for field in headers where !field.name.caseInsensitiveEquals("Connection") && !field.name.caseInsensitiveEquals("Upgrade") {
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        return Array((head + "\r\n").utf8)
     }
 }
 
