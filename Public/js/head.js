@@ -1,6 +1,7 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
 import { store, shownState, isLocalRepo } from './store.js';
+import { renderShell } from './shell.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
 
 const LONG_TASK = 280;
@@ -99,6 +100,7 @@ export function renderHead(record) {
   $('reply').disabled = !!record.tornDown;
   $('send').disabled = !!record.tornDown;
   renderBranch(record);
+  renderShell(record);
 }
 
 function renderBranch(record) {

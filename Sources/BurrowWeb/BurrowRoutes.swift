@@ -86,5 +86,6 @@ extension Router {
         addRunners(manager)
         addChanges(manager)
         addAsks(manager)
+        addShell(manager)
     }
 }

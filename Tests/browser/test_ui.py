@@ -43,6 +43,8 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#diff .add").first).to_be_visible()
     expect(page.locator("#branch")).to_contain_text(f"burrow/{burrow}")
     expect(page.locator("#branch button.copy")).to_have_count(2)
+    expect(page.locator("#b-shell")).to_contain_text(f"burrow shell {burrow}")  # finished and kept: a shell can step in
+    expect(page.locator("#b-shell button.copy")).to_have_count(1)
     shot(page, "finished.png", full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
     def slow_delete(route):  # a teardown that takes a while, as on a busy Podman: the page shows it
@@ -55,6 +57,7 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#teardown")).to_be_disabled()
     expect(page.locator("#b-facts")).to_contain_text("torn down", timeout=10000)
     page.unroute(f"**/api/burrows/{burrow}*")
+    expect(page.locator("#b-shell")).to_be_hidden()
     assert json.loads(podman(f'/containers/json?all=true&filters={{"label":["io.burrow.id={burrow}"]}}'.replace('"', "%22").replace("{", "%7B").replace("}", "%7D").replace("[", "%5B").replace("]", "%5D"))) == []
 
 

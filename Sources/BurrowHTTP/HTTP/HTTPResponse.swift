@@ -8,6 +8,8 @@ public struct HTTPResponse: Sendable {
     public var body: Body
     /// Called when a streamed body will never be produced (the head failed, or a HEAD request).
     public var onAbandon: (@Sendable () -> Void)?
+    /// Set: the connection is taken over after `101` (see `HTTPUpgrade`); the body is not sent.
+    public var upgrade: HTTPUpgrade?
 
     public enum Body: Sendable {
         case bytes([UInt8])

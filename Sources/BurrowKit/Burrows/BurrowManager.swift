@@ -98,6 +98,7 @@ public actor BurrowManager {
     public func restore() async {
         // The remote runners connect from here on (their connections end in `shutdown`).
         startRunners()
+        await removeStaleShellCopies()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for record in store.load() {

@@ -17,4 +17,6 @@ public enum EventKind: String, Sendable, CaseIterable {
     case ask
     /// The burrow ended; nothing follows.
     case end
+    /// A person's shell or exec session opened or closed (`{"action", "mode"|"exitCode"}`; never what was typed).
+    case shell
 }

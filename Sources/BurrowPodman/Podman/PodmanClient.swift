@@ -7,7 +7,7 @@ import BurrowHTTP
 public final class PodmanClient: Sendable {
     public let socketPath: String
     let http: HTTPClient
-    private let prefix: Locked<String>
+    let prefix: Locked<String>
     public static let defaultTimeout = Duration.seconds(60)
 
     /// For a socket forwarded from a remote runner: its name, so that errors say what to check.
