@@ -13,6 +13,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case changes
     /// A follow-up message started a turn.
     case turn
+    /// The repo's check ran after a turn (`CheckEvent`: its result and its output's tail).
+    case check
     /// The burrow ended; nothing follows.
     case end
 }
