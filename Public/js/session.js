@@ -7,7 +7,7 @@ import { isFinal, resultFailure } from './format.js';
 import { eventTime } from './entries.js';
 
 const KEEP_EVENTS = 6000;
-const KINDS = ['agent', 'log', 'net', 'turn', 'state', 'end'];
+const KINDS = ['agent', 'log', 'net', 'turn', 'check', 'state', 'end'];
 
 export class BurrowSession {
   constructor(id, view, { onEnd }) {
