@@ -2,9 +2,9 @@
 passes in exactly one; the list shows the group as one row, the group page shows 1 passed / 2 failed,
 two diffs side by side, and Pick. Also the launch form's Attempts field.
     python3 Tests/browser/test_ui_groups.py"""
-import json, os, re, subprocess, tempfile
+import json, os, subprocess
 from playwright.sync_api import expect
-from ui_support import start_burrow, stop_server, shot
+from ui_support import run_with_own_burrow, shot
 
 SESSION = """echo '{"type":"system","subtype":"init","session_id":"s-ui-group"}'; """
 CHECK = 'grep -qx good /workspace/answer.txt || { echo "answer: $(cat /workspace/answer.txt)"; exit 1; }'
@@ -85,35 +85,15 @@ TESTS = [test_group_page_shows_checks_diffs_side_by_side_and_picks, test_launch_
 
 def run_all(browser, tests, run):
     """Runs `tests` against a Burrow of their own whose agent is `sh -c TASK` and whose repo has a check."""
-    work = tempfile.mkdtemp(prefix="burrow-browser-groups-")
-    repo = {"name": "demo", "path": os.path.join(work, "repo"), "check": CHECK}
-    process, url = start_burrow(work, agent_command=["sh", "-c"], config_extra={"resumeCommand": ["sh", "-c"], "repos": [repo]})
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        page = context.new_page()
-        page.goto(url)
-        result = run(tests, {"page": page, "browser": browser, "url": url, "base": url.split("/?")[0] + "/", "work": work})
-        context.close()
-        return result
-    finally:
-        stop_server(process, url)
+    config = lambda work: {"resumeCommand": ["sh", "-c"], "repos": [{"name": "demo", "path": os.path.join(work, "repo"), "check": CHECK}]}
+    return run_with_own_burrow(browser, tests, run, "burrow-browser-groups-", agent_command=["sh", "-c"], config_extra=config)
 
 
 if __name__ == "__main__":
-    import sys, traceback
+    import sys
     from playwright.sync_api import sync_playwright
+    from test_ui import run
     only = sys.argv[1:]
-    def run(tests, env):
-        passed = failed = 0
-        for test in tests:
-            try:
-                test(env)
-                passed += 1
-                print(f"PASS {test.__name__}", flush=True)
-            except Exception:
-                failed += 1
-                print(f"FAIL {test.__name__}\n{traceback.format_exc()}", flush=True)
-        return passed, failed
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
         passed, failed = run_all(browser, [t for t in TESTS if not only or any(o in t.__name__ for o in only)], run)

@@ -35,7 +35,10 @@ extension BurrowManager {
             try await podman.remove(name)
             _ = try await podman.createContainer(spec)
             let attached = try await attachBeforeStart(name, id: id, podman: podman)
+            try checkStop(id)
             try await podman.start(name)
+            // A stop between the check above and the start found nothing to kill (see `stop`).
+            if records[id]?.stopRequested == true { try? await podman.kill(name) }
             let ended = await Self.await(name, attached: attached, podman: podman, output: output,
                                          timeout: .seconds(repo.resolvedCheckTimeoutSeconds))
             switch ended {
@@ -51,6 +54,10 @@ extension BurrowManager {
         } catch {
             check.status = .error
             check.error = "the check could not run: \(error)"
+        }
+        if records[id]?.stopRequested == true, check.status != .passed {
+            check.status = .error
+            check.error = "stopped with the burrow"
         }
         await stopProxy(id)
         try? await podman.remove(name)

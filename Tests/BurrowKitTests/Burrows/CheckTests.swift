@@ -102,6 +102,22 @@ final class CheckTests: XCTestCase {
         XCTAssertFalse(left.contains { $0.names.contains(record.container + "-check") }, "the hung check is gone")
     }
 
+    /// Stopping the burrow while its check runs ends the check at once, not at its time limit.
+    func testStoppingTheBurrowEndsItsCheck() async throws {
+        let attack = try await AttackBurrow.make(self, configure: Self.withCheck(.shell("exec sleep 1000"), timeout: 600))
+        let launched = try await attack.app.launch("true")
+        try await withTimeout(90) {
+            while try await attack.app.record(launched.id).check?.status != .running { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let stopped = Date()
+        _ = try await attack.app.manager.stop(launched.id)
+        let record = try await attack.app.finished(launched.id, within: 60)
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 30)
+        XCTAssertEqual(record.state, .stopped)
+        XCTAssertEqual(record.check?.status, .error)
+        XCTAssertEqual(record.check?.error, "stopped with the burrow")
+    }
+
     func testCheckSettingsAreValidated() {
         var config = Config()
         config.repos = [RepoConfig(name: "demo", path: "/tmp")]
