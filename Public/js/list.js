@@ -1,5 +1,6 @@
 // The burrows list as a tool: search and filters, honest badges, start time, duration and cost.
 import { $, el } from './dom.js';
+import { checkLabel } from './groups.js';
 import { store, subscribe, shownState } from './store.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, stateLabel, firstLine } from './format.js';
 
@@ -46,6 +47,7 @@ function item(record) {
   const line = el('div', 'line1');
   line.append(el('span', `badge ${state}`, stateLabel(state)), el('strong', 'repo', record.repo), meta(record));
   link.append(line, el('div', 'taskline', record.title || firstLine(record.task)));
+  if (record.check) line.append(el('span', `check ${record.check.status}`, checkLabel(record.check)));
   if (record.tornDown) line.append(el('span', 'archived', 'archived'));
   li.append(link);
   return li;

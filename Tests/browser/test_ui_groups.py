@@ -27,6 +27,12 @@ def test_group_page_shows_checks_diffs_side_by_side_and_picks(env):
     expect(row.locator("summary .meta")).to_contain_text("1 passed / 2 failed", timeout=90000)
     row.locator("summary").click(position={"x": 2, "y": 2})
     expect(row.locator("ul.attempts a[data-id]")).to_have_count(3)
+    expect(row.locator(f"ul.attempts a[data-id='{ids[1]}'] .check")).to_contain_text("check passed")
+
+    # An attempt's own page: the check in its facts and as its own transcript entry.
+    page.goto(env["base"] + f"#/burrows/{ids[0]}")
+    expect(page.locator("#b-facts")).to_contain_text("check failed (exit 1)", timeout=20000)
+    expect(page.locator("#transcript .check-entry")).to_contain_text("answer: bad")
 
     page.goto(env["base"] + f"#/groups/{group['id']}")
     expect(page.locator("#group")).to_be_visible()
