@@ -1,5 +1,6 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
+import { checkLabel } from './groups.js';
 import { store, shownState, isLocalRepo } from './store.js';
 import { renderShell } from './shell.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
@@ -32,6 +33,8 @@ function facts(record) {
   list.push(time.text);
   $('b-facts').title = `Duration: ${time.title}` + (record.billing === 'subscription' ? `\n${SUBSCRIPTION_NOTE}` : '');
   if (record.exitCode != null) list.push(`exit code ${record.exitCode}`);
+  if (record.check) list.push(checkLabel(record.check));
+  if (record.group) list.push(`attempt ${record.attempt} of group ${record.group}`);
   const cost = costLabel(record);
   if (cost) {
     const costs = (record.turnCosts || []).filter((c) => c > 0);

@@ -15,6 +15,7 @@ import { loadAllowed } from './allowed.js';
 import { startActions } from './actions.js';
 import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
+import { openGroup, closeGroup, startGroups } from './groups.js';
 
 const transcript = new TranscriptView();
 let session = null;
@@ -66,6 +67,15 @@ function openBurrow(id) {
 }
 
 function route() {
+  const inGroup = location.hash.match(/^#\/groups\/([\w-]{1,64})$/);
+  if (inGroup) {
+    $('app').dataset.mode = 'burrow';
+    closeSession(); select(null); renderNothing();
+    $('nothing').hidden = true;
+    openGroup(inGroup[1]);
+    return;
+  }
+  closeGroup();
   const match = location.hash.match(/^#\/burrows\/(.+)$/);
   $('app').dataset.mode = match ? 'burrow' : 'list';
   if (!match) { closeSession(); select(null); renderNothing(); return; }
@@ -110,6 +120,7 @@ async function start() {
   startChanges();
   startDiffModes();
   startKeys();
+  startGroups();
   wire();
   checkOrphans();
   setInterval(checkOrphans, 60000);

@@ -8,7 +8,7 @@ import { eventTime } from './entries.js';
 import { resetAsks, noteAsk } from './asks.js';
 
 const KEEP_EVENTS = 6000;
-const KINDS = ['agent', 'log', 'net', 'ask', 'turn', 'state', 'end'];
+const KINDS = ['agent', 'log', 'net', 'ask', 'turn', 'check', 'state', 'end'];
 
 export class BurrowSession {
   constructor(id, view, { onEnd }) {

@@ -18,11 +18,18 @@ extension Router {
         let runner: String?
         /// `unlisted` and `askSeconds` for this burrow only.
         let network: AskOverride?
+        /// Best of N: a count or a list of attempts (the answer is then the group), and their budget.
+        let attempts: AttemptsRequest?
+        let groupBudgetUSD: Double?
     }
 
     public mutating func addBurrows(_ manager: BurrowManager) {
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
+            if launch.groupBudgetUSD != nil, launch.attempts == nil {
+                throw HTTPError(.badRequest, "groupBudgetUSD is for a group", detail: "add \"attempts\": N, or give \"budget\" for one burrow")
+            }
+            if let attempts = launch.attempts { return .json(try await manager.launchGroup(launch.group, attempts: attempts.attempts), status: .created) }
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
                                                   base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
                                                   runner: launch.runner, asking: launch.network), status: .created)
@@ -83,6 +90,7 @@ extension Router {
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
         addRepos(manager)
         addBranches(manager)
+        addGroups(manager)
         addRunners(manager)
         addChanges(manager)
         addAsks(manager)

@@ -10,10 +10,10 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
-    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
+    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`); `placement`: its group.
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
                        base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil,
-                       asking: AskOverride? = nil) async throws -> BurrowRecord {
+                       asking: AskOverride? = nil, placement: AttemptPlacement? = nil) async throws -> BurrowRecord {
         guard let repo = repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
@@ -37,6 +37,7 @@ extension BurrowManager {
         record.runner = runner
         record.billing = billing
         record.asking = try asking.map { try config.askSettings(repo: repo, launch: $0) }
+        placement?.apply(to: &record)
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {
@@ -145,10 +146,7 @@ extension BurrowManager {
     private func createContainer(_ run: BurrowRun, repo: RepoConfig) async throws -> String {
         let id = run.id, podman = run.podman
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
-        let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
-                                 forwarderPath: forwarderPath, instance: try instanceLabels(),
-                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
-                                 cgroupsV2: await freeSpace.facts(podman, runner: run.runner.name)?.cgroupsV2 ?? false)
+        let plan = try await containerPlan(run, record: record, repo: repo)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
@@ -182,6 +180,15 @@ extension BurrowManager {
         return record.container
     }
 
+    /// What a container of this burrow runs as: the turn's agent, or (`check`) the repo's check.
+    func containerPlan(_ run: BurrowRun, record: BurrowRecord, repo: RepoConfig,
+                       check: (name: String, command: [String])? = nil) async throws -> ContainerPlan {
+        ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + run.id,
+                      forwarderPath: forwarderPath, instance: try instanceLabels(),
+                      seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                      cgroupsV2: await freeSpace.facts(run.podman, runner: run.runner.name)?.cgroupsV2 ?? false, check: check)
+    }
+
     /// Claude Code's MCP configuration, written into the burrow's config volume (nothing from the
     /// host's ~/.claude.json: it can hold servers that carry the user's credentials).
     private func writeMCPConfig(_ container: String, user: AgentIdentity?, repo: RepoConfig, podman: PodmanClient) async throws {
@@ -208,7 +215,7 @@ extension BurrowManager {
     /// started once Podman has initialized it for the attach: its `init` event, watched from before
     /// the attach is asked for, says so (no polling). At most 2 s: a start that still wins the race
     /// only costs order (the reconciliation after the exit brings any missed line in).
-    private func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
+    func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
         let events = try? await podman.events(label: "io.burrow.id=\(id)")
         defer { events?.close() }
         let attached = Task { try await podman.attach(container) }

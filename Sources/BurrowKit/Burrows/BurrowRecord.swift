@@ -95,6 +95,17 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var agentError: String?
     public var stopRequested = false
     public var tornDown = false
+    /// The repo's check after the latest turn (nil: the repo names none, or no turn has ended).
+    public var check: CheckRun?
+    /// Best of N: the group this burrow is an attempt of, and which (1-based).
+    public var group: String?
+    public var attempt: Int?
+    /// This attempt's own model (`ANTHROPIC_MODEL` in its box) or agent command, if the launch gave one.
+    public var agentModel: String?
+    public var agentCommand: [String]?
+    /// The group's budget over all its attempts (see `BurrowManager.groupCapped`), and the attempt picked.
+    public var groupBudgetUSD: Double?
+    public var picked: Bool?
 
     public init(id: String, repo: String, task: String, gpu: Bool) {
         self.id = id

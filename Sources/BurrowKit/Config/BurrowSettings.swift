@@ -24,6 +24,10 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var devcontainer: DevcontainerSetting?
     /// Untracked build junk left out of this repo's results, besides the global `resultExclude`.
     public var resultExclude: [String]?
+    /// Run after each agent turn in the burrow's sandbox (see `CheckCommand`); its bounds below.
+    public var check: CheckCommand?
+    public var checkTimeoutSeconds: Int?
+    public var checkRetries: Int?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -118,6 +122,7 @@ extension Config {
             guard names.insert(repo.name).inserted else { throw ConfigError(field: field + ".name", reason: "'\(repo.name)' is used twice") }
             guard (repo.path == nil) != (repo.url == nil) else { throw ConfigError(field: field, reason: "give exactly one of \"path\" or \"url\"") }
             if let problem = repo.devcontainer?.problem { throw ConfigError(field: field + ".devcontainer", reason: problem) }
+            try repo.validateCheck(field: field)
             for cache in repo.caches ?? [] where !Self.isSafeName(cache.name) {
                 throw ConfigError(field: field + ".caches", reason: "cache name '\(cache.name)': use letters, digits, '.', '_' or '-'")
             }
