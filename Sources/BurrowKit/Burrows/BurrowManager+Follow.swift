@@ -30,7 +30,7 @@ extension BurrowManager {
                 }
             }
             let (exitCode, reason) = try await retryingWhilePodmanIsAway(run) {
-                let code = try await podman.wait(container)
+                let code = try await podman.wait(container, timeout: PodmanClient.defaultTimeout)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
                 return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman))
             }

@@ -19,6 +19,8 @@ extension BurrowManager {
         if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
+        // A Podman known to be stuck refuses the launch in seconds, with since when, not at a deadline.
+        do { try await localPodman.checkAnswering() } catch let error as PodmanError { throw BurrowError.podmanUnavailable(error.description) }
         try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
@@ -66,6 +68,7 @@ extension BurrowManager {
         guard let queued = records[id], queued.state == .queued, let repo = config.repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
+            try await podman.checkAnswering()
             try await update(id) { $0.state = .preparing }
             try await prepareRunner(run, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             try await claimIDs(run)
