@@ -2,6 +2,7 @@
 import { $, el, fold, copyButton } from './dom.js';
 import { store, shownState } from './store.js';
 import { isFinal, isActive, duration, startedLabel, money, agentReports, stateLabel, firstLine } from './format.js';
+import { startupLine } from './startup.js';
 
 const LONG_TASK = 280;
 
@@ -72,6 +73,9 @@ export function renderHead(record) {
   link.setAttribute('aria-label', `Permalink to burrow ${record.id}`);
   renderTask(record.task);
   $('b-facts').textContent = facts(record);
+  const startup = startupLine(record);
+  $('b-startup').textContent = startup;
+  $('b-startup').hidden = !startup;
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
   // What the way home left behind or changed, and what the devcontainer sets that Burrow does not apply.
   for (const note of record.homeNotes || []) warnings.push(el('li', '', `Work home: ${note}`));

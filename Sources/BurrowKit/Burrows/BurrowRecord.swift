@@ -90,6 +90,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var agentError: String?
     public var stopRequested = false
     public var tornDown = false
+    /// Where the first turn's start went, step by step (`StartupPhase`).
+    public var startup: [StartupPhase]?
 
     public init(id: String, repo: String, task: String, gpu: Bool) {
         self.id = id

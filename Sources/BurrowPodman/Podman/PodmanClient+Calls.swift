@@ -37,10 +37,24 @@ extension PodmanClient {
         return response
     }
 
-    func openStream(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none) async throws -> ResponseStream {
+    /// `headDeadline`: how long Podman may take to start answering a stream with no request body
+    /// (nil for attach, which Podman answers only once the container runs; an uploaded body is never cut).
+    func openStream(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none,
+                    headDeadline: Duration? = PodmanClient.defaultTimeout) async throws -> ResponseStream {
         let stream: ResponseStream
+        let request = ClientRequest(method, prefix.withLock { $0 } + path, body: body), http = self.http
         do {
-            stream = try await http.open(ClientRequest(method, prefix.withLock { $0 } + path, body: body))
+            if case .none = body, let headDeadline {
+                do {
+                    stream = try await withDeadline(headDeadline, operation: "Podman \(operation)") { try await http.open(request) }
+                } catch is DeadlineExceeded {
+                    gate.unanswered()
+                    throw PodmanError.notAnswering(operation: operation, waited: "\(headDeadline)",
+                                                   since: gate.notAnsweringSince.map(PodmanGate.clockTime))
+                }
+            } else {
+                stream = try await http.open(request)
+            }
         } catch let error as HTTPClientError {
             throw translate(error, operation: operation)
         }

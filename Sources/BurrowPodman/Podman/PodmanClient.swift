@@ -155,7 +155,9 @@ public final class PodmanClient: Sendable {
     public func logs(_ id: String, follow: Bool, since: String? = nil, tty: Bool = false) async throws -> LogStream {
         var query = "stdout=true&stderr=true&follow=\(follow)"
         if let since { query += "&since=\(escape(since))" }
-        let stream = try await openStream("GET", "/containers/\(escape(id))/logs?\(query)", operation: "container logs")
+        // Podman 4.3 sends a followed log's head only with its first line: a quiet container is no stall.
+        let stream = try await openStream("GET", "/containers/\(escape(id))/logs?\(query)", operation: "container logs",
+                                          headDeadline: follow ? nil : PodmanClient.defaultTimeout)
         return LogStream(stream, mode: tty ? .raw : .auto, operation: "container logs")
     }
 
@@ -164,7 +166,7 @@ public final class PodmanClient: Sendable {
     /// request only once the container runs, so call this from a task and start the container.
     public func attach(_ id: String) async throws -> LogStream {
         let stream = try await openStream("POST", "/containers/\(escape(id))/attach?stream=true&stdout=true&stderr=true&logs=false",
-                                          operation: "container attach")
+                                          operation: "container attach", headDeadline: nil)
         return LogStream(stream, mode: .auto, operation: "container attach")
     }
 
