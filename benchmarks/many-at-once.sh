@@ -45,6 +45,7 @@ peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
 echo "$result"
 echo "| $burrows burrows at once, each agent ~1,000 lines/s for $seconds s (sandbox $sandbox, $(nproc) cores) | CPU $cpu% of one core over $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", (b - a) / 1000}') s; RSS $rss MiB (peak $peak MiB) | CPU < 25%, RSS < 64 MiB |"
 echo "| same: line → SSE delay, lines, ends | $(echo "$result" | head -1) | p99 < 100 ms, no lost line, all end |"
+echo "| same: delay by when the line was written | $(echo "$result" | sed -n "s/^delay by when written //p") | — |"
 echo "| same: start-up per phase (records' \`startup\`) | $(echo "$result" | sed -n 's/^startup //p') | — |"
 for id in $(curl -s -H "Authorization: Bearer bench-token" http://127.0.0.1:7993/api/burrows | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))'); do
   curl -s -o /dev/null -X DELETE -H "Authorization: Bearer bench-token" "http://127.0.0.1:7993/api/burrows/$id"

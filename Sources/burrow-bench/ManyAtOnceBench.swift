@@ -12,6 +12,8 @@ import BurrowPodman
 enum ManyAtOnceBench {
     struct Outcome: Sendable {
         var latencies: [Double] = []
+        /// When each line was written (realtime ns), beside its delay: where in the run delays grew.
+        var stamps: [Int64] = []
         var lines = 0
         var ended = false
     }
@@ -43,6 +45,19 @@ enum ManyAtOnceBench {
                     + "p50_ms=\(percentile(0.5)) p99_ms=\(percentile(0.99)) max_ms=\(percentile(1.0)) launch_all_ms=\(String(format3: launchMs)) "
                     + "wall_s=\(String(format3: Double(Monotonic.now() - started) / 1e9))")
         try await startups(port: port, token: token, ids: ids)
+        timeline(outcomes)
+    }
+
+    /// The delay's p50/p99 per 5 s of the run, by when the line was written.
+    static func timeline(_ outcomes: [Outcome]) {
+        let pairs = outcomes.flatMap { zip($0.stamps, $0.latencies) }
+        guard let first = pairs.map(\.0).min() else { return }
+        var buckets: [Int: [Double]] = [:]
+        for (stamp, latency) in pairs { buckets[Int((stamp - first) / 5_000_000_000), default: []].append(latency) }
+        Console.out("delay by when written (5 s buckets, p50/p99 ms, lines): " + buckets.keys.sorted().map { key in
+            let values = buckets[key]!.sorted()
+            return "\(key * 5)s \(String(format3: values[values.count / 2]))/\(String(format3: values[min(values.count - 1, values.count * 99 / 100)])) (\(values.count))"
+        }.joined(separator: ", "))
     }
 
     /// One burrow's stream from its start to its `end` event.
@@ -63,6 +78,7 @@ enum ManyAtOnceBench {
                         outcome.ended = true
                     } else if let stamp = LifecycleBench.stampValue(bytes, start, newline) {
                         outcome.latencies.append(Double(now - stamp) / 1e6)
+                        outcome.stamps.append(stamp)
                         outcome.lines += 1
                     }
                 }
