@@ -14,6 +14,8 @@ import BurrowPodman
 ///   burrow-bench repo-scale --port P --token T --repo R --runs N   POST → first event and agent → end (work home), ms
 ///   burrow-bench tls-latency --url https://… --requests N    the same with URLSession (TLS, one reused connection)
 ///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
+///   burrow-bench many-at-once --port P --token T --repo R --burrows N --seconds S --lines L --limit SECONDS
+///                                                   N floods at once: line→SSE delay, lost lines, ends
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String, _ fallback: Int) -> Int {
@@ -44,6 +46,10 @@ case "first-output":
 case "repo-scale":
     try await RepoScaleBench.run(port: UInt16(value("--port", 7993)), token: text("--token") ?? "bench-token",
                                  repo: text("--repo") ?? "demo", runs: value("--runs", 1))
+case "many-at-once":
+    try await ManyAtOnceBench.run(port: UInt16(value("--port", 7993)), token: text("--token") ?? "bench-token", repo: text("--repo") ?? "many",
+                                  burrows: value("--burrows", 32), seconds: value("--seconds", 10), expectedPerBurrow: value("--lines", 10_000),
+                                  limit: value("--limit", 300))
 case "flood-latency":
     try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                    repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),

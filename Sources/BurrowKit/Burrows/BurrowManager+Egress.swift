@@ -49,6 +49,7 @@ extension BurrowManager {
         await note(id) { $0.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
         if event.keyRefused == true { await stopForRefusedKey(id) }
+        await noteModelFirstByte(event, id: id)
     }
 
     /// A refused key fails every later call too: the burrow ends now, its reason kept (see `account`).

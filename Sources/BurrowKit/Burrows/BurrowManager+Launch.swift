@@ -20,6 +20,8 @@ extension BurrowManager {
         if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
+        // A Podman known to be stuck refuses the launch in seconds, with since when, not at a deadline.
+        do { try await localPodman.checkAnswering() } catch let error as PodmanError { throw BurrowError.podmanUnavailable(error.description) }
         try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
@@ -70,18 +72,26 @@ extension BurrowManager {
         guard let queued = records[id], queued.state == .queued, let repo = repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
+            noteStartup(id, "queued", ms: (Date().timeIntervalSince1970 - queued.createdAt) * 1000)
+            try await podman.checkAnswering()
             try await update(id) { $0.state = .preparing }
+            var step = Monotonic.now()
             try await prepareRunner(run, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             try await claimIDs(run)
+            noteStartup(id, "idRange", since: step)
+            step = Monotonic.now()
             if records[id]?.turn == 1 { try await enterWorkspace(run, repo: repo) }
+            noteStartup(id, "workspace", since: step)
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
+            step = Monotonic.now()
             if config.network.mode == .allowlist { try startProxy(run, repo: repo) }
             let container = try await createContainer(run, repo: repo)
             try checkStop(id)
             attached = try await attachBeforeStart(container, id: id, podman: podman)
             try checkStop(id)
             try await podman.start(container)
+            noteStartup(id, "container", since: step)
             enter(records[id]?.stopRequested == true ? .stopping : .running, id)
             try await update(id) { record in
                 let now = Date().timeIntervalSince1970

@@ -95,13 +95,18 @@ public actor BurrowManager {
 
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
-    public func restore() async {
+    /// Reads the records an earlier run left, asking Podman nothing: `serve` lists them at once.
+    public func loadRecords() -> [BurrowRecord] { store.load() }
+
+    /// `earlier`: the records `loadRecords` read (nil: read them now).
+    public func restore(_ earlier: [BurrowRecord]? = nil) async {
+        let earlier = earlier ?? store.load()
         // The remote runners connect from here on (their connections end in `shutdown`).
         startRunners()
         await removeStaleShellCopies()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
-        for record in store.load() {
+        for record in earlier {
             let id = record.id
             switch record.state {
             case .queued:

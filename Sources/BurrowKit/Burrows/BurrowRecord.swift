@@ -106,6 +106,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     /// The group's budget over all its attempts (see `BurrowManager.groupCapped`), and the attempt picked.
     public var groupBudgetUSD: Double?
     public var picked: Bool?
+    /// Where the first turn's start went, step by step (`StartupPhase`).
+    public var startup: [StartupPhase]?
 
     public init(id: String, repo: String, task: String, gpu: Bool) {
         self.id = id

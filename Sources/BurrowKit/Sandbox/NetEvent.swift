@@ -17,6 +17,8 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var bytesSent: Int?
     public var bytesReceived: Int?
     public var durationMs: Double?
+    /// Model requests: from the request's arrival to the upstream's first answer byte.
+    public var firstByteMs: Double?
     /// Model responses: the model the API named, the `usage` it reported, and its cost at the
     /// configured prices (nil when the model has no price).
     public var model: String?
