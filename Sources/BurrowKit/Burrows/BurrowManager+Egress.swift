@@ -12,12 +12,14 @@ extension BurrowManager {
         // decided by the proxy's peer check.
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
-        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
+        let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
+        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve, rules: rules)
+        let interception = try interception(for: id, folder: folder)
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
-                                    limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
+                                    limits: ProxyLimits(config.network), interception: interception, allowPeer: { peers.allows($0) }) { [weak self] event in
             await self?.recordNet(event, id: id)
         }
         // Owned by the run: stopped and awaited when its turn finishes or the run ends.

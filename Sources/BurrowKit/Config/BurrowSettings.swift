@@ -13,6 +13,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var caches: [CacheConfig]?
     /// Hosts this repo's burrows may reach besides `network.allow`.
     public var allow: [String]?
+    /// Request rules for this repo's burrows, added to `network.rules` (see `NetworkRules`).
+    public var rules: [String: [String]]?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
@@ -93,6 +95,10 @@ extension Config {
         }
         for pattern in network.allow + repos.flatMap({ $0.allow ?? [] }) where HostPattern(pattern) == nil {
             throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
+        }
+        _ = try NetworkRules([network.rules] + repos.compactMap(\.rules))
+        for path in network.extraCAs where !path.hasPrefix("/") {
+            throw ConfigError(field: "network.extraCAs", reason: "'\(path)' must be an absolute path to a PEM file")
         }
         for (name, address) in network.resolve where !SocketAddress.isIPv4(address) && !SocketAddress.isIPv6(address) {
             throw ConfigError(field: "network.resolve", reason: "'\(name)' must map to an IP address, not '\(address)'")

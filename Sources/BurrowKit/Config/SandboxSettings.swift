@@ -18,6 +18,11 @@ public struct NetworkConfig: Sendable, Equatable {
     public var headerTimeoutSeconds = 30
     /// Per connection: seconds with no byte moving before it is cut off.
     public var idleTimeoutSeconds = 600
+    /// Host pattern → `METHOD /path-glob` entries; connections to these hosts are intercepted (TLS
+    /// ended by the burrow's own CA) and each request checked. See `NetworkRules`.
+    public var rules = NetworkConfig.defaultRules
+    /// PEM files of CAs the proxy trusts upstream besides the host's store (internal mirrors).
+    public var extraCAs: [String] = []
 
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
@@ -37,7 +42,8 @@ public struct NetworkConfig: Sendable, Equatable {
 }
 
 extension NetworkConfig: Decodable {
-    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds }
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds
+        case rules, extraCAs }
 
     /// Also accepts a bare string, the mode alone: `"network": "none"`.
     public init(from decoder: any Decoder) throws {
@@ -50,6 +56,8 @@ extension NetworkConfig: Decodable {
         self.init(mode: try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .allowlist)
         allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? allow
         resolve = try container.decodeIfPresent([String: String].self, forKey: .resolve) ?? resolve
+        rules = try container.decodeIfPresent([String: [String]].self, forKey: .rules) ?? rules
+        extraCAs = try container.decodeIfPresent([String].self, forKey: .extraCAs) ?? extraCAs
         maxConnections = try Self.positive(container, .maxConnections) ?? maxConnections
         headerTimeoutSeconds = try Self.positive(container, .headerTimeoutSeconds) ?? headerTimeoutSeconds
         idleTimeoutSeconds = try Self.positive(container, .idleTimeoutSeconds) ?? idleTimeoutSeconds

@@ -52,9 +52,12 @@ public struct HostPattern: Sendable, Equatable {
 public struct EgressPolicy: Sendable {
     public let patterns: [HostPattern]
     public let fixedAddresses: [String: String]
+    /// Which hosts' connections are intercepted and what their requests may be.
+    public let rules: NetworkRules
 
-    public init(allow: [String], resolve: [String: String] = [:]) {
+    public init(allow: [String], resolve: [String: String] = [:], rules: NetworkRules = NetworkRules()) {
         patterns = allow.compactMap(HostPattern.init)
+        self.rules = rules
         fixedAddresses = Dictionary(uniqueKeysWithValues: resolve.map { ($0.key.lowercased(), $0.value) })
     }
 

@@ -26,6 +26,11 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var budgetReached: Bool?
     /// A model request the upstream answered 401 or 403: the credential was refused.
     public var keyRefused: Bool?
+    /// The rule that decided, as text; who decided: "policy", "rule", "person", "timeout", "credential";
+    /// a credential service's name (never its secret).
+    public var rule: String?
+    public var decidedBy: String?
+    public var credential: String?
 
     /// A connection to the burrow's socket itself refused (a stranger, a bad handover, the cap).
     static func socketRefused(_ reason: String) -> NetEvent {
