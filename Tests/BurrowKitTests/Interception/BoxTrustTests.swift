@@ -1,0 +1,77 @@
+@testable import BurrowKit
+@testable import BurrowSystem
+@testable import BurrowHTTP
+import Foundation
+import XCTest
+
+/// The real agent image's curl, git and pip behind the burrow's proxy, trusting the burrow's CA
+/// without -k, against a stand-in HTTPS service with its own CA. The agent is the attacker: its task
+/// is the script below, which also tries what the rules refuse. (The image has no Node: Claude Code
+/// is a native binary there, so NODE_EXTRA_CA_CERTS is set but not exercised by a `node` here.)
+final class BoxTrustTests: XCTestCase {
+    func testTheImagesToolsTrustTheBurrowCAAndTheRulesHoldInsideTLS() async throws {
+        let image = try await RealAgentEnvironment.requireImage()
+        let folder = try TemporaryDirectory.make("svc")
+        FileSystem.setMode(folder, 0o755)
+        let service = try await GitHTTPSStandIn(folder: folder)
+        defer { service.stop() }
+        let host = "service.test:\(service.port)"
+        let script = """
+        H=\(host)
+        echo "== get"; curl -sS https://$H/hello; echo " get exit=$?"
+        echo "== post"; curl -sS -X POST -d leak=1 https://$H/hello; echo " post exit=$?"
+        echo "== h2"; curl -sS -v --http2 -o /dev/null https://$H/alpn 2>&1 | grep -i 'ALPN'; echo "h2 done"
+        echo "== fronting"; curl -sS -H 'Host: evil.test' https://$H/fronted; echo " fronting exit=$?"
+        echo "== clone"; cd /tmp && git clone https://$H/owner/repo.git clone 2>&1; echo "clone exit=$?"; cat /tmp/clone/README
+        echo "== push"; cd /tmp/clone && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m pushed \
+          && git push origin HEAD:refs/heads/pushed 2>&1; echo "push exit=$?"
+        echo "== pip"; python3 -m venv /tmp/v && /tmp/v/bin/pip index versions probe --index-url https://$H/simple 2>&1; echo "pip exit=$?"
+        echo "== trust"; echo "SSL_CERT_FILE=$SSL_CERT_FILE"; grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt
+        echo "== end"
+        """
+        let app = try await BurrowTestApp { config in
+            config.image = image
+            config.caches = []
+            config.network = NetworkConfig(mode: .allowlist)
+            config.network.allow = [host]
+            config.network.resolve = ["service.test": "127.0.0.1"]
+            config.network.rules = [host: NetworkConfig.defaultRules["github.com"]!]
+            config.network.extraCAs = [service.caFile]
+            config.agentCommand = ["bash", "-c"]
+            config.taskInput = .argument
+        }
+        defer { Task { await app.cleanUp() } }
+        let record = try await app.launch(script)
+        let events = try await app.readStream(record.id, within: 180)
+        let output = events.filter { $0.kind == "log" }.compactMap { event -> String? in
+            (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
+        }
+        func section(_ name: String) -> String {
+            guard let start = output.firstIndex(of: "== \(name)") else { return "" }
+            return output[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
+        }
+        let all = output.joined(separator: "\n")
+        if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil { print(all); print(service.log) }
+        XCTAssertTrue(output.contains("== end"), "the probe ran to its end: \(all)")
+        XCTAssertTrue(section("get").contains("GET /hello") && section("get").contains("get exit=0"), section("get"))
+        XCTAssertTrue(section("post").contains("403") || section("post").contains("refused POST /hello"), section("post"))
+        XCTAssertTrue(section("post").contains("To allow it, add"), section("post"))
+        XCTAssertTrue(section("h2").lowercased().contains("http/1.1"), section("h2"))
+        XCTAssertFalse(section("h2").contains("h2\n") || section("h2").lowercased().contains("accepted h2"), section("h2"))
+        XCTAssertTrue(section("fronting").contains("its Host is not service.test"), section("fronting"))
+        XCTAssertTrue(section("clone").contains("clone exit=0") && section("clone").contains("served over https"), section("clone"))
+        XCTAssertTrue(section("push").contains("403") && !section("push").contains("push exit=0"), section("push"))
+        XCTAssertTrue(section("pip").contains("probe (1.0)") && section("pip").contains("pip exit=0"), section("pip"))
+        XCTAssertTrue(section("trust").contains("SSL_CERT_FILE=/run/burrow/ca-bundle.crt"), section("trust"))
+        let served = service.log
+        XCTAssertTrue(served.contains("GET /owner/repo.git/info/refs?service=git-upload-pack"), served)
+        XCTAssertTrue(served.contains("POST /owner/repo.git/git-upload-pack"), "the clone fetched through the proxy: \(served)")
+        XCTAssertFalse(served.contains("git-receive-pack"), "no push request reached the service: \(served)")
+        XCTAssertFalse(served.contains("POST /hello") || served.contains("/fronted"), served)
+        let refs = try await Subprocess.run(["git", "-C", service.repo, "for-each-ref"])
+        XCTAssertFalse(refs.stdout.contains("pushed"), refs.stdout)
+        let net = events.filter { $0.kind == "net" }.compactMap { try? JSONDecoder().decode(NetEvent.self, from: Data($0.data.utf8)) }
+        XCTAssertTrue(net.contains { $0.phase == .denied && $0.decidedBy == "rule" && $0.method == "POST" && $0.path == "/hello" }, "\(net)")
+        XCTAssertTrue(net.contains { $0.phase == .closed && $0.status == 200 && $0.rule != nil }, "\(net)")
+    }
+}
