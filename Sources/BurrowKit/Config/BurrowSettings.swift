@@ -97,6 +97,7 @@ extension Config {
             throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
         }
         _ = try NetworkRules([network.rules] + repos.compactMap(\.rules))
+        for (index, service) in (credentials.services ?? []).enumerated() { try service.validate("credentials.services[\(index)]") }
         for path in network.extraCAs where !path.hasPrefix("/") {
             throw ConfigError(field: "network.extraCAs", reason: "'\(path)' must be an absolute path to a PEM file")
         }

@@ -90,6 +90,8 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
     /// `METHOD /path` entries the model endpoint forwards (`*` for one id segment); default
     /// `ModelRoutes.defaultRoutes`: what Claude Code calls.
     public var allowedRoutes: [String]?
+    /// Secrets for other services, presented by the egress proxy in place of a placeholder.
+    public var services: [ServiceCredential]?
 
     public init(anthropic: Source? = nil, upstream: String? = nil, allowedRoutes: [String]? = nil) {
         self.anthropic = anthropic

@@ -12,8 +12,10 @@ enum BoxTrust {
     static let variables = ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
                             "PIP_CERT", "CARGO_HTTP_CAINFO", "NPM_CONFIG_CAFILE", "AWS_CA_BUNDLE"]
 
-    static func apply(_ spec: inout ContainerSpec, socketDirectory: String) {
+    /// `services`: each credential service's placeholder goes into its variable.
+    static func apply(_ spec: inout ContainerSpec, socketDirectory: String, services: [ServiceCredential] = [], burrow: String = "") {
         for name in variables { spec.env[name] = bundleInside }
+        for service in services { spec.env[service.placeholder] = service.placeholderValue(burrow: burrow) }
         spec.mounts.append(.bind(socketDirectory + "/" + bundleName, at: systemStore))
     }
 
@@ -27,7 +29,7 @@ enum BoxTrust {
 extension BurrowManager {
     /// The burrow's CA, made afresh each time its proxy opens, and the bundle its box trusts.
     func interception(for id: String, folder: String) throws -> Interception {
-        let interception = try Interception(burrow: id, extraCAs: config.network.extraCAs)
+        let interception = try Interception(burrow: id, extraCAs: config.network.extraCAs, services: config.credentials.services ?? [])
         try FileSystem.writeAtomically(interception.trustBundle(), to: folder + "/" + BoxTrust.bundleName, mode: 0o644)
         return interception
     }

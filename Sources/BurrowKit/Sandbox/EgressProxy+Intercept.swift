@@ -35,14 +35,22 @@ extension EgressProxy {
             return
         }
         connections.set(id, phase: .handling, deadline: .max)
-        let session = InterceptedSession(proxy: self, box: TLSMessages(box), host: host, port: port, trust: interception.upstreamTrust)
+        let session = InterceptedSession(proxy: self, box: TLSMessages(box), host: host, port: port, trust: interception.upstreamTrust,
+                                         services: interception.services)
         await session.run()
         await box.close()
     }
 
     /// A plain `http://` request to a host with rules: refused (answered 403, reported) when they
     /// do not allow it.
-    func refusedByRules(host: String, port: UInt16, method: String, target: String, _ connection: HTTPConnection) async throws -> Bool {
+    func refusedByRules(host: String, port: UInt16, method: String, target: String, headers: HTTPHeaders, _ connection: HTTPConnection) async throws -> Bool {
+        if let name = interception?.services.exfiltration(host: host, port: port, [target] + headers.map(\.value)) {
+            var event = NetEvent(phase: .denied, host: host, port: port, allowed: false, method: method, path: target)
+            (event.reason, event.credential, event.decidedBy) = (InterceptedSession.exfiltration(name, host), name, "credential")
+            await report(event)
+            try await refuse(connection, .forbidden, "Burrow's egress proxy refused the request: " + event.reason!)
+            return true
+        }
         guard policy.rules.intercepts(host: host, port: port) else { return false }
         var rule = "the target is not a plain path"
         if let normalized = RequestRule.normalized(target) {

@@ -172,7 +172,7 @@ public final class EgressProxy: Sendable {
         guard let (host, port) = Self.authority(head.target, defaultPort: 443) else {
             throw HTTPError(.badRequest, "CONNECT needs host:port")
         }
-        if let interception, policy.rules.intercepts(host: host, port: port) {
+        if let interception, interception.intercepts(host: host, port: port, rules: policy.rules) {
             try await intercept(host: host, port: port, connection, interception: interception, id: id)
             return
         }
@@ -191,7 +191,7 @@ public final class EgressProxy: Sendable {
         }
         var path = String(rest[authorityEnd...])
         if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
-        if try await refusedByRules(host: host, port: port, method: head.method.rawValue, target: path, connection) { return }
+        if try await refusedByRules(host: host, port: port, method: head.method.rawValue, target: path, headers: head.headers, connection) { return }
         guard let upstream = try await open(host: host, port: port, method: head.method.rawValue, path: path, connection) else { return }
         // The Host the upstream sees is the host that was checked, never the client's own.
         var text = "\(head.method) \(path) \(head.version)\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\(port == 80 ? "" : ":\(port)")\r\n"

@@ -13,10 +13,12 @@ final class InterceptedSession: @unchecked Sendable {
     let host: String
     let port: UInt16
     let trust: TLSClientContext
+    let services: CredentialServices
     private var upstream: TLSMessages?
     private var upstreamSlot: ConnectionTable.Slot?
 
-    init(proxy: EgressProxy, box: TLSMessages, host: String, port: UInt16, trust: TLSClientContext) {
+    init(proxy: EgressProxy, box: TLSMessages, host: String, port: UInt16, trust: TLSClientContext, services: CredentialServices) {
+        self.services = services
         self.proxy = proxy
         self.box = box
         self.host = host
@@ -73,14 +75,15 @@ final class InterceptedSession: @unchecked Sendable {
             event.decidedBy = "rule"
         }
         let framing = try HeadParser.requestFraming(head.headers).get()
+        guard let headers = try await credentialHeaders(head, &event) else { return false }
         guard let upstream = try await openUpstream(&event) else { return false }
         let upgrade = head.headers.hasToken("upgrade", in: "Connection") && head.headers["Upgrade"] != nil
         if head.headers.hasToken("100-continue", in: "Expect") { try await box.stream.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
         var text = "\(head.method) \(head.target) HTTP/1.1\r\nHost: \(hosts[0])\r\n"
-        for field in head.headers where !Self.hopByHop.contains(field.name.lowercased()) { text += "\(field.name): \(field.value)\r\n" }
+        for field in headers where !Self.hopByHop.contains(field.name.lowercased()) { text += "\(field.name): \(field.value)\r\n" }
         if upgrade, let protocolName = head.headers["Upgrade"] { text += "Connection: Upgrade\r\nUpgrade: \(protocolName)\r\n" }
         try await upstream.stream.write(Array((text + "\r\n").utf8))
-        let sent = try await box.relayBody(framing, to: upstream.stream)
+        guard let sent = try await relayRequestBody(framing, to: upstream, &event) else { return false }
         var status: StatusHead
         repeat {
             guard let next = try await upstream.readHead(StatusHead.self, limits: HTTPLimits()) else {
@@ -136,14 +139,14 @@ final class InterceptedSession: @unchecked Sendable {
         }
     }
 
-    private func dropUpstream() {
+    func dropUpstream() {
         upstream?.stream.socket.close()
         upstream = nil
         if let upstreamSlot { proxy.connections.remove(upstreamSlot) }
         upstreamSlot = nil
     }
 
-    private func answer(_ status: HTTPStatus, _ message: String) async throws {
+    func answer(_ status: HTTPStatus, _ message: String) async throws {
         let body = Array((message + "\n").utf8)
         let head = "HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         try await box.stream.write(Array(head.utf8) + body)

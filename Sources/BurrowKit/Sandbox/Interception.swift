@@ -6,10 +6,17 @@ import BurrowTLS
 public final class Interception: Sendable {
     public let authority: TLSAuthority
     public let upstreamTrust: TLSClientContext
+    public let services: CredentialServices
 
-    public init(burrow: String, extraCAs: [String]) throws {
+    public init(burrow: String, extraCAs: [String], services: [ServiceCredential] = []) throws {
+        self.services = CredentialServices(services, burrow: burrow)
         authority = try TLSAuthority(name: "Burrow \(burrow) CA")
         upstreamTrust = try TLSClientContext(extraCAs: extraCAs)
+    }
+
+    /// Hosts with rules or a credential service are intercepted; others stay tunnels.
+    func intercepts(host: String, port: UInt16, rules: NetworkRules) -> Bool {
+        rules.intercepts(host: host, port: port) || services.covers(host: host, port: port)
     }
 
     /// The CA bundle a burrow trusts: the host's own CAs (so tunnels keep working) plus the burrow's.

@@ -115,7 +115,7 @@ public struct NetworkRules: Sendable, Equatable {
 
     public init() { entries = [] }
 
-    /// Nil, with the first bad host or entry in `field`, when the table does not parse.
+    /// Throws naming the first bad host or entry.
     public init(_ tables: [[String: [String]]]) throws(ConfigError) {
         var entries: [Entry] = []
         for table in tables {
@@ -145,6 +145,7 @@ public struct NetworkRules: Sendable, Equatable {
     /// A matching deny entry wins; then a matching allow entry; nothing matching refuses.
     public func decide(host: String, port: UInt16, method: String, target: [UInt8]) -> Decision {
         let matching = entries.filter { $0.pattern.matches(host: host.lowercased(), port: port) }
+        if matching.isEmpty { return .allowed(rule: "") }  // intercepted for a credential, no rules
         let all = matching.flatMap { entry in entry.rules.map { (entry.text, $0) } }
         if let (table, rule) = all.first(where: { $0.1.deny && $0.1.matches(method: method, target: target) }) {
             return .refused(rule: "network.rules[\"\(table)\"]: \(rule)")

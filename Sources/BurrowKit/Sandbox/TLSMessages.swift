@@ -33,7 +33,8 @@ final class TLSMessages: @unchecked Sendable {
 
     /// Copies one body, framed as `framing`, to `destination` in the same framing (chunks are decoded
     /// and encoded again, trailers dropped); returns the body's bytes.
-    func relayBody(_ framing: BodyFraming, to destination: TLSStream) async throws -> Int {
+    /// `inspect` sees each piece before it is sent, and may throw to stop the body there.
+    func relayBody(_ framing: BodyFraming, to destination: TLSStream, inspect: (ArraySlice<UInt8>) throws -> Void = { _ in }) async throws -> Int {
         switch framing {
         case .none:
             return 0
@@ -44,6 +45,7 @@ final class TLSMessages: @unchecked Sendable {
                     throw HTTPError(.badRequest, "the connection closed before the whole body arrived")
                 }
                 let take = min(remaining, buffer.count)
+                try inspect(buffer[0..<take])
                 try await destination.write(Array(buffer[0..<take]))
                 buffer.removeSubrange(0..<take)
                 remaining -= take
@@ -62,6 +64,7 @@ final class TLSMessages: @unchecked Sendable {
                 buffer.removeSubrange(0..<used)
                 if !piece.isEmpty {
                     total += piece.count
+                    try inspect(piece[...])
                     try await destination.write(ChunkedEncoder.chunk(piece))
                 }
             }
@@ -72,6 +75,7 @@ final class TLSMessages: @unchecked Sendable {
             while true {
                 if buffer.isEmpty, try await stream.read(into: &buffer) == 0 { return total }
                 total += buffer.count
+                try inspect(buffer[...])
                 try await destination.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
