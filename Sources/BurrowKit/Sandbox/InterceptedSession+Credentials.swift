@@ -29,6 +29,19 @@ extension InterceptedSession {
         }
     }
 
+    /// Reads up to 64 KiB of a body of known length before anything goes upstream, and refuses the
+    /// request when a foreign placeholder is in it: a small body carrying one never leaves at all.
+    func prescreen(_ framing: BodyFraming, _ event: inout NetEvent) async throws -> Bool {
+        let foreign = services.foreignPlaceholders(host: host, port: port)
+        guard !foreign.isEmpty, case .length(let length) = framing else { return true }
+        let wanted = min(length, 1 << 16)
+        while box.buffer.count < wanted, try await box.stream.read(into: &box.buffer) > 0 {}
+        var scanner = PlaceholderScanner(foreign.map(\.placeholder))
+        guard let index = scanner.found(in: box.buffer.prefix(wanted)) else { return true }
+        try await refuseCredential(foreign[index].name, &event)
+        return false
+    }
+
     /// Streams the request body upstream, stopping (and refusing the request) at a foreign placeholder:
     /// the upstream then has an unfinished request, which it does not act on. Nil when refused.
     func relayRequestBody(_ framing: BodyFraming, to upstream: TLSMessages, _ event: inout NetEvent) async throws -> Int? {

@@ -75,7 +75,7 @@ final class InterceptedSession: @unchecked Sendable {
             event.decidedBy = "rule"
         }
         let framing = try HeadParser.requestFraming(head.headers).get()
-        guard let headers = try await credentialHeaders(head, &event) else { return false }
+        guard let headers = try await credentialHeaders(head, &event), try await prescreen(framing, &event) else { return false }
         guard let upstream = try await openUpstream(&event) else { return false }
         let upgrade = head.headers.hasToken("upgrade", in: "Connection") && head.headers["Upgrade"] != nil
         if head.headers.hasToken("100-continue", in: "Expect") { try await box.stream.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }

@@ -24,7 +24,7 @@ final class GitHTTPSStandIn: Sendable {
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
               -subj '/CN=Stand-in service CA' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
             openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=service.test 2>/dev/null
-            printf 'subjectAltName=DNS:service.test\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > leaf.ext
+            printf 'subjectAltName=DNS:service.test,DNS:other.test\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > leaf.ext
             openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile leaf.ext 2>/dev/null
             chmod 644 ca.pem
             mkdir -p git/owner work && git init -q -b main work && echo 'served over https' > work/README && git -C work add README
@@ -85,7 +85,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/simple/probe/":
             self.answer(200, b'<html><body><a href="/files/probe-1.0.tar.gz">probe-1.0.tar.gz</a></body></html>', "text/html")
         else:
-            self.answer(200, ("%s %s auth=%s" % (self.command, self.path, self.headers.get("Authorization"))).encode())
+            # Says whether credentials came, never what they were: a service echoing them would hand them to the box.
+            self.answer(200, ("%s %s auth=%s" % (self.command, self.path, "yes" if self.headers.get("Authorization") else "no")).encode())
     do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_any
 
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
