@@ -14,7 +14,8 @@ extension BurrowManager {
         FileSystem.setMode(folder, 0o711)
         let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve, rules: rules)
-        let interception = try interception(for: id, folder: folder)
+        // A remote runner's box has no bundle of the burrow's CA (BoxTrust.remove): its CONNECTs stay tunnels.
+        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder) : nil
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
