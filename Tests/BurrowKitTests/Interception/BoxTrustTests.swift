@@ -41,17 +41,8 @@ final class BoxTrustTests: XCTestCase {
             config.taskInput = .argument
         }
         defer { Task { await app.cleanUp() } }
-        let record = try await app.launch(script)
-        let events = try await app.readStream(record.id, within: 180)
-        let output = events.filter { $0.kind == "log" }.compactMap { event -> String? in
-            (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
-        }
-        func section(_ name: String) -> String {
-            guard let start = output.firstIndex(of: "== \(name)") else { return "" }
-            return output[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
-        }
-        let all = output.joined(separator: "\n")
-        if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil { print(all); print(service.log) }
+        let probe = try await ProbeRun(app, script, service: service)
+        let (events, output, all, section) = (probe.events, probe.output, probe.all, probe.section)
         XCTAssertTrue(output.contains("== end"), "the probe ran to its end: \(all)")
         XCTAssertTrue(section("get").contains("GET /hello auth=no") && section("get").contains("get exit=0"), section("get"))
         XCTAssertTrue(section("post").contains("403") || section("post").contains("refused POST /hello"), section("post"))
@@ -117,17 +108,8 @@ final class BoxCredentialTests: XCTestCase {
             config.taskInput = .argument
         }
         defer { Task { await app.cleanUp() } }
-        let record = try await app.launch(script)
-        let events = try await app.readStream(record.id, within: 180)
-        let output = events.filter { $0.kind == "log" }.compactMap { event -> String? in
-            (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
-        }
-        func section(_ name: String) -> String {
-            guard let start = output.firstIndex(of: "== \(name)") else { return "" }
-            return output[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
-        }
-        let all = output.joined(separator: "\n")
-        if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil { print(all); print(service.log) }
+        let probe = try await ProbeRun(app, script, service: service)
+        let (record, events, output, all, section) = (probe.record, probe.events, probe.output, probe.all, probe.section)
         XCTAssertTrue(output.contains("== end"), all)
         XCTAssertTrue(section("env").contains("token=burrow-placeholder-"), section("env"))
         XCTAssertTrue(section("use").contains("GET /me auth=yes") && section("use").contains("use exit=0"), section("use"))
@@ -145,5 +127,28 @@ final class BoxCredentialTests: XCTestCase {
         XCTAssertFalse(stored.contains(secret), "the secret is in no event")
         let record2 = try await app.record(record.id)
         XCTAssertFalse(String(decoding: try JSONEncoder().encode(record2), as: UTF8.self).contains(secret), "nor in the record")
+    }
+}
+
+/// A burrow whose task is a probe script printing `== name` sections: its events, its output lines.
+struct ProbeRun {
+    let record: BurrowRecord
+    let events: [StreamEvent]
+    let output: [String]
+    var all: String { output.joined(separator: "\n") }
+
+    init(_ app: BurrowTestApp, _ script: String, service: GitHTTPSStandIn) async throws {
+        record = try await app.launch(script)
+        events = try await app.readStream(record.id, within: 180)
+        output = events.filter { $0.kind == "log" }.compactMap { event -> String? in
+            (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
+        }
+        if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil { print(output.joined(separator: "\n")); print(service.log) }
+    }
+
+    /// The lines after `== name`, up to the next section.
+    func section(_ name: String) -> String {
+        guard let start = output.firstIndex(of: "== \(name)") else { return "" }
+        return output[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
     }
 }
