@@ -62,6 +62,13 @@ final class CredentialSwapTests: XCTestCase {
             let fine = try await BoxClient.open(folder + "/proxy.sock", host: "other.test", port: other.port, trust: trust)
             let probe = try await BoxClient.ask(fine, "GET /fine HTTP/1.1\r\nHost: \(otherHost)\r\n\r\n")
             XCTAssertEqual(probe.status, 200, "the other host itself is reachable: the refusals above are the placeholder's")
+            // Plain http:// through the proxy: the same rules and the same placeholder check.
+            let plainLeak = try await ProxyClient.exchange(folder + "/proxy.sock", "GET http://\(otherHost)/p HTTP/1.1\r\nHost: other.test\r\nX-T: \(placeholder)\r\n\r\n")
+            XCTAssertEqual(plainLeak.status, 403)
+            XCTAssertTrue(plainLeak.text.contains("exfiltration"), plainLeak.text)
+            let plainRule = try await ProxyClient.exchange(folder + "/proxy.sock", "DELETE http://\(otherHost)/p HTTP/1.1\r\nHost: other.test\r\n\r\n")
+            XCTAssertEqual(plainRule.status, 403)
+            XCTAssertTrue(plainRule.text.contains("allows GET /**, POST /**"), plainRule.text)
         }
         let serviceSaw = service.seen.withLock { $0.map { $0.headers["Authorization"] ?? "" } }
         XCTAssertEqual(serviceSaw, ["Bearer \(Self.secret)", "Basic " + Data("x-access-token:\(Self.secret)".utf8).base64EncodedString()])
@@ -72,7 +79,7 @@ final class CredentialSwapTests: XCTestCase {
         let recorded = events.withLock { $0 }
         let json = String(decoding: try JSONEncoder().encode(recorded), as: UTF8.self)
         XCTAssertFalse(json.contains(Self.secret), "the secret is in no event")
-        XCTAssertEqual(recorded.filter { $0.decidedBy == "credential" && $0.phase == .denied }.map(\.credential), ["svc", "git", "svc"], json)
+        XCTAssertEqual(recorded.filter { $0.decidedBy == "credential" && $0.phase == .denied }.map(\.credential), ["svc", "git", "svc", "svc"], json)
         XCTAssertEqual(recorded.filter { $0.phase == .closed && $0.host == "service.test" }.map(\.credential), ["svc", "git"], json)
     }
 
