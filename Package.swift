@@ -50,7 +50,7 @@ let package = Package(
         // Tests by tier. BurrowFastTests: pure logic, sockets and parsers; no Podman, no container, no
         // server (`swift test --filter BurrowFastTests`, seconds). BurrowKitTests: everything that
         // needs the real rootless Podman, the SSH runner or the agent image (scripts/test-env.sh).
-        .testTarget(name: "BurrowFastTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowTLS", "BurrowWeb", "BurrowCommands"],
+        .testTarget(name: "BurrowFastTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
                     swiftSettings: strict),
         .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowTLS", "BurrowWeb", "BurrowCommands"],
                     swiftSettings: strict),
