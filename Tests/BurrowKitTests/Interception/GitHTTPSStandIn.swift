@@ -13,7 +13,9 @@ final class GitHTTPSStandIn: Sendable {
     var repo: String { folder + "/git/owner/repo.git" }
     var log: String { (try? FileSystem.readFile(folder + "/requests.log")).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
-    init(folder: String) async throws {
+    /// `secret`: `/private/…` serves the same repository to HTTP basic `x-access-token:SECRET` only
+    /// (401 otherwise, as GitHub answers a private repo).
+    init(folder: String, secret: String = "") async throws {
         self.folder = folder
         let probe = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
         port = probe.localAddress!.port!
@@ -32,7 +34,7 @@ final class GitHTTPSStandIn: Sendable {
             git -C git/owner/repo.git config http.receivepack true
             """])
         let arguments = ["python3", folder + "/server.py", String(port), folder]
-        server = Task { _ = try? await Subprocess.run(arguments, timeout: .seconds(600)) }
+        server = Task { _ = try? await Subprocess.run(arguments, environment: ["STANDIN_SECRET": secret], timeout: .seconds(600)) }
         let deadline = Monotonic.after(.seconds(10))
         while Monotonic.now() < deadline {
             if let socket = try? await AsyncSocket.connect(to: .ipv4("127.0.0.1", port: port)) { socket.close(); return }
@@ -44,7 +46,7 @@ final class GitHTTPSStandIn: Sendable {
     func stop() { server.cancel() }
 
     static let script = #"""
-import http.server, os, ssl, subprocess, sys
+import base64, http.server, os, ssl, subprocess, sys
 port, root = int(sys.argv[1]), sys.argv[2]
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,6 +70,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log.write("%s %s %s\n" % (self.command, self.path, " ".join("%s=%s" % kv for kv in self.headers.items())))
             log.write("BODY %r\n" % data[:2000])
         path, _, query = self.path.partition("?")
+        if path.startswith("/private/"):
+            secret = os.environ.get("STANDIN_SECRET", "")
+            wanted = "Basic " + base64.b64encode(("x-access-token:" + secret).encode()).decode()
+            if not secret or self.headers.get("Authorization") != wanted:
+                self.send_response(401); self.send_header("WWW-Authenticate", 'Basic realm="private"')
+                self.send_header("Content-Length", "0"); self.end_headers(); return
+            path = path[len("/private"):]
         if path.startswith("/owner/"):
             env = dict(os.environ, GIT_PROJECT_ROOT=root + "/git", GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path, QUERY_STRING=query,
                        REQUEST_METHOD=self.command, CONTENT_TYPE=self.headers.get("Content-Type", ""), CONTENT_LENGTH=str(len(data)),
