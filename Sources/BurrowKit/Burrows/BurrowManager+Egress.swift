@@ -15,7 +15,7 @@ extension BurrowManager {
         let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
         let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve, rules: rules)
         // A remote runner's box has no bundle of the burrow's CA (BoxTrust.remove): its CONNECTs stay tunnels.
-        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder) : nil
+        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder, repo: repo) : nil
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)

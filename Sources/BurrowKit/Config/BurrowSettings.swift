@@ -15,6 +15,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var allow: [String]?
     /// Request rules for this repo's burrows, added to `network.rules` (see `NetworkRules`).
     public var rules: [String: [String]]?
+    /// Names of `credentials.services` this repo's burrows get (nil: all of them; `[]`: none).
+    public var credentialServices: [String]?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
@@ -98,6 +100,12 @@ extension Config {
         }
         _ = try NetworkRules([network.rules] + repos.compactMap(\.rules))
         for (index, service) in (credentials.services ?? []).enumerated() { try service.validate("credentials.services[\(index)]") }
+        let serviceNames = Set((credentials.services ?? []).map(\.name))
+        for (index, repo) in repos.enumerated() {
+            if let unknown = repo.credentialServices?.first(where: { !serviceNames.contains($0) }) {
+                throw ConfigError(field: "repos[\(index)].credentialServices", reason: "'\(unknown)' is not the name of one of credentials.services")
+            }
+        }
         for path in network.extraCAs where !path.hasPrefix("/") {
             throw ConfigError(field: "network.extraCAs", reason: "'\(path)' must be an absolute path to a PEM file")
         }

@@ -48,6 +48,13 @@ public struct ServiceCredential: Codable, Sendable, Equatable {
         self.placeholder = placeholder
     }
 
+    /// The services a burrow of `repo` gets: all, or the repo's narrower choice.
+    static func services(_ credentials: CredentialsConfig, repo: RepoConfig) -> [ServiceCredential] {
+        let all = credentials.services ?? []
+        guard let chosen = repo.credentialServices else { return all }
+        return all.filter { chosen.contains($0.name) }
+    }
+
     /// What the box finds in `placeholder`: unique to the burrow and the service, worthless outside
     /// the burrow's own proxy.
     public func placeholderValue(burrow: String) -> String {

@@ -28,8 +28,9 @@ enum BoxTrust {
 
 extension BurrowManager {
     /// The burrow's CA, made afresh each time its proxy opens, and the bundle its box trusts.
-    func interception(for id: String, folder: String) throws -> Interception {
-        let interception = try Interception(burrow: id, extraCAs: config.network.extraCAs, services: config.credentials.services ?? [])
+    func interception(for id: String, folder: String, repo: RepoConfig) throws -> Interception {
+        let interception = try Interception(burrow: id, extraCAs: config.network.extraCAs,
+                                            services: ServiceCredential.services(config.credentials, repo: repo))
         try FileSystem.writeAtomically(interception.trustBundle(), to: folder + "/" + BoxTrust.bundleName, mode: 0o644)
         return interception
     }

@@ -48,6 +48,10 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertEqual(plan.spec.mounts.first { $0.destination == "/etc/ssl/certs/ca-certificates.crt" }?.source, "/state/run/0123456789ab/ca-bundle.crt")
         XCTAssertEqual(plan.spec.env["GH_TOKEN"], service.placeholderValue(burrow: "0123456789ab"))
         XCTAssertTrue(plan.spec.env["GH_TOKEN"]?.hasPrefix("burrow-placeholder-") ?? false)
+        var narrowed = config.repos[0]
+        narrowed.credentialServices = []
+        let none = ContainerPlan(config: config, record: record, repo: narrowed, socketDirectory: "/state/run/0123456789ab", forwarderPath: "/f")
+        XCTAssertNil(none.spec.env["GH_TOKEN"], "a repo may narrow the services its burrows get")
         var remote = plan.spec
         RemoteRunner.adapt(&remote, forwarderVolume: "v", socketFolder: "/r", seccompProfile: nil)
         XCTAssertNil(remote.env["SSL_CERT_FILE"], "a remote runner's folder has no bundle: its burrows keep the image's trust")

@@ -97,6 +97,9 @@ final class CredentialSwapTests: XCTestCase {
             (good.replacingOccurrences(of: #""header": "Authorization", "format": "Bearer {secret}", "#, with: ""), "credentials.services[0]"),
             (good.replacingOccurrences(of: #""name": "gh""#, with: #""name": "gh", "secret": "x""#), "secret"),
         ]
+        XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"credentials": {"services": [\#(good)]}, "repos": [{"name": "r", "path": "/x", "credentialServices": ["nope"]}]}"#.utf8), file: "t.json")) {
+            XCTAssertTrue("\($0)".contains("repos[0].credentialServices"), "\($0)")
+        }
         for (json, field) in cases {
             XCTAssertThrowsError(try parse(json), field) { XCTAssertTrue("\($0)".contains(field), "\(field): \($0)") }
         }
