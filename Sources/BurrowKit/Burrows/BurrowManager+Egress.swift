@@ -12,15 +12,19 @@ extension BurrowManager {
         // decided by the proxy's peer check.
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
+        let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
         let policy = EgressPolicy(allow: allowlist(repo: repo), resolve: config.network.resolve,
-                                  modelHosts: EgressPolicy.modelHosts(config))
+                                  modelHosts: EgressPolicy.modelHosts(config), rules: rules)
         let asks = askDesk(id, settings: records[id]?.asking ?? config.askSettings(repo: repo))
+        // A remote runner's box has no bundle of the burrow's CA (BoxTrust.remove): its CONNECTs stay tunnels.
+        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder, repo: repo) : nil
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
         let audit = try BurrowAudit(path: auditPath(id), limit: Int(config.limits.eventLogBytes))
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
-                                    limits: ProxyLimits(config.network), asks: asks, allowPeer: { peers.allows($0) }) { [weak self] event in
+                                    limits: ProxyLimits(config.network), asks: asks, interception: interception,
+                                    allowPeer: { peers.allows($0) }) { [weak self] event in
             let event = policy.namingRule(event)
             await audit.record(event)
             await self?.recordNet(event, id: id)

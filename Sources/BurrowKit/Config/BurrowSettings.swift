@@ -16,6 +16,10 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     /// This repo's burrows' `network.unlisted` and `network.askSeconds`, over the global ones.
     public var unlisted: UnlistedHosts?
     public var askSeconds: Int?
+    /// Request rules for this repo's burrows, added to `network.rules` (see `NetworkRules`).
+    public var rules: [String: [String]]?
+    /// Names of `credentials.services` this repo's burrows get (nil: all of them; `[]`: none).
+    public var credentialServices: [String]?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
@@ -104,6 +108,17 @@ extension Config {
             throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
         }
         try validateAsking()
+        _ = try NetworkRules([network.rules] + repos.compactMap(\.rules))
+        for (index, service) in (credentials.services ?? []).enumerated() { try service.validate("credentials.services[\(index)]") }
+        let serviceNames = Set((credentials.services ?? []).map(\.name))
+        for (index, repo) in repos.enumerated() {
+            if let unknown = repo.credentialServices?.first(where: { !serviceNames.contains($0) }) {
+                throw ConfigError(field: "repos[\(index)].credentialServices", reason: "'\(unknown)' is not the name of one of credentials.services")
+            }
+        }
+        for path in network.extraCAs where !path.hasPrefix("/") {
+            throw ConfigError(field: "network.extraCAs", reason: "'\(path)' must be an absolute path to a PEM file")
+        }
         for (name, address) in network.resolve where !SocketAddress.isIPv4(address) && !SocketAddress.isIPv6(address) {
             throw ConfigError(field: "network.resolve", reason: "'\(name)' must map to an IP address, not '\(address)'")
         }

@@ -22,6 +22,11 @@ public struct NetworkConfig: Sendable, Equatable {
     public var unlisted = UnlistedHosts.deny
     /// With `ask`: how long a request waits for an answer before it is denied.
     public var askSeconds = 30
+    /// Host pattern → `METHOD /path-glob` entries; connections to these hosts are intercepted (TLS
+    /// ended by the burrow's own CA) and each request checked. See `NetworkRules`.
+    public var rules = NetworkConfig.defaultRules
+    /// PEM files of CAs the proxy trusts upstream besides the host's store (internal mirrors).
+    public var extraCAs: [String] = []
 
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
@@ -42,7 +47,8 @@ public struct NetworkConfig: Sendable, Equatable {
 }
 
 extension NetworkConfig: Decodable {
-    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, unlisted, askSeconds }
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, unlisted, askSeconds
+        case rules, extraCAs }
 
     /// Also accepts a bare string, the mode alone: `"network": "none"`.
     public init(from decoder: any Decoder) throws {
@@ -55,6 +61,8 @@ extension NetworkConfig: Decodable {
         self.init(mode: try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .allowlist)
         allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? allow
         resolve = try container.decodeIfPresent([String: String].self, forKey: .resolve) ?? resolve
+        rules = try container.decodeIfPresent([String: [String]].self, forKey: .rules) ?? rules
+        extraCAs = try container.decodeIfPresent([String].self, forKey: .extraCAs) ?? extraCAs
         maxConnections = try Self.positive(container, .maxConnections) ?? maxConnections
         headerTimeoutSeconds = try Self.positive(container, .headerTimeoutSeconds) ?? headerTimeoutSeconds
         idleTimeoutSeconds = try Self.positive(container, .idleTimeoutSeconds) ?? idleTimeoutSeconds
@@ -93,6 +101,8 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
     /// `METHOD /path` entries the model endpoint forwards (`*` for one id segment); default
     /// `ModelRoutes.defaultRoutes`: what Claude Code calls.
     public var allowedRoutes: [String]?
+    /// Secrets for other services, presented by the egress proxy in place of a placeholder.
+    public var services: [ServiceCredential]?
 
     public init(anthropic: Source? = nil, upstream: String? = nil, allowedRoutes: [String]? = nil) {
         self.anthropic = anthropic

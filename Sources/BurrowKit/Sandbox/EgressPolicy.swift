@@ -58,8 +58,12 @@ public struct EgressPolicy: Sendable {
     /// (a wildcard does not).
     public let modelHosts: Set<String>
 
-    public init(allow: [String], resolve: [String: String] = [:], modelHosts: [String] = []) {
+    /// Which hosts' connections are intercepted and what their requests may be.
+    public let rules: NetworkRules
+
+    public init(allow: [String], resolve: [String: String] = [:], modelHosts: [String] = [], rules: NetworkRules = NetworkRules()) {
         patterns = allow.compactMap(HostPattern.init)
+        self.rules = rules
         fixedAddresses = Dictionary(uniqueKeysWithValues: resolve.map { ($0.key.lowercased(), $0.value) })
         self.modelHosts = Set(modelHosts.map { $0.lowercased() })
     }
