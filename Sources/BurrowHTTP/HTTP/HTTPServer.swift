@@ -137,6 +137,11 @@ public final class HTTPServer: Sendable {
         }
         slot.set(phase: .handling, deadline: .max)
         let response = await handler(request)
+        if let takeover = response.takeover {
+            slot.set(phase: .streaming, deadline: .max)
+            await takeover(connection)
+            return false
+        }
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         if case .stream = response.body { slot.set(phase: .streaming, deadline: .max) }
         try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD", announceKeepAlive: version == .http10)

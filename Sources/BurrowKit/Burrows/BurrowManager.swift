@@ -53,6 +53,8 @@ public actor BurrowManager {
     /// `limits.minFreeDisk` before a launch, and the Podman facts it learns once per runner.
     nonisolated let freeSpace = FreeSpaceCheck()
     public nonisolated let changes = EventBroadcaster()
+    /// The relays into running burrows' network namespaces, for previews.
+    public nonisolated let previewHub = PreviewHub()
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config

@@ -11,6 +11,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case net
     /// The files changed so far were counted again (`WorkspaceChanges`).
     case changes
+    /// The ports the burrow listens on changed (`BurrowManager.PreviewList`).
+    case preview
     /// A follow-up message started a turn.
     case turn
     /// The burrow ended; nothing follows.

@@ -1,0 +1,104 @@
+import Synchronization
+import BurrowSystem
+import BurrowHTTP
+
+/// One request relayed to a burrow's server, and its answer relayed back as the server wrote it.
+/// Each request travels on a fresh upstream connection told `Connection: close`, so every request is
+/// checked by Burrow (session cookie, port) and the answer ends where the server closes; a WebSocket
+/// (an Upgrade request) stays spliced both ways after the server's `101`.
+enum PreviewForwarding {
+    /// Hop-by-hop fields are the relay's to write; Burrow's own cookies never reach the burrow.
+    static let dropped: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+                                       "transfer-encoding", "upgrade", "content-length"]
+    static let ownCookies: Set<Substring> = [Substring(PreviewSessions.cookieName), Substring(AccessControl.cookieName)]
+
+    static func isUpgrade(_ request: HTTPRequest) -> Bool {
+        request.headers.hasToken("upgrade", in: "Connection") && request.headers["Upgrade"] != nil
+    }
+
+    static func head(for request: HTTPRequest) -> [UInt8] {
+        var text = "\(request.method) \(request.target) HTTP/1.1\r\n"
+        for field in request.headers.fields where !dropped.contains(field.name.lowercased()) {
+            if field.name.caseInsensitiveEquals("Cookie") {
+                let kept = field.value.split(separator: ";").filter { pair in
+                    !ownCookies.contains(pair.split(separator: "=", maxSplits: 1).first.map { $0.trimmingSpaces } ?? "")
+                }
+                if !kept.isEmpty { text += "Cookie: \(kept.map { $0.trimmingSpaces }.joined(separator: "; "))\r\n" }
+                continue
+            }
+            text += "\(field.name): \(field.value)\r\n"
+        }
+        if isUpgrade(request) {
+            text += "Connection: Upgrade\r\nUpgrade: \(request.headers["Upgrade"] ?? "")\r\n"
+        } else {
+            text += "Connection: close\r\n"
+        }
+        if !request.body.isEmpty || !["GET", "HEAD", "OPTIONS", "DELETE"].contains(request.method.rawValue) {
+            text += "Content-Length: \(request.body.count)\r\n"
+        }
+        text += "\r\n"
+        return Array(text.utf8) + request.body
+    }
+
+    /// Writes the request, waits up to `timeout` for the answer's first bytes (a clear page if none
+    /// come), then moves bytes until the server closes; both ways for an upgrade.
+    static func relay(_ client: HTTPConnection, upstream: AsyncSocket, request: HTTPRequest, timeout: Duration) async {
+        defer { upstream.close() }
+        let upgrade = isUpgrade(request)
+        do {
+            try await upstream.write(head(for: request))
+            let first = try await withDeadline(timeout, operation: "waiting for the burrow's server") { [upstream] in
+                var buffer: [UInt8] = []
+                _ = try await upstream.read(into: &buffer)
+                return buffer
+            }
+            guard !first.isEmpty else {
+                return await fail(client, PreviewPage.response(.badGateway, "The server in the burrow closed the connection without answering."))
+            }
+            try await client.socket.write(first)
+        } catch is DeadlineExceeded {
+            return await fail(client, PreviewPage.response(HTTPStatus(504, "Gateway Timeout"), "The server in the burrow accepted the connection but did not answer within \(timeout)."))
+        } catch {
+            return await fail(client, PreviewPage.response(.badGateway, "The connection to the server in the burrow failed: \(error)"))
+        }
+        if upgrade {
+            if !client.buffer.isEmpty { try? await upstream.write(client.buffer) }
+            async let up: Void = copy(client.socket, upstream)
+            async let down: Void = copy(upstream, client.socket)
+            _ = await (up, down)
+        } else {
+            await copy(upstream, client.socket)
+        }
+    }
+
+    private static func copy(_ source: AsyncSocket, _ destination: AsyncSocket) async {
+        do {
+            _ = try await source.splice(to: destination)
+            destination.shutdownWriting()
+        } catch {
+            source.shutdown()
+            destination.shutdown()
+        }
+    }
+
+    private static func fail(_ client: HTTPConnection, _ response: HTTPResponse) async {
+        try? await client.send(response, keepAlive: false)
+    }
+}
+
+/// How many preview connections are open, against `previews`' own limit: previews never take what
+/// Burrow's API needs (descriptors, tasks).
+final class PreviewBudget: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func take() -> Bool {
+        if open.add(1, ordering: .relaxed).newValue <= limit { return true }
+        open.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func give() { open.subtract(1, ordering: .relaxed) }
+}
