@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import BurrowSystem
 
 /// Burrow's end of one `burrow-forwarder --preview-relay`: a host process that joined only the
@@ -11,6 +12,8 @@ final class PreviewRelay: Sendable {
     private let process: CompanionProcess
     private let folder: String
     private var socketPath: String { folder + "/relay.sock" }
+    /// Connections asked of the relay (tests check that a refused port cost none).
+    let connectionsAsked = Atomic<Int>(0)
 
     private init(container: String, process: CompanionProcess, folder: String) {
         self.container = container
@@ -64,6 +67,7 @@ final class PreviewRelay: Sendable {
 
     /// A TCP connection to `port` on the burrow's loopback, made by the relay and handed over.
     func connect(_ port: ListeningPort) async throws -> AsyncSocket {
+        connectionsAsked.add(1, ordering: .relaxed)
         let socket = try await AsyncSocket.connect(to: .unix(socketPath))
         defer { socket.close() }
         let family = UInt8(ascii: port.family == 6 ? "6" : "4")

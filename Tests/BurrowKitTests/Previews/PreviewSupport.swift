@@ -1,0 +1,93 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowKit
+@testable import BurrowWeb
+import Foundation
+import XCTest
+
+/// Servers an agent starts in its burrow for the preview tests (the agent image has python3), and a
+/// client that plays the browser on a preview origin.
+enum PreviewServers {
+    /// `python3 -m http.server` on 8000 (a page saying `marker`), a WebSocket echo on 8001, a
+    /// listener that accepts and never answers on 8002, and `extra` more shell lines; then waits.
+    static func task(marker: String, extra: String = "") -> String {
+        #"""
+        set -e
+        mkdir -p /tmp/site && cd /tmp/site && echo "\#(marker)" > index.html
+        python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 &
+        cat > /tmp/ws.py <<'PY'
+        import socket, hashlib, base64, threading
+        def serve(c):
+            data = b''
+            while b'\r\n\r\n' not in data:
+                data += c.recv(4096)
+            key = [l.split(b':', 1)[1].strip() for l in data.split(b'\r\n') if l.lower().startswith(b'sec-websocket-key')][0]
+            accept = base64.b64encode(hashlib.sha1(key + b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest())
+            c.sendall(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
+            while True:
+                head = c.recv(2)
+                if len(head) < 2: return
+                n = head[1] & 127
+                mask = c.recv(4)
+                payload = b''
+                while len(payload) < n: payload += c.recv(n - len(payload))
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                c.sendall(bytes([0x81, len(payload)]) + payload)
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8001)); s.listen()
+        while True:
+            c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+        PY
+        python3 /tmp/ws.py >/dev/null 2>&1 &
+        python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 8002)); s.listen(); held=[s.accept() for _ in range(10**6)]" >/dev/null 2>&1 &
+        \#(extra)
+        sleep 300
+        """#
+    }
+}
+
+/// The browser's side of a preview: a session got the way the page gets one.
+struct PreviewVisitor {
+    let app: BurrowTestApp
+    let id: String
+    let port: Int
+    var host: String { "\(port)--\(id).localhost:\(app.server.port)" }
+
+    /// Follows the page's link: the API redirect with a one-time code, then the preview's sign-in.
+    func signIn() async throws -> String {
+        let link = try await app.server.request("GET", "/api/burrows/\(id)/previews/\(port)/open")
+        XCTAssertEqual(link.status, 302, link.text)
+        let location = try XCTUnwrap(link.headers["Location"])
+        XCTAssertTrue(location.hasPrefix("http://\(host)/.burrow/preview?code="), location)
+        let target = String(location.dropFirst("http://\(host)".count))
+        let signedIn = try await request(target, cookie: nil)
+        XCTAssertEqual(signedIn.status, 302, signedIn.text)
+        let again = try await request(target, cookie: nil)
+        XCTAssertEqual(again.status, 403, "a code works once")
+        let cookie = try XCTUnwrap(signedIn.headers["Set-Cookie"])
+        XCTAssertTrue(cookie.contains("HttpOnly"), cookie)
+        return String(cookie.split(separator: ";")[0])
+    }
+
+    func request(_ target: String, cookie: String?, headers: [String: String] = [:]) async throws -> RawClient.Response {
+        var all = ["Host": host]
+        if let cookie { all["Cookie"] = cookie }
+        for (name, value) in headers { all[name] = value }
+        let client = try await app.server.client()
+        defer { client.close() }
+        try await client.send("GET \(target) HTTP/1.1\r\n" + all.map { "\($0.key): \($0.value)\r\n" }.joined() + "\r\n")
+        return try await client.response()
+    }
+}
+
+extension BurrowTestApp {
+    /// Waits until the burrow's previews list `ports`.
+    func waitForPreviews(_ id: String, _ ports: Set<Int>, within seconds: Double = 60) async throws -> [Int] {
+        try await withTimeout(seconds) {
+            while true {
+                let listed = Set(try await self.manager.previews(id).ports.map(\.port))
+                if ports.isSubset(of: listed) { return listed.sorted() }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+}
