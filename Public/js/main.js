@@ -14,6 +14,7 @@ import { loadRepos, startLaunchForm } from './launch.js';
 import { startActions } from './actions.js';
 import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
+import { startPreviews } from './previews.js';
 
 const transcript = new TranscriptView();
 let session = null;
@@ -107,6 +108,7 @@ async function start() {
   startActions();
   startBranchActions();
   startChanges();
+  startPreviews();
   startKeys();
   wire();
   checkOrphans();

@@ -7,7 +7,7 @@ import { isFinal, resultFailure } from './format.js';
 import { eventTime } from './entries.js';
 
 const KEEP_EVENTS = 6000;
-const KINDS = ['agent', 'log', 'net', 'turn', 'state', 'end'];
+const KINDS = ['agent', 'log', 'net', 'turn', 'state', 'end', 'preview'];
 
 export class BurrowSession {
   constructor(id, view, { onEnd }) {
@@ -102,6 +102,7 @@ export class BurrowSession {
       if (this.source) { this.source.close(); this.source = null; }
       if (live) this.onEnd();
     }
+    if (item.kind === 'preview' && live) document.dispatchEvent(new CustomEvent('burrow:previews', { detail: { id: this.id, list: value } }));
     if (item.kind === 'turn') { this.ended = false; setFailure(this.id, null); this.activity.tool = null; }
     if (item.kind !== 'agent' || !value || typeof value !== 'object') return;
     if (value.type === 'result') { setFailure(this.id, resultFailure(value)); this.activity.tool = null; return; }

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright, expect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ui_support import SHOTS, podman, free_port, start_burrow, run_burrow, launch, shot, stop_server  # noqa: E402,F401 (benchmarks/ui.py imports these)
-import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners  # noqa: E402
+import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners, test_ui_previews  # noqa: E402
 
 
 def test_launch_watch_reload_diff_teardown(env):
@@ -202,6 +202,10 @@ def main():
             live = [t for t in test_ui_live.TESTS if not only or any(o in t.__name__ for o in only)]
             if live:
                 p, f = test_ui_live.run_all(browser, live, run)
+                passed, failed = passed + p, failed + f
+            previews = [t for t in test_ui_previews.TESTS if not only or any(o in t.__name__ for o in only)]
+            if previews:
+                p, f = test_ui_previews.run_all(browser, previews, run)
                 passed, failed = passed + p, failed + f
             browser.close()
     finally:
