@@ -19,7 +19,7 @@ from ui_support import start_burrow, stop_server, podman  # noqa: E402
 AGENT_IMAGE = os.environ.get("BURROW_TEST_AGENT_IMAGE", "localhost/burrow-agent:latest")
 WS_SERVER = open(os.path.join(ROOT, "benchmarks", "preview_ws_echo.py")).read()
 TASK = ("mkdir -p /tmp/site && cd /tmp/site && head -c 2048 /dev/zero | tr '\\0' x > index.html && "
-        "python3 -c 'import http.server as h; h.SimpleHTTPRequestHandler.protocol_version=\"HTTP/1.1\"; "
+        "python3 -c 'import http.server as h; h.SimpleHTTPRequestHandler.protocol_version=\"HTTP/1.1\"; h.SimpleHTTPRequestHandler.disable_nagle_algorithm=True; "
         "h.SimpleHTTPRequestHandler.log_message=lambda *a: None; h.ThreadingHTTPServer((\"127.0.0.1\", 8000), h.SimpleHTTPRequestHandler).serve_forever()' & "
         "cat > /tmp/ws.py <<'PY'\n" + WS_SERVER + "PY\npython3 /tmp/ws.py & sleep 3600")
 
@@ -43,8 +43,9 @@ def read_response(sock, buffer):
     return int(lines[0].split()[1]), rest[length:], closed
 
 
-def http_timings(address, host, cookie, count):
-    request = f"GET / HTTP/1.1\r\nHost: {host}\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n"
+def http_timings(address, host, cookie, count, close=False):
+    request = (f"GET / HTTP/1.1\r\nHost: {host}\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "")
+               + ("Connection: close\r\n" if close else "") + "\r\n")
     sock, buffer, timings = None, b"", []
     for _ in range(count):
         started = time.perf_counter()
@@ -55,7 +56,7 @@ def http_timings(address, host, cookie, count):
         sock.sendall(request.encode())
         status, buffer, closed = read_response(sock, buffer)
         assert status == 200, status
-        if closed:
+        if closed or close:
             sock.close()
             sock = None
         timings.append(time.perf_counter() - started)
@@ -113,15 +114,19 @@ def sign_in(port, token, burrow, preview_port):
 def inside(pid, mode, count):
     """Runs this script's direct client in the burrow's network namespace."""
     out = subprocess.run(["nsenter", "--target", str(pid), "--net", sys.executable, os.path.abspath(__file__), "--direct", mode, str(count)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"the client in the burrow's namespace failed: {out.stderr}")
     return json.loads(out.stdout)
 
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--direct":
         mode, count = sys.argv[2], int(sys.argv[3])
-        run = http_timings if mode == "http" else ws_timings
-        print(json.dumps(run(("127.0.0.1", 8000 if mode == "http" else 8001), "127.0.0.1", None, count)))
+        if mode == "ws":
+            print(json.dumps(ws_timings(("127.0.0.1", 8001), "127.0.0.1", None, count)))
+        else:
+            print(json.dumps(http_timings(("127.0.0.1", 8000), "127.0.0.1", None, count, close=mode == "http-close")))
         return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     work = tempfile.mkdtemp(prefix="burrow-bench-previews-")
@@ -137,6 +142,10 @@ def main():
         container = api(base, token, f"/api/burrows/{burrow}")["container"]
         pid = json.loads(podman(f"/containers/{container}/json"))["State"]["Pid"]
         results = {}
+        closing = []
+        for _ in range(5):
+            closing += inside(pid, "http-close", count // 5)
+        results["http-close"] = summary(closing)
         for mode, preview_port, run in [("http", 8000, http_timings), ("ws", 8001, ws_timings)]:
             host, cookie = sign_in(port, token, burrow, preview_port)
             run(("127.0.0.1", port), host, cookie, 200)      # warm-up (relay started, caches)
@@ -153,6 +162,8 @@ def main():
             direct, through = results[mode]
             for q in ["p50", "p99"]:
                 print(f"| {label} {q} | {direct[q]:.0f} | {through[q]:.0f} | {through[q] - direct[q]:+.0f} |")
+        for q in ["p50", "p99"]:
+            print(f"| (direct, a new connection per request) {q} | {results['http-close'][q]:.0f} | | |")
         api(base, token, f"/api/burrows/{burrow}/stop", "POST")
     finally:
         stop_server(process, url)

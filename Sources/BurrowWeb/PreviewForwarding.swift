@@ -40,28 +40,35 @@ enum PreviewForwarding {
         return Array(text.utf8) + request.body
     }
 
-    /// Writes the request, waits up to `timeout` for the answer's first bytes (a clear page if none
-    /// come), then moves bytes until the server closes; both ways for an upgrade.
+    /// Writes the request, waits up to `timeout` for the answer's head (a clear page if none comes),
+    /// passes it on rewritten (`PreviewResponseHead`), then moves bytes until the server closes; both
+    /// ways after a `101`.
     static func relay(_ client: HTTPConnection, upstream: AsyncSocket, request: HTTPRequest, timeout: Duration) async {
         defer { upstream.close() }
-        let upgrade = isUpgrade(request)
+        let switching: Bool
         do {
             try await upstream.write(head(for: request))
-            let first = try await withDeadline(timeout, operation: "waiting for the burrow's server") { [upstream] in
+            let answer = try await withDeadline(timeout, operation: "waiting for the burrow's server") { [upstream] () -> [UInt8] in
                 var buffer: [UInt8] = []
-                _ = try await upstream.read(into: &buffer)
+                while PreviewResponseHead.length(buffer) == nil && buffer.count < PreviewResponseHead.maxBytes {
+                    guard try await upstream.read(into: &buffer) > 0 else { break }
+                }
                 return buffer
             }
-            guard !first.isEmpty else {
-                return await fail(client, PreviewPage.response(.badGateway, "The server in the burrow closed the connection without answering."))
+            guard let length = PreviewResponseHead.length(answer) else {
+                return await fail(client, PreviewPage.response(.badGateway, answer.isEmpty
+                    ? "The server in the burrow closed the connection without answering."
+                    : "The server in the burrow did not send a complete HTTP head (within \(PreviewResponseHead.maxBytes) bytes)."))
             }
-            try await client.socket.write(first)
+            let rewritten = PreviewResponseHead.rewrite(answer[..<length])
+            switching = rewritten.switching && isUpgrade(request)
+            try await client.socket.write(rewritten.head + answer[length...])
         } catch is DeadlineExceeded {
             return await fail(client, PreviewPage.response(HTTPStatus(504, "Gateway Timeout"), "The server in the burrow accepted the connection but did not answer within \(timeout)."))
         } catch {
             return await fail(client, PreviewPage.response(.badGateway, "The connection to the server in the burrow failed: \(error)"))
         }
-        if upgrade {
+        if switching {
             if !client.buffer.isEmpty { try? await upstream.write(client.buffer) }
             async let up: Void = copy(client.socket, upstream)
             async let down: Void = copy(upstream, client.socket)

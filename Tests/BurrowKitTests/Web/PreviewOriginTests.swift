@@ -77,4 +77,18 @@ final class PreviewOriginTests: XCTestCase {
         XCTAssertFalse(head.contains("secret") || head.contains("burrow_token"), head)
         XCTAssertTrue(head.contains("Connection: close\r\n") && !head.contains("keep-alive") && !head.contains("chunked"), head)
     }
+
+    func testTheAnswerClosesAndCannotSetCookiesForOtherOrigins() {
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nSet-Cookie: burrow_token=forged; Domain=localhost; Path=/\r\nSet-Cookie: own=1; Path=/\r\n\r\nok".utf8)
+        let length = PreviewResponseHead.length(head)
+        XCTAssertEqual(length, head.count - 2)
+        let rewritten = PreviewResponseHead.rewrite(head[..<(length ?? 0)])
+        let text = String(decoding: rewritten.head, as: UTF8.self)
+        XCTAssertFalse(rewritten.switching)
+        XCTAssertEqual(text, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: own=1; Path=/\r\nConnection: close\r\n\r\n")
+        let upgrade = PreviewResponseHead.rewrite(Array("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n".utf8)[...])
+        XCTAssertTrue(upgrade.switching)
+        XCTAssertTrue(String(decoding: upgrade.head, as: UTF8.self).contains("Connection: Upgrade"))
+        XCTAssertNil(PreviewResponseHead.length(Array("HTTP/1.1 200 OK\r\n".utf8)))
+    }
 }
