@@ -8,11 +8,12 @@ import XCTest
 /// The agent is the attacker, and its servers are what a preview shows: everything they send is
 /// hostile, and nothing it can do in its burrow may point Burrow at the host.
 final class PreviewAttackTests: XCTestCase {
-    func makeApp(timeout: Duration = .seconds(30), connections: Int = 256) async throws -> BurrowTestApp {
-        let image = try await RealAgentEnvironment.requireImage()
+    /// A Burrow whose agent is `sh -c TASK`, in the test image (busybox) or, for `python`, the agent image.
+    func makeApp(timeout: Duration = .seconds(30), connections: Int = 256, python: Bool = false) async throws -> BurrowTestApp {
+        let image = python ? try await RealAgentEnvironment.requireImage() : nil
         return try await BurrowTestApp(previewTimeout: timeout, previewConnections: connections) { config in
-            config.image = image
-            config.agentCommand = ["bash", "-c"]
+            if let image { config.image = image }
+            config.agentCommand = ["sh", "-c"]
             config.taskInput = .argument
             config.caches = []
         }
@@ -20,8 +21,8 @@ final class PreviewAttackTests: XCTestCase {
 
     func testAServerInTheBurrowIsServedOnlyOnItsOwnSignedInOrigin() async throws {
         let app = try await makeApp(timeout: .seconds(2))
-        let launched = try await app.launch(PreviewServers.task(marker: "served-from-the-burrow"))
-        let listed = try await app.waitForPreviews(launched.id, [8000, 8001, 8002])
+        let launched = try await app.launch(PreviewServers.busyboxTask(marker: "served-from-the-burrow"))
+        let listed = try await app.waitForPreviews(launched.id, [8000, 8002])
         XCTAssertFalse(listed.contains(3128), "Burrow's own proxy port is not a preview")
         let site = PreviewVisitor(app: app, id: launched.id, port: 8000)
 
@@ -34,7 +35,7 @@ final class PreviewAttackTests: XCTestCase {
         XCTAssertTrue(page.text.contains("served-from-the-burrow"), page.text)
 
         // The session is for this origin only: another port of the same burrow does not take it.
-        let other = PreviewVisitor(app: app, id: launched.id, port: 8001)
+        let other = PreviewVisitor(app: app, id: launched.id, port: 8002)
         let otherPage = try await other.request("/", cookie: cookie)
         XCTAssertEqual(otherPage.status, 401)
         // Burrow's API is not served on a preview origin, even with the token.
@@ -71,7 +72,7 @@ final class PreviewAttackTests: XCTestCase {
     }
 
     func testAWebSocketEchoesThroughThePreview() async throws {
-        let app = try await makeApp()
+        let app = try await makeApp(python: true)
         let launched = try await app.launch(PreviewServers.task(marker: "ws"))
         _ = try await app.waitForPreviews(launched.id, [8001])
         let echo = PreviewVisitor(app: app, id: launched.id, port: 8001)
@@ -115,10 +116,10 @@ final class PreviewAttackTests: XCTestCase {
         // The agent also plants what it can where it can: sockets and links named like Burrow's.
         let extra = """
         mkdir -p /tmp/box-side && echo box-side > /tmp/box-side/index.html
-        (cd /tmp/box-side && python3 -m http.server \(sharedPort) --bind 127.0.0.1 >/dev/null 2>&1 &)
+        httpd -f -p 127.0.0.1:\(sharedPort) -h /tmp/box-side &
         for path in /run/burrow/relay.sock /tmp/relay.sock /tmp/burrow-preview; do ln -sf /proc/1/root "$path" 2>/dev/null || true; done
         """
-        let launched = try await app.launch(PreviewServers.task(marker: "x", extra: extra))
+        let launched = try await app.launch(PreviewServers.busyboxTask(marker: "x", extra: extra))
         _ = try await app.waitForPreviews(launched.id, [sharedPort])
         let box = PreviewVisitor(app: app, id: launched.id, port: sharedPort)
         let page = try await box.request("/", cookie: try await box.signIn())
@@ -136,7 +137,7 @@ final class PreviewAttackTests: XCTestCase {
     /// past `maxConnections` previews answer 503 at once, and the API answers throughout.
     func testHeldPreviewConnectionsDoNotStarveTheAPI() async throws {
         let app = try await makeApp(timeout: .seconds(20), connections: 32)
-        let launched = try await app.launch(PreviewServers.task(marker: "x"))
+        let launched = try await app.launch(PreviewServers.busyboxTask(marker: "x"))
         _ = try await app.waitForPreviews(launched.id, [8002])
         let silent = PreviewVisitor(app: app, id: launched.id, port: 8002)
         let cookie = try await silent.signIn()

@@ -5,10 +5,22 @@
 import Foundation
 import XCTest
 
-/// Servers an agent starts in its burrow for the preview tests (the agent image has python3), and a
-/// client that plays the browser on a preview origin.
+/// Servers an agent starts in its burrow for the preview tests, and a client that plays the browser
+/// on a preview origin.
 enum PreviewServers {
-    /// `python3 -m http.server` on 8000 (a page saying `marker`), a WebSocket echo on 8001, a
+    /// With the test image's busybox (so it runs on every Podman the tests know): `httpd` on 8000 (a
+    /// page saying `marker`), a listener on 8002 that accepts and never answers, and `extra` lines.
+    static func busyboxTask(marker: String, extra: String = "") -> String {
+        """
+        mkdir -p /tmp/site && echo "\(marker)" > /tmp/site/index.html
+        httpd -f -p 127.0.0.1:8000 -h /tmp/site &
+        nc -ll -p 8002 -e sleep 1000 &
+        \(extra)
+        sleep 300
+        """
+    }
+
+    /// With the agent image's python3: `python3 -m http.server` on 8000 (a page saying `marker`), a WebSocket echo on 8001, a
     /// listener that accepts and never answers on 8002, and `extra` more shell lines; then waits.
     static func task(marker: String, extra: String = "") -> String {
         #"""
@@ -81,13 +93,23 @@ struct PreviewVisitor {
 
 extension BurrowTestApp {
     /// Waits until the burrow's previews list `ports`.
-    func waitForPreviews(_ id: String, _ ports: Set<Int>, within seconds: Double = 60) async throws -> [Int] {
-        try await withTimeout(seconds) {
-            while true {
-                let listed = Set(try await self.manager.previews(id).ports.map(\.port))
-                if ports.isSubset(of: listed) { return listed.sorted() }
-                try await Task.sleep(for: .milliseconds(200))
+    func waitForPreviews(_ id: String, _ ports: Set<Int>, within seconds: Double = 90) async throws -> [Int] {
+        let last = Locked("nothing listed yet")
+        do {
+            return try await withTimeout(seconds) {
+                while true {
+                    let list = try await self.manager.previews(id)
+                    let listed = Set(list.ports.map(\.port))
+                    if ports.isSubset(of: listed) { return listed.sorted() }
+                    last.withLock { $0 = "listed \(listed.sorted()), unavailable: \(list.unavailable ?? "-")" }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
             }
+        } catch {
+            let record = try? await manager.record(id)
+            let output = (try? await readStream(id, within: 1).map(\.data).joined(separator: "\n")) ?? ""
+            XCTFail("waiting for ports \(ports.sorted()): \(last.withLock { $0 }); burrow \(record?.state.rawValue ?? "?"); output: \(output.suffix(2000))")
+            throw error
         }
     }
 }
