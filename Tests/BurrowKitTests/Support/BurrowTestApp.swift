@@ -101,6 +101,7 @@ final class BurrowTestApp: @unchecked Sendable {
         for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
             try? await manager.podman.removeVolume(volume.name, force: true)
         }
+        await manager.previewHub.stopAll()
         // Each test's repo has its own workspace template image (one may still be in the making).
         await manager.settleRangePreparations()
         await manager.crossing.templates.settle()
