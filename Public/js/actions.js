@@ -24,11 +24,32 @@ async function teardown(withItsBranch) {
   const withBranch = withItsBranch && record && record.branch;
   const what = withBranch ? ` Its branch ${record.branch} is deleted from your repository too.` : '';
   if (!confirm(`Tear down this burrow? Its container and workspace are removed; the record, events and diff are kept in the archive.${what}`)) return;
+  const done = showTearingDown(withBranch);
   try {
     await api(`/api/burrows/${id}${withBranch ? '?deleteBranch=true' : ''}`, { method: 'DELETE' });
     markTornDown(id);
     upsert(await apiJSON(`/api/burrows/${id}`));
-  } catch (error) { showError($('b-error'), error); }
+  } catch (error) { showError($('b-error'), error); } finally { done(); }
+}
+
+/// While a teardown is under way: both buttons disabled, what is being removed, and for how long.
+function showTearingDown(withBranch) {
+  const buttons = [$('teardown'), $('teardown-branch')];
+  const labels = buttons.map((button) => button.textContent);
+  const started = Date.now();
+  const what = withBranch ? 'the container, the workspace and the branch' : 'the container and the workspace';
+  const tick = () => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    buttons[0].textContent = `Tearing down… ${seconds} s`;
+    buttons[0].title = `Removing ${what}`;
+  };
+  buttons.forEach((button) => { button.disabled = true; button.setAttribute('aria-busy', 'true'); });
+  tick();
+  const timer = setInterval(tick, 1000);
+  return () => {
+    clearInterval(timer);
+    buttons.forEach((button, index) => { button.disabled = false; button.removeAttribute('aria-busy'); button.textContent = labels[index]; });
+  };
 }
 
 const closeMenu = () => { $('more-actions').open = false; };

@@ -4,6 +4,7 @@
 import { $, el } from './dom.js';
 import { api } from './api.js';
 import { store } from './store.js';
+import { diffRows } from './diffrows.js';
 
 const OPEN_BELOW = 400;        // a file's diff with fewer lines starts open
 const MAX_LINES = 5000;        // lines drawn per file; the patch download has the rest
@@ -97,12 +98,27 @@ export function fileList(files, { pick = null, more = 0 } = {}) {
 
 function fileBody(file) {
   if (file.binary) return [el('p', 'facts', `Binary file${file.size != null ? ` (${bytes(file.size)})` : ''}: not shown (the patch has it).`)];
-  const lines = file.lines.slice(0, MAX_LINES).map((line) => {
-    const kind = line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
-    return el('div', `l ${kind}`, line || ' ');
-  });
+  const lines = diffRows(file.lines.slice(0, MAX_LINES), diffMode());
   if (file.lines.length > MAX_LINES) lines.push(el('p', 'facts', `… ${file.lines.length - MAX_LINES} more lines: download the patch.`));
   return lines;
+}
+
+/// 'split' (old beside new) where the page is wide enough and the user chose it, else 'unified'.
+const diffMode = () => (localStorage.getItem('burrow.diffMode') === 'split' && window.innerWidth >= 900 ? 'split' : 'unified');
+
+let lastText = null;
+
+/// The Unified/Split switch: redraws the diff shown in the chosen mode (remembered).
+export function startDiffModes() {
+  const button = $('diff-mode');
+  const label = () => { button.textContent = diffMode() === 'split' ? 'Unified view' : 'Split view'; button.hidden = window.innerWidth < 900; };
+  label();
+  button.addEventListener('click', () => {
+    localStorage.setItem('burrow.diffMode', diffMode() === 'split' ? 'unified' : 'split');
+    label();
+    if (lastText !== null) renderDiff(lastText);
+  });
+  window.addEventListener('resize', label);
 }
 
 /// One file's fold; a long one is drawn when first opened.
@@ -122,6 +138,7 @@ function fileFold(file) {
 }
 
 export function renderDiff(text) {
+  lastText = text;
   const files = parsePatch(text);
   const box = $('diff');
   if (files.length === 0) {

@@ -2,7 +2,7 @@
 import { el, fold, stamp } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { renderToolUse, attachToolResult } from './tools.js';
-import { resultFailure, agentReports, kib } from './format.js';
+import { resultFailure, agentReports, kib, clock } from './format.js';
 
 const MARKUP = /[*_`#[\]|<>~\\]|^\s*([-+=]|\d+[.)])(\s|$)|https?:/m;
 
@@ -53,9 +53,13 @@ function resultEntry(data, context, time) {
   const claim = agentReports(data.total_cost_usd);
   if (claim) parts.push(claim);
   if (data.num_turns != null) parts.push(`${data.num_turns} agent turn${data.num_turns === 1 ? '' : 's'}`);
-  if (data.duration_ms != null) parts.push(`${(data.duration_ms / 1000).toFixed(1)} s`);
+  // The agent's own time, in the list's and header's format and named as the agent's: the burrow's
+  // duration also counts starting its container and bringing the work home.
+  if (data.duration_ms != null) parts.push(`agent ${clock(data.duration_ms / 1000)}`);
   const title = failure ? `Failed: ${failure}` : `Finished: ${data.subtype || 'success'}`;
-  box.append(el('strong', 'result-title', [title, ...parts].join(' · ')));
+  const heading = el('strong', 'result-title', [title, ...parts].join(' · '));
+  if (data.duration_ms != null) heading.title = "The agent's own time for this turn; the burrow's duration (header, list) also counts its container's start and the way home.";
+  box.append(heading);
   const text = typeof data.result === 'string' ? data.result : '';
   // Claude Code repeats its last message as the result: show it once.
   if (text.trim() && text.trim() !== context.lastText.trim()) {

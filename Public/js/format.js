@@ -38,7 +38,7 @@ export function displayState(record, { stopping = false, failure = null } = {}) 
 
 export const stateLabel = (state) => (state === 'stopping' ? 'stopping…' : state);
 
-function clock(seconds) {
+export function clock(seconds) {
   seconds = Math.max(0, Math.round(seconds));
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
@@ -67,6 +67,14 @@ export function startedLabel(record) {
 
 /// Cost, or '' when there is none to report (a failure before any metered call is not "$0.0000").
 export const money = (usd) => (usd != null && usd > 0 ? `$${Number(usd).toFixed(4)}` : '');
+
+/// A subscription's burrows are not billed per token: their metered cost is what the same calls
+/// would cost with an API key, shown for comparison and for budgets.
+export const SUBSCRIPTION_NOTE = 'A Claude subscription pays for these calls; this is what they would cost at API prices (budgets count it too).';
+export const costLabel = (record) => {
+  const cost = money(record.costUSD);
+  return cost && record.billing === 'subscription' ? `≈${cost} at API prices` : cost;
+};
 
 /// The agent's own cost claim (stream-json `total_cost_usd`), only ever as its claim: never the
 /// burrow's cost (that is metered at the model endpoint), and nothing when it is negative or absurd.

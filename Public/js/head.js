@@ -1,7 +1,7 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
-import { store, shownState } from './store.js';
-import { isFinal, isActive, duration, startedLabel, money, agentReports, stateLabel, firstLine } from './format.js';
+import { store, shownState, isLocalRepo } from './store.js';
+import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
 
 const LONG_TASK = 280;
 
@@ -29,9 +29,9 @@ function facts(record) {
   list.push(`started ${startedLabel(record)}`);
   const time = duration(record);
   list.push(time.text);
-  $('b-facts').title = `Duration: ${time.title}`;
+  $('b-facts').title = `Duration: ${time.title}` + (record.billing === 'subscription' ? `\n${SUBSCRIPTION_NOTE}` : '');
   if (record.exitCode != null) list.push(`exit code ${record.exitCode}`);
-  const cost = money(record.costUSD);
+  const cost = costLabel(record);
   if (cost) {
     const costs = (record.turnCosts || []).filter((c) => c > 0);
     list.push(costs.length > 1 ? `${cost} (${costs.map((c) => `$${c.toFixed(4)}`).join(' + ')})` : cost);
@@ -86,7 +86,7 @@ export function renderHead(record) {
   const stopping = state === 'stopping';
   $('stop').disabled = isFinal(record.state) || stopping;
   $('stop').textContent = stopping ? 'Stopping…' : 'Stop';
-  $('teardown').disabled = !isFinal(record.state) || !!record.tornDown;
+  $('teardown').disabled = !isFinal(record.state) || !!record.tornDown || $('teardown').getAttribute('aria-busy') === 'true';
   $('teardown-branch').hidden = !record.branch || !!record.tornDown || !isFinal(record.state);
   const queued = (record.queuedMessages || []).length;
   const status = $('reply-status');
@@ -101,11 +101,12 @@ export function renderHead(record) {
 
 function renderBranch(record) {
   const branch = $('branch');
-  const key = `${record.branch || ''}|${record.deletedBranch || ''}`;
+  const key = `${record.branch || ''}|${record.deletedBranch || ''}|${record.resultHead || ''}|${isLocalRepo(record.repo)}`;
   if (branch.dataset.branch === key) return;
   branch.dataset.branch = key;
   if (!record.branch && record.deletedBranch) { branch.replaceChildren('Branch ', el('code', '', record.deletedBranch), ' deleted; the patch stays.'); return; }
-  if (!record.branch) { branch.replaceChildren('Patch only (remote repository): "Push branch" sends it to the remote as a branch.'); return; }
+  if (!record.branch && !isLocalRepo(record.repo)) { branch.replaceChildren('Patch only (remote repository): "Push branch" sends it to the remote as a branch.'); return; }
+  if (!record.branch) { branch.replaceChildren(record.resultHead ? 'No branch: the result is the patch below.' : ''); return; }
   const command = `git switch ${record.branch}`;
   branch.replaceChildren('Branch: ', el('code', '', record.branch), ' ', copyButton(record.branch, 'branch name'),
     ' — ', el('code', '', command), ' ', copyButton(command, 'git switch command'));

@@ -1,10 +1,11 @@
 // The launch form: repositories, the task draft, the GPU toggle, what the burrow starts from.
 import { $, el } from './dom.js';
 import { apiJSON, postJSON } from './api.js';
-import { upsert } from './store.js';
+import { upsert, setRepoKinds } from './store.js';
 import { askPermission } from './notify.js';
 import { setRepos } from './list.js';
 import { loadRunners, chosenRunner } from './runners.js';
+import { renderRepoPanel, bindRepoPanel } from './repos.js';
 
 let repos = [];
 
@@ -19,7 +20,7 @@ function updateGpuToggle() {
   if ($('uncommitted-row').hidden) $('uncommitted').checked = false;
 }
 
-export async function loadRepos() {
+export async function loadRepos(choose = null) {
   try {
     repos = await apiJSON('/api/repos');
   } catch (error) {
@@ -28,11 +29,13 @@ export async function loadRepos() {
   }
   const select = $('repo');
   select.replaceChildren(...repos.map((repo) => { const o = el('option', '', repo.name); o.value = repo.name; return o; }));
-  const saved = localStorage.getItem('burrow.repo');
+  const saved = choose || localStorage.getItem('burrow.repo');
   if (saved && repos.some((r) => r.name === saved)) select.value = saved;
+  setRepoKinds(repos);
+  renderRepoPanel(repos, loadRepos);
   updateGpuToggle();
   setRepos(repos.map((r) => r.name));
-  if (repos.length === 0) showLaunchError('No repositories configured: add "repos" to burrow.json (see README).');
+  showLaunchError(repos.length === 0 ? 'No repositories yet: add one under "Repositories" below (a local path or a git URL), or in burrow.json.' : '');
   loadRunners();
 }
 
@@ -65,6 +68,7 @@ async function launch(event) {
 }
 
 export function startLaunchForm() {
+  bindRepoPanel();
   $('task').value = localStorage.getItem('burrow.draft') || '';
   $('task').addEventListener('input', () => localStorage.setItem('burrow.draft', $('task').value));
   $('task').addEventListener('keydown', (event) => {

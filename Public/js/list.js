@@ -1,7 +1,7 @@
 // The burrows list as a tool: search and filters, honest badges, start time, duration and cost.
 import { $, el } from './dom.js';
 import { store, subscribe, shownState } from './store.js';
-import { isFinal, isActive, duration, startedLabel, money, stateLabel, firstLine } from './format.js';
+import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, stateLabel, firstLine } from './format.js';
 
 let frame = 0;
 
@@ -30,8 +30,9 @@ function meta(record) {
   const node = el('span', 'meta');
   node.append(el('time', 'started', startedLabel(record)), ' · ', el('span', 'elapsed', time.text));
   node.title = `Started ${new Date((record.startedAt || record.createdAt) * 1000).toLocaleString()}; duration ${time.title}`;
-  const cost = money(record.costUSD);
+  const cost = costLabel(record);
   if (cost) node.append(' · ', el('span', 'cost', cost));
+  if (record.billing === 'subscription') node.title += `\n${SUBSCRIPTION_NOTE}`;
   return node;
 }
 

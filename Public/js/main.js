@@ -6,7 +6,7 @@ import { TranscriptView } from './transcript.js';
 import { BurrowSession } from './session.js';
 import { renderHead, renderWorking, renderMissing, renderLoading, renderNothing } from './head.js';
 import { renderList, startList, tickList } from './list.js';
-import { loadDiff } from './diffview.js';
+import { loadDiff, startDiffModes } from './diffview.js';
 import { renderChanges, resetChanges, startChanges } from './changes.js';
 import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
@@ -109,6 +109,7 @@ async function start() {
   startBranchActions();
   startChanges();
   startPreviews();
+  startDiffModes();
   startKeys();
   wire();
   checkOrphans();

@@ -91,3 +91,8 @@ export const shownState = (record) => record && displayState(record, {
 });
 
 export const current = () => (store.selected ? store.records.get(store.selected) : null);
+
+// Which repos are local (a url repo's result is a patch until it is pushed); unknown ones count as local.
+const localRepos = new Map();
+export function setRepoKinds(list) { localRepos.clear(); for (const repo of list) localRepos.set(repo.name, !!repo.local); }
+export function isLocalRepo(name) { return localRepos.get(name) !== false; }

@@ -6,28 +6,8 @@ import BurrowKit
 public enum QuickFlags {
     /// A local git repository as a repo entry: the absolute path, named by its folder (made a safe name).
     public static func repo(path: String) throws(ConfigError) -> RepoConfig {
-        let expanded = path.hasPrefix("~") ? FileSystem.homeDirectory + path.dropFirst() : path
-        var absolute = expanded.hasPrefix("/") ? expanded : FileSystem.currentDirectory + "/" + expanded
-        while absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
-        guard let status = FileSystem.status(absolute), status.isDirectory else {
-            throw ConfigError(field: "--repo", reason: "\(path) is not a folder; give the path of a local git repository")
-        }
-        guard FileSystem.exists(absolute + "/.git") else {
-            throw ConfigError(field: "--repo", reason: "\(absolute) is not a git repository (no .git): `git init` it, or give the repository's top folder")
-        }
-        return RepoConfig(name: name(for: absolute), path: absolute)
-    }
-
-    /// The folder's name with anything but letters, digits, `.`, `_`, `-` as `-` (config's repo names).
-    static func name(for path: String) -> String {
-        let folder = path.split(separator: "/").last.map(String.init) ?? "repo"
-        var name = String(folder.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
-                ? Character(scalar) : "-"
-        })
-        while name.hasPrefix(".") { name.removeFirst() }
-        name = String(name.prefix(64))
-        return name.isEmpty ? "repo" : name
+        let absolute = try LocalRepoPath.checked(path, field: "--repo")
+        return RepoConfig(name: LocalRepoPath.name(for: absolute), path: absolute)
     }
 
     /// Applies `--port` (same host as the config's `listen`) and `--repo`s; the result is validated.

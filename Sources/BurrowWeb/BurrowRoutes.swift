@@ -18,21 +18,7 @@ extension Router {
         let runner: String?
     }
 
-    struct RepoSummary: Encodable {
-        let name: String
-        let source: String
-        let ref: String?
-        let gpu: Bool
-        let image: String
-        /// A local repository (its uncommitted changes can be taken along).
-        let local: Bool
-    }
-
     public mutating func addBurrows(_ manager: BurrowManager) {
-        let config = manager.config
-        get("/api/repos") { _ in
-            .json(config.repos.map { RepoSummary(name: $0.name, source: $0.path ?? $0.url ?? "", ref: $0.ref, gpu: $0.gpu ?? false, image: $0.image ?? config.image, local: $0.path != nil) })
-        }
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
@@ -82,6 +68,7 @@ extension Router {
             return HTTPResponse(status: .noContent)
         }
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
+        addRepos(manager)
         addBranches(manager)
         addRunners(manager)
         addChanges(manager)

@@ -45,8 +45,16 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#branch button.copy")).to_have_count(2)
     shot(page, "finished.png", full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
+    def slow_delete(route):  # a teardown that takes a while, as on a busy Podman: the page shows it
+        if route.request.method == "DELETE":
+            page.wait_for_timeout(2500)
+        route.continue_()
+    page.route(f"**/api/burrows/{burrow}*", slow_delete)
     page.click("#teardown")
+    expect(page.locator("#teardown")).to_contain_text("Tearing down…")
+    expect(page.locator("#teardown")).to_be_disabled()
     expect(page.locator("#b-facts")).to_contain_text("torn down", timeout=10000)
+    page.unroute(f"**/api/burrows/{burrow}*")
     assert json.loads(podman(f'/containers/json?all=true&filters={{"label":["io.burrow.id={burrow}"]}}'.replace('"', "%22").replace("{", "%7B").replace("}", "%7D").replace("[", "%5B").replace("]", "%5D"))) == []
 
 

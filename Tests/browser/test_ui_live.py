@@ -94,9 +94,25 @@ def test_live_changes_while_running_then_the_final_diff(env):
     expect(page.locator("#diff")).not_to_contain_text("GIT binary patch")
     expect(page.locator("#diff")).not_to_contain_text("literal")
     page.locator("#changes-files button.file-link", has_text="new.txt").click()
-    expect(page.locator("#diff .file", has_text="new.txt").locator(".l.add")).to_have_text(["+one", "+two"])
+    new_file = page.locator("#diff .file", has_text="new.txt")
+    expect(new_file.locator(".l.add .code")).to_have_text(["+one", "+two"])
+    expect(new_file.locator(".l.add .ln")).to_have_text(["", "1", "", "2"])  # old, new: numbered as in the new file
     expect(page.locator("#download")).to_be_visible()
     shot(page, "final-diff.png")
+    # Split view: the old file beside the new, an appended line beside nothing; remembered.
+    page.click("#diff-mode")
+    readme = page.locator("#diff .file", has_text="README.md")
+    expect(readme.locator(".l.pair")).to_have_count(2)
+    expect(readme.locator(".l.pair").first.locator(".half .code")).to_have_text(["# demo", "# demo"])
+    expect(readme.locator(".half.add .ln")).to_have_text("2")
+    expect(readme.locator(".half.add .code")).to_have_text("more")
+    expect(readme.locator(".half.none")).to_have_count(1)
+    expect(page.locator("#diff-mode")).to_have_text("Unified view")
+    shot(page, "split-diff.png")
+    page.reload()
+    expect(page.locator("#diff .file", has_text="README.md").locator(".half.add")).to_have_count(1, timeout=15000)
+    page.click("#diff-mode")
+    expect(page.locator("#diff .file", has_text="README.md").locator(".half")).to_have_count(0)
     assert not os.path.exists("/tmp/burrow-ui-live-pager"), "the agent's git pager ran on the host"
 
 

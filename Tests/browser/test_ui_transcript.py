@@ -85,7 +85,7 @@ def test_a_recorded_session_reads_like_the_terminal(env):
     expect(transcript.locator(".entry.text").first).to_have_attribute("data-timestamp", "2026-11-24T09:30:02.000Z")
     expect(transcript.locator(".entry.text").first).to_have_attribute("data-time", re.compile(r"^\d\d:30:02$"))
     expect(transcript.get_by_text("ISO weeks")).to_have_count(1)
-    expect(transcript.locator(".entry.result")).to_contain_text("Finished: success · the agent reports $0.0456 · 7 agent turns · 21.5 s")
+    expect(transcript.locator(".entry.result")).to_contain_text("Finished: success · the agent reports $0.0456 · 7 agent turns · agent 22s")
     expect(page.locator("#b-state")).to_have_text("succeeded")
 
 

@@ -86,6 +86,13 @@ def test_phone_keeps_the_burrow_in_view_and_wraps_long_words(env):
             const s = getComputedStyle(e); return e.tagName !== 'TEXTAREA' && /(auto|scroll)/.test(s.overflowY) && e.scrollHeight > e.clientHeight; }).map((e) => e.id || e.className)""")
         assert inner == [], f"inner scroll boxes: {inner}"
         shot(page, "phone-burrow-long-task.png")
+        # The header's buttons on one row, at the narrowest common phone width too.
+        for width in (390, 360):
+            page.set_viewport_size({"width": width, "height": 780})
+            tops = page.evaluate("""['raw-toggle', 'stop', 'teardown', 'more-actions'].map((id) => document.getElementById(id))
+                .filter(Boolean).map((node) => Math.round((node.closest('label') || node).getBoundingClientRect().top))""")
+            assert len(tops) >= 3 and max(tops) - min(tops) <= 8, f"header buttons on several rows at {width} px: {tops}"
+        page.set_viewport_size({"width": 390, "height": 844})
         page.click(".burrow-head .back")
         expect(page.locator(f"#burrows a[data-id='{burrow}']")).to_be_visible()
         page.locator("#burrows li a").nth(1).click()           # a tap opens the burrow, in view
@@ -176,6 +183,52 @@ def test_list_search_and_filters(env):
     expect(meta.locator(".elapsed")).to_have_text(re.compile(r"^\d+(s|m \d+s)"))
 
 
+def test_repositories_are_added_and_removed_from_the_page(env):
+    import subprocess, tempfile
+    page = env["page"]
+    page.goto(env["base"])
+    expect(page.locator("#repo")).to_have_value("demo", timeout=30000)
+    page.click("#repos-panel summary")
+    expect(page.locator("#repos-list li", has_text="demo")).to_contain_text("(config file)")
+    page.fill("#repo-source", "/nonexistent/burrow-added")
+    page.click("#repo-add")
+    expect(page.locator("#repo-error")).to_contain_text("is not a folder")
+    expect(page.locator("#repos-list li")).to_have_count(1)
+    folder = tempfile.mkdtemp(prefix="added-repo-")
+    subprocess.run(["git", "-C", folder, "init", "-q", "-b", "main"], check=True)
+    subprocess.run(["git", "-C", folder, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    name = folder.rsplit("/", 1)[1]
+    page.fill("#repo-source", folder)
+    page.click("#repo-add")
+    expect(page.locator("#repo-error")).to_be_hidden()
+    expect(page.locator("#repo")).to_have_value(name)
+    added = page.locator("#repos-list li", has_text=name)
+    expect(added).to_contain_text("(added here)")
+    shot(page, "repositories.png")
+    added.locator("button", has_text="Remove").click()
+    expect(page.locator("#repos-list li", has_text=name)).to_have_count(0)
+    expect(page.locator("#repo")).to_have_value("demo")
+    subprocess.run(["rm", "-rf", folder])
+
+
+def test_a_wide_screen_puts_the_list_beside_the_form(env):
+    context, page = new_page(env, 1440, 900)
+    try:
+        page.goto(env["base"] + "#/")
+        expect(page.locator("#burrows li").first).to_be_visible(timeout=15000)
+        form, burrows = page.locator(".launch").bounding_box(), page.locator("#burrows").bounding_box()
+        assert burrows["x"] >= form["x"] + form["width"], f"the list is not beside the form: {form} {burrows}"
+        assert burrows["width"] >= 600, f"the list does not use the width: {burrows}"
+        assert burrows["y"] < form["y"] + form["height"], "the list starts beside the form, not under it"
+        shot(page, "desktop-list-wide.png")
+        page.locator("#burrows li a").first.click()
+        expect(page.locator("#view")).to_be_visible()          # a burrow open: the list is a column again
+        assert page.locator("#burrows").bounding_box()["width"] < 480
+    finally:
+        context.close()
+
+
 TESTS = [test_fresh_load_fires_no_notifications_and_a_live_end_fires_one, test_stop_shows_stopping_while_it_is_under_way,
          test_an_unknown_burrow_says_so, test_phone_keeps_the_burrow_in_view_and_wraps_long_words,
-         test_keyboard_landmarks_and_names, test_installable_with_no_404, test_list_search_and_filters]
+         test_keyboard_landmarks_and_names, test_installable_with_no_404, test_list_search_and_filters,
+         test_repositories_are_added_and_removed_from_the_page, test_a_wide_screen_puts_the_list_beside_the_form]

@@ -17,7 +17,7 @@ extension BurrowManager {
     public func pushInfo(_ id: String) async throws -> PushInfo {
         let record = try record(id)
         let gh = await githubCLI.status()
-        guard let repo = config.repo(named: record.repo) else {
+        guard let repo = repo(named: record.repo) else {
             return PushInfo(target: nil, canPush: false, reason: "the repo \(record.repo) is no longer configured", pushed: record.pushed, pullRequests: gh)
         }
         do {
@@ -38,7 +38,7 @@ extension BurrowManager {
     /// Pushes Burrow's result (`resultHead`) to the source repo's remote as `burrow/<id>`.
     public func pushBranch(_ id: String) async throws -> BurrowRecord {
         let record = try record(id)
-        guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
+        guard let repo = repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
         if let reason = pushBlocker(record) { throw BurrowError.conflict("cannot push burrow \(id)", detail: reason) }
         guard let head = record.resultHead else { throw BurrowError.conflict("burrow \(id) has no result") }
         try claim(.pushing, id)
@@ -55,7 +55,7 @@ extension BurrowManager {
     /// Opens a pull request for the pushed branch with the host's `gh`.
     public func openPullRequest(_ id: String) async throws -> BurrowRecord {
         let record = try record(id)
-        guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
+        guard let repo = repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
         guard let pushed = record.pushed else { throw BurrowError.conflict("push the branch first", detail: "a pull request needs the branch on the remote") }
         if let address = pushed.pullRequest { throw BurrowError.conflict("burrow \(id) already has a pull request", detail: address) }
         try claim(.pushing, id)
@@ -82,7 +82,7 @@ extension BurrowManager {
             throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "delete its branch once its turn ends")
         }
         guard let branch = record.branch, let head = record.resultHead else { throw BurrowError.conflict("burrow \(id) has no branch") }
-        guard let repo = config.repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
+        guard let repo = repo(named: record.repo) else { throw BurrowError.invalid("the repo \(record.repo) is no longer configured") }
         try await BranchPush.deleteBranch(branch, expected: head, repo: repo)
         return try await update(id) { record in
             record.branch = nil

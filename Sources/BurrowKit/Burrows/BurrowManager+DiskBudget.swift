@@ -29,7 +29,7 @@ extension BurrowManager {
             // An unreachable Podman is measured next round; its burrows are not stopped for it.
             guard let usage = try? await podman(for: first.id).diskUsage() else { continue }
             for record in burrows {
-                let caches = config.repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
+                let caches = repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
                 let volumes = caches.map { $0.volumeName(repo: record.repo) }
                 let cacheSizes = Dictionary(volumes.map { ($0, usage.bytes(volumes: [$0], container: "")) }) { a, _ in a }
                 let used = usage.bytes(volumes: [record.workspaceVolume, record.configVolume], container: record.container)

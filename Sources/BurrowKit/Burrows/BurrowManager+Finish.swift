@@ -12,11 +12,13 @@ extension BurrowManager {
         await watchers.stop(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
-        if exitCode != nil, let repo = config.repo(named: record.repo), let base = record.baseCommit, let user = record.user {
+        if exitCode != nil, let repo = repo(named: record.repo), let base = record.baseCommit, let user = record.user {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
             do {
                 home = .success(try await run.crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
-                                                             known: record.agentHeads ?? [], folder: folder(id)))
+                                                             known: record.agentHeads ?? [], folder: folder(id),
+                                                             message: CommitMessage.forTurn(record.message ?? record.task, burrow: id),
+                                                             exclude: config.resultExclude(repo)))
             } catch {
                 home = .failure(error)
             }

@@ -32,7 +32,7 @@ extension BurrowManager {
             while records[id]?.ids == nil {
                 let seen = lifeChanged.generation
                 // Nothing awaited from the choice to the record's change: no other claim in this Burrow interleaves.
-                if let slot = try await chooseRange(for: config.repo(named: record.repo), except: id, ranges: ranges).slot {
+                if let slot = try await chooseRange(for: repo(named: record.repo), except: id, ranges: ranges).slot {
                     try mutate(id) { $0.ids = slot }
                 } else {
                     // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one to end.

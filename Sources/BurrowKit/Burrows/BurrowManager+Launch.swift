@@ -13,8 +13,8 @@ extension BurrowManager {
     /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
                        base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil) async throws -> BurrowRecord {
-        guard let repo = config.repo(named: name) else {
-            throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(config.repos.map(\.name).joined(separator: ", "))")
+        guard let repo = repo(named: name) else {
+            throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
         if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
@@ -34,6 +34,7 @@ extension BurrowManager {
         record.budget = BurrowRecord.budget(launch: budget, repo: repo, config: config)
         record.title = title
         record.runner = runner
+        record.billing = billing
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {
@@ -63,7 +64,7 @@ extension BurrowManager {
     /// One turn, from `queued`: the workspace (first turn), the container, the start; then following.
     func turn(_ run: BurrowRun) async {
         let id = run.id, podman = run.podman
-        guard let queued = records[id], queued.state == .queued, let repo = config.repo(named: queued.repo) else { return }
+        guard let queued = records[id], queued.state == .queued, let repo = repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
             try await update(id) { $0.state = .preparing }

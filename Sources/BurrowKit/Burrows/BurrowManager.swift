@@ -55,6 +55,10 @@ public actor BurrowManager {
     public nonisolated let changes = EventBroadcaster()
     /// The relays into running burrows' network namespaces, for previews.
     public nonisolated let previewHub = PreviewHub()
+    /// Repositories added from the page, beside the config's.
+    public nonisolated let addedRepos: AddedRepos
+    /// How model calls are paid for, as burrows' records say (`BurrowRecord.billing`).
+    nonisolated let billing: String?
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
@@ -62,6 +66,8 @@ public actor BurrowManager {
         self.directory = config.resolvedStateDir + "/burrows"
         store = RecordStore(directory: directory)
         try FileSystem.createDirectories(directory, mode: 0o700)
+        addedRepos = try AddedRepos(stateDir: config.resolvedStateDir)
+        billing = try config.credentials.anthropic.map { try Credential.load($0).isOAuth ? "subscription" : "api" }
         vault = try config.credentials.anthropic.map { source in
             _ = try Credential.load(source)  // a missing key is an error now, not at the first model call
             return ModelVault(upstream: URL(string: config.credentials.resolvedUpstream)!) { try Credential.load(source) }
@@ -106,7 +112,7 @@ public actor BurrowManager {
                 queue.append(id)
             case .running:
                 startRun(id, .running) { manager, run in
-                    if manager.records[id]?.network == NetworkConfig.Mode.allowlist.rawValue, let repo = manager.config.repo(named: record.repo) {
+                    if manager.records[id]?.network == NetworkConfig.Mode.allowlist.rawValue, let repo = manager.repo(named: record.repo) {
                         try? manager.startProxy(run, repo: repo)
                     }
                     if await manager.rejoinRunner(run) { await manager.follow(run) }

@@ -74,6 +74,9 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var runner: String?
     /// The network mode the burrow was launched with.
     public var network: String?
+    /// "subscription" when the model credential is a Claude subscription's token (its cost is shown
+    /// at API prices, for comparison: the plan is what is billed), "api" for an API key.
+    public var billing: String?
     /// What its model endpoint carried.
     public var model: ModelUsage?
     /// Tokens and cost measured at the model endpoint, per turn and in all (authoritative).

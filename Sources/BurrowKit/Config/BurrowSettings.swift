@@ -19,6 +19,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var budget: Budget?
     /// Launch from the repo's devcontainer.json (`true`, or a path in the repo); off when absent.
     public var devcontainer: DevcontainerSetting?
+    /// Untracked build junk left out of this repo's results, besides the global `resultExclude`.
+    public var resultExclude: [String]?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name

@@ -25,6 +25,8 @@ public struct Config: Sendable, Equatable {
     public var resumeCommand = Config.defaultResumeCommand
     /// MCP servers handed to the agent (Claude Code's `mcpServers` shape), written into the burrow.
     public var mcpServers: [String: JSONValue] = [:]
+    /// Untracked build junk left out of every result (names or globs at any depth).
+    public var resultExclude = ResultExclude.defaults
     public var agentUser = "agent"
     public var env: [String: String] = [:]
     public var repos: [RepoConfig] = []
@@ -74,6 +76,7 @@ public struct Config: Sendable, Equatable {
         if podmanSocket.isEmpty { throw ConfigError(field: "podmanSocket", reason: "use \"auto\" or a path") }
         if image.isEmpty { throw ConfigError(field: "image", reason: "must name an image, e.g. localhost/burrow-agent:latest") }
         try validateBurrowSettings()
+        try validateResultExclude()
         try validateRunners()
     }
 }
@@ -99,7 +102,7 @@ extension Config: Decodable {
     enum Key: String, CodingKey, CaseIterable {
         case listen, stateDir, allowRemote, allowedHosts, publicDir, podmanSocket, image
         case agentCommand, agentUser, env, repos, caches, gpuDevices, limits, maxConcurrent, network
-        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput, runners, triggers
+        case credentials, sandbox, forwarderPath, resumeCommand, mcpServers, prices, budget, taskInput, runners, triggers, resultExclude
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +135,7 @@ extension Config: Decodable {
         config.taskInput = try container.decodeIfPresent(TaskInput.self, forKey: .taskInput) ?? config.taskInput
         config.runners = try container.decodeIfPresent([RunnerConfig].self, forKey: .runners) ?? config.runners
         config.triggers = try container.decodeIfPresent([TriggerConfig].self, forKey: .triggers) ?? config.triggers
+        config.resultExclude = try container.decodeIfPresent([String].self, forKey: .resultExclude) ?? config.resultExclude
         self = config
     }
 }

@@ -120,7 +120,8 @@ struct Crossing: Sendable {
     }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
-    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String) async throws -> Harvest {
+    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String,
+                   message: String, exclude: [String] = []) async throws -> Harvest {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
         defer { FileSystem.removeTree(directory) }
         let bundlePath = directory + "/result.bundle"
@@ -128,8 +129,8 @@ struct Crossing: Sendable {
                             workspaceOptions: ["ro"])
         helper.scratchLimitBytes = scratchLimitBytes
         let limit = maxBundleBytes
-        let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes),
-                         "burrow \(burrow.id): work left uncommitted by the agent"] + known.filter(ObjectID.isValid)
+        let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes), message,
+                         ResultExclude.pathspec(exclude)] + known.filter(ObjectID.isValid)
         let (outcome, saved) = try await helper.run(arguments) { podman, name in
             do {
                 return try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/result.bundle"), to: bundlePath, limit: limit)

@@ -40,7 +40,7 @@ enum HelperScripts {
     #!/bin/sh
     set -u
     \(gitGuard)
-    base=$1; maxfile=$2; message=$3; shift 3
+    base=$1; maxfile=$2; message=$3; junk=$4; shift 4
     ws=/workspace; scratch=/scratch; out=/out
     fail() { echo "burrow-harvest: $*" >&2; exit 1; }
     q() { printf '%s' "$1" | tr '\\000-\\037' ' ' | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g' | cut -c1-300; }
@@ -71,7 +71,10 @@ enum HelperScripts {
       find . -path ./.git -prune -o -type f -size +"$maxfile"c -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
       while IFS= read -r f; do note "left in the burrow (over the per-file limit of $maxfile bytes): ${f#./}"; done < $scratch/big
     fi
-    hg add -A --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    cp $scratch/pathspec $scratch/junkspec
+    [ -z "$junk" ] || printf '%s\\n' "$junk" | tr '\\n' '\\000' >> $scratch/junkspec
+    hg add -A --pathspec-from-file=$scratch/junkspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    hg add -u --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
     tree=$(hg write-tree) || fail "git write-tree failed"
     if [ -n "$parent" ] && [ "$(hg rev-parse "$parent^{tree}")" = "$tree" ]; then head=$parent
     elif [ -n "$parent" ]; then head=$(hg commit-tree "$tree" -p "$parent" -m "$message") || fail "commit failed"

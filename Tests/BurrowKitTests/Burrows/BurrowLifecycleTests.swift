@@ -67,7 +67,7 @@ final class BurrowLifecycleTests: XCTestCase {
         let finished = try await app.finished(record.id)
         XCTAssertEqual(finished.branch, "burrow/\(record.id)")
         let log = try await Subprocess.check(["git", "-C", app.repoPath, "log", "--format=%s", "burrow/\(record.id)"]).stdout
-        XCTAssertEqual(log.split(separator: "\n").first.map(String.init), "burrow \(record.id): work left uncommitted by the agent")
+        XCTAssertEqual(log.split(separator: "\n").first.map(String.init), "edit things", "the commit Burrow makes is named by the task")
         XCTAssertTrue(log.contains("stand-in agent: add AGENT_CHANGE.md"), "the agent's own commit is kept")
         let files = try await Subprocess.check(["git", "-C", app.repoPath, "show", "--name-only", "--format=", "burrow/\(record.id)"]).stdout
         XCTAssertTrue(files.contains("UNCOMMITTED.txt"))

@@ -113,6 +113,7 @@ final class RealAgentTests: XCTestCase {
             let record = try await app.finished(launched.id, within: 120)
             XCTAssertEqual(record.state, .succeeded, record.error ?? "")
             XCTAssertEqual(record.result, "oauth ok")
+            XCTAssertEqual(record.billing, "subscription", "the page shows its cost at API prices, as a comparison")
             let agent = try XCTUnwrap(api.agentRequests.first)
             XCTAssertEqual(agent.headers["authorization"], "Bearer \(Self.oauthToken)")
             XCTAssertTrue(agent.headers.values("anthropic-beta").joined(separator: ",").contains("oauth-2025-04-20"), "\(agent.headers)")
@@ -134,6 +135,7 @@ final class RealAgentTests: XCTestCase {
             let overloadedRecord = try await app.finished(overloaded.id, within: 120)
 
             XCTAssertEqual(refusedRecord.state, .failed)
+            XCTAssertEqual(refusedRecord.billing, "api")
             let refusedError = refusedRecord.error ?? ""
             XCTAssertTrue(refusedError.contains("400") && refusedError.contains("stand-in refuses this prompt"), refusedError)
             XCTAssertEqual(overloadedRecord.state, .failed)

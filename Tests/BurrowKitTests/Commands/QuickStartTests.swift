@@ -18,8 +18,8 @@ final class QuickStartTests: XCTestCase {
         for bad in [["serve", "--port", "70000"], ["serve", "--port", "x"], ["init", "extra"], ["init", "--repo"]] {
             guard case .failure = CommandLineParser.parse(bad) else { return XCTFail("\(bad) parsed") }
         }
-        XCTAssertEqual(QuickFlags.name(for: "/home/me/my repo!"), "my-repo-")
-        XCTAssertEqual(QuickFlags.name(for: "/srv/.hidden"), "hidden")
+        XCTAssertEqual(LocalRepoPath.name(for: "/home/me/my repo!"), "my-repo-")
+        XCTAssertEqual(LocalRepoPath.name(for: "/srv/.hidden"), "hidden")
     }
 
     func testInitWritesAWorkingConfigThatServesAndNeverOverwrites() async throws {
@@ -53,7 +53,7 @@ final class QuickStartTests: XCTestCase {
 
         // Working: `burrow serve` takes it as it is and offers the repo.
         let repos = try await serving(["serve"], environment, port: port)
-        XCTAssertEqual(repos, [QuickFlags.name(for: repo)])
+        XCTAssertEqual(repos, [LocalRepoPath.name(for: repo)])
 
         let withKey = try await run(["init", "--config", home + "/other.json"], environment.merging(["ANTHROPIC_API_KEY": "sk-test"]) { $1 })
         XCTAssertEqual(withKey.status, 0, withKey.stderr)
@@ -81,7 +81,7 @@ final class QuickStartTests: XCTestCase {
             let named = try await Self.run(["ls", "--server", "http://127.0.0.1:\(port)"], environment)
             XCTAssertEqual(named.stdout, "no burrows\n", named.stderr)
         }
-        XCTAssertEqual(repos, [QuickFlags.name(for: repo)])
+        XCTAssertEqual(repos, [LocalRepoPath.name(for: repo)])
     }
 
     /// Starts the binary, waits for `port`, returns the names `/api/repos` lists, then stops it.

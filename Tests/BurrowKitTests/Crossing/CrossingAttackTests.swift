@@ -50,7 +50,7 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertTrue(files.contains("PLANTED.txt") && files.contains("U.txt") && files.contains(".gitattributes"), "the attack's files came home as data: \(files)")
         XCTAssertTrue(files.contains(".hooks/pre-commit"), "hook scripts came home as plain files")
         let log = try await attack.branchLog(record)
-        XCTAssertEqual(log.prefix(2), ["burrow \(record.id): work left uncommitted by the agent", "agent: planted"])
+        XCTAssertEqual(log.dropFirst().first, "agent: planted", "Burrow's commit of what was left, on the agent's own")
         XCTAssertTrue(try attack.patch(record).contains("+planted"))
     }
 

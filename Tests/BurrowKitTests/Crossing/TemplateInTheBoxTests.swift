@@ -75,7 +75,8 @@ final class SHA256RepoTests: XCTestCase {
         let files = try await Subprocess.check(["git", "-C", repo, "ls-tree", "-r", "--name-only", branch]).stdout
         XCTAssertEqual(files.split(separator: "\n").sorted(), ["COMMITTED.txt", "LEFT.txt", "README.md"], files)
         let log = try await Subprocess.check(["git", "-C", repo, "log", "--format=%s", branch]).stdout
-        XCTAssertTrue(log.hasPrefix("burrow \(record.id): work left uncommitted by the agent\nthe agent's commit\n"), log)
+        XCTAssertTrue(log.hasPrefix("cd /workspace && echo \"status:"), log)
+        XCTAssertEqual(log.split(separator: "\n").dropFirst().first, "the agent's commit", log)
         XCTAssertTrue(try attack.patch(record).contains("+left"), "the patch is made too")
     }
 
