@@ -42,10 +42,13 @@ enum PreviewForwarding {
 
     /// Writes the request, waits up to `timeout` for the answer's head (a clear page if none comes),
     /// passes it on rewritten (`PreviewResponseHead`), then moves bytes until the server closes; both
-    /// ways after a `101`.
-    static func relay(_ client: HTTPConnection, upstream: AsyncSocket, request: HTTPRequest, timeout: Duration) async {
+    /// ways after a `101`. Returns whether the browser's connection may carry its next request: only
+    /// after an answer whose `Content-Length` the server's bytes matched exactly.
+    static func relay(_ client: HTTPConnection, upstream: AsyncSocket, request: HTTPRequest, timeout: Duration) async -> Bool {
         defer { upstream.close() }
         let switching: Bool
+        let framing: PreviewResponseHead.Framing
+        let sent: Int
         do {
             try await upstream.write(head(for: request))
             let answer = try await withDeadline(timeout, operation: "waiting for the burrow's server") { [upstream] () -> [UInt8] in
@@ -56,35 +59,49 @@ enum PreviewForwarding {
                 return buffer
             }
             guard let length = PreviewResponseHead.length(answer) else {
-                return await fail(client, PreviewPage.response(.badGateway, answer.isEmpty
+                await fail(client, PreviewPage.response(.badGateway, answer.isEmpty
                     ? "The server in the burrow closed the connection without answering."
                     : "The server in the burrow did not send a complete HTTP head (within \(PreviewResponseHead.maxBytes) bytes)."))
+                return false
             }
-            let rewritten = PreviewResponseHead.rewrite(answer[..<length])
+            let rewritten = PreviewResponseHead.rewrite(answer[..<length], isHead: request.method == "HEAD")
             switching = rewritten.switching && isUpgrade(request)
+            framing = switching ? .close : rewritten.framing
+            sent = answer.count - length
             try await client.socket.write(rewritten.head + answer[length...])
         } catch is DeadlineExceeded {
-            return await fail(client, PreviewPage.response(HTTPStatus(504, "Gateway Timeout"), "The server in the burrow accepted the connection but did not answer within \(timeout)."))
+            await fail(client, PreviewPage.response(HTTPStatus(504, "Gateway Timeout"), "The server in the burrow accepted the connection but did not answer within \(timeout)."))
+            return false
         } catch {
-            return await fail(client, PreviewPage.response(.badGateway, "The connection to the server in the burrow failed: \(error)"))
+            await fail(client, PreviewPage.response(.badGateway, "The connection to the server in the burrow failed: \(error)"))
+            return false
         }
         if switching {
             if !client.buffer.isEmpty { try? await upstream.write(client.buffer) }
-            async let up: Void = copy(client.socket, upstream)
-            async let down: Void = copy(upstream, client.socket)
+            async let up = copy(client.socket, upstream)
+            async let down = copy(upstream, client.socket)
             _ = await (up, down)
-        } else {
-            await copy(upstream, client.socket)
+            return false
         }
+        guard case .length(let expected) = framing else {
+            _ = await copy(upstream, client.socket, endingDestination: true)
+            return false
+        }
+        let moved = sent + (await copy(upstream, client.socket, endingDestination: false) ?? -1)
+        return moved == expected
     }
 
-    private static func copy(_ source: AsyncSocket, _ destination: AsyncSocket) async {
+    /// Bytes moved until `source` ends (nil when either side failed: both are shut down then).
+    @discardableResult
+    private static func copy(_ source: AsyncSocket, _ destination: AsyncSocket, endingDestination: Bool = true) async -> Int? {
         do {
-            _ = try await source.splice(to: destination)
-            destination.shutdownWriting()
+            let moved = try await source.splice(to: destination)
+            if endingDestination { destination.shutdownWriting() }
+            return moved
         } catch {
             source.shutdown()
             destination.shutdown()
+            return nil
         }
     }
 

@@ -47,7 +47,7 @@ public struct PreviewGateway: Sendable {
         let budget = self.budget, timeout = responseTimeout
         response.takeover = { connection in
             defer { budget.give() }
-            await PreviewForwarding.relay(connection, upstream: upstream, request: request, timeout: timeout)
+            return await PreviewForwarding.relay(connection, upstream: upstream, request: request, timeout: timeout)
         }
         return response
     }

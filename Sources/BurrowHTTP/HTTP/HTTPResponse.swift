@@ -9,8 +9,9 @@ public struct HTTPResponse: Sendable {
     /// Called when a streamed body will never be produced (the head failed, or a HEAD request).
     public var onAbandon: (@Sendable () -> Void)?
     /// Set by a handler that speaks on the connection itself from now on (a relay to another server):
-    /// the server writes nothing, hands it the connection, and closes it when the closure returns.
-    public var takeover: (@Sendable (HTTPConnection) async -> Void)?
+    /// the server writes nothing and hands it the connection; it returns whether the connection may
+    /// carry a next request (the answer was complete and delimited), else the server closes it.
+    public var takeover: (@Sendable (HTTPConnection) async -> Bool)?
 
     public enum Body: Sendable {
         case bytes([UInt8])

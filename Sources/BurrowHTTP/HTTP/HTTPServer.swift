@@ -139,8 +139,7 @@ public final class HTTPServer: Sendable {
         let response = await handler(request)
         if let takeover = response.takeover {
             slot.set(phase: .streaming, deadline: .max)
-            await takeover(connection)
-            return false
+            return await takeover(connection) && request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         }
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         if case .stream = response.body { slot.set(phase: .streaming, deadline: .max) }

@@ -34,6 +34,17 @@ final class PreviewAttackTests: XCTestCase {
         XCTAssertEqual(page.status, 200, page.text)
         XCTAssertTrue(page.text.contains("served-from-the-burrow"), page.text)
 
+        // A connection kept open after a delimited answer: its next request is checked like the first.
+        let reused = try await app.server.client()
+        try await reused.send("GET / HTTP/1.1\r\nHost: \(site.host)\r\nCookie: \(cookie)\r\n\r\n")
+        let first = try await reused.response()
+        XCTAssertEqual(first.status, 200)
+        XCTAssertTrue(first.text.contains("served-from-the-burrow"), first.text)
+        try await reused.send("GET / HTTP/1.1\r\nHost: \(site.host)\r\n\r\n")
+        let second = try await reused.response()
+        XCTAssertEqual(second.status, 401, "the second request on the same connection has no session: \(second.text)")
+        reused.close()
+
         // The session is for this origin only: another port of the same burrow does not take it.
         let other = PreviewVisitor(app: app, id: launched.id, port: 8002)
         let otherPage = try await other.request("/", cookie: cookie)
