@@ -2,9 +2,9 @@
 """Latency a preview adds (issue 25, item 2): the same server in a burrow reached through its preview
 origin vs reached directly. "Directly" is a client inside the burrow's network namespace (`nsenter
 --net`, so this runs as root, like the tests) talking to the same server process: only the preview
-path differs. HTTP: `python3 -m http.server` (HTTP/1.1, keep-alive) serving a 2 KiB page; the direct
-client keeps one connection alive, the preview client too (Burrow answers each request on a fresh
-upstream connection, `Connection: close`, so the client reconnects: that cost is counted). WebSocket:
+path differs. HTTP: `python3 -m http.server` (HTTP/1.1, keep-alive) serving a 2 KiB page; both
+clients keep one connection alive (Burrow keeps the browser's side open after a delimited answer but
+relays each request on a fresh upstream connection, `Connection: close`: that cost is counted). WebSocket:
 round trips of a 16-byte message on one open socket, with the echo server of the preview tests.
 
     eval "$(bash scripts/test-env.sh 2>/dev/null)"
