@@ -51,10 +51,20 @@ extension BurrowManager {
                 struct State: Decodable { let Pid: Int32?; let Running: Bool? }
                 let State: State
             }
-            let raw = try await podman.rawInspect(container)
-            let state = try JSONDecoder().decode(Inspect.self, from: Data(raw.utf8)).State
-            guard state.Running == true, let pid = state.Pid, pid > 0 else { throw PreviewError.notRunning(id: id, state: "not running") }
-            return try await PreviewRelay.start(container: container, pid: pid, forwarder: forwarder)
+            func runningPID() async throws -> Int32 {
+                let state = try JSONDecoder().decode(Inspect.self, from: Data(try await podman.rawInspect(container).utf8)).State
+                guard state.Running == true, let pid = state.Pid, pid > 0 else { throw PreviewError.notRunning(id: id, state: "not running") }
+                return pid
+            }
+            let pid = try await runningPID()
+            let relay = try await PreviewRelay.start(container: container, pid: pid, forwarder: forwarder)
+            // Still the same running process once the relay is in: its pid was not reused in between
+            // (a pid that ended and went to another process would be another namespace).
+            guard (try? await runningPID()) == pid else {
+                await relay.stop()
+                throw PreviewError.notRunning(id: id, state: "ending")
+            }
+            return relay
         }
         await previewHub.watch(id) { [weak self] in await self?.previewTick(id) ?? false }
         return relay
