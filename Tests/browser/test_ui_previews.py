@@ -70,19 +70,9 @@ def run_all(browser, tests, run):
 
 
 if __name__ == "__main__":
-    import sys, traceback
+    import sys
     from playwright.sync_api import sync_playwright
-    def run(tests, env):
-        passed = failed = 0
-        for test in tests:
-            try:
-                test(env)
-                passed += 1
-                print(f"PASS {test.__name__}", flush=True)
-            except Exception:
-                failed += 1
-                print(f"FAIL {test.__name__}\n{traceback.format_exc()}", flush=True)
-        return passed, failed
+    from test_ui import run
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
         passed, failed = run_all(browser, TESTS, run)

@@ -20,6 +20,13 @@ enum PreviewServers {
         """
     }
 
+    /// The WebSocket echo server the benchmark uses too (benchmarks/preview_ws_echo.py), on 8001.
+    static var webSocketEcho: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("benchmarks/preview_ws_echo.py"), encoding: .utf8)) ?? "raise SystemExit('no echo server')"
+    }
+
     /// With the agent image's python3: `python3 -m http.server` on 8000 (a page saying `marker`), a WebSocket echo on 8001, a
     /// listener that accepts and never answers on 8002, and `extra` more shell lines; then waits.
     static func task(marker: String, extra: String = "") -> String {
@@ -28,26 +35,7 @@ enum PreviewServers {
         mkdir -p /tmp/site && cd /tmp/site && echo "\#(marker)" > index.html
         python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 &
         cat > /tmp/ws.py <<'PY'
-        import socket, hashlib, base64, threading
-        def serve(c):
-            data = b''
-            while b'\r\n\r\n' not in data:
-                data += c.recv(4096)
-            key = [l.split(b':', 1)[1].strip() for l in data.split(b'\r\n') if l.lower().startswith(b'sec-websocket-key')][0]
-            accept = base64.b64encode(hashlib.sha1(key + b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest())
-            c.sendall(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
-            while True:
-                head = c.recv(2)
-                if len(head) < 2: return
-                n = head[1] & 127
-                mask = c.recv(4)
-                payload = b''
-                while len(payload) < n: payload += c.recv(n - len(payload))
-                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-                c.sendall(bytes([0x81, len(payload)]) + payload)
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8001)); s.listen()
-        while True:
-            c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+        \#(webSocketEcho)
         PY
         python3 /tmp/ws.py >/dev/null 2>&1 &
         python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 8002)); s.listen(); held=[s.accept() for _ in range(10**6)]" >/dev/null 2>&1 &
