@@ -48,12 +48,17 @@ extension BurrowManager {
         let podman = podman(for: id), forwarder = forwarderPath
         let relay = try await previewHub.relay(id, container: container) {
             struct Inspect: Decodable {
-                struct State: Decodable { let Pid: Int32?; let Running: Bool? }
+                struct State: Decodable { let Pid: Int32?; let ConmonPid: Int32?; let Running: Bool? }
                 let State: State
             }
             func runningPID() async throws -> Int32 {
                 let state = try JSONDecoder().decode(Inspect.self, from: Data(try await podman.rawInspect(container).utf8)).State
                 guard state.Running == true, let pid = state.Pid, pid > 0 else { throw PreviewError.notRunning(id: id, state: "not running") }
+                // The kernel's word that this pid is the container's (its parent is the container's
+                // conmon): a pid from another machine's Podman, or one reused, names another namespace.
+                guard let conmon = state.ConmonPid, PreviewRelay.parent(of: pid) == conmon else {
+                    throw PreviewError.relayFailed("process \(pid) is not this container's on this host (its Podman may be another machine's)")
+                }
                 return pid
             }
             let pid = try await runningPID()

@@ -30,6 +30,13 @@ final class PreviewRelay: Sendable {
         return asRoot ? enter : ["podman", "unshare"] + enter
     }
 
+    /// The parent of `pid` from the kernel (`/proc/PID/status`), nil when it cannot be read.
+    static func parent(of pid: Int32) -> Int32? {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status", limit: 16 << 10) else { return nil }
+        let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("PPid:") }
+        return line.flatMap { Int32($0.dropFirst(5).trimmingSpaces) }
+    }
+
     static func start(container: String, pid: Int32, forwarder: String) async throws -> PreviewRelay {
         let folder = try FileSystem.makeTemporaryDirectory("burrow-preview")
         do {
