@@ -31,7 +31,11 @@ let package = Package(
         .target(name: "BurrowSystem", dependencies: ["CLinux"], swiftSettings: strict),
         .target(name: "BurrowHTTP", dependencies: ["BurrowSystem"], swiftSettings: strict),
         .target(name: "BurrowPodman", dependencies: ["BurrowHTTP", "BurrowSystem"], swiftSettings: strict),
-        .target(name: "BurrowKit", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman"], swiftSettings: strict),
+        // TLS and X.509 from OpenSSL (Debian's libssl-dev), never by hand: all its unsafe calls are in
+        // BurrowTLS, below the core, so that the forwarder, the vault and the lower layers never link it.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "BurrowTLS", dependencies: ["COpenSSL", "BurrowSystem"], swiftSettings: strict),
+        .target(name: "BurrowKit", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowTLS"], swiftSettings: strict),
         .target(name: "BurrowWeb", dependencies: ["BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowKit"], swiftSettings: strict),
         .target(name: "BurrowCommands", dependencies: ["CLinux", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowKit", "BurrowWeb"],
                 swiftSettings: strict),
@@ -48,7 +52,7 @@ let package = Package(
         // needs the real rootless Podman, the SSH runner or the agent image (scripts/test-env.sh).
         .testTarget(name: "BurrowFastTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
                     swiftSettings: strict),
-        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowWeb", "BurrowCommands"],
+        .testTarget(name: "BurrowKitTests", dependencies: ["BurrowKit", "BurrowSystem", "BurrowHTTP", "BurrowPodman", "BurrowTLS", "BurrowWeb", "BurrowCommands"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

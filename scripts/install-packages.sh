@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Burrow's tests and benchmarks need. Idempotent: a second run only checks.
 set -euo pipefail
-packages=(podman runc uidmap slirp4netns fuse-overlayfs catatonit busybox-static git curl
+packages=(podman runc uidmap slirp4netns fuse-overlayfs catatonit busybox-static git curl libssl-dev
           chromium wrk hyperfine nginx-light iproute2 procps python3-pip gcc libc6-dev tar
           libcurl4 mmdebstrap)  # mmdebstrap: the agent image (images/agent-debian); libcurl4: the toolchain's FoundationNetworking (the model endpoint's URLSession)
 missing=()

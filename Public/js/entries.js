@@ -1,4 +1,5 @@
 // One stored event → transcript nodes. Agent text is Markdown built as DOM; everything else is text.
+import { checkLabel } from './groups.js';
 import { el, fold, stamp } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { renderToolUse, attachToolResult } from './tools.js';
@@ -70,12 +71,23 @@ function resultEntry(data, context, time) {
   return withTime(box, time);
 }
 
+/// The repo's check after a turn: its result, and the tail of its output (folded when it passed).
+function checkEntry(data, item) {
+  const check = data.check || {};
+  const box = el('div', `entry check-entry ${check.status || ''}`);
+  box.append(el('strong', `check ${check.status || ''}`, `Check ${(data.command || []).join(' ')}: ${checkLabel(check)}`));
+  const cut = check.cutBytes ? [el('p', 'meta', `${check.cutBytes} bytes of its output left out: the last ${String(data.output || '').length} characters follow.`)] : [];
+  box.append(fold('Output', [...cut, el('pre', '', String(data.output || ''))], { open: check.status !== 'passed' }));
+  return withTime(box, item.arrived);
+}
+
 /// The nodes for one event (a fragment), or null for events shown elsewhere or not at all.
 export function renderEntry(item, context) {
   const data = item.value;
   if (data === null || typeof data !== 'object') return el('div', 'entry log', String(item.data ?? ''));
   if (item.kind === 'log') return el('div', `entry log ${data.stream === 'stderr' ? 'stderr' : ''}`, String(data.text ?? ''));
   if (item.kind === 'turn') { context.lastText = ''; context.partial.close(); return withTime(el('div', 'entry turn', `You: ${data.text}`), item.arrived); }
+  if (item.kind === 'check') return checkEntry(data, item);
   if (item.kind !== 'agent') return null;
   const time = eventTime(data, item);
   if (data.type === 'system') return systemEntry(data);

@@ -1,7 +1,10 @@
 // The selected burrow's header: honest state, facts, warnings, actions, and the working indicator.
 import { $, el, fold, copyButton } from './dom.js';
+import { checkLabel } from './groups.js';
 import { store, shownState, isLocalRepo } from './store.js';
+import { renderShell } from './shell.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
+import { startupLine } from './startup.js';
 
 const LONG_TASK = 280;
 
@@ -31,6 +34,8 @@ function facts(record) {
   list.push(time.text);
   $('b-facts').title = `Duration: ${time.title}` + (record.billing === 'subscription' ? `\n${SUBSCRIPTION_NOTE}` : '');
   if (record.exitCode != null) list.push(`exit code ${record.exitCode}`);
+  if (record.check) list.push(checkLabel(record.check));
+  if (record.group) list.push(`attempt ${record.attempt} of group ${record.group}`);
   const cost = costLabel(record);
   if (cost) {
     const costs = (record.turnCosts || []).filter((c) => c > 0);
@@ -70,8 +75,13 @@ export function renderHead(record) {
   const link = $('b-link');
   link.href = `#/burrows/${record.id}`;
   link.setAttribute('aria-label', `Permalink to burrow ${record.id}`);
+  // Every connection and model call it made, allowed or refused, as JSON lines (kept after teardown).
+  $('audit-link').href = `/api/burrows/${encodeURIComponent(record.id)}/audit?download=1`;
   renderTask(record.task);
   $('b-facts').textContent = facts(record);
+  const startup = startupLine(record);
+  $('b-startup').textContent = startup;
+  $('b-startup').hidden = !startup;
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
   // What the way home left behind or changed, and what the devcontainer sets that Burrow does not apply.
   for (const note of record.homeNotes || []) warnings.push(el('li', '', `Work home: ${note}`));
@@ -97,6 +107,7 @@ export function renderHead(record) {
   $('reply').disabled = !!record.tornDown;
   $('send').disabled = !!record.tornDown;
   renderBranch(record);
+  renderShell(record);
 }
 
 function renderBranch(record) {

@@ -53,11 +53,14 @@ async function launch(event) {
     if (base) body.base = base;
     if ($('uncommitted').checked) body.uncommitted = true;
     if (chosenRunner()) body.runner = chosenRunner();
+    const attempts = Number($('attempts').value || 1);
+    if (attempts !== 1) body.attempts = attempts;
     const record = await postJSON('/api/burrows', body);
     $('task').value = '';
     $('base').value = '';
     $('uncommitted').checked = false;
     localStorage.removeItem('burrow.draft');
+    if (record.attempts) { location.hash = `#/groups/${record.id}`; return; }
     upsert(record);
     location.hash = `#/burrows/${record.id}`;
   } catch (error) {

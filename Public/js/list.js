@@ -1,5 +1,6 @@
 // The burrows list as a tool: search and filters, honest badges, start time, duration and cost.
 import { $, el } from './dom.js';
+import { checkLabel } from './groups.js';
 import { store, subscribe, shownState } from './store.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, stateLabel, firstLine } from './format.js';
 
@@ -46,15 +47,52 @@ function item(record) {
   const line = el('div', 'line1');
   line.append(el('span', `badge ${state}`, stateLabel(state)), el('strong', 'repo', record.repo), meta(record));
   link.append(line, el('div', 'taskline', record.title || firstLine(record.task)));
+  if (record.check) line.append(el('span', `check ${record.check.status}`, checkLabel(record.check)));
   if (record.tornDown) line.append(el('span', 'archived', 'archived'));
   li.append(link);
   return li;
 }
 
+/// A group's attempts as one row that opens into them (best of N).
+function groupItem(id, members) {
+  const li = el('li', 'group-row');
+  li.dataset.group = id;
+  const details = el('details');
+  const summary = el('summary');
+  const link = el('a', 'group-link');
+  link.href = `#/groups/${id}`;
+  const passed = members.filter((r) => r.check && r.check.status === 'passed').length;
+  const failed = members.filter((r) => r.check && ['failed', 'timedOut', 'error'].includes(r.check.status)).length;
+  const line = el('div', 'line1');
+  line.append(el('span', 'badge group', 'group'), el('strong', 'repo', members[0].repo),
+    el('span', 'meta', `${members.length} attempts · ${passed} passed / ${failed} failed`));
+  link.append(line, el('div', 'taskline', members[0].title || firstLine(members[0].task)));
+  summary.append(link);
+  const list = el('ul', 'burrows attempts');
+  list.append(...[...members].sort((a, b) => (a.attempt || 0) - (b.attempt || 0)).map(item));
+  details.append(summary, list);
+  li.append(details);
+  return li;
+}
+
+function rows(records) {
+  const seen = new Set();
+  const out = [];
+  for (const record of records) {
+    if (!record.group) { out.push(item(record)); continue; }
+    if (seen.has(record.group)) continue;
+    seen.add(record.group);
+    out.push(groupItem(record.group, records.filter((r) => r.group === record.group)));
+  }
+  return out;
+}
+
 export function renderList() {
   frame = 0;
   const records = visibleRecords();
-  $('burrows').replaceChildren(...records.map(item));
+  const open = new Set([...$('burrows').querySelectorAll('li.group-row details[open]')].map((d) => d.parentNode.dataset.group));
+  $('burrows').replaceChildren(...rows(records));
+  for (const row of $('burrows').querySelectorAll('li.group-row')) if (open.has(row.dataset.group)) row.firstChild.open = true;
   const total = [...store.records.values()].filter((r) => !r.tornDown).length;
   const archived = store.records.size - total;
   $('filter-state').querySelector('option[value=torn]').textContent = `Archived (torn down)${archived ? `: ${archived}` : ''}`;

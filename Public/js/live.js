@@ -54,9 +54,11 @@ export async function checkPodman() {
     setConnection(true);
     const down = health.podman && !health.podman.reachable;
     $('podman-status').hidden = !down;
-    $('podman-status').textContent = down
-      ? `Podman does not answer (${health.podman.error || 'no reply'}): new launches fail until it is back; running burrows keep running and their output catches up when it is back.`
-      : '';
+    const since = down && health.podman.notAnsweringSince;
+    $('podman-status').textContent = !down ? ''
+      : since
+        ? `Podman is not answering since ${new Date(since * 1000).toLocaleTimeString()}: new launches fail until it answers; running burrows keep running and Burrow carries on by itself when it does.`
+        : `Podman does not answer (${health.podman.error || 'no reply'}): new launches fail until it is back; running burrows keep running and their output catches up when it is back.`;
   } catch (error) {
     if (error.network) setConnection(false, 'Burrow does not answer.');
   }

@@ -11,10 +11,12 @@ import { renderChanges, resetChanges, startChanges } from './changes.js';
 import { startNotifications } from './notify.js';
 import { watchAll, refreshList, checkPodman, checkOrphans, startConnection, showError } from './live.js';
 import { loadRepos, startLaunchForm } from './launch.js';
+import { loadAllowed } from './allowed.js';
 import { startActions } from './actions.js';
 import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
 import { startPreviews } from './previews.js';
+import { openGroup, closeGroup, startGroups } from './groups.js';
 
 const transcript = new TranscriptView();
 let session = null;
@@ -66,6 +68,15 @@ function openBurrow(id) {
 }
 
 function route() {
+  const inGroup = location.hash.match(/^#\/groups\/([\w-]{1,64})$/);
+  if (inGroup) {
+    $('app').dataset.mode = 'burrow';
+    closeSession(); select(null); renderNothing();
+    $('nothing').hidden = true;
+    openGroup(inGroup[1]);
+    return;
+  }
+  closeGroup();
   const match = location.hash.match(/^#\/burrows\/(.+)$/);
   $('app').dataset.mode = match ? 'burrow' : 'list';
   if (!match) { closeSession(); select(null); renderNothing(); return; }
@@ -111,12 +122,14 @@ async function start() {
   startPreviews();
   startDiffModes();
   startKeys();
+  startGroups();
   wire();
   checkOrphans();
   setInterval(checkOrphans, 60000);
   checkPodman();
   setInterval(checkPodman, 5000);
   await loadRepos();
+  loadAllowed();
   await refreshList();
   renderList();
   watchAll();

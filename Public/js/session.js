@@ -5,9 +5,10 @@ import { api } from './api.js';
 import { subscribe, upsert, setFailure, setConnection, markMissing } from './store.js';
 import { isFinal, resultFailure } from './format.js';
 import { eventTime } from './entries.js';
+import { resetAsks, noteAsk } from './asks.js';
 
 const KEEP_EVENTS = 6000;
-const KINDS = ['agent', 'log', 'net', 'turn', 'state', 'end', 'preview'];
+const KINDS = ['agent', 'log', 'net', 'ask', 'turn', 'check', 'state', 'end', 'preview'];
 
 export class BurrowSession {
   constructor(id, view, { onEnd }) {
@@ -21,6 +22,7 @@ export class BurrowSession {
     this.closed = false;
     this.source = null;
     this.activity = { tool: null, lastEvent: 0, heartbeat: 0 };
+    resetAsks(id);
     this.unsubscribe = subscribe((event) => {
       if (this.loading) return;
       if (event.type === 'record' && event.record.id === this.id && this.ended && !isFinal(event.record.state)) {
@@ -103,6 +105,7 @@ export class BurrowSession {
       if (live) this.onEnd();
     }
     if (item.kind === 'preview' && live) document.dispatchEvent(new CustomEvent('burrow:previews', { detail: { id: this.id, list: value } }));
+    if (item.kind === 'ask') noteAsk(this.id, value, live);
     if (item.kind === 'turn') { this.ended = false; setFailure(this.id, null); this.activity.tool = null; }
     if (item.kind !== 'agent' || !value || typeof value !== 'object') return;
     if (value.type === 'result') { setFailure(this.id, resultFailure(value)); this.activity.tool = null; return; }

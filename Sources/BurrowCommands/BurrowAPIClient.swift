@@ -48,14 +48,14 @@ public struct BurrowAPIClient: Sendable {
         return (try Self.decode(BurrowRecord.self, body), body)
     }
 
-    private func request(_ method: HTTPMethod, _ path: String, json: [UInt8]?) -> ClientRequest {
+    func request(_ method: HTTPMethod, _ path: String, json: [UInt8]?) -> ClientRequest {
         var request = ClientRequest(method, path, headers: ["Authorization": "Bearer \(target.token)", "Accept": "application/json"],
                                     body: json.map { .bytes($0, contentType: "application/json") } ?? .none)
         request.host = target.host
         return request
     }
 
-    private func check(status: Int, body: [UInt8]) throws(ClientError) {
+    func check(status: Int, body: [UInt8]) throws(ClientError) {
         guard !(200..<300).contains(status) else { return }
         struct Payload: Decodable { let error: String; let detail: String? }
         let payload = try? JSONCoding.decoder.decode(Payload.self, from: Data(body))
@@ -67,7 +67,7 @@ public struct BurrowAPIClient: Sendable {
         throw .refused(status: status, TerminalText.safe(said))
     }
 
-    private func describe(_ error: any Error) -> ClientError {
+    func describe(_ error: any Error) -> ClientError {
         if case .connect(_, let cause) = error as? HTTPClientError {
             return .notReachable("no Burrow server answers at \(target.address) (\(cause)): start it with `burrow serve` (the same --config), or pass --server http://HOST:PORT")
         }

@@ -1,6 +1,6 @@
 /// The client commands: they talk to a running `burrow serve` over its HTTP API and start nothing.
 public enum ClientVerb: String, CaseIterable, Sendable {
-    case run, ls, logs, stop, teardown, open
+    case run, ls, logs, stop, teardown, open, shell, exec
 
     var synopsis: String {
         switch self {
@@ -10,6 +10,8 @@ public enum ClientVerb: String, CaseIterable, Sendable {
         case .stop: "stop [--json] ID"
         case .teardown: "teardown ID"
         case .open: "open ID"
+        case .shell: "shell ID"
+        case .exec: "exec ID -- COMMAND [ARG…]"
         }
     }
 
@@ -21,6 +23,8 @@ public enum ClientVerb: String, CaseIterable, Sendable {
         case .stop: "stop a running burrow (its partial work still comes home)"
         case .teardown: "remove a finished burrow's container and workspace (record and result kept)"
         case .open: "print the burrow's page URL, and open it in a browser when one is at hand"
+        case .shell: "open an interactive shell in a burrow (running, or finished and kept), as its agent, in its sandbox"
+        case .exec: "run one command in a burrow as its agent, in its sandbox; exit with the command's status"
         }
     }
 
@@ -29,11 +33,11 @@ public enum ClientVerb: String, CaseIterable, Sendable {
         case .run: ["--wait", "--follow", "--json"]
         case .ls, .stop: ["--json"]
         case .logs: ["-f", "--follow", "--json"]
-        case .teardown, .open: []
+        case .teardown, .open, .shell, .exec: []
         }
     }
 
-    var positionals: [String] { self == .run ? ["REPO", "TASK"] : self == .ls ? [] : ["ID"] }
+    var positionals: [String] { self == .run ? ["REPO", "TASK"] : self == .ls ? [] : self == .exec ? ["ID", "COMMAND"] : ["ID"] }
 
     public var usage: String {
         var lines = ["usage: burrow \(synopsis) [--config FILE] [--server URL]", "",
@@ -47,6 +51,10 @@ public enum ClientVerb: String, CaseIterable, Sendable {
         if self == .logs { lines.append("  -f, --follow    keep printing until the turn ends") }
         if self == .run { lines.append("  --attempts N    run the task N times (not supported by the server yet: only 1)") }
         if flags.contains("--json") { lines.append("  --json          machine-readable output (README: \"The command line\")") }
+        if self == .shell || self == .exec {
+            lines.append("The session is recorded as opened and closed in the burrow's events; what is typed is not.")
+            lines.append("Exit status: the command's (\(self == .shell ? "the shell's last" : "COMMAND's")); Burrow's own errors as below.")
+        }
         lines += ["  -h, --help      print this help and exit", "",
                   "Token: BURROW_TOKEN, else <stateDir>/token. Exit status: 0 done, 2 usage, 4 refused by the server,",
                   "5 no server answering (start `burrow serve`), 6 token missing or refused."]
@@ -68,6 +76,8 @@ public struct ClientInvocation: Equatable, Sendable {
     public var repo: String { arguments.first ?? "" }
     public var task: String { arguments.count > 1 ? arguments[1] : "" }
     public var id: String { arguments.first ?? "" }
+    /// `exec`'s command: everything after the id.
+    public var command: [String] { Array(arguments.dropFirst()) }
 }
 
 enum ClientCommandLine {
@@ -102,7 +112,7 @@ enum ClientCommandLine {
                     continue
                 }
                 guard verb.flags.contains(name), parts.count == 1 else {
-                    return failure(parts.count == 2 && verb.flags.contains(name) ? "\(name) takes no value" : "unknown option '\(argument)' for `burrow \(verb.rawValue)`")
+                    return failure(parts.count == 2 && verb.flags.contains(name) ? "\(name) takes no value" : "unknown option '\(argument)' for `burrow \(verb.rawValue)`" + (verb == .exec ? " (put the command after --)" : ""))
                 }
                 switch name {
                 case "--wait": invocation.wait = true
@@ -111,10 +121,10 @@ enum ClientCommandLine {
                 }
                 continue
             }
-            guard invocation.arguments.count < verb.positionals.count else { return failure("unexpected argument '\(argument)' for `burrow \(verb.rawValue)`") }
+            guard invocation.arguments.count < verb.positionals.count || verb == .exec else { return failure("unexpected argument '\(argument)' for `burrow \(verb.rawValue)`") }
             invocation.arguments.append(argument)
         }
-        guard invocation.arguments.count == verb.positionals.count else {
+        guard invocation.arguments.count == verb.positionals.count || (verb == .exec && invocation.arguments.count > 2) else {
             return failure("`burrow \(verb.rawValue)` needs \(verb.positionals.joined(separator: " and "))")
         }
         if verb == .run && invocation.follow { invocation.wait = true }

@@ -25,6 +25,7 @@ public enum ClientCommands {
                 _ = try await api.send(.delete, "/api/burrows/\(BurrowAPIClient.pathSegment(invocation.id))")
                 Console.out("torn down \(invocation.id)")
             case .open: try await open(invocation, api: api)
+            case .shell, .exec: return try await ShellClient.run(invocation, api: api)
             }
             return ClientExit.ok
         } catch {

@@ -9,7 +9,7 @@ public enum Invocation: Equatable, Sendable {
     /// `--port`/`--repo`: quick flags over the config (`QuickFlags`).
     case serve(configPath: String?, port: UInt16? = nil, repos: [String] = [])
     /// `burrow init`: write a working config (`InitCommand`).
-    case initialize(configPath: String?, port: UInt16?, repos: [String])
+    case initialize(configPath: String?, port: UInt16?, repos: [String], socket: String? = nil)
     case doctor(configPath: String?)
     case gc(configPath: String?, dryRun: Bool)
     /// `burrow image build`: the agent image from its recipe, into Burrow's Podman.
@@ -27,7 +27,8 @@ public enum Subcommand: String, CaseIterable, Sendable {
 
     var options: [CommandOption] {
         switch self {
-        case .serve, .initialize: [.config, .port, .repo]
+        case .serve: [.config, .port, .repo]
+        case .initialize: [.config, .port, .repo, .podmanSocket]
         case .doctor: [.config]
         case .gc: [.config, .dryRun]
         case .image: [.config, .podmanSocket, .tag, .force]
@@ -78,7 +79,7 @@ enum CommandOption: String, Sendable {
         case .port: "listen on port N (on the config's listen host, 127.0.0.1 by default)"
         case .repo: "a local git repository, named by its folder (repeatable); no config needed"
         case .dryRun: "only list what would be removed"
-        case .podmanSocket: "the Podman API socket to import into (default: the config's)"
+        case .podmanSocket: "the Podman API socket (image: to build into, default the config's; init: to write, default the one found)"
         case .tag: "the image name (default: the config's image)"
         case .force: "build even when the recipe has not changed"
         case .help: "print this help and exit"
@@ -173,7 +174,8 @@ public enum CommandLineParser {
         }
         switch command {
         case .serve: return .success(.serve(configPath: values[.config], port: values[.port].flatMap { UInt16($0) }, repos: repos))
-        case .initialize: return .success(.initialize(configPath: values[.config], port: values[.port].flatMap { UInt16($0) }, repos: repos))
+        case .initialize: return .success(.initialize(configPath: values[.config], port: values[.port].flatMap { UInt16($0) }, repos: repos,
+                                                      socket: values[.podmanSocket]))
         case .doctor: return .success(.doctor(configPath: values[.config]))
         case .gc: return .success(.gc(configPath: values[.config], dryRun: flags.contains(.dryRun)))
         case .image:

@@ -109,6 +109,7 @@ public enum DoctorCommand {
         case .allowlist:
             let forwarder = SandboxLayout.forwarderPath(config)
             report.line(.ok, "network", "allowlist: no network of their own; \(config.network.allow.count) allowed host patterns through Burrow's egress proxy")
+            if let warning = EgressPolicy.modelHostWarning(config) { report.line(.warn, "network", warning) }
             if FileSystem.status(forwarder)?.isRegular == true {
                 report.line(.ok, "forwarder", forwarder)
             } else {

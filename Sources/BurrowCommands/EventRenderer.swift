@@ -27,6 +27,10 @@ struct EventRenderer {
         case "turn":
             guard let turn = try? JSONCoding.decoder.decode(TurnLine.self, from: bytes) else { return nil }
             return "── turn \(turn.turn ?? 0): " + TerminalText.oneLine(turn.text ?? "", width: 200)
+        case "shell":
+            guard let note = try? JSONCoding.decoder.decode([String: String].self, from: bytes) else { return nil }
+            let what = note["action"] == "opened" ? "opened (\(note["mode"] ?? "shell"), in the \(note["in"] ?? "container"))" : "closed (exit \(note["exitCode"] ?? "unknown"))"
+            return TerminalText.oneLine("[shell] a person's session " + what, width: 200)
         case "state", "end":
             guard let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: bytes) else { return nil }
             let state = record.state.rawValue

@@ -19,7 +19,8 @@ public enum InitCommand {
         struct Credentials: Encodable { let anthropic: CredentialsConfig.Source }
     }
 
-    public static func run(configPath: String?, port: UInt16?, repos paths: [String],
+    /// `socket`: the Podman API socket to use (a dedicated Podman user's); found when nil.
+    public static func run(configPath: String?, port: UInt16?, repos paths: [String], socket given: String? = nil,
                            environment: (String) -> String? = FileSystem.environment) async -> Bool {
         let path = configPath ?? FileSystem.homeDirectory + "/.config/burrow/burrow.json"
         guard !FileSystem.exists(path) else {
@@ -37,7 +38,11 @@ public enum InitCommand {
             Console.error("burrow init: a repository cannot be launched on; nothing written")
             return false
         }
-        let socket = PodmanSocket.candidates(configured: "auto", environment: environment).first(where: FileSystem.exists)
+        if let given, FileSystem.status(given)?.isSocket != true {
+            Console.error("burrow init: --podman-socket \(given) is not a socket: start that Podman's API service first (README: \"A dedicated Podman user\"); nothing written")
+            return false
+        }
+        let socket = given ?? PodmanSocket.candidates(configured: "auto", environment: environment).first(where: FileSystem.exists)
         if let socket {
             findings.append(DoctorFinding(.ok, "podman", "socket \(socket)"))
             findings += DoctorChecks.stateDir(config, podmanUID: FileSystem.status(socket)?.owner)

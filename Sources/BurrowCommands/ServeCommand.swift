@@ -17,23 +17,19 @@ public enum ServeCommand {
         let listen = try config.listenAddress
         let staticFiles = StaticFiles.locate(configured: config.publicDir)
 
+        // Nothing here waits on Podman: the server listens first, and everything that asks Podman
+        // (its version, the burrows left running, orphans) happens in the background with deadlines.
+        let podman = PodmanClient(socketPath: (try? PodmanSocket.locate(configured: config.podmanSocket))
+                                  ?? PodmanSocket.candidates(configured: config.podmanSocket).first ?? "/run/podman/podman.sock")
         var router = Router()
-        let probe = PodmanProbe(configured: config.podmanSocket)
+        let probe = PodmanProbe(configured: config.podmanSocket, gate: podman.gate)
         router.addHealth(startedAt: Monotonic.now(), podman: { probe.current() })
-        let podman: PodmanClient
-        do {
-            podman = try await PodmanClient.connect(configured: config.podmanSocket)
-        } catch {
-            Console.out("warning: \(error)\n  Burrow serves the UI and history; launches fail until Podman answers (see `burrow doctor`).")
-            let candidates = PodmanSocket.candidates(configured: config.podmanSocket)
-            podman = PodmanClient(socketPath: candidates.first ?? "/run/podman/podman.sock")
-        }
         // Refused here, not at each launch: Podman's user mounts the burrows' sockets from the state dir.
         if let uid = StateDirAccess.podmanUID(socket: podman.socketPath), let problem = StateDirAccess.problem(stateDir: stateDir, podmanUID: uid) {
             throw ServeRefusal(description: "\(problem.text).\n  fix: \(problem.fix)")
         }
         let manager = try BurrowManager(config: config, podman: podman)
-        await manager.restore()
+        let earlier = await manager.loadRecords()
         router.addBurrows(manager)
         router.addTriggers(try Router.loadTriggers(config), manager: manager)
         let listener = try AsyncSocket.listening(on: listen)
@@ -49,9 +45,7 @@ public enum ServeCommand {
         let quick = (port.map { ["--port \($0)"] } ?? []) + repos.map { "--repo \($0)" }
         Console.out("burrow \(BurrowVersion.current): config \(file ?? "built-in defaults")\(quick.isEmpty ? "" : " with " + quick.joined(separator: " ")), state in \(stateDir)")
         if staticFiles == nil { Console.out("warning: the UI folder Public/ was not found; set \"publicDir\" in the config") }
-        if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
-            Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
-        }
+        if let warning = EgressPolicy.modelHostWarning(config) { Console.out("warning: \(warning)") }
         let host = server.address.isLoopback ? "127.0.0.1" : "\(server.address)".split(separator: ":").dropLast().joined(separator: ":")
         Console.out("open http://\(host):\(server.address.port ?? 0)/?token=\(token)")
 
@@ -69,6 +63,7 @@ public enum ServeCommand {
                 }
             }
             group.addTask { await probe.run() }
+            group.addTask { await reconnect(podman, manager: manager, restoring: earlier, stateDir: stateDir) }
             group.addTask { [config] in await announceModelAccess(config) }
             await server.run()
             signal.finish()
@@ -84,6 +79,27 @@ public enum ServeCommand {
 }
 
 extension ServeCommand {
+    /// In the background: Podman's API version (asked again until it answers), then the burrows an
+    /// earlier run left (followed again) and the orphans it left.
+    static func reconnect(_ podman: PodmanClient, manager: BurrowManager, restoring earlier: [BurrowRecord], stateDir: String) async {
+        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(15))
+        var warned = false
+        while !Task.isCancelled {
+            do {
+                try await withDeadline(PodmanProbe.defaultTimeout, operation: "Podman's version") { try await podman.negotiateVersion() }
+                break
+            } catch {
+                if !warned { Console.out("warning: \(error)\n  Burrow serves the UI and history; launches fail until Podman answers (see `burrow doctor`).") }
+                warned = true
+                do { try await backoff.wait() } catch { return }
+            }
+        }
+        await manager.restore(earlier)
+        if let orphans = try? await Orphans.find(podman: podman, owners: Set(manager.list().filter { !$0.tornDown }.map(\.id)), stateDir: stateDir), !orphans.isEmpty {
+            Console.out("warning: \(orphans.lines.count) containers/volumes of this Burrow instance belong to no burrow (\(orphans.lines.joined(separator: "; "))); `burrow gc --dry-run` lists them, `burrow gc` removes them")
+        }
+    }
+
     /// One line about the credential at start: missing (launches refused), or what one real call said.
     static func announceModelAccess(_ config: Config) async {
         if let missing = ModelAccess.missingCredentials(config) {

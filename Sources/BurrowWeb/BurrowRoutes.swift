@@ -16,14 +16,23 @@ extension Router {
         let title: String?
         /// Where it must run (nil: Burrow picks).
         let runner: String?
+        /// `unlisted` and `askSeconds` for this burrow only.
+        let network: AskOverride?
+        /// Best of N: a count or a list of attempts (the answer is then the group), and their budget.
+        let attempts: AttemptsRequest?
+        let groupBudgetUSD: Double?
     }
 
     public mutating func addBurrows(_ manager: BurrowManager) {
         post("/api/burrows", maxBodyBytes: 200 * 1024) { request in
             let launch = try request.decodeJSON(LaunchRequest.self)
+            if launch.groupBudgetUSD != nil, launch.attempts == nil {
+                throw HTTPError(.badRequest, "groupBudgetUSD is for a group", detail: "add \"attempts\": N, or give \"budget\" for one burrow")
+            }
+            if let attempts = launch.attempts { return .json(try await manager.launchGroup(launch.group, attempts: attempts.attempts), status: .created) }
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
                                                   base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
-                                                  runner: launch.runner), status: .created)
+                                                  runner: launch.runner, asking: launch.network), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }
@@ -37,6 +46,17 @@ extension Router {
         get("/api/burrows/{id}/history") { request in
             let events = try await manager.events(request.parameter("id") ?? "")
             return .streamed(await events.history(), contentType: "application/x-ndjson")
+        }
+        // Every egress decision and model call of the burrow, one JSON object per line, streamed from
+        // its file; kept after teardown with the record.
+        get("/api/burrows/{id}/audit") { request in
+            let id = request.parameter("id") ?? ""
+            var response = try await manager.audit(id).map { HTTPResponse.streamed($0, contentType: "application/x-ndjson") }
+                ?? .bytes([], contentType: "application/x-ndjson")
+            if request.queryValue("download") != nil {
+                response.headers["Content-Disposition"] = "attachment; filename=\"burrow-\(id)-audit.ndjson\""
+            }
+            return response
         }
         get("/api/burrows/{id}/diff") { request in
             let id = request.parameter("id") ?? ""
@@ -70,7 +90,10 @@ extension Router {
         get("/api/events") { request in .eventStream(await manager.changes.subscribe(after: request.lastEventID)) }
         addRepos(manager)
         addBranches(manager)
+        addGroups(manager)
         addRunners(manager)
         addChanges(manager)
+        addAsks(manager)
+        addShell(manager)
     }
 }

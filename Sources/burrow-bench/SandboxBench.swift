@@ -12,10 +12,17 @@ import FoundationNetworking
 /// of it, as inside a burrow), and the model endpoint's added latency per request.
 enum SandboxBench {
     /// Serves one burrow's egress socket until killed.
-    static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?, budgetTokens: Int? = nil) async throws {
+    /// `intercept`: hosts whose CONNECTs are intercepted (rule `* /**`), upstream trusted with `extraCAs`;
+    /// the box's CA bundle is written to `bundle`.
+    static func proxy(socket: String, allow: [String], resolve: [String: String], upstream: String?, key: String?, budgetTokens: Int? = nil,
+                      intercept: [String] = [], extraCAs: [String] = [], bundle: String? = nil) async throws {
         let model = upstream.map { ModelEndpoint(upstream: URL(string: $0)!, credential: Credential(value: key ?? "bench-key"),
                                                  budget: BudgetGate(limit: budgetTokens.map { Budget(tokens: $0) })) }
-        let proxy = try EgressProxy(socketPath: socket, policy: EgressPolicy(allow: allow, resolve: resolve), model: model, allowPeer: { _ in true }) { event in
+        let rules = try NetworkRules([Dictionary(uniqueKeysWithValues: intercept.map { ($0, ["* /**"]) })])
+        let interception = intercept.isEmpty ? nil : try Interception(burrow: "bench", extraCAs: extraCAs)
+        if let interception, let bundle { try FileSystem.writeAtomically(interception.trustBundle(), to: bundle) }
+        let policy = EgressPolicy(allow: allow, resolve: resolve, rules: rules)
+        let proxy = try EgressProxy(socketPath: socket, policy: policy, model: model, interception: interception, allowPeer: { _ in true }) { event in
             if budgetTokens != nil { Console.out("net \(event.phase.rawValue) \(event.method) \(event.path ?? "") status=\(event.status.map(String.init) ?? "-") usage=\(event.usage.map { "\($0.total)" } ?? "-") \(event.reason ?? "")") }
         }
         Console.out("egress proxy on \(socket)")

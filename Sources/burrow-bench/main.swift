@@ -10,10 +10,13 @@ import BurrowPodman
 ///   burrow-bench podman-logs --socket S --image I --mib N          log throughput through the demultiplexer
 ///   burrow-bench first-output --port P --token T --repo R --runs N  POST to first agent event, ms
 ///   burrow-bench egress-proxy --socket PATH --allow H:P[,…] --resolve NAME=IP[,…] [--upstream URL --key K]
+///                             [--intercept H:P[,…] --extra-ca PEM --bundle OUT]   TLS interception (benchmarks/interception.sh)
 ///   burrow-bench request-latency --address HOST:PORT --target PATH --requests N   POST latency p50/p99 (ms)
 ///   burrow-bench repo-scale --port P --token T --repo R --runs N   POST → first event and agent → end (work home), ms
 ///   burrow-bench tls-latency --url https://… --requests N    the same with URLSession (TLS, one reused connection)
 ///   burrow-bench flood-latency --port P --token T --repo R --count N --size B [--repeat K]  container→SSE latency
+///   burrow-bench many-at-once --port P --token T --repo R --burrows N --seconds S --lines L --limit SECONDS
+///                                                   N floods at once: line→SSE delay, lost lines, ends
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String, _ fallback: Int) -> Int {
@@ -44,6 +47,10 @@ case "first-output":
 case "repo-scale":
     try await RepoScaleBench.run(port: UInt16(value("--port", 7993)), token: text("--token") ?? "bench-token",
                                  repo: text("--repo") ?? "demo", runs: value("--runs", 1))
+case "many-at-once":
+    try await ManyAtOnceBench.run(port: UInt16(value("--port", 7993)), token: text("--token") ?? "bench-token", repo: text("--repo") ?? "many",
+                                  burrows: value("--burrows", 32), seconds: value("--seconds", 10), expectedPerBurrow: value("--lines", 10_000),
+                                  limit: value("--limit", 300))
 case "flood-latency":
     try await LifecycleBench.flood(port: UInt16(value("--port", 7991)), token: text("--token") ?? "bench-token",
                                    repo: text("--repo") ?? "flood", count: value("--count", 51200), size: value("--size", 1024),
@@ -56,7 +63,9 @@ case "egress-proxy":
     }
     try await SandboxBench.proxy(socket: text("--socket") ?? "/tmp/burrow-bench-proxy.sock",
                                  allow: (text("--allow") ?? "").split(separator: ",").map(String.init), resolve: resolve,
-                                 upstream: text("--upstream"), key: text("--key"), budgetTokens: text("--budget-tokens").flatMap { Int($0) })
+                                 upstream: text("--upstream"), key: text("--key"), budgetTokens: text("--budget-tokens").flatMap { Int($0) },
+                                 intercept: (text("--intercept") ?? "").split(separator: ",").map(String.init),
+                                 extraCAs: (text("--extra-ca") ?? "").split(separator: ",").map(String.init), bundle: text("--bundle"))
 case "tls-latency":
     try await SandboxBench.tlsLatency(url: text("--url") ?? "https://127.0.0.1:7984/v1/messages", requests: value("--requests", 500))
 case "request-latency":

@@ -26,8 +26,8 @@ case .client(let client):
     exit(await ClientCommands.run(client))
 case .version:
     Console.out("burrow \(BurrowVersion.current)")
-case .initialize(let configPath, let port, let repos):
-    exit(await InitCommand.run(configPath: configPath, port: port, repos: repos) ? 0 : 1)
+case .initialize(let configPath, let port, let repos, let socket):
+    exit(await InitCommand.run(configPath: configPath, port: port, repos: repos, socket: socket) ? 0 : 1)
 case .serve(let configPath, let port, let repos):
     MemoryTuning.returnLargeBlocksWhenFreed()
     do {

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright, expect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ui_support import SHOTS, podman, free_port, start_burrow, run_burrow, launch, shot, stop_server  # noqa: E402,F401 (benchmarks/ui.py imports these)
-import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners, test_ui_previews  # noqa: E402
+import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners, test_ui_asks, test_ui_groups, test_ui_previews  # noqa: E402
 
 
 def test_launch_watch_reload_diff_teardown(env):
@@ -43,6 +43,8 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#diff .add").first).to_be_visible()
     expect(page.locator("#branch")).to_contain_text(f"burrow/{burrow}")
     expect(page.locator("#branch button.copy")).to_have_count(2)
+    expect(page.locator("#b-shell")).to_contain_text(f"burrow shell {burrow}")  # finished and kept: a shell can step in
+    expect(page.locator("#b-shell button.copy")).to_have_count(1)
     shot(page, "finished.png", full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
     def slow_delete(route):  # a teardown that takes a while, as on a busy Podman: the page shows it
@@ -55,6 +57,7 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#teardown")).to_be_disabled()
     expect(page.locator("#b-facts")).to_contain_text("torn down", timeout=10000)
     page.unroute(f"**/api/burrows/{burrow}*")
+    expect(page.locator("#b-shell")).to_be_hidden()
     assert json.loads(podman(f'/containers/json?all=true&filters={{"label":["io.burrow.id={burrow}"]}}'.replace('"', "%22").replace("{", "%7B").replace("}", "%7D").replace("[", "%5B").replace("]", "%5D"))) == []
 
 
@@ -210,6 +213,14 @@ def main():
             live = [t for t in test_ui_live.TESTS if not only or any(o in t.__name__ for o in only)]
             if live:
                 p, f = test_ui_live.run_all(browser, live, run)
+                passed, failed = passed + p, failed + f
+            asks = [t for t in test_ui_asks.TESTS if not only or any(o in t.__name__ for o in only)]
+            if asks:
+                p, f = test_ui_asks.run_all(browser, asks, run)
+                passed, failed = passed + p, failed + f
+            groups = [t for t in test_ui_groups.TESTS if not only or any(o in t.__name__ for o in only)]
+            if groups:
+                p, f = test_ui_groups.run_all(browser, groups, run)
                 passed, failed = passed + p, failed + f
             previews = [t for t in test_ui_previews.TESTS if not only or any(o in t.__name__ for o in only)]
             if previews:

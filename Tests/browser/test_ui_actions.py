@@ -183,5 +183,21 @@ def test_rename_run_again_and_the_archive(env):
     page.select_option("#filter-state", "")
 
 
+def test_the_audit_downloads_from_the_page(env):
+    page = env["page"]
+    page.goto(env["base"])
+    burrow = launch(page, "Audit me SLEEP=1")
+    finished(page, burrow)
+    page.click("#more-actions summary")
+    link = page.locator("#audit-link")
+    expect(link).to_have_attribute("href", f"/api/burrows/{burrow}/audit?download=1")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"burrow-{burrow}-audit.ndjson"
+    answer = page.request.get(env["base"] + f"api/burrows/{burrow}/audit")
+    assert answer.status == 200 and answer.headers["content-type"] == "application/x-ndjson", (answer.status, answer.headers)
+    assert page.request.get(env["base"] + "api/burrows/nosuchburrow/audit").status == 404
+
+
 TESTS = [test_push_and_delete_the_branch_from_the_page, test_launch_from_a_chosen_base_with_uncommitted_changes,
-         test_rename_run_again_and_the_archive]
+         test_rename_run_again_and_the_archive, test_the_audit_downloads_from_the_page]

@@ -2,9 +2,9 @@
 `stream_event` lines of Claude Code's `--include-partial-messages`), the files changed so far (counted
 inside the burrow), and the final diff (file list, folding, binary files summarised, per-turn diffs,
 the base). The agent is `sh -c` and the task is a script, so timing and content are exact."""
-import json, os, re, tempfile
+import json, os, re
 from playwright.sync_api import expect
-from ui_support import start_burrow, launch, stop_server, shot, no_horizontal_overflow
+from ui_support import run_with_own_burrow, launch, shot, no_horizontal_overflow
 
 SESSION = "7c1d0000-0000-4000-8000-00000000aaaa"
 MESSAGE = "msg_partial_1"
@@ -176,17 +176,8 @@ TESTS = [test_streamed_text_shows_before_the_message_and_gives_way_to_it, test_l
 
 def run_all(browser, tests, run):
     """Runs `tests` against a Burrow of their own whose agent (and follow-up) is `sh -c TASK`."""
-    work = tempfile.mkdtemp(prefix="burrow-browser-live-")
-    process, url = start_burrow(work, agent_command=["sh", "-c"], files=FILES, config_extra={"resumeCommand": ["sh", "-c"]})
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        page = context.new_page()
-        page.goto(url)
-        result = run(tests, {"page": page, "browser": browser, "url": url, "base": url.split("/?")[0] + "/", "work": work})
-        context.close()
-        return result
-    finally:
-        stop_server(process, url)
+    return run_with_own_burrow(browser, tests, run, "burrow-browser-live-", agent_command=["sh", "-c"], files=FILES,
+                               config_extra={"resumeCommand": ["sh", "-c"]})
 
 
 if __name__ == "__main__":

@@ -134,3 +134,21 @@ def stop_server(process, url):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_with_own_burrow(browser, tests, run, prefix, **start):
+    """Runs `tests` (with `run`) against a Burrow of their own, started with `start_burrow(work, **start)`,
+    in a fresh browser context; the Burrow is stopped and its burrows torn down afterwards."""
+    import tempfile
+    work = tempfile.mkdtemp(prefix=prefix)
+    start = {key: value(work) if callable(value) else value for key, value in start.items()}
+    process, url = start_burrow(work, **start)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        page.goto(url)
+        result = run(tests, {"page": page, "browser": browser, "url": url, "base": url.split("/?")[0] + "/", "work": work})
+        context.close()
+        return result
+    finally:
+        stop_server(process, url)

@@ -12,6 +12,8 @@ public struct HTTPResponse: Sendable {
     /// the server writes nothing and hands it the connection; it returns whether the connection may
     /// carry a next request (the answer was complete and delimited), else the server closes it.
     public var takeover: (@Sendable (HTTPConnection) async -> Bool)?
+    /// Set: the connection is taken over after `101` (see `HTTPUpgrade`); the body is not sent.
+    public var upgrade: HTTPUpgrade?
 
     public enum Body: Sendable {
         case bytes([UInt8])

@@ -137,6 +137,11 @@ public final class HTTPServer: Sendable {
         }
         slot.set(phase: .handling, deadline: .max)
         let response = await handler(request)
+        if let upgrade = response.upgrade {
+            slot.set(phase: .streaming, deadline: .max)
+            try await connection.hand(to: upgrade)
+            return false
+        }
         if let takeover = response.takeover {
             slot.set(phase: .streaming, deadline: .max)
             return await takeover(connection) && request.wantsKeepAlive && !stopping.load(ordering: .relaxed)

@@ -7,13 +7,20 @@ import BurrowPodman
 /// Fields are read leniently: one field of an unexpected type loses that field, never the event.
 public enum AgentOutput {
     struct Fields: Decodable {
+        /// Only the fields a summary reads: an event's message (most of every line, under a flood of
+        /// 32 agents most of Burrow's CPU) is scanned by the decoder but never built into values.
+        enum Key: String, CodingKey, CaseIterable {
+            case type, subtype, session_id, total_cost_usd, num_turns, duration_ms, result, is_error, api_error_status
+        }
         let values: [String: JSONValue]
 
         init(from decoder: any Decoder) throws {
-            guard case .object(let object) = try JSONValue(from: decoder) else {
-                throw DecodingError.typeMismatch(JSONValue.self, .init(codingPath: [], debugDescription: "not an object"))
+            let container = try decoder.container(keyedBy: Key.self)  // not an object: not an event
+            var values: [String: JSONValue] = [:]
+            for key in Key.allCases {
+                if let value = try? container.decodeIfPresent(JSONValue.self, forKey: key) { values[key.rawValue] = value }
             }
-            values = object
+            self.values = values
         }
 
         func string(_ key: String) -> String? {

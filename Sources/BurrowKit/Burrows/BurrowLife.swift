@@ -50,10 +50,14 @@ struct BurrowRun: Sendable {
 struct EgressRun: Sendable {
     let proxy: EgressProxy
     let serving: Task<Void, Never>
+    var audit: BurrowAudit? = nil
 
     func stop() async {
         proxy.shutdown()
+        // Held requests are denied now, and the page's ask cards close.
+        await proxy.asks?.close("the burrow's turn ended before anyone answered")
         await serving.value
+        await audit?.close()
     }
 }
 
@@ -135,6 +139,7 @@ extension BurrowManager {
         // A run offered just before the door closed never started: nothing of it is left but its entry.
         for run in runs.values { await run.egress?.stop() }
         runs.removeAll()
+        await endAllAsks()
         let preparations = Array(preparingRanges.values)
         for task in preparations { task.cancel() }
         for task in preparations { await task.value }

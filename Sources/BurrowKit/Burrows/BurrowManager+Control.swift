@@ -20,6 +20,8 @@ extension BurrowManager {
             if let log = try? eventLog(id) { try await log.append(kind: .end, data: Self.json(stopped)) }
         case .running?:
             if let container = records[id]?.container { try? await podman(for: id).stop(container, timeout: 10) }
+            // The turn's check may be running after the agent: it ends too (see `runCheck`).
+            if records[id]?.check?.status == .running, let container = records[id]?.container { try? await podman(for: id).kill(container + "-check") }
         default:
             break
         }
@@ -38,6 +40,7 @@ extension BurrowManager {
         try claim(.tearingDown, id)
         defer { release(id) }
         if deleteBranch, record.branch != nil { _ = try await removeBranch(id) }
+        await endAsks(id, "the burrow was torn down")
         do {
             // Every turn's container and every helper carries the burrow's label.
             let podman = podman(for: id)

@@ -11,7 +11,7 @@ extension BurrowManager {
         try Self.checkPrompt(text, "message")
         try checkFollowUp(record)
         // A raised budget counts at once, also for a turn still running.
-        try record.applyFollowUp(budget: budget)
+        try record.applyFollowUp(budget: groupCapped(record, budget))
         let raised = record.budget
         record = try mutate(id) { $0.budget = raised }
         runs[id]?.egress?.proxy.model?.budget.raise(to: raised)

@@ -12,16 +12,25 @@ extension BurrowManager {
         // decided by the proxy's peer check.
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
-        let policy = EgressPolicy(allow: config.network.allow + (repo.allow ?? []), resolve: config.network.resolve)
+        let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
+        let policy = EgressPolicy(allow: allowlist(repo: repo), resolve: config.network.resolve,
+                                  modelHosts: EgressPolicy.modelHosts(config), rules: rules)
+        let asks = askDesk(id, settings: records[id]?.asking ?? config.askSettings(repo: repo))
+        // A remote runner's box has no bundle of the burrow's CA (BoxTrust.remove): its CONNECTs stay tunnels.
+        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder, repo: repo) : nil
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)
+        let audit = try BurrowAudit(path: auditPath(id), limit: Int(config.limits.eventLogBytes))
         let proxy = try EgressProxy(socketPath: folder + "/" + SandboxLayout.socketName, policy: policy, model: model,
-                                    limits: ProxyLimits(config.network), allowPeer: { peers.allows($0) }) { [weak self] event in
+                                    limits: ProxyLimits(config.network), asks: asks, interception: interception,
+                                    allowPeer: { peers.allows($0) }) { [weak self] event in
+            let event = policy.namingRule(event)
+            await audit.record(event)
             await self?.recordNet(event, id: id)
         }
         // Owned by the run: stopped and awaited when its turn finishes or the run ends.
-        runs[id]?.egress = EgressRun(proxy: proxy, serving: Task { await proxy.run() })
+        runs[id]?.egress = EgressRun(proxy: proxy, serving: Task { await proxy.run() }, audit: audit)
     }
 
     /// Closes the run's egress socket, awaits its proxy's end and removes the socket's folder.
@@ -32,10 +41,19 @@ extension BurrowManager {
         FileSystem.removeTree(socketsDirectory + "/" + id)
     }
 
+    func auditPath(_ id: String) -> String { folder(id) + "/" + BurrowAudit.fileName }
+
+    /// The burrow's audit trail as it is now (empty before its first connection); kept after teardown.
+    public func audit(_ id: String) throws(BurrowError) -> FileSlice? {
+        _ = try record(id)
+        return BurrowAudit.slice(path: auditPath(id))
+    }
+
     func recordNet(_ event: NetEvent, id: String) async {
         await note(id) { $0.account(event) }
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .net, data: Self.json(event)) }
         if event.keyRefused == true { await stopForRefusedKey(id) }
+        await noteModelFirstByte(event, id: id)
     }
 
     /// A refused key fails every later call too: the burrow ends now, its reason kept (see `account`).

@@ -28,7 +28,16 @@ extension BurrowManager {
             changes = await resultChanges(id, base: base, head: harvest.head, previousHead: record.resultHead, turn: record.turn)
             if let changes { await publishChanges(id, changes, updateRecord: false) }
         }
+        var checked: CheckOutcome?
+        if case .success = home, failure == nil, let repo = repo(named: record.repo), records[id]?.stopRequested == false,
+           records[id]?.stopReason == nil {
+            checked = await runCheck(run, repo: repo)
+        }
         let ended = try? await update(id) { record in
+            if let checked {
+                record.check = checked.run
+                if let retry = checked.retry { record.queuedMessages.insert(retry, at: 0) }
+            }
             record.exitCode = exitCode
             record.finishedAt = Date().timeIntervalSince1970
             if let last = record.turnTimes?.indices.last, record.turnTimes?[last].finishedAt == nil {

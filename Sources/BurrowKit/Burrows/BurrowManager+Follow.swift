@@ -30,7 +30,7 @@ extension BurrowManager {
                 }
             }
             let (exitCode, reason) = try await retryingWhilePodmanIsAway(run) {
-                let code = try await podman.wait(container)
+                let code = try await podman.wait(container, timeout: PodmanClient.defaultTimeout)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
                 return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman))
             }
@@ -108,6 +108,7 @@ extension BurrowManager {
         // The lines reach the log (and its readers) first: the record's save is off their way. The
         // facts are applied to the record as it is then, not to a copy taken before the await.
         try await log.append(events)
+        if reconciler == nil, !events.isEmpty { await noteAgentFirst(id, "firstEvent") }
         if !summaries.isEmpty {
             await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
         }

@@ -10,15 +10,18 @@ extension BurrowManager {
         guard text.utf8.count <= 100 * 1024 else { throw .invalid("the \(what) is over 100 KiB") }
     }
 
-    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`).
+    /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`); `placement`: its group.
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
-                       base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil) async throws -> BurrowRecord {
+                       base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil,
+                       asking: AskOverride? = nil, placement: AttemptPlacement? = nil) async throws -> BurrowRecord {
         guard let repo = repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
         if let missing = ModelAccess.missingCredentials(config) { throw missing }
         try Self.checkPrompt(task, "task")
         let title = try Self.checkTitle(title)
+        // A Podman known to be stuck refuses the launch in seconds, with since when, not at a deadline.
+        do { try await localPodman.checkAnswering() } catch let error as PodmanError { throw BurrowError.podmanUnavailable(error.description) }
         try await freeSpace.check(stateDir: directory, podman: localPodman, limits: config.limits)
         // A devcontainer's image is found or built when the burrow is prepared.
         let image = repo.image ?? config.image
@@ -35,6 +38,8 @@ extension BurrowManager {
         record.title = title
         record.runner = runner
         record.billing = billing
+        record.asking = try asking.map { try config.askSettings(repo: repo, launch: $0) }
+        placement?.apply(to: &record)
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
         if uncommitted {
@@ -67,18 +72,26 @@ extension BurrowManager {
         guard let queued = records[id], queued.state == .queued, let repo = repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
+            noteStartup(id, "queued", ms: (Date().timeIntervalSince1970 - queued.createdAt) * 1000)
+            try await podman.checkAnswering()
             try await update(id) { $0.state = .preparing }
+            var step = Monotonic.now()
             try await prepareRunner(run, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             try await claimIDs(run)
+            noteStartup(id, "idRange", since: step)
+            step = Monotonic.now()
             if records[id]?.turn == 1 { try await enterWorkspace(run, repo: repo) }
+            noteStartup(id, "workspace", since: step)
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
+            step = Monotonic.now()
             if config.network.mode == .allowlist { try startProxy(run, repo: repo) }
             let container = try await createContainer(run, repo: repo)
             try checkStop(id)
             attached = try await attachBeforeStart(container, id: id, podman: podman)
             try checkStop(id)
             try await podman.start(container)
+            noteStartup(id, "container", since: step)
             enter(records[id]?.stopRequested == true ? .stopping : .running, id)
             try await update(id) { record in
                 let now = Date().timeIntervalSince1970
@@ -143,10 +156,7 @@ extension BurrowManager {
     private func createContainer(_ run: BurrowRun, repo: RepoConfig) async throws -> String {
         let id = run.id, podman = run.podman
         guard let record = records[id] else { throw BurrowError.notFound(id: id) }
-        let plan = ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
-                                 forwarderPath: forwarderPath, instance: try instanceLabels(),
-                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
-                                 cgroupsV2: await freeSpace.facts(podman, runner: run.runner.name)?.cgroupsV2 ?? false)
+        let plan = try await containerPlan(run, record: record, repo: repo)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
         for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
@@ -180,6 +190,15 @@ extension BurrowManager {
         return record.container
     }
 
+    /// What a container of this burrow runs as: the turn's agent, or (`check`) the repo's check.
+    func containerPlan(_ run: BurrowRun, record: BurrowRecord, repo: RepoConfig,
+                       check: (name: String, command: [String])? = nil) async throws -> ContainerPlan {
+        ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + run.id,
+                      forwarderPath: forwarderPath, instance: try instanceLabels(),
+                      seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                      cgroupsV2: await freeSpace.facts(run.podman, runner: run.runner.name)?.cgroupsV2 ?? false, check: check)
+    }
+
     /// Claude Code's MCP configuration, written into the burrow's config volume (nothing from the
     /// host's ~/.claude.json: it can hold servers that carry the user's credentials).
     private func writeMCPConfig(_ container: String, user: AgentIdentity?, repo: RepoConfig, podman: PodmanClient) async throws {
@@ -206,7 +225,7 @@ extension BurrowManager {
     /// started once Podman has initialized it for the attach: its `init` event, watched from before
     /// the attach is asked for, says so (no polling). At most 2 s: a start that still wins the race
     /// only costs order (the reconciliation after the exit brings any missed line in).
-    private func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
+    func attachBeforeStart(_ container: String, id: String, podman: PodmanClient) async throws -> Task<LogStream, any Error> {
         let events = try? await podman.events(label: "io.burrow.id=\(id)")
         defer { events?.close() }
         let attached = Task { try await podman.attach(container) }

@@ -59,12 +59,17 @@ public actor BurrowManager {
     public nonisolated let addedRepos: AddedRepos
     /// How model calls are paid for, as burrows' records say (`BurrowRecord.billing`).
     nonisolated let billing: String?
+    /// Per burrow, where requests to unlisted hosts wait for a person (`BurrowManager+Asks`).
+    var askRooms: [String: AskRoom] = [:]
+    /// Hosts a person allowed for good, per repo.
+    public nonisolated let alwaysAllowed: RepoAllowances
 
     public init(config: Config, podman: PodmanClient) throws {
         self.config = config
         self.localPodman = podman
         self.directory = config.resolvedStateDir + "/burrows"
         store = RecordStore(directory: directory)
+        alwaysAllowed = RepoAllowances(stateDir: config.resolvedStateDir)
         try FileSystem.createDirectories(directory, mode: 0o700)
         addedRepos = try AddedRepos(stateDir: config.resolvedStateDir)
         billing = try config.credentials.anthropic.map { try Credential.load($0).isOAuth ? "subscription" : "api" }
@@ -92,12 +97,18 @@ public actor BurrowManager {
 
     /// Loads the records of an earlier run: queued burrows queue again, half-prepared ones are cleaned
     /// and queued again, running ones are followed again from where their event log ends.
-    public func restore() async {
+    /// Reads the records an earlier run left, asking Podman nothing: `serve` lists them at once.
+    public func loadRecords() -> [BurrowRecord] { store.load() }
+
+    /// `earlier`: the records `loadRecords` read (nil: read them now).
+    public func restore(_ earlier: [BurrowRecord]? = nil) async {
+        let earlier = earlier ?? store.load()
         // The remote runners connect from here on (their connections end in `shutdown`).
         startRunners()
+        await removeStaleShellCopies()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
-        for record in store.load() {
+        for record in earlier {
             let id = record.id
             switch record.state {
             case .queued:

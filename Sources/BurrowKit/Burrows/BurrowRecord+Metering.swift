@@ -51,6 +51,7 @@ extension ModelEndpoint {
         self.init(vault: vault,
                   routes: ModelRoutes(config.credentials.allowedRoutes ?? ModelRoutes.defaultRoutes),
                   prices: ModelPrices(overrides: config.prices),
+                  serverTools: ServerTools(config.credentials.anthropic?.serverTools ?? []),
                   budget: BudgetGate(spent: record?.metered?.total ?? MeteredUsage(), limit: record?.budget))
     }
 }

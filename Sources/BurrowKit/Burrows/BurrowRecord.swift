@@ -74,6 +74,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var runner: String?
     /// The network mode the burrow was launched with.
     public var network: String?
+    /// `network.unlisted`/`askSeconds` given at launch (absent: the repo's or the global ones).
+    public var asking: AskSettings?
     /// "subscription" when the model credential is a Claude subscription's token (its cost is shown
     /// at API prices, for comparison: the plan is what is billed), "api" for an API key.
     public var billing: String?
@@ -93,6 +95,19 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var agentError: String?
     public var stopRequested = false
     public var tornDown = false
+    /// The repo's check after the latest turn (nil: the repo names none, or no turn has ended).
+    public var check: CheckRun?
+    /// Best of N: the group this burrow is an attempt of, and which (1-based).
+    public var group: String?
+    public var attempt: Int?
+    /// This attempt's own model (`ANTHROPIC_MODEL` in its box) or agent command, if the launch gave one.
+    public var agentModel: String?
+    public var agentCommand: [String]?
+    /// The group's budget over all its attempts (see `BurrowManager.groupCapped`), and the attempt picked.
+    public var groupBudgetUSD: Double?
+    public var picked: Bool?
+    /// Where the first turn's start went, step by step (`StartupPhase`).
+    public var startup: [StartupPhase]?
 
     public init(id: String, repo: String, task: String, gpu: Bool) {
         self.id = id

@@ -17,18 +17,20 @@ struct ContainerPlan: Equatable {
     /// `instance`: the labels every container of this Burrow carries (its state dir's identity).
     /// `seccompProfile`: the profile file that refuses nested user namespaces (nil: Podman's default).
     /// `cgroupsV2`: Podman enforces cgroup limits (a pids limit then backs `limits.processes` up).
+    /// `check`: the repo's check runs instead of the agent, in a container of its own (`name`).
     init(config: Config, record: BurrowRecord, repo: RepoConfig, socketDirectory: String, forwarderPath: String,
-         instance: [String: String] = [:], seccompProfile: String? = nil, cgroupsV2: Bool = false) {
+         instance: [String: String] = [:], seccompProfile: String? = nil, cgroupsV2: Bool = false, check: (name: String, command: [String])? = nil) {
         let caches = Self.caches(config: config, repo: repo)
         var spec = ContainerSpec(image: repo.image ?? config.image)
-        spec.name = record.container
-        spec.command = Self.agentArguments(config: config, record: record, repo: repo)
+        spec.name = check?.name ?? record.container
+        spec.command = check?.command ?? Self.agentArguments(config: config, record: record, repo: repo)
         spec.user = config.agentUser
         spec.workDir = "/workspace"
         spec.labels = instance.merging(["io.burrow.id": record.id, "io.burrow.repo": record.repo, "io.burrow.turn": String(record.turn)]
             .merging(BurrowManager.idsLabels(record)) { $1 }) { $1 }
         spec.env = config.env.merging(repo.env ?? [:]) { $1 }
         spec.env["CLAUDE_CONFIG_DIR"] = Self.claudeConfigDirectory
+        if let model = record.agentModel { spec.env["ANTHROPIC_MODEL"] = model }
         // The workspace's root belongs to the box's root (see Crossing.enter): git in the box must not
         // refuse it as "dubious ownership". Environment config counts as the command line's.
         spec.env["GIT_CONFIG_COUNT"] = "1"
@@ -56,9 +58,10 @@ struct ContainerPlan: Equatable {
             spec.noNewPrivileges = false
         }
         SandboxLayout.runUnderForwarder(&spec, forwarder: forwarderPath,
-                                        stdinPath: config.taskInput == .stdin ? Self.taskPath(turn: record.turn) : nil)
+                                        stdinPath: config.taskInput == .stdin && check == nil ? Self.taskPath(turn: record.turn) : nil)
         if config.network.mode == .allowlist {
             SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory)
+            BoxTrust.apply(&spec, socketDirectory: socketDirectory, services: ServiceCredential.services(config.credentials, repo: repo), burrow: record.id)
         }
         if config.limits.hasCgroupLimits || cgroupsV2 {
             // Where cgroups v2 holds Podman's pids limit, it backs `processes` up (counting every uid).
@@ -96,7 +99,7 @@ struct ContainerPlan: Equatable {
     /// The agent's command for the record's current turn: the task's command or a follow-up resuming
     /// the session; the prompt is its last argument only with `taskInput: "argument"` (else stdin).
     static func agentArguments(config: Config, record: BurrowRecord, repo: RepoConfig) -> [String] {
-        var command = record.turn == 1 ? config.agentCommand
+        var command = record.turn == 1 ? record.agentCommand ?? config.agentCommand
             : config.resumeCommand.map { $0.replacingOccurrences("{sessionID}", with: record.sessionID ?? "") }
         if config.taskInput == .argument { command.append(prompt(record)) }
         if !mcpServers(config: config, repo: repo).isEmpty { command.insert(contentsOf: ["--mcp-config", mcpConfigPath], at: 1) }

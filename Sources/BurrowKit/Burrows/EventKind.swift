@@ -15,6 +15,12 @@ public enum EventKind: String, Sendable, CaseIterable {
     case preview
     /// A follow-up message started a turn.
     case turn
+    /// A request to an unlisted host waits for a person, or stopped waiting (`Ask`).
+    case ask
+    /// The repo's check ran after a turn (`CheckEvent`: its result and its output's tail).
+    case check
     /// The burrow ended; nothing follows.
     case end
+    /// A person's shell or exec session opened or closed (`{"action", "mode"|"exitCode"}`; never what was typed).
+    case shell
 }

@@ -13,6 +13,13 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var caches: [CacheConfig]?
     /// Hosts this repo's burrows may reach besides `network.allow`.
     public var allow: [String]?
+    /// This repo's burrows' `network.unlisted` and `network.askSeconds`, over the global ones.
+    public var unlisted: UnlistedHosts?
+    public var askSeconds: Int?
+    /// Request rules for this repo's burrows, added to `network.rules` (see `NetworkRules`).
+    public var rules: [String: [String]]?
+    /// Names of `credentials.services` this repo's burrows get (nil: all of them; `[]`: none).
+    public var credentialServices: [String]?
     /// MCP servers for this repo's burrows, added to the global ones.
     public var mcpServers: [String: JSONValue]?
     /// This repo's burrows' spending limit, over the global `budget`.
@@ -21,6 +28,10 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var devcontainer: DevcontainerSetting?
     /// Untracked build junk left out of this repo's results, besides the global `resultExclude`.
     public var resultExclude: [String]?
+    /// Run after each agent turn in the burrow's sandbox (see `CheckCommand`); its bounds below.
+    public var check: CheckCommand?
+    public var checkTimeoutSeconds: Int?
+    public var checkRetries: Int?
 
     public init(name: String, path: String? = nil, url: String? = nil) {
         self.name = name
@@ -96,6 +107,18 @@ extension Config {
         for pattern in network.allow + repos.flatMap({ $0.allow ?? [] }) where HostPattern(pattern) == nil {
             throw ConfigError(field: "network.allow", reason: "'\(pattern)' is not a host, *.suffix or host:port")
         }
+        try validateAsking()
+        _ = try NetworkRules([network.rules] + repos.compactMap(\.rules))
+        for (index, service) in (credentials.services ?? []).enumerated() { try service.validate("credentials.services[\(index)]") }
+        let serviceNames = Set((credentials.services ?? []).map(\.name))
+        for (index, repo) in repos.enumerated() {
+            if let unknown = repo.credentialServices?.first(where: { !serviceNames.contains($0) }) {
+                throw ConfigError(field: "repos[\(index)].credentialServices", reason: "'\(unknown)' is not the name of one of credentials.services")
+            }
+        }
+        for path in network.extraCAs where !path.hasPrefix("/") {
+            throw ConfigError(field: "network.extraCAs", reason: "'\(path)' must be an absolute path to a PEM file")
+        }
         for (name, address) in network.resolve where !SocketAddress.isIPv4(address) && !SocketAddress.isIPv6(address) {
             throw ConfigError(field: "network.resolve", reason: "'\(name)' must map to an IP address, not '\(address)'")
         }
@@ -114,6 +137,7 @@ extension Config {
             guard names.insert(repo.name).inserted else { throw ConfigError(field: field + ".name", reason: "'\(repo.name)' is used twice") }
             guard (repo.path == nil) != (repo.url == nil) else { throw ConfigError(field: field, reason: "give exactly one of \"path\" or \"url\"") }
             if let problem = repo.devcontainer?.problem { throw ConfigError(field: field + ".devcontainer", reason: problem) }
+            try repo.validateCheck(field: field)
             for cache in repo.caches ?? [] where !Self.isSafeName(cache.name) {
                 throw ConfigError(field: field + ".caches", reason: "cache name '\(cache.name)': use letters, digits, '.', '_' or '-'")
             }

@@ -7,6 +7,10 @@ extension Config {
         if let routes = credentials.allowedRoutes, let bad = ModelRoutes.invalidEntry(routes) {
             throw ConfigError(field: "credentials.allowedRoutes", reason: "'\(bad)' is not METHOD /path (e.g. \"POST /v1/messages\", \"GET /v1/models/*\")")
         }
+        if let tools = credentials.anthropic?.serverTools, let bad = ServerTools.invalidEntry(tools) {
+            throw ConfigError(field: "credentials.anthropic.serverTools",
+                              reason: "'\(bad)' is not a server tool's name (lowercase letters, digits, '_': e.g. \"web_search\", \"web_fetch\", \"mcp\")")
+        }
         for (model, price) in prices {
             let values = [price.input, price.output, price.cacheWrite, price.cacheRead]
             guard !model.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {

@@ -18,26 +18,37 @@ public struct NetworkConfig: Sendable, Equatable {
     public var headerTimeoutSeconds = 30
     /// Per connection: seconds with no byte moving before it is cut off.
     public var idleTimeoutSeconds = 600
+    /// A host not on the allowlist: `deny` at once, or `ask` a person on the page (see `AskDesk`).
+    public var unlisted = UnlistedHosts.deny
+    /// With `ask`: how long a request waits for an answer before it is denied.
+    public var askSeconds = 30
+    /// Host pattern → `METHOD /path-glob` entries; connections to these hosts are intercepted (TLS
+    /// ended by the burrow's own CA) and each request checked. See `NetworkRules`.
+    public var rules = NetworkConfig.defaultRules
+    /// PEM files of CAs the proxy trusts upstream besides the host's store (internal mirrors).
+    public var extraCAs: [String] = []
 
     public init(mode: Mode = .allowlist) { self.mode = mode }
 
     public static let defaultAllow = [
-        // The agent: Anthropic (the model itself goes through Burrow's model endpoint) and telemetry.
-        "api.anthropic.com", "statsig.anthropic.com", "*.sentry.io",
+        // Not the model's API (Burrow's model endpoint is the way to it), telemetry (*.sentry.io,
+        // statsig) or a general file store (storage.googleapis.com): any account's key works there,
+        // so each would carry data out (README, threat model).
         // Code hosts.
         "github.com", "*.github.com", "*.githubusercontent.com", "gitlab.com", "*.gitlab.com", "bitbucket.org",
         // Package registries and mirrors.
         "registry.npmjs.org", "registry.yarnpkg.com", "nodejs.org",
         "pypi.org", "files.pythonhosted.org",
         "crates.io", "static.crates.io", "index.crates.io",
-        "proxy.golang.org", "sum.golang.org", "storage.googleapis.com",
+        "proxy.golang.org", "sum.golang.org",
         "deb.debian.org", "security.debian.org", "archive.ubuntu.com", "security.ubuntu.com",
         "huggingface.co", "*.huggingface.co", "*.hf.co",
     ]
 }
 
 extension NetworkConfig: Decodable {
-    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds }
+    enum Key: String, CodingKey, CaseIterable { case mode, allow, resolve, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, unlisted, askSeconds
+        case rules, extraCAs }
 
     /// Also accepts a bare string, the mode alone: `"network": "none"`.
     public init(from decoder: any Decoder) throws {
@@ -50,9 +61,13 @@ extension NetworkConfig: Decodable {
         self.init(mode: try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .allowlist)
         allow = try container.decodeIfPresent([String].self, forKey: .allow) ?? allow
         resolve = try container.decodeIfPresent([String: String].self, forKey: .resolve) ?? resolve
+        rules = try container.decodeIfPresent([String: [String]].self, forKey: .rules) ?? rules
+        extraCAs = try container.decodeIfPresent([String].self, forKey: .extraCAs) ?? extraCAs
         maxConnections = try Self.positive(container, .maxConnections) ?? maxConnections
         headerTimeoutSeconds = try Self.positive(container, .headerTimeoutSeconds) ?? headerTimeoutSeconds
         idleTimeoutSeconds = try Self.positive(container, .idleTimeoutSeconds) ?? idleTimeoutSeconds
+        unlisted = try container.decodeIfPresent(UnlistedHosts.self, forKey: .unlisted) ?? unlisted
+        askSeconds = try container.decodeIfPresent(Int.self, forKey: .askSeconds) ?? askSeconds
     }
 
     private static func positive(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int? {
@@ -69,10 +84,14 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
         public var env: String?
         /// A file holding it (first line).
         public var file: String?
+        /// Server tools the model endpoint lets requests use (`web_search`, `web_fetch`,
+        /// `code_execution`, `mcp`, …) with the betas they need; default none (`ServerTools`).
+        public var serverTools: [String]?
 
-        public init(env: String? = nil, file: String? = nil) {
+        public init(env: String? = nil, file: String? = nil, serverTools: [String]? = nil) {
             self.env = env
             self.file = file
+            self.serverTools = serverTools
         }
     }
 
@@ -82,6 +101,8 @@ public struct CredentialsConfig: Codable, Sendable, Equatable {
     /// `METHOD /path` entries the model endpoint forwards (`*` for one id segment); default
     /// `ModelRoutes.defaultRoutes`: what Claude Code calls.
     public var allowedRoutes: [String]?
+    /// Secrets for other services, presented by the egress proxy in place of a placeholder.
+    public var services: [ServiceCredential]?
 
     public init(anthropic: Source? = nil, upstream: String? = nil, allowedRoutes: [String]? = nil) {
         self.anthropic = anthropic

@@ -117,6 +117,7 @@ package final class RemoteRunner: Sendable {
     /// runner's paths. Afterwards the spec names no path of this host.
     static func adapt(_ spec: inout ContainerSpec, forwarderVolume: String, socketFolder: String, seccompProfile: String?) {
         spec.mounts.removeAll { $0.type == "bind" && $0.destination == SandboxLayout.forwarderInside }
+        BoxTrust.remove(&spec)
         for index in spec.mounts.indices where spec.mounts[index].type == "bind" && spec.mounts[index].destination == SandboxLayout.socketDirectory {
             spec.mounts[index].source = socketFolder
         }

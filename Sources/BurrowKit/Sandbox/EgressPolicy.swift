@@ -1,3 +1,4 @@
+import FoundationEssentials
 import BurrowSystem
 import BurrowPodman
 
@@ -52,10 +53,24 @@ public struct HostPattern: Sendable, Equatable {
 public struct EgressPolicy: Sendable {
     public let patterns: [HostPattern]
     public let fixedAddresses: [String: String]
+    /// The model's API hosts (Anthropic's and the configured upstream's): reached through the model
+    /// endpoint, which holds the key and reads the requests, unless the allowlist names one exactly
+    /// (a wildcard does not).
+    public let modelHosts: Set<String>
 
-    public init(allow: [String], resolve: [String: String] = [:]) {
+    /// Which hosts' connections are intercepted and what their requests may be.
+    public let rules: NetworkRules
+
+    public init(allow: [String], resolve: [String: String] = [:], modelHosts: [String] = [], rules: NetworkRules = NetworkRules()) {
         patterns = allow.compactMap(HostPattern.init)
+        self.rules = rules
         fixedAddresses = Dictionary(uniqueKeysWithValues: resolve.map { ($0.key.lowercased(), $0.value) })
+        self.modelHosts = Set(modelHosts.map { $0.lowercased() })
+    }
+
+    /// Anthropic's API host, and the configured upstream's when it is another.
+    public static func modelHosts(_ config: Config) -> [String] {
+        ["api.anthropic.com"] + (URL(string: config.credentials.resolvedUpstream)?.host.map { [$0] } ?? [])
     }
 
     /// Nil when allowed; otherwise why not. IP literals are refused: names are what the list holds.
@@ -65,11 +80,37 @@ public struct EgressPolicy: Sendable {
             return "addresses are not allowed, only names on the allowlist"
         }
         guard HostPattern.isHostName(Substring(name)) else { return "'\(String(name.prefix(256)))' is not a valid host name" }
+        if modelHosts.contains(name), !patterns.contains(where: { !$0.wildcard && $0.host == name }) {
+            return "\(name) is the model's upstream: use the model endpoint (ANTHROPIC_BASE_URL), which adds the key and meters the calls; "
+                + "a direct connection could carry data out under a key of the agent's own"
+        }
         if patterns.contains(where: { $0.matches(host: name, port: port) }) { return nil }
         if patterns.contains(where: { $0.matchesName(name) }) {
             return "port \(port) is not allowed for \(name) (only 80 and 443 unless listed as host:port)"
         }
         return "\(name) is not on the allowlist"
+    }
+
+    /// The event with the allowlist entry that let it through as its `rule` (for the audit trail),
+    /// unless something else decided it.
+    func namingRule(_ event: NetEvent) -> NetEvent {
+        guard event.allowed, event.rule == nil, event.phase != .model,
+              let pattern = patterns.first(where: { $0.matches(host: event.host.lowercased(), port: event.port) }) else { return event }
+        var named = event
+        named.rule = "network.allow " + (pattern.wildcard ? "*." : "") + pattern.host + (pattern.port.map { ":\($0)" } ?? "")
+        return named
+    }
+
+    /// A warning when the config lets burrows reach the model's upstream host directly (its `allow`,
+    /// or a repo's, names it exactly): around the model endpoint, with any key the agent brings.
+    public static func modelHostWarning(_ config: Config) -> String? {
+        guard config.network.mode == .allowlist else { return nil }
+        let listed = (config.network.allow + config.repos.flatMap { $0.allow ?? [] }).compactMap(HostPattern.init)
+        guard let host = modelHosts(config).map({ $0.lowercased() }).first(where: { host in listed.contains { !$0.wildcard && $0.host == host } }) else {
+            return nil
+        }
+        return "network.allow lists \(host), the model's upstream: burrows can reach it directly, around the model endpoint "
+            + "(its key, budget and server-tool checks), with a key of their own; remove it unless a task needs that"
     }
 
     /// The addresses to connect to. A name in `network.resolve` goes where it says; any other name

@@ -22,9 +22,13 @@ public final class EgressProxy: Sendable {
     let report: Report
     let limits: ProxyLimits
     let allowPeer: PeerCheck
+    /// Where requests to unlisted hosts wait for a person (`network.unlisted: "ask"`); nil: denied.
+    let asks: AskDesk?
+    /// The burrow's CA and upstream trust, for hosts with `network.rules` (nil: every CONNECT tunnels).
+    let interception: Interception?
     /// Owned by `run()`, which closes it when its loop ends; everyone else only `stop()`s it.
     private let listener: AsyncSocket
-    private let connections = ConnectionTable()
+    let connections = ConnectionTable()
     private let tasks = TaskGroupBox()
     private let stopping = Atomic<Bool>(false)
     private let active = Atomic<Int>(0)
@@ -32,8 +36,10 @@ public final class EgressProxy: Sendable {
     private let acceptFailures = Atomic<Int>(0)
 
     public init(socketPath: String, policy: EgressPolicy, model: ModelEndpoint?, limits: ProxyLimits = ProxyLimits(),
-                allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
+                asks: AskDesk? = nil, interception: Interception? = nil, allowPeer: @escaping PeerCheck, report: @escaping Report) throws {
+        self.interception = interception
         self.socketPath = socketPath
+        self.asks = asks
         self.policy = policy
         self.model = model
         self.report = report
@@ -147,7 +153,7 @@ public final class EgressProxy: Sendable {
                 guard let head = try await connection.readHead(RequestHead.self, limits: headLimits) else { return }
                 connections.set(id, phase: .handling, deadline: .max)
                 if head.method == "CONNECT" {
-                    try await tunnel(head, connection)
+                    try await tunnel(head, connection, id: id)
                     return
                 }
                 if head.target.lowercased().hasPrefix("http://") {
@@ -165,9 +171,13 @@ public final class EgressProxy: Sendable {
         } catch {}
     }
     /// `CONNECT host:port`: check, connect, answer 200, then bytes both ways.
-    private func tunnel(_ head: RequestHead, _ connection: HTTPConnection) async throws {
+    private func tunnel(_ head: RequestHead, _ connection: HTTPConnection, id: ConnectionTable.Slot) async throws {
         guard let (host, port) = Self.authority(head.target, defaultPort: 443) else {
             throw HTTPError(.badRequest, "CONNECT needs host:port")
+        }
+        if let interception, interception.intercepts(host: host, port: port, rules: policy.rules) {
+            try await intercept(host: host, port: port, connection, interception: interception, id: id)
+            return
         }
         guard let upstream = try await open(host: host, port: port, method: "CONNECT", path: nil, connection) else { return }
         try await connection.write(Array("HTTP/1.1 200 Connection Established\r\n\r\n".utf8))
@@ -184,6 +194,7 @@ public final class EgressProxy: Sendable {
         }
         var path = String(rest[authorityEnd...])
         if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
+        if try await refusedByRules(host: host, port: port, method: head.method.rawValue, target: path, headers: head.headers, connection) { return }
         guard let upstream = try await open(host: host, port: port, method: head.method.rawValue, path: path, connection) else { return }
         // The Host the upstream sees is the host that was checked, never the client's own.
         var text = "\(head.method) \(path) \(head.version)\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\(port == 80 ? "" : ":\(port)")\r\n"
@@ -200,8 +211,9 @@ public final class EgressProxy: Sendable {
     /// Checks the policy and connects; on refusal answers 403 and reports it (nil).
     private func open(host: String, port: UInt16, method: String, path: String?, _ connection: HTTPConnection) async throws -> AsyncSocket? {
         var event = NetEvent(phase: .denied, host: host, port: port, allowed: false, method: method, path: path)
-        if let reason = policy.refusal(host: host, port: port) {
+        if let refusal = policy.refusal(host: host, port: port), let (reason, decidedBy) = await askOrRefuse(host, port, method, path, refusal) {
             event.reason = reason
+            event.decidedBy = decidedBy
             await report(event)
             try await refuse(connection, .forbidden, "Burrow's egress proxy refused \(host):\(port): \(reason)")
             return nil
@@ -236,7 +248,7 @@ public final class EgressProxy: Sendable {
                               durationMs: Double(Monotonic.now() - started) / 1e6))
     }
 
-    private func refuse(_ connection: HTTPConnection, _ status: HTTPStatus, _ message: String) async throws {
+    func refuse(_ connection: HTTPConnection, _ status: HTTPStatus, _ message: String) async throws {
         try await connection.send(.text(message + "\n", status: status), keepAlive: false)
     }
 

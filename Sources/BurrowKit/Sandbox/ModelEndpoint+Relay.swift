@@ -25,6 +25,7 @@ extension ModelEndpoint {
             return keepAlive
         }
         defer { answer.close() }
+        event.firstByteMs = Double(Monotonic.now() - started) / 1e6
         event.status = answer.status
         var headers = HTTPHeaders()
         for field in answer.headers where !Self.droppedFromResponse.contains(field.name.lowercased()) { headers.add(field.name, field.value) }

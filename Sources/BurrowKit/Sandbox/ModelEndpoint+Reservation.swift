@@ -18,17 +18,12 @@ extension ModelEndpoint {
     }
 
     /// Nil: no budget, nothing to reserve. A refusal says what the agent must change.
-    func ceiling(method: String, target: String, beta: String?, body: [UInt8]) -> Result<Ceiling?, CeilingRefusal> {
+    func ceiling(method: String, target: String, beta: String?, terms: RequestTerms) -> Result<Ceiling?, CeilingRefusal> {
         guard let limit = budget.limit else { return .success(nil) }
         let path = target.prefix { $0 != "?" && $0 != "#" }
         // Model listing and token counting are free: nothing to reserve.
         if method == "GET" || method == "HEAD" || path.hasSuffix("/count_tokens") {
             return .success(Ceiling(hold: BudgetGate.Hold(usd: 0, tokens: 0), price: nil))
-        }
-        let terms: RequestTerms
-        switch RequestTerms.scan(body) {
-        case .success(let scanned): terms = scanned
-        case .failure(let why): return .failure(CeilingRefusal("the model endpoint cannot price this request under the burrow's budget: \(why)"))
         }
         guard let maxTokens = terms.maxTokens else {
             return .failure(CeilingRefusal("max_tokens is required under a budget (the Messages API requires it too)"))

@@ -14,30 +14,33 @@ public final class ModelEndpoint: Sendable {
     let vault: ModelVault
     let routes: ModelRoutes
     let prices: ModelPrices
+    let serverTools: ServerTools
     public let budget: BudgetGate
     /// Request bodies in flight: this burrow's, then all burrows' through the same vault.
     let admissions: [BodyAdmission]
     static let maxRequestBytes = 32 << 20
 
-    package init(vault: ModelVault, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
+    package init(vault: ModelVault, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(), serverTools: ServerTools = ServerTools(),
                  budget: BudgetGate = BudgetGate(limit: nil), bodies: BodyAdmission = BodyAdmission(limit: BodyAdmission.perBurrowBytes)) {
         self.upstream = vault.upstream
         self.vault = vault
         self.routes = routes
         self.prices = prices
+        self.serverTools = serverTools
         self.budget = budget
         admissions = [bodies, vault.bodies]
     }
 
     /// An endpoint with a vault of its own (tests, benchmarks).
     public convenience init(upstream: URL, credential: Credential, routes: ModelRoutes = ModelRoutes(), prices: ModelPrices = ModelPrices(),
-                            budget: BudgetGate = BudgetGate(limit: nil)) {
-        self.init(vault: ModelVault(upstream: upstream) { credential }, routes: routes, prices: prices, budget: budget)
+                            serverTools: ServerTools = ServerTools(), budget: BudgetGate = BudgetGate(limit: nil)) {
+        self.init(vault: ModelVault(upstream: upstream) { credential }, routes: routes, prices: prices, serverTools: serverTools, budget: budget)
     }
 
     /// Serves one request; returns whether the connection may carry another. In order: route and
-    /// spent budget on arrival; room for the body before a byte of it is read; then the request's
-    /// worst case reserved against the budget; only then the vault.
+    /// spent budget on arrival; room for the body before a byte of it is read; what the body would
+    /// have Anthropic's servers do (a refusal costs and reserves nothing); then the request's worst
+    /// case reserved against the budget; only then the vault.
     func forward(_ head: RequestHead, _ connection: HTTPConnection, report: EgressProxy.Report) async throws -> Bool {
         let started = Monotonic.now()
         var event = NetEvent(phase: .model, host: upstream.host ?? "", port: UInt16(upstream.port ?? (upstream.scheme == "https" ? 443 : 80)),
@@ -64,8 +67,22 @@ public final class ModelEndpoint: Sendable {
         let body = try await connection.readBody(framing, limit: Self.maxRequestBytes)
         admitted = admitted.shrunk(to: body.count)  // a chunked body was admitted at the most it could be
         event.bytesSent = body.count
+        let beta = Self.betas(head.headers)
+        // A body the endpoint cannot read could hold what it refuses: it does not go either.
+        let terms: RequestTerms
+        switch body.isEmpty ? .success(RequestTerms()) : RequestTerms.scan(body) {
+        case .success(let read): terms = read
+        case .failure(let why):
+            let message = "Burrow's model endpoint cannot read this request's JSON body: \(why)"
+            return try await refuse(&event, message, Self.apiError(message, status: .badRequest, type: "invalid_request_error"), connection, report)
+        }
+        if let refusal = serverTools.refusal(beta: beta, terms: terms) {
+            event.decidedBy = "policy"
+            event.rule = ServerTools.configKey
+            return try await refuse(&event, refusal, Self.apiError(refusal, status: .forbidden, type: "permission_error"), connection, report)
+        }
         let ceiling: Ceiling?
-        switch self.ceiling(method: head.method.rawValue, target: head.target, beta: Self.betas(head.headers), body: body) {
+        switch self.ceiling(method: head.method.rawValue, target: head.target, beta: beta, terms: terms) {
         case .success(let found): ceiling = found
         case .failure(let refusal):
             return try await refuse(&event, refusal.message, Self.apiError(refusal.message, status: .badRequest, type: "invalid_request_error"),
@@ -78,6 +95,7 @@ public final class ModelEndpoint: Sendable {
             return try await refuse(&event, refusal.message, Self.budgetError(refusal.message), connection, report)
         }
         let keepAlive = !head.headers.hasToken("close", in: "Connection") && head.version == "HTTP/1.1"
+        event.credential = "anthropic"  // the vault adds it from here on
         return try await relay(vaultRequest(head, body: body), ceiling: ceiling, keepAlive: keepAlive, connection, &event, started: started, report)
     }
 

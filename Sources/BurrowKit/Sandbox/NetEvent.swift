@@ -17,6 +17,8 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var bytesSent: Int?
     public var bytesReceived: Int?
     public var durationMs: Double?
+    /// Model requests: from the request's arrival to the upstream's first answer byte.
+    public var firstByteMs: Double?
     /// Model responses: the model the API named, the `usage` it reported, and its cost at the
     /// configured prices (nil when the model has no price).
     public var model: String?
@@ -26,6 +28,12 @@ public struct NetEvent: Codable, Sendable, Equatable {
     public var budgetReached: Bool?
     /// A model request the upstream answered 401 or 403: the credential was refused.
     public var keyRefused: Bool?
+    /// The rule that decided, as text (an allowlist entry, a config key).
+    public var rule: String?
+    /// Who decided: "policy", "rule", "person", "timeout" or "credential".
+    public var decidedBy: String?
+    /// The name of the credential the request carried (a service's name, never its secret).
+    public var credential: String?
 
     /// A connection to the burrow's socket itself refused (a stranger, a bad handover, the cap).
     static func socketRefused(_ reason: String) -> NetEvent {

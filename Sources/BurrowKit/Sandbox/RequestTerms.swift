@@ -1,13 +1,19 @@
 import BurrowSystem
 import BurrowPodman
 
-/// The two fields of a Messages API request that bound what it may cost: `model` and `max_tokens`,
-/// read from the top level of the JSON body without decoding the rest (a 31 MiB conversation is
-/// scanned once, nothing of it copied). Written by the agent, so read as hostile: a key spelled
-/// with escapes or given twice could mean one thing here and another upstream, and is refused.
+/// What the model endpoint must know of a Messages API request before it goes upstream: `model` and
+/// `max_tokens` (what it may cost), and what it would have Anthropic's servers do for the agent
+/// (`tools[].type`, `mcp_servers`, `container`). Read from the JSON body without decoding the rest
+/// (a 31 MiB conversation is scanned once, nothing of it copied). Written by the agent, so read as
+/// hostile: a key spelled with escapes or given twice could mean one thing here and another
+/// upstream, and is refused.
 struct RequestTerms: Equatable {
     var model: String?
     var maxTokens: Int?
+    /// Each distinct `type` of the `tools` entries; "custom" for an entry without one.
+    var toolTypes: Set<String> = []
+    /// The top-level fields that ask for server-side work, when present: `mcp_servers`, `container`.
+    var serverFields: Set<String> = []
 
     struct Unreadable: Error, Equatable, CustomStringConvertible {
         let description: String
@@ -40,11 +46,18 @@ struct RequestTerms: Equatable {
                 skipSpace()
                 try expect(UInt8(ascii: ":"), "a key without a value")
                 skipSpace()
-                if key == Self.modelKey || key == Self.maxTokensKey {
+                if Self.readKeys.contains(key) {
                     guard seen.insert(Array(key)).inserted else {
                         throw Unreadable(description: "\"\(String(decoding: key, as: UTF8.self))\" is given twice")
                     }
-                    if key == Self.modelKey { terms.model = try modelValue() } else { terms.maxTokens = try number() }
+                    switch key {
+                    case Self.modelKey: terms.model = try modelValue()
+                    case Self.maxTokensKey: terms.maxTokens = try number()
+                    case Self.toolsKey: terms.toolTypes = try toolTypes()
+                    default:
+                        terms.serverFields.insert(String(decoding: key, as: UTF8.self))
+                        try skipValue()
+                    }
                 } else {
                     try skipValue()
                 }
@@ -98,6 +111,56 @@ struct RequestTerms: Equatable {
             return String(decoding: raw.prefix(200), as: UTF8.self)
         }
 
+        /// `tools`: a list of objects, each one's `type` (a plain string, given once) or "custom"
+        /// when it has none; `null` is no tools.
+        mutating func toolTypes() throws(Unreadable) -> Set<String> {
+            if peek == UInt8(ascii: "n") {
+                try skipValue()
+                return []
+            }
+            try expect(UInt8(ascii: "["), "tools is not a list")
+            var types: Set<String> = []
+            skipSpace()
+            if peek == UInt8(ascii: "]") { index += 1; return types }
+            while true {
+                skipSpace()
+                types.insert(try toolType())
+                guard types.count <= 64 else { throw Unreadable(description: "tools has more than 64 kinds of tool") }
+                skipSpace()
+                if peek == UInt8(ascii: ",") { index += 1; continue }
+                try expect(UInt8(ascii: "]"), "the tools list does not end")
+                return types
+            }
+        }
+
+        mutating func toolType() throws(Unreadable) -> String {
+            try expect(UInt8(ascii: "{"), "a tools entry is not an object")
+            var type: String?
+            skipSpace()
+            if peek == UInt8(ascii: "}") { index += 1; return "custom" }
+            while true {
+                skipSpace()
+                let (key, escaped) = try string()
+                if escaped { throw Unreadable(description: "a tools entry's key is written with escapes") }
+                skipSpace()
+                try expect(UInt8(ascii: ":"), "a key without a value")
+                skipSpace()
+                if key == Self.typeKey {
+                    guard type == nil else { throw Unreadable(description: "a tools entry gives \"type\" twice") }
+                    guard peek == UInt8(ascii: "\"") else { throw Unreadable(description: "a tool's type is not a string") }
+                    let (raw, escaped) = try string()
+                    if escaped { throw Unreadable(description: "a tool's type is written with escapes") }
+                    type = String(decoding: raw.prefix(100), as: UTF8.self)
+                } else {
+                    try skipValue()
+                }
+                skipSpace()
+                if peek == UInt8(ascii: ",") { index += 1; continue }
+                try expect(UInt8(ascii: "}"), "a tools entry does not end")
+                return type ?? "custom"
+            }
+        }
+
         /// A number, rounded up and kept to a range whose sums cannot overflow; not a number: refused.
         mutating func number() throws(Unreadable) -> Int {
             let start = index
@@ -134,5 +197,9 @@ struct RequestTerms: Equatable {
 
         static let modelKey = Array("model".utf8)[...]
         static let maxTokensKey = Array("max_tokens".utf8)[...]
+        static let toolsKey = Array("tools".utf8)[...]
+        static let typeKey = Array("type".utf8)[...]
+        static let readKeys: Set<ArraySlice<UInt8>> = [modelKey, maxTokensKey, toolsKey,
+                                                         Array("mcp_servers".utf8)[...], Array("container".utf8)[...]]
     }
 }

@@ -7,15 +7,18 @@ import BurrowHTTP
 public final class PodmanClient: Sendable {
     public let socketPath: String
     let http: HTTPClient
-    private let prefix: Locked<String>
+    let prefix: Locked<String>
     public static let defaultTimeout = Duration.seconds(60)
 
     /// For a socket forwarded from a remote runner: its name, so that errors say what to check.
     public let runner: String?
+    /// Bounds the short calls in flight and knows since when Podman has not answered.
+    public let gate: PodmanGate
 
-    public init(socketPath: String, runner: String? = nil) {
+    public init(socketPath: String, runner: String? = nil, gate: PodmanGate = PodmanGate()) {
         self.socketPath = socketPath
         self.runner = runner
+        self.gate = gate
         self.http = HTTPClient(address: .unix(socketPath))
         self.prefix = Locked("/v4.0.0/libpod")
     }
@@ -23,9 +26,14 @@ public final class PodmanClient: Sendable {
     /// Finds the socket, checks that Podman answers, and picks the route prefix from its API version.
     public static func connect(configured: String = "auto") async throws -> PodmanClient {
         let client = PodmanClient(socketPath: try PodmanSocket.locate(configured: configured))
-        let version = try await client.version()
-        client.prefix.withLock { $0 = "/v\(max(4, version.major)).0.0/libpod" }
+        try await client.negotiateVersion()
         return client
+    }
+
+    /// Picks the route prefix from Podman's API version (until then: v4's, which Podman 5 serves too).
+    public func negotiateVersion() async throws {
+        let version = try await version()
+        prefix.withLock { $0 = "/v\(max(4, version.major)).0.0/libpod" }
     }
 
     // MARK: System
@@ -98,10 +106,11 @@ public final class PodmanClient: Sendable {
         _ = try await call("POST", "/containers/\(escape(id))/start", operation: "container start", expect: [204, 304])
     }
 
-    /// Waits until the container exits; returns its exit code.
-    public func wait(_ id: String) async throws -> Int32 {
+    /// Waits until the container exits; returns its exit code. `timeout`: for a container known to
+    /// have exited (a wait that is then not answered is Podman's stall, not the container's).
+    public func wait(_ id: String, timeout: Duration? = nil) async throws -> Int32 {
         let response = try await call("POST", "/containers/\(escape(id))/wait?condition=exited", operation: "container wait",
-                                      expect: [200], timeout: nil)
+                                      expect: [200], timeout: timeout)
         guard let code = Int32(response.text.filter { !$0.isWhitespace }) else {
             throw PodmanError.malformedResponse(operation: "container wait", reason: "exit code '\(response.text)'")
         }
@@ -146,7 +155,9 @@ public final class PodmanClient: Sendable {
     public func logs(_ id: String, follow: Bool, since: String? = nil, tty: Bool = false) async throws -> LogStream {
         var query = "stdout=true&stderr=true&follow=\(follow)"
         if let since { query += "&since=\(escape(since))" }
-        let stream = try await openStream("GET", "/containers/\(escape(id))/logs?\(query)", operation: "container logs")
+        // Podman 4.3 sends a followed log's head only with its first line: a quiet container is no stall.
+        let stream = try await openStream("GET", "/containers/\(escape(id))/logs?\(query)", operation: "container logs",
+                                          headDeadline: follow ? nil : PodmanClient.defaultTimeout)
         return LogStream(stream, mode: tty ? .raw : .auto, operation: "container logs")
     }
 
@@ -155,7 +166,7 @@ public final class PodmanClient: Sendable {
     /// request only once the container runs, so call this from a task and start the container.
     public func attach(_ id: String) async throws -> LogStream {
         let stream = try await openStream("POST", "/containers/\(escape(id))/attach?stream=true&stdout=true&stderr=true&logs=false",
-                                          operation: "container attach")
+                                          operation: "container attach", headDeadline: nil)
         return LogStream(stream, mode: .auto, operation: "container attach")
     }
 
@@ -215,61 +226,6 @@ public final class PodmanClient: Sendable {
     /// Removes a volume; one that is already gone is not an error.
     public func removeVolume(_ name: String, force: Bool = false) async throws {
         _ = try await call("DELETE", "/volumes/\(escape(name))?force=\(force)", operation: "volume remove", expect: [204, 404])
-    }
-
-    // MARK: Plumbing
-
-    func call(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none,
-                      expect: Set<Int>, timeout: Duration? = PodmanClient.defaultTimeout) async throws -> ClientResponse {
-        let request = ClientRequest(method, prefix.withLock { $0 } + path, body: body)
-        let http = self.http
-        let response: ClientResponse
-        do {
-            if let timeout {
-                response = try await withDeadline(timeout, operation: "Podman \(operation)") { try await http.send(request) }
-            } else {
-                response = try await http.send(request)
-            }
-        } catch let error as HTTPClientError {
-            throw translate(error, operation: operation)
-        }
-        guard expect.contains(response.status) else { throw apiError(operation, response.status, response.body) }
-        return response
-    }
-
-    func openStream(_ method: HTTPMethod, _ path: String, operation: String, body: ClientRequest.Body = .none) async throws -> ResponseStream {
-        let stream: ResponseStream
-        do {
-            stream = try await http.open(ClientRequest(method, prefix.withLock { $0 } + path, body: body))
-        } catch let error as HTTPClientError {
-            throw translate(error, operation: operation)
-        }
-        guard stream.status == 200 else {
-            let body = (try? await stream.collect(limit: 1 << 20)) ?? []
-            throw apiError(operation, stream.status, body)
-        }
-        return stream
-    }
-
-    private func translate(_ error: HTTPClientError, operation: String) -> PodmanError {
-        if let runner, case .connect(_, let system) = error { return .runnerUnreachable(runner: runner, reason: system.description) }
-        return PodmanError(error, operation: operation, socket: socketPath)
-    }
-
-    private func apiError(_ operation: String, _ status: Int, _ body: [UInt8]) -> PodmanError {
-        let decoded = try? JSONDecoder().decode(PodmanErrorBody.self, from: Data(body))
-        let message = decoded?.message ?? String(decoding: body.prefix(500), as: UTF8.self)
-        // A container removed while Podman works on it comes back as a 500 saying so.
-        if status == 404 || message.contains("no such container") { return .notFound(operation: operation, message: message) }
-        return .api(operation: operation, status: status, cause: decoded?.cause ?? "", message: message)
-    }
-
-    func decode<T: Decodable>(_ type: T.Type, _ response: ClientResponse, _ operation: String) async throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(response.body))
-        } catch {
-            throw PodmanError.malformedResponse(operation: operation, reason: JSONErrorText.describe(error))
-        }
     }
 
     static func meansImageMissing(_ error: PodmanError) -> Bool {

@@ -15,6 +15,9 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
     case imageMissing(image: String)
     case malformedResponse(operation: String, reason: String)
     case streamInterrupted(operation: String, reason: String)
+    /// Podman accepted the call and never answered within its deadline (its service stuck or swamped);
+    /// `since`: since when no call was answered, when one was sent.
+    case notAnswering(operation: String, waited: String, since: String?)
 
     public var description: String {
         switch self {
@@ -34,13 +37,17 @@ public enum PodmanError: Error, CustomStringConvertible, Sendable, Equatable {
             "unexpected answer from Podman to \(operation): \(reason)"
         case .streamInterrupted(let operation, let reason):
             "the Podman stream for \(operation) ended abruptly: \(reason)"
+        case .notAnswering(let operation, let waited, let since):
+            "Podman is not answering\(since.map { " since \($0)" } ?? "") (\(operation) got no answer in \(waited)); "
+                + "Burrow carries on by itself when it answers again; if it stays stuck, restart its service "
+                + "(`systemctl --user restart podman.service`)"
         }
     }
 
     /// The service went away (stopped, restarting): worth waiting for, unlike a refusal.
     public var isConnectionLoss: Bool {
         switch self {
-        case .unreachable, .runnerUnreachable, .streamInterrupted: true
+        case .unreachable, .runnerUnreachable, .streamInterrupted, .notAnswering: true
         default: false
         }
     }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Synchronization
 import BurrowSystem
 import BurrowHTTP
@@ -16,11 +17,16 @@ public final class PodmanProbe: Sendable {
     private let interval: UInt64
     private let timeout: Duration
     private let state = Locked(State())
+    /// The serving client's gate, told what each probe finds (its stall is the one launches see).
+    private let gate: PodmanGate?
     private let demand: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(configured: String, interval: Duration = .seconds(2), timeout: Duration = .seconds(5)) {
+    public static let defaultTimeout = Duration.seconds(5)
+
+    public init(configured: String, interval: Duration = .seconds(2), timeout: Duration = PodmanProbe.defaultTimeout, gate: PodmanGate? = nil) {
         self.configured = configured
+        self.gate = gate
         self.interval = UInt64(max(0, interval.nanoseconds))
         self.timeout = timeout
         (demand, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -54,6 +60,15 @@ public final class PodmanProbe: Sendable {
                 try await PodmanClient(socketPath: try PodmanSocket.locate(configured: configured)).version().version
             }
             health = .init(reachable: true, version: version, error: nil)
+            gate?.answered()
+        } catch is DeadlineExceeded {
+            guard !Task.isCancelled else { return }
+            // Accepted and never answered: stuck or swamped, since the first call left unanswered.
+            let since = gate.map { $0.unanswered(); return $0.notAnsweringSince } ?? nil
+            let stalled = since ?? state.withLock { $0.health.notAnsweringSince } ?? Date().timeIntervalSince1970
+            health = .init(reachable: false, version: nil,
+                           error: "Podman is not answering since \(PodmanGate.clockTime(stalled)): its version did not finish within \(timeout)",
+                           notAnsweringSince: stalled)
         } catch {
             guard !Task.isCancelled else { return }
             health = .init(reachable: false, version: nil, error: "\(error)")
@@ -69,11 +84,14 @@ public struct PodmanHealth: Codable, Sendable, Equatable {
     public var error: String?
     /// How old the answer is (nil before the first one).
     public var checkedSecondsAgo: Int?
+    /// Wall-clock seconds since which Podman accepts calls and does not answer them (nil: not stalled).
+    public var notAnsweringSince: Double?
 
-    public init(reachable: Bool, version: String?, error: String?, checkedSecondsAgo: Int? = nil) {
+    public init(reachable: Bool, version: String?, error: String?, checkedSecondsAgo: Int? = nil, notAnsweringSince: Double? = nil) {
         self.reachable = reachable
         self.version = version
         self.error = error
         self.checkedSecondsAgo = checkedSecondsAgo
+        self.notAnsweringSince = notAnsweringSince
     }
 }

@@ -11,6 +11,7 @@ public enum FileSystem {
         public let mode: UInt32
         public let owner: UInt32
         public var group: UInt32 = 0
+        public var isSocket = false
     }
 
     /// The canonical absolute path with every symlink resolved; nil when it does not exist.
@@ -31,7 +32,8 @@ public enum FileSystem {
             isRegular: kind == S_IFREG,
             mode: UInt32(info.st_mode & 0o7777),
             owner: info.st_uid,
-            group: info.st_gid
+            group: info.st_gid,
+            isSocket: kind == S_IFSOCK
         )
     }
 

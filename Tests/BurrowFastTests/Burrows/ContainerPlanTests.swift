@@ -29,8 +29,33 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertEqual(plan.spec.labels, ["io.burrow.id": "0123456789ab", "io.burrow.repo": "demo", "io.burrow.turn": "1", "io.burrow.instance": "abc"])
         XCTAssertEqual(plan.spec.command?.last, "-p", "the task is not an argument")
         XCTAssertEqual(plan.spec.entrypoint?.suffix(3), ["--stdin", ContainerPlan.taskPath(turn: 1), "--"])
-        XCTAssertEqual(Set(plan.spec.mounts.map(\.destination)), ["/tmp", SandboxLayout.socketDirectory, SandboxLayout.forwarderInside])
+        XCTAssertEqual(Set(plan.spec.mounts.map(\.destination)), ["/tmp", SandboxLayout.socketDirectory, SandboxLayout.forwarderInside, BoxTrust.systemStore])
         XCTAssertTrue(plan.spec.mounts.filter { $0.type == "bind" }.allSatisfy { $0.options.contains("ro") }, "host paths are read-only")
+    }
+
+    func testTheBoxTrustsTheBurrowCAAndHoldsOnlyPlaceholders() {
+        let service = ServiceCredential(name: "gh", hosts: ["api.github.com"], header: "Authorization", format: "Bearer {secret}",
+                                        source: .init(env: "GH_SECRET"), placeholder: "GH_TOKEN")
+        let config = config {
+            $0.network = NetworkConfig(mode: .allowlist)
+            $0.credentials.services = [service]
+        }
+        let record = BurrowRecord(id: "0123456789ab", repo: "demo", task: "do it", gpu: false)
+        let plan = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/state/run/0123456789ab", forwarderPath: "/f")
+        for name in ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "PIP_CERT", "CARGO_HTTP_CAINFO"] {
+            XCTAssertEqual(plan.spec.env[name], "/run/burrow/ca-bundle.crt", name)
+        }
+        XCTAssertEqual(plan.spec.mounts.first { $0.destination == "/etc/ssl/certs/ca-certificates.crt" }?.source, "/state/run/0123456789ab/ca-bundle.crt")
+        XCTAssertEqual(plan.spec.env["GH_TOKEN"], service.placeholderValue(burrow: "0123456789ab"))
+        XCTAssertTrue(plan.spec.env["GH_TOKEN"]?.hasPrefix("burrow-placeholder-") ?? false)
+        var narrowed = config.repos[0]
+        narrowed.credentialServices = []
+        let none = ContainerPlan(config: config, record: record, repo: narrowed, socketDirectory: "/state/run/0123456789ab", forwarderPath: "/f")
+        XCTAssertNil(none.spec.env["GH_TOKEN"], "a repo may narrow the services its burrows get")
+        var remote = plan.spec
+        RemoteRunner.adapt(&remote, forwarderVolume: "v", socketFolder: "/r", seccompProfile: nil)
+        XCTAssertNil(remote.env["SSL_CERT_FILE"], "a remote runner's folder has no bundle: its burrows keep the image's trust")
+        XCTAssertFalse(remote.mounts.contains { $0.destination == BoxTrust.systemStore })
     }
 
     func testWithArgumentInputThePromptIsTheLastArgument() {

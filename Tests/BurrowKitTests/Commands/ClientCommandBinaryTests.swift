@@ -24,7 +24,8 @@ final class ClientCommandBinaryTests: XCTestCase {
 
     /// A server on a free port whose token is in its state dir, stopped and cleaned up when `test`
     /// ends; `agentShell`: the agent is `sh -c TASK`; `extra`: more top-level config fields.
-    static func serve(for test: XCTestCase, agentShell: Bool = false, podman: Bool = true, extra: String = "") async throws -> Served {
+    static func serve(for test: XCTestCase, agentShell: Bool = false, podman: Bool = true, extra: String = "",
+                      network: String = #""none""#) async throws -> Served {
         let socket = podman ? try await { _ = try await PodmanTestEnvironment.client(); return PodmanTestEnvironment.socket! }() : "/nonexistent/podman.sock"
         let repo = try await BurrowTestApp.makeRepo()
         let root = try TemporaryDirectory.make("burrow-client")
@@ -33,7 +34,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         let shell = agentShell ? #", "agentCommand": ["sh", "-c"], "taskInput": "argument""# : ""
         let config = """
             {"listen": "127.0.0.1:\(port)", "stateDir": "\(root)/state", "podmanSocket": "\(socket)",
-             "image": "\(PodmanTestEnvironment.image)", "network": "none", "caches": [],
+             "image": "\(PodmanTestEnvironment.image)", "network": \(network), "caches": [],
              "repos": [{"name": "demo", "path": "\(repo)"}]\(shell)\(extra)}
             """
         try FileSystem.writeAtomically(Array(config.utf8), to: root + "/burrow.json")
@@ -173,6 +174,7 @@ final class ClientCommandBinaryTests: XCTestCase {
         let records = FileSystem.listDirectory(served.state + "/burrows")
         for id in records {
             _ = try? await client.remove("burrow-\(id)")
+            for other in (try? await client.listContainers(label: "io.burrow.id=\(id)")) ?? [] { _ = try? await client.remove(other.id) }
             for volume in ["burrow-\(id)-workspace", "burrow-\(id)-claude"] { _ = try? await client.removeVolume(volume, force: true) }
         }
     }

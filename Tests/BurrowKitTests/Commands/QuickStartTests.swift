@@ -15,6 +15,8 @@ final class QuickStartTests: XCTestCase {
                        .serve(configPath: nil, port: 9000, repos: ["a", "b"]))
         XCTAssertEqual(try CommandLineParser.parse(["init", "--config", "x.json", "--repo", "a"]).get(),
                        .initialize(configPath: "x.json", port: nil, repos: ["a"]))
+        XCTAssertEqual(try CommandLineParser.parse(["init", "--podman-socket", "/run/user/1005/podman/podman.sock"]).get(),
+                       .initialize(configPath: nil, port: nil, repos: [], socket: "/run/user/1005/podman/podman.sock"))
         for bad in [["serve", "--port", "70000"], ["serve", "--port", "x"], ["init", "extra"], ["init", "--repo"]] {
             guard case .failure = CommandLineParser.parse(bad) else { return XCTFail("\(bad) parsed") }
         }
@@ -58,6 +60,17 @@ final class QuickStartTests: XCTestCase {
         let withKey = try await run(["init", "--config", home + "/other.json"], environment.merging(["ANTHROPIC_API_KEY": "sk-test"]) { $1 })
         XCTAssertEqual(withKey.status, 0, withKey.stderr)
         XCTAssertEqual(try ConfigLoader.parse(try FileSystem.readFile(home + "/other.json")).credentials.anthropic?.env, "ANTHROPIC_API_KEY")
+
+        // A dedicated Podman user's socket, named: written as it is; a path that is not a socket: nothing written.
+        let notSocket = try await run(["init", "--config", home + "/third.json", "--podman-socket", repo], environment)
+        XCTAssertEqual(notSocket.status, 1)
+        XCTAssertTrue(notSocket.stderr.contains("is not a socket"), notSocket.stderr)
+        XCTAssertFalse(FileSystem.exists(home + "/third.json"))
+        _ = try await PodmanTestEnvironment.client()  // skips without the test Podman, as the other Podman tests
+        let socket = try XCTUnwrap(PodmanTestEnvironment.socket)
+        let named = try await run(["init", "--config", home + "/third.json", "--podman-socket", socket], environment)
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertEqual(try ConfigLoader.parse(try FileSystem.readFile(home + "/third.json")).podmanSocket, socket)
         XCTAssertFalse(withKey.stdout.contains("claude setup-token"), withKey.stdout)
     }
 

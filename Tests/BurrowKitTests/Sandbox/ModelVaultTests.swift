@@ -95,7 +95,7 @@ final class ModelVaultTests: XCTestCase {
         let extra = [
             "x-api-key: sk-ant-agents-own-key", "Authorization: Bearer agents-token", "Cookie: session=agent",
             "X-Forwarded-For: 10.0.0.1", "Proxy-Authorization: Basic abc", "anthropic-version: 2023-06-01",
-            "anthropic-beta: tools-2024", "X-Stainless-Lang: js", "User-Agent: claude-cli/2.1.330", "x-app: cli",
+            "anthropic-beta: claude-code-20250219", "X-Stainless-Lang: js", "User-Agent: claude-cli/2.1.330", "x-app: cli",
             "X-Claude-Code-Session-Id: s1", "X-Evil: 1", "anthropic-admin-key: x",
         ].map { $0 + "\r\n" }.joined()
         let answer = try await withTimeout(20) { try await ProxyClient.exchange(proxy.socketPath, ProxyClient.post("/v1/messages?beta=true", extra: extra)) }
@@ -106,7 +106,7 @@ final class ModelVaultTests: XCTestCase {
         for dropped in ["cookie", "x-forwarded-for", "proxy-authorization", "x-evil", "anthropic-admin-key"] {
             XCTAssertNil(seen[dropped], dropped)
         }
-        for (name, value) in [("anthropic-version", "2023-06-01"), ("anthropic-beta", "tools-2024"), ("x-stainless-lang", "js"),
+        for (name, value) in [("anthropic-version", "2023-06-01"), ("anthropic-beta", "claude-code-20250219"), ("x-stainless-lang", "js"),
                               ("user-agent", "claude-cli/2.1.330"), ("x-app", "cli"), ("x-claude-code-session-id", "s1"), ("content-type", "application/json")] {
             XCTAssertEqual(seen[name], value, name)
         }
@@ -120,7 +120,7 @@ final class ModelVaultTests: XCTestCase {
         let oauthSeen = try XCTUnwrap(upstream.requests.last).headers
         XCTAssertEqual(oauthSeen.values("authorization"), ["Bearer sk-ant-oat01-token"])
         XCTAssertNil(oauthSeen["x-api-key"])
-        XCTAssertEqual(oauthSeen["anthropic-beta"], "tools-2024,oauth-2025-04-20")
+        XCTAssertEqual(oauthSeen["anthropic-beta"], "claude-code-20250219,oauth-2025-04-20")
         second.shutdown()
         await upstream.stop()
     }

@@ -1,0 +1,90 @@
+import BurrowSystem
+
+/// One burrow's ask desk and the task that writes its asks into the burrow's event stream.
+struct AskRoom: Sendable {
+    let desk: AskDesk
+    let publishing: Task<Void, Never>
+
+    func end(_ reason: String) async {
+        await desk.end(reason)
+        await publishing.value
+    }
+}
+
+/// `network.unlisted: "ask"`: requests to hosts off a burrow's allowlist wait for a person.
+extension BurrowManager {
+    /// The burrow's desk, made on its first turn with asking on; nil when it does not ask.
+    func askDesk(_ id: String, settings: AskSettings) -> AskDesk? {
+        guard settings.asks else { return nil }
+        if let room = askRooms[id] { return room.desk }
+        let desk = AskDesk(settings: settings)
+        let publishing = Task { [weak self] in
+            for await ask in desk.events { await self?.recordAsk(ask, id: id) }
+        }
+        askRooms[id] = AskRoom(desk: desk, publishing: publishing)
+        return desk
+    }
+
+    private func recordAsk(_ ask: Ask, id: String) async {
+        if let log = try? eventLog(id) { _ = try? await log.append(kind: .ask, data: Self.json(ask)) }
+    }
+
+    /// The allowlist of a launch of `repo`: the global one, the repo's, and what a person kept for it.
+    func allowlist(repo: RepoConfig) -> [String] {
+        config.network.allow + (repo.allow ?? []) + alwaysAllowed.targets(repo: repo.name)
+    }
+
+    public func asks(_ id: String) throws(BurrowError) -> AskDeskView {
+        _ = try record(id)
+        guard let room = askRooms[id] else { return AskDeskView(desk: nil) }
+        return AskDeskView(desk: room.desk)
+    }
+
+    /// A person's answer to ask `askID` of burrow `id`; `repo` keeps the host for the repo first.
+    public func answerAsk(_ id: String, askID: String, answer: AskAnswer) async throws -> Ask {
+        let record = try record(id)
+        guard let desk = askRooms[id]?.desk, let ask = await desk.ask(askID) else {
+            throw BurrowError.conflict("ask \(askID) of burrow \(id) is not waiting", detail: "it was answered, timed out, or the burrow's turn ended")
+        }
+        if answer == .repo {
+            let target = AskDesk.target(ask.host, ask.port)
+            guard try alwaysAllowed.add(repo: record.repo, target: target) else {
+                throw BurrowError.conflict("repo \(record.repo) keeps \(RepoAllowances.maxPerRepo) hosts already",
+                                           detail: "remove some (DELETE /api/repos/\(record.repo)/allowed/HOST:PORT) or list them in its allow")
+            }
+        }
+        guard let answered = await desk.answer(askID, answer) else {
+            throw BurrowError.conflict("ask \(askID) of burrow \(id) is not waiting", detail: "it timed out or the burrow's turn ended while you answered")
+        }
+        return answered
+    }
+
+    /// At teardown: its asks are denied and its publishing ends.
+    func endAsks(_ id: String, _ reason: String) async {
+        guard let room = askRooms.removeValue(forKey: id) else { return }
+        await room.end(reason)
+    }
+
+    func endAllAsks() async {
+        let rooms = askRooms
+        askRooms.removeAll()
+        for room in rooms.values { await room.end("Burrow is shutting down") }
+    }
+}
+
+/// What `GET /api/burrows/{id}/asks` answers.
+public struct AskDeskView: Sendable {
+    let desk: AskDesk?
+
+    public func listed() async -> AskList {
+        guard let desk else { return AskList(asking: false, seconds: nil, asks: [], allowedForBurrow: []) }
+        return AskList(asking: true, seconds: desk.settings.seconds, asks: await desk.asks, allowedForBurrow: await desk.allowedTargets)
+    }
+}
+
+public struct AskList: Codable, Sendable {
+    public let asking: Bool
+    public let seconds: Int?
+    public let asks: [Ask]
+    public let allowedForBurrow: [String]
+}
