@@ -2,9 +2,9 @@
 agent image) opens in real Chromium from the burrow page's "Open :PORT" link, on its own origin
 (http://PORT--ID.localhost:BURROW_PORT/), signed in by a one-time code; a browser context without that
 sign-in gets 401, and the previewed page cannot call Burrow's API."""
-import os, re, tempfile
+import os, re
 from playwright.sync_api import expect
-from ui_support import start_burrow, launch, stop_server, shot
+from ui_support import launch, shot, run_with_own_burrow
 
 AGENT_IMAGE = os.environ.get("BURROW_TEST_AGENT_IMAGE", "localhost/burrow-agent:latest")
 MARKER = "Served from inside the burrow"
@@ -56,17 +56,8 @@ TESTS = [test_the_page_link_opens_the_preview_and_only_for_the_signed_in_browser
 
 def run_all(browser, tests, run):
     """Runs `tests` against a Burrow of their own whose agent is `bash -c TASK` in the agent image."""
-    work = tempfile.mkdtemp(prefix="burrow-browser-previews-")
-    process, url = start_burrow(work, agent_command=["bash", "-c"], config_extra={"image": AGENT_IMAGE})
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        page = context.new_page()
-        page.goto(url)
-        result = run(tests, {"page": page, "browser": browser, "url": url, "base": url.split("/?")[0] + "/", "work": work})
-        context.close()
-        return result
-    finally:
-        stop_server(process, url)
+    return run_with_own_burrow(browser, tests, run, "burrow-browser-previews-", agent_command=["bash", "-c"],
+                               config_extra={"image": AGENT_IMAGE})
 
 
 if __name__ == "__main__":
