@@ -15,6 +15,7 @@ import { loadAllowed } from './allowed.js';
 import { startActions } from './actions.js';
 import { startBranchActions } from './branch.js';
 import { startKeys } from './keys.js';
+import { startPreviews } from './previews.js';
 import { openGroup, closeGroup, startGroups } from './groups.js';
 
 const transcript = new TranscriptView();
@@ -118,6 +119,7 @@ async function start() {
   startActions();
   startBranchActions();
   startChanges();
+  startPreviews();
   startDiffModes();
   startKeys();
   startGroups();

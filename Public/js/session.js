@@ -8,7 +8,7 @@ import { eventTime } from './entries.js';
 import { resetAsks, noteAsk } from './asks.js';
 
 const KEEP_EVENTS = 6000;
-const KINDS = ['agent', 'log', 'net', 'ask', 'turn', 'check', 'state', 'end'];
+const KINDS = ['agent', 'log', 'net', 'ask', 'turn', 'check', 'state', 'end', 'preview'];
 
 export class BurrowSession {
   constructor(id, view, { onEnd }) {
@@ -104,6 +104,7 @@ export class BurrowSession {
       if (this.source) { this.source.close(); this.source = null; }
       if (live) this.onEnd();
     }
+    if (item.kind === 'preview' && live) document.dispatchEvent(new CustomEvent('burrow:previews', { detail: { id: this.id, list: value } }));
     if (item.kind === 'ask') noteAsk(this.id, value, live);
     if (item.kind === 'turn') { this.ended = false; setFailure(this.id, null); this.activity.tool = null; }
     if (item.kind !== 'agent' || !value || typeof value !== 'object') return;

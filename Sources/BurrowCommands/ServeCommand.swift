@@ -34,8 +34,10 @@ public enum ServeCommand {
         router.addTriggers(try Router.loadTriggers(config), manager: manager)
         let listener = try AsyncSocket.listening(on: listen)
         let bound = listener.localAddress ?? listen
+        let previews = PreviewGateway(manager: manager, listenPort: bound.port ?? 0)
+        router.addPreviews(manager, gateway: previews)
         let app = Application(router: router, access: AccessControl(token: token, listen: bound, extraHosts: config.allowedHosts),
-                              staticFiles: staticFiles)
+                              staticFiles: staticFiles, previews: previews)
         let server = app.makeServer(listener: listener)
         // Where the client commands find this server when neither --server nor the config's port says.
         try? FileSystem.writeAtomically(Array("\(server.address)\n".utf8), to: stateDir + "/" + ServerTarget.addressFile, mode: 0o600)

@@ -33,6 +33,12 @@ public struct AccessControl: Sendable {
             return .error(HTTPError(.forbidden, "cross-origin request refused", detail: "Origin \(origin) is not this Burrow"))
         }
         if request.path.hasPrefix("/api/") || request.path == "/api" {
+            // Previews (`*.localhost`) are the same site as a Burrow opened on localhost, so the
+            // SameSite cookie goes along with their requests: the browser's own word that a request
+            // comes from another origin refuses it, whatever its method.
+            if let site = request.headers["Sec-Fetch-Site"]?.lowercased(), site == "same-site" || site == "cross-site" {
+                return .error(HTTPError(.forbidden, "a request from another site refused", detail: "Burrow's API answers only its own page (Sec-Fetch-Site: \(site))"))
+            }
             guard let presented = presentedToken(request), AccessToken.matches(presented, token) else {
                 return .error(HTTPError(.unauthorized, "missing or wrong access token",
                                         detail: "open the URL that `burrow serve` printed at start-up (it ends in ?token=…), or send Authorization: Bearer <token>"))

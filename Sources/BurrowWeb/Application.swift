@@ -8,14 +8,24 @@ public struct Application: Sendable {
     public let router: Router
     public let access: AccessControl
     public let staticFiles: StaticFiles?
+    public let previews: PreviewGateway?
 
-    public init(router: Router, access: AccessControl, staticFiles: StaticFiles?) {
+    public init(router: Router, access: AccessControl, staticFiles: StaticFiles?, previews: PreviewGateway? = nil) {
         self.router = router
         self.access = access
         self.staticFiles = staticFiles
+        self.previews = previews
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        // A preview's origin is the burrow's server, never Burrow: its requests go nowhere else, and
+        // one aimed at an API route is refused outright.
+        if let previews, let preview = previews.preview(request) {
+            if router.matches(path: request.path) {
+                return .error(HTTPError(.forbidden, "Burrow's API is not served on a preview origin", detail: "a previewed page cannot call Burrow"))
+            }
+            return await previews.respond(to: request, preview: preview)
+        }
         if let refusal = access.check(request) { return refusal }
         if let login = access.login(request) { return login }
         // `/hooks/`: webhook triggers, admitted by their signature instead of the token (TriggerRoutes).

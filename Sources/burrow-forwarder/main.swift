@@ -10,7 +10,8 @@ import Glibc
 // `--stdin FILE`: the agent reads FILE as its standard input (the task, so that it never appears in
 // any process's arguments on the host); the file is removed once open. `--listen none`: no proxy.
 // `--relay`: relay each connection's bytes instead of handing its descriptor over (remote runners,
-// where the socket is forwarded over SSH).
+// where the socket is forwarded over SSH). `--preview-relay SOCKET`: no command; Burrow's relay into a
+// burrow's network namespace for previews (PreviewRelay).
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var listenAt = "127.0.0.1:3128"
@@ -24,6 +25,9 @@ while let argument = arguments.first {
     case "--listen": listenAt = arguments.isEmpty ? listenAt : arguments.removeFirst()
     case "--to": target = arguments.isEmpty ? target : arguments.removeFirst()
     case "--relay": relaying = true
+    case "--preview-relay":
+        guard let path = arguments.first, let relay = PreviewRelay.open(path) else { fail("cannot serve previews: \(String(cString: strerror(errno)))") }
+        relay.run()
     case "--stdin": stdinPath = arguments.isEmpty ? nil : arguments.removeFirst()
     case "--": command = arguments; arguments = []
     default: command = [argument] + arguments; arguments = []

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright, expect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ui_support import SHOTS, podman, free_port, start_burrow, run_burrow, launch, shot, stop_server  # noqa: E402,F401 (benchmarks/ui.py imports these)
-import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners, test_ui_asks, test_ui_groups  # noqa: E402
+import test_ui_views, test_ui_transcript, test_ui_actions, test_ui_live, test_ui_runners, test_ui_asks, test_ui_groups, test_ui_previews  # noqa: E402
 
 
 def test_launch_watch_reload_diff_teardown(env):
@@ -221,6 +221,10 @@ def main():
             groups = [t for t in test_ui_groups.TESTS if not only or any(o in t.__name__ for o in only)]
             if groups:
                 p, f = test_ui_groups.run_all(browser, groups, run)
+                passed, failed = passed + p, failed + f
+            previews = [t for t in test_ui_previews.TESTS if not only or any(o in t.__name__ for o in only)]
+            if previews:
+                p, f = test_ui_previews.run_all(browser, previews, run)
                 passed, failed = passed + p, failed + f
             browser.close()
     finally:

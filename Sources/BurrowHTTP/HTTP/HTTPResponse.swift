@@ -8,6 +8,10 @@ public struct HTTPResponse: Sendable {
     public var body: Body
     /// Called when a streamed body will never be produced (the head failed, or a HEAD request).
     public var onAbandon: (@Sendable () -> Void)?
+    /// Set by a handler that speaks on the connection itself from now on (a relay to another server):
+    /// the server writes nothing and hands it the connection; it returns whether the connection may
+    /// carry a next request (the answer was complete and delimited), else the server closes it.
+    public var takeover: (@Sendable (HTTPConnection) async -> Bool)?
     /// Set: the connection is taken over after `101` (see `HTTPUpgrade`); the body is not sent.
     public var upgrade: HTTPUpgrade?
 

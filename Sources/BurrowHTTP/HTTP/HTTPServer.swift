@@ -142,6 +142,10 @@ public final class HTTPServer: Sendable {
             try await connection.hand(to: upgrade)
             return false
         }
+        if let takeover = response.takeover {
+            slot.set(phase: .streaming, deadline: .max)
+            return await takeover(connection) && request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
+        }
         let keepAlive = request.wantsKeepAlive && !stopping.load(ordering: .relaxed)
         if case .stream = response.body { slot.set(phase: .streaming, deadline: .max) }
         try await connection.send(response, keepAlive: keepAlive, isHead: request.method == "HEAD", announceKeepAlive: version == .http10)

@@ -144,6 +144,7 @@ extension BurrowManager {
         for task in preparations { task.cancel() }
         for task in preparations { await task.value }
         await watchers.stopAll()
+        await previewHub.stopAll()
         await diskWatch.stop()
         await vault?.stop()
         for log in logs.values { await log.close() }

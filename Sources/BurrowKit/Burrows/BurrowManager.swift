@@ -53,6 +53,8 @@ public actor BurrowManager {
     /// `limits.minFreeDisk` before a launch, and the Podman facts it learns once per runner.
     nonisolated let freeSpace = FreeSpaceCheck()
     public nonisolated let changes = EventBroadcaster()
+    /// The relays into running burrows' network namespaces, for previews.
+    public nonisolated let previewHub = PreviewHub()
     /// Repositories added from the page, beside the config's.
     public nonisolated let addedRepos: AddedRepos
     /// How model calls are paid for, as burrows' records say (`BurrowRecord.billing`).

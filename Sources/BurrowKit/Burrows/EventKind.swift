@@ -11,6 +11,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case net
     /// The files changed so far were counted again (`WorkspaceChanges`).
     case changes
+    /// The ports the burrow listens on changed (`BurrowManager.PreviewList`).
+    case preview
     /// A follow-up message started a turn.
     case turn
     /// A request to an unlisted host waits for a person, or stopped waiting (`Ask`).

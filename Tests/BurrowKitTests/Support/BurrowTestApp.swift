@@ -25,7 +25,8 @@ final class BurrowTestApp: @unchecked Sendable {
     }
 
     init(maxConcurrent: Int = 4, cacheName: String = PodmanTestEnvironment.uniqueName("cache"), stateDir: String? = nil,
-         repoPath: String? = nil, configure: (inout Config) -> Void = { _ in }) async throws {
+         repoPath: String? = nil, previewTimeout: Duration = .seconds(30), previewConnections: Int = 256,
+         configure: (inout Config) -> Void = { _ in }) async throws {
         let podman = try await PodmanTestEnvironment.client()
         self.cacheName = cacheName
         if let repoPath { self.repoPath = repoPath } else { self.repoPath = try await Self.makeRepo() }
@@ -42,7 +43,8 @@ final class BurrowTestApp: @unchecked Sendable {
         let manager = try BurrowManager(config: config, podman: podman)
         await manager.restore()
         self.manager = manager
-        server = try TestServer { router in router.addBurrows(manager) }
+        server = try TestServer(routes: { router in router.addBurrows(manager) },
+                                previews: { PreviewGateway(manager: manager, listenPort: $0, responseTimeout: previewTimeout, maxConnections: previewConnections) })
         TestCleanup.shared.add { [self] in await self.cleanUp() }
     }
 
@@ -99,6 +101,7 @@ final class BurrowTestApp: @unchecked Sendable {
         for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
             try? await manager.podman.removeVolume(volume.name, force: true)
         }
+        await manager.previewHub.stopAll()
         // Each test's repo has its own workspace template image (one may still be in the making).
         await manager.settleRangePreparations()
         await manager.crossing.templates.settle()

@@ -16,19 +16,22 @@ final class TestServer: @unchecked Sendable {
 
     var host: String { "127.0.0.1:\(port)" }
 
-    init(timeouts: ServerTimeouts = ServerTimeouts(), routes: (inout Router) -> Void = { _ in }) throws {
+    init(timeouts: ServerTimeouts = ServerTimeouts(), routes: (inout Router) -> Void = { _ in },
+         previews: ((UInt16) -> PreviewGateway)? = nil) throws {
+        let listener = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
+        port = listener.localAddress!.port!
+        let gateway = previews?(port)
         var router = Router()
         router.addHealth(startedAt: Monotonic.now())
         router.post("/api/echo") { request in .bytes(request.body, contentType: "application/octet-stream") }
         router.post("/api/large", maxBodyBytes: 4 << 20) { request in .text("\(request.body.count)") }
         routes(&router)
+        if let gateway { router.addPreviews(gateway.manager, gateway: gateway) }
         publicDir = try TemporaryDirectory.make()
         try FileSystem.writeAtomically(Array("<h1>hello</h1>".utf8), to: publicDir + "/index.html")
         try FileSystem.writeAtomically(Array("body{}".utf8), to: publicDir + "/style.css")
-        let listener = try AsyncSocket.listening(on: .ipv4("127.0.0.1", port: 0))
-        port = listener.localAddress!.port!
         let app = Application(router: router, access: AccessControl(token: token, listen: listener.localAddress!),
-                              staticFiles: StaticFiles(root: publicDir))
+                              staticFiles: StaticFiles(root: publicDir), previews: gateway)
         let server = app.makeServer(listener: listener, timeouts: timeouts)
         self.server = server
         runner = Task { await server.run() }
