@@ -125,6 +125,17 @@ function renderBranch(record) {
 
 function seconds(ms) { return Math.max(0, Math.round(ms / 1000)); }
 
+const PREPARING = [['idRange', 'its id range'], ['workspace', 'the workspace'], ['container', 'the container']];
+
+/// "Preparing: the workspace (step 2 of 3; its id range took 0.9 s)", from the phases the record has so far.
+function preparingStep(record) {
+  const done = new Map((record.startup || []).map((p) => [p.phase, p.ms]));
+  const index = PREPARING.findIndex(([phase]) => !done.has(phase));
+  if (index < 0) return 'Preparing: starting the agent';
+  const took = PREPARING.slice(0, index).map(([phase, label]) => `${label} took ${(done.get(phase) / 1000).toFixed(1)} s`);
+  return `Preparing: ${PREPARING[index][1]} (step ${index + 1} of ${PREPARING.length}${took.length ? `; ${took.join(', ')}` : ''})`;
+}
+
 /// "Working · Bash: npm test · 12 s" while the agent runs; the tool's own heartbeats keep it current.
 export function renderWorking(record, session) {
   const node = $('working');
@@ -133,7 +144,7 @@ export function renderWorking(record, session) {
   node.hidden = false;
   const parts = [];
   if (state === 'queued') parts.push('Queued: waiting for a free slot');
-  else if (state === 'preparing') parts.push('Preparing the container');
+  else if (state === 'preparing') parts.push(preparingStep(record));
   else if (state === 'stopping') parts.push('Stopping');
   else parts.push('Working');
   const activity = session ? session.activity : null;

@@ -45,9 +45,14 @@ def test_fresh_load_fires_no_notifications_and_a_live_end_fires_one(env):
 def test_stop_shows_stopping_while_it_is_under_way(env):
     page = env["page"]
     page.goto(env["base"])
+    # Every text the working indicator shows, from the launch on: "Preparing" names its step.
+    page.evaluate("""window.__working = []; new MutationObserver(() => window.__working.push(document.getElementById('working').textContent))
+        .observe(document.getElementById('working'), { childList: true, subtree: true, characterData: true })""")
     launch(page, "Take a while SLEEP=40")
     expect(page.locator("#b-state")).to_have_text("running", timeout=30000)
     expect(page.locator("#working")).to_contain_text("Working")
+    seen = page.evaluate("window.__working")
+    assert any(re.search(r"Preparing: .* \(step \d of 3", text) for text in seen), f"no step while preparing: {seen}"
     page.click("#stop")
     expect(page.locator("#b-state")).to_have_text("stopping…", timeout=3000)
     expect(page.locator("#stop")).to_be_disabled()

@@ -72,16 +72,16 @@ extension BurrowManager {
         guard let queued = records[id], queued.state == .queued, let repo = repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
-            noteStartup(id, "queued", ms: (Date().timeIntervalSince1970 - queued.createdAt) * 1000)
+            await noteStartup(id, "queued", ms: (Date().timeIntervalSince1970 - queued.createdAt) * 1000)
             try await podman.checkAnswering()
             try await update(id) { $0.state = .preparing }
             var step = Monotonic.now()
             try await prepareRunner(run, image: repo.devcontainer == nil || repo.devcontainer == .off ? repo.image ?? config.image : nil)
             try await claimIDs(run)
-            noteStartup(id, "idRange", since: step)
+            await noteStartup(id, "idRange", since: step)
             step = Monotonic.now()
             if records[id]?.turn == 1 { try await enterWorkspace(run, repo: repo) }
-            noteStartup(id, "workspace", since: step)
+            await noteStartup(id, "workspace", since: step)
             try checkStop(id)
             try await update(id) { $0.network = config.network.mode.rawValue }
             step = Monotonic.now()
@@ -91,7 +91,7 @@ extension BurrowManager {
             attached = try await attachBeforeStart(container, id: id, podman: podman)
             try checkStop(id)
             try await podman.start(container)
-            noteStartup(id, "container", since: step)
+            await noteStartup(id, "container", since: step)
             enter(records[id]?.stopRequested == true ? .stopping : .running, id)
             try await update(id) { record in
                 let now = Date().timeIntervalSince1970

@@ -18,13 +18,14 @@ public struct StartupPhase: Codable, Sendable, Equatable {
 extension BurrowManager {
     /// A step of the first turn's start that ran from `since` (monotonic) until now. Saved with the
     /// turn's next `update`, which publishes it.
-    func noteStartup(_ id: String, _ phase: String, since: UInt64) {
-        noteStartup(id, phase, ms: Double(Monotonic.now() - since) / 1e6)
+    func noteStartup(_ id: String, _ phase: String, since: UInt64) async {
+        await noteStartup(id, phase, ms: Double(Monotonic.now() - since) / 1e6)
     }
 
-    func noteStartup(_ id: String, _ phase: String, ms: Double) {
+    /// Told to the list stream at once, so "Preparing" on the page can say which step it is at.
+    func noteStartup(_ id: String, _ phase: String, ms: Double) async {
         guard records[id]?.turn == 1 else { return }
-        _ = try? mutate(id) { $0.startup = ($0.startup ?? []).filter { $0.phase != phase } + [StartupPhase(phase, ms: ms)] }
+        await note(id) { $0.startup = ($0.startup ?? []).filter { $0.phase != phase } + [StartupPhase(phase, ms: ms)] }
     }
 
     /// The agent's first `phase` (once, first turn only), at wall-clock `at`, from its container's start.
