@@ -12,6 +12,16 @@ extension EgressProxy {
         case .denied(let decidedBy, let reason): return (reason, decidedBy)
         }
     }
+
+    /// A request `network.rules` refuse: nil when a person allowed it (now, or this method and
+    /// path earlier for this burrow); else the reason and who decided ("rule" when no one is asked).
+    func askAboutRequest(_ host: String, _ port: UInt16, _ method: String, _ path: String) async -> (String, String)? {
+        guard let asks, policy.mayAsk(host: host) else { return ("refused by network.rules", "rule") }
+        switch await asks.askRequest(host: host, port: port, method: method, path: path) {
+        case .allowed: return nil
+        case .denied(let decidedBy, let reason): return (reason, decidedBy)
+        }
+    }
 }
 
 extension EgressPolicy {
