@@ -42,7 +42,7 @@ final class RequestAskTests: XCTestCase {
         let interception = try Interception(burrow: "test", extraCAs: [service.caFile])
         try FileSystem.writeAtomically(interception.trustBundle(), to: folder + "/bundle.pem")
         let host = "service.test:\(service.port)"
-        let policy = EgressPolicy(allow: [host], resolve: ["service.test": "127.0.0.1"], rules: try NetworkRules([[host: ["GET /**"]]]))
+        let policy = EgressPolicy(allow: [host], resolve: ["service.test": "127.0.0.1"], rules: try NetworkRules([[host: ["GET /**", "deny POST /locked/**"]]]))
         let desk = AskDesk(settings: AskSettings(unlisted: .ask, seconds: seconds))
         let events = Locked<[NetEvent]>([])
         let proxy = try EgressProxy(socketPath: folder + "/proxy.sock", policy: policy, model: nil, asks: desk, interception: interception,
@@ -122,6 +122,17 @@ final class RequestAskTests: XCTestCase {
         let refused = try await withTimeout(10) { try await other.value }
         XCTAssertEqual(refused.status, 403)
         XCTAssertEqual(setup.service.seen.withLock { $0.map(\.target) }.sorted(), ["/same", "/same", "/same?other=query"])
+        await finish(setup)
+    }
+
+    func testADenyEntryIsNeverAskedAbout() async throws {
+        let setup = try await start()
+        let result = try await withTimeout(10) { try await setup.post("/locked/x") }
+        XCTAssertEqual(result.status, 403)
+        XCTAssertTrue(result.body.contains("deny POST /locked/**"), result.body)
+        let waiting = await setup.desk.asks.count
+        XCTAssertEqual(waiting, 0)
+        XCTAssertEqual(setup.events.withLock { $0.first { $0.phase == .denied }?.decidedBy }, "rule")
         await finish(setup)
     }
 }
