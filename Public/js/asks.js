@@ -1,6 +1,6 @@
 // Requests of the open burrow that wait for a person (`network.unlisted: "ask"`): one card each,
 // with the host, port, method and path as text (they come from the burrow), a countdown and the four
-// answers. A browser notification when the page is open and notifications are allowed.
+// answers (three for a request `network.rules` refuse). A browser notification when the page is open and notifications are allowed.
 import { $, el } from './dom.js';
 import { postJSON } from './api.js';
 import { loadAllowed } from './allowed.js';
@@ -69,12 +69,15 @@ function card(ask) {
   node.dataset.ask = ask.id;
   node.setAttribute('role', 'alertdialog');
   const title = el('p', 'ask-title');
-  title.append('The agent asks to reach ', el('code', 'ask-target', target(ask)));
+  // A request ask: the host is reachable, the rules refuse this method and path.
+  const byRule = ask.scope === 'request';
+  title.append(byRule ? 'The rules refuse this request; the agent asks to send it to ' : 'The agent asks to reach ', el('code', 'ask-target', target(ask)));
   const detail = el('p', 'facts ask-request', request(ask));
   const countdown = el('p', 'facts ask-countdown');
   countdown.dataset.countdown = ask.id;
   const buttons = el('div', 'ask-buttons');
   for (const [choice, label, kind] of ANSWERS) {
+    if (byRule && choice === 'repo') continue;  // a repo keeps hosts, not single requests
     const button = el('button', kind, label);
     button.type = 'button';
     button.dataset.answer = choice;

@@ -18,6 +18,8 @@ extension Router {
         let runner: String?
         /// `unlisted` and `askSeconds` for this burrow only.
         let network: AskOverride?
+        /// Names of `credentials.services` this burrow gets, a subset of the repo's.
+        let credentialServices: [String]?
         /// Best of N: a count or a list of attempts (the answer is then the group), and their budget.
         let attempts: AttemptsRequest?
         let groupBudgetUSD: Double?
@@ -32,7 +34,8 @@ extension Router {
             if let attempts = launch.attempts { return .json(try await manager.launchGroup(launch.group, attempts: attempts.attempts), status: .created) }
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
                                                   base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
-                                                  runner: launch.runner, asking: launch.network), status: .created)
+                                                  runner: launch.runner, asking: launch.network,
+                                                  credentialServices: launch.credentialServices), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }

@@ -58,6 +58,8 @@ extension Router.LaunchRequest {
         group.title = title
         group.runner = runner
         group.groupBudgetUSD = groupBudgetUSD
+        group.network = network
+        group.credentialServices = credentialServices
         return group
     }
 }

@@ -46,6 +46,10 @@ extension BurrowManager {
         guard let desk = askRooms[id]?.desk, let ask = await desk.ask(askID) else {
             throw BurrowError.conflict("ask \(askID) of burrow \(id) is not waiting", detail: "it was answered, timed out, or the burrow's turn ended")
         }
+        if answer == .repo && ask.scope == "request" {
+            throw BurrowError.conflict("\"Always for this repo\" keeps hosts, not single requests: ask \(askID) is \(ask.method) \(ask.path ?? "/") on \(ask.host)",
+                                       detail: "answer \"burrow\" to allow this method and path for this burrow, or add \"\(ask.method) /path-glob\" to the repo's rules[\"\(ask.host)\"]")
+        }
         if answer == .repo {
             let target = AskDesk.target(ask.host, ask.port)
             guard try alwaysAllowed.add(repo: record.repo, target: target) else {
@@ -77,8 +81,9 @@ public struct AskDeskView: Sendable {
     let desk: AskDesk?
 
     public func listed() async -> AskList {
-        guard let desk else { return AskList(asking: false, seconds: nil, asks: [], allowedForBurrow: []) }
-        return AskList(asking: true, seconds: desk.settings.seconds, asks: await desk.asks, allowedForBurrow: await desk.allowedTargets)
+        guard let desk else { return AskList(asking: false, seconds: nil, asks: [], allowedForBurrow: [], requestsAllowedForBurrow: []) }
+        return AskList(asking: true, seconds: desk.settings.seconds, asks: await desk.asks, allowedForBurrow: await desk.allowedTargets,
+                       requestsAllowedForBurrow: await desk.allowedRequestKeys)
     }
 }
 
@@ -87,4 +92,6 @@ public struct AskList: Codable, Sendable {
     public let seconds: Int?
     public let asks: [Ask]
     public let allowedForBurrow: [String]
+    /// "METHOD host:port path" allowed for this burrow by answers to request asks.
+    public let requestsAllowedForBurrow: [String]
 }

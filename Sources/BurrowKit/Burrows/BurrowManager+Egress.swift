@@ -7,6 +7,7 @@ extension BurrowManager {
     /// Opens the burrow's egress socket (again, after a restart: the container mounted its folder).
     func startProxy(_ run: BurrowRun, repo: RepoConfig) throws {
         let id = run.id
+        let repo = repo.narrowed(by: records[id])
         let folder = socketsDirectory + "/" + id
         // Traversable, not listable: Podman (perhaps another user) bind-mounts it; who is served is
         // decided by the proxy's peer check.

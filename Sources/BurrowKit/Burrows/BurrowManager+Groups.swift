@@ -17,6 +17,9 @@ extension BurrowManager {
         public var title: String?
         public var runner: String?
         public var groupBudgetUSD: Double?
+        /// As for one burrow: each attempt's asking and added deny rules, and its credential services.
+        public var network: AskOverride?
+        public var credentialServices: [String]?
 
         public init(repo: String, task: String) {
             self.repo = repo
@@ -35,7 +38,8 @@ extension BurrowManager {
         for (index, attempt) in attempts.enumerated() {
             let placement = AttemptPlacement(group: group, index: index + 1, request: attempt, groupBudgetUSD: launch.groupBudgetUSD, share: share)
             _ = try await self.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget, base: launch.base,
-                                      uncommitted: launch.uncommitted, title: launch.title, runner: launch.runner, placement: placement)
+                                      uncommitted: launch.uncommitted, title: launch.title, runner: launch.runner,
+                                      asking: launch.network, credentialServices: launch.credentialServices, placement: placement)
         }
         guard let launched = self.group(group) else { throw BurrowError.conflict("group \(group) has no attempts") }
         return launched

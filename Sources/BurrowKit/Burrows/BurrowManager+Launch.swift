@@ -13,7 +13,8 @@ extension BurrowManager {
     /// `runner`: where it must run (nil: Burrow picks, see `RunnerSelection`); `placement`: its group.
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
                        base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil,
-                       asking: AskOverride? = nil, placement: AttemptPlacement? = nil) async throws -> BurrowRecord {
+                       asking: AskOverride? = nil, credentialServices: [String]? = nil,
+                       placement: AttemptPlacement? = nil) async throws -> BurrowRecord {
         guard let repo = repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
@@ -39,6 +40,8 @@ extension BurrowManager {
         record.runner = runner
         record.billing = billing
         record.asking = try asking.map { try config.askSettings(repo: repo, launch: $0) }
+        record.launchRules = try asking?.rules.map { try config.launchRules($0) }
+        record.credentialServices = try credentialServices.map { try config.launchCredentialServices($0, repo: repo) }
         placement?.apply(to: &record)
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)

@@ -76,6 +76,10 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var network: String?
     /// `network.unlisted`/`askSeconds` given at launch (absent: the repo's or the global ones).
     public var asking: AskSettings?
+    /// `network.rules` given at launch: deny entries added to the repo's (`Config.launchRules`).
+    public var launchRules: [String: [String]]?
+    /// `credentialServices` given at launch: a subset of the repo's (absent: all of them).
+    public var credentialServices: [String]?
     /// "subscription" when the model credential is a Claude subscription's token (its cost is shown
     /// at API prices, for comparison: the plan is what is billed), "api" for an API key.
     public var billing: String?

@@ -61,7 +61,7 @@ struct ContainerPlan: Equatable {
                                         stdinPath: config.taskInput == .stdin && check == nil ? Self.taskPath(turn: record.turn) : nil)
         if config.network.mode == .allowlist {
             SandboxLayout.routeThroughProxy(&spec, socketDirectory: socketDirectory)
-            BoxTrust.apply(&spec, socketDirectory: socketDirectory, services: ServiceCredential.services(config.credentials, repo: repo), burrow: record.id)
+            BoxTrust.apply(&spec, socketDirectory: socketDirectory, services: ServiceCredential.services(config.credentials, repo: repo.narrowed(by: record)), burrow: record.id)
         }
         if config.limits.hasCgroupLimits || cgroupsV2 {
             // Where cgroups v2 holds Podman's pids limit, it backs `processes` up (counting every uid).

@@ -25,10 +25,13 @@ public struct AskSettings: Codable, Sendable, Equatable {
 public struct AskOverride: Codable, Sendable, Equatable {
     public var unlisted: UnlistedHosts?
     public var askSeconds: Int?
+    /// Deny entries this burrow adds to its rules (`Config.launchRules`).
+    public var rules: [String: [String]]?
 
-    public init(unlisted: UnlistedHosts? = nil, askSeconds: Int? = nil) {
+    public init(unlisted: UnlistedHosts? = nil, askSeconds: Int? = nil, rules: [String: [String]]? = nil) {
         self.unlisted = unlisted
         self.askSeconds = askSeconds
+        self.rules = rules
     }
 }
 

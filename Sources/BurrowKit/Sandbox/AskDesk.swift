@@ -13,6 +13,9 @@ public struct Ask: Codable, Sendable, Equatable {
     public let seconds: Int
     public let expiresAt: Int
     public var secondsLeft: Int?
+    /// "host": the host:port is off the allowlist; "request": a `network.rules` refusal of this
+    /// method and path on a host the burrow may reach ("burrow" then allows that method and path only).
+    public var scope: String = "host"
     /// Set on the event that closes the ask: once, burrow, repo, deny, timeout, closed or gone.
     public var decision: String?
 }
@@ -48,12 +51,15 @@ public actor AskDesk {
     private var idsByTarget: [String: String] = [:]
     /// host:port a person allowed for this burrow.
     private var allowed = Set<String>()
+    /// "METHOD host:port path" a person allowed for this burrow (request asks).
+    private var allowedRequests = Set<String>()
     private var closedBecause: String?
     private var nextAsk = 0
     private var nextWaiter = 0
 
     private struct Pending {
         var ask: Ask
+        let key: String
         var waiters: [Int: CheckedContinuation<AskOutcome, Never>] = [:]
         var timer: Task<Void, Never>?
     }
@@ -67,8 +73,16 @@ public actor AskDesk {
 
     public func allows(host: String, port: UInt16) -> Bool { allowed.contains(Self.target(host, port)) }
 
+    /// A request's key: its method, host:port and path without the query.
+    static func requestKey(_ host: String, _ port: UInt16, _ method: String, _ path: String) -> String {
+        "\(method) \(target(host, port)) \(path.prefix { $0 != "?" }.prefix(2048))"
+    }
+
     /// Hosts a person allowed for this burrow (`repo` answers included), as host:port.
     public var allowedTargets: [String] { allowed.sorted() }
+
+    /// Requests (method, host:port, path) a person allowed for this burrow.
+    public var allowedRequestKeys: [String] { allowedRequests.sorted() }
 
     public var asks: [Ask] {
         let now = Self.nowMilliseconds()
@@ -85,16 +99,27 @@ public actor AskDesk {
     /// caller's task is cancelled (its connection went away).
     public func ask(host: String, port: UInt16, method: String, path: String?) async -> AskOutcome {
         if allows(host: host, port: port) { return .allowed(.burrow) }
+        return await hold(Self.target(host, port), Ask.draft(host, port, method, path, scope: "host"))
+    }
+
+    /// As `ask`, for a request `network.rules` refused on a host the burrow may reach: coalesced by
+    /// method, host:port and path; "burrow" allows that method and path, not the host.
+    public func askRequest(host: String, port: UInt16, method: String, path: String) async -> AskOutcome {
+        let key = Self.requestKey(host, port, method, path)
+        if allowedRequests.contains(key) { return .allowed(.burrow) }
+        return await hold(key, Ask.draft(host, port, method, path, scope: "request"))
+    }
+
+    private func hold(_ key: String, _ draft: Ask) async -> AskOutcome {
         if let closedBecause { return .denied(decidedBy: "policy", reason: closedBecause) }
-        let target = Self.target(host, port)
         let id: String
-        if let existing = idsByTarget[target] {
+        if let existing = idsByTarget[key] {
             id = existing
         } else {
             guard pending.count < AskSettings.maxPending else {
-                return .denied(decidedBy: "policy", reason: "\(AskSettings.maxPending) asks of this burrow already wait for an answer; \(target) was denied without asking")
+                return .denied(decidedBy: "policy", reason: "\(AskSettings.maxPending) asks of this burrow already wait for an answer; \(key) was denied without asking")
             }
-            id = open(host: host, port: port, method: method, path: path)
+            id = open(key, draft)
         }
         nextWaiter += 1
         let waiter = nextWaiter
@@ -111,18 +136,19 @@ public actor AskDesk {
         }
     }
 
-    private func open(host: String, port: UInt16, method: String, path: String?) -> String {
+    private func open(_ key: String, _ draft: Ask) -> String {
         nextAsk += 1
         let id = "a\(nextAsk)"
-        let ask = Ask(id: id, host: host, port: port, method: method, path: path.map { String($0.prefix(2048)) },
+        var ask = Ask(id: id, host: draft.host, port: draft.port, method: draft.method, path: draft.path,
                       seconds: settings.seconds, expiresAt: Self.nowMilliseconds() + settings.seconds * 1000)
+        ask.scope = draft.scope
         let seconds = settings.seconds
         let timer = Task { [weak self] in
             try? await Task.sleep(for: .seconds(seconds))
             if !Task.isCancelled { await self?.expire(id) }
         }
-        pending[id] = Pending(ask: ask, timer: timer)
-        idsByTarget[Self.target(host, port)] = id
+        pending[id] = Pending(ask: ask, key: key, timer: timer)
+        idsByTarget[key] = id
         sink.yield(ask)
         return id
     }
@@ -130,15 +156,17 @@ public actor AskDesk {
     /// A person's answer; nil when the ask is no longer waiting (answered, timed out, closed).
     @discardableResult
     public func answer(_ id: String, _ answer: AskAnswer) -> Ask? {
-        guard let ask = pending[id]?.ask else { return nil }
+        guard let entry = pending[id] else { return nil }
+        let ask = entry.ask
         switch answer {
         case .once:
             finish(id, .allowed(.once), decision: "once")
         case .burrow, .repo:
-            allowed.insert(Self.target(ask.host, ask.port))
+            // A request ask allows its method and path; a host ask, the host:port.
+            if ask.scope == "request" { allowedRequests.insert(entry.key) } else { allowed.insert(Self.target(ask.host, ask.port)) }
             finish(id, .allowed(answer), decision: answer.rawValue)
         case .deny:
-            finish(id, .denied(decidedBy: "person", reason: "a person denied \(Self.target(ask.host, ask.port)) on Burrow's page"), decision: "deny")
+            finish(id, .denied(decidedBy: "person", reason: "a person denied \(entry.key) on Burrow's page"), decision: "deny")
         }
         return ask
     }
@@ -156,9 +184,11 @@ public actor AskDesk {
     }
 
     private func expire(_ id: String) {
-        guard let ask = pending[id]?.ask else { return }
-        let target = Self.target(ask.host, ask.port)
-        let reason = "no one answered in \(ask.seconds) s; to allow it without asking add \"\(target)\" to network.allow (or the repo's allow), "
+        guard let entry = pending[id] else { return }
+        let ask = entry.ask, target = Self.target(ask.host, ask.port)
+        let reason = ask.scope == "request"
+            ? "no one answered in \(ask.seconds) s; to allow it without asking add \"\(ask.method) \(ask.path ?? "/")\" to network.rules[\"\(target)\"] (or the repo's rules)"
+            : "no one answered in \(ask.seconds) s; to allow it without asking add \"\(target)\" to network.allow (or the repo's allow), "
             + "or answer \"Always for this repo\" next time"
         finish(id, .denied(decidedBy: "timeout", reason: reason), decision: "timeout")
     }
@@ -172,7 +202,7 @@ public actor AskDesk {
 
     private func finish(_ id: String, _ outcome: AskOutcome, decision: String) {
         guard let entry = pending.removeValue(forKey: id) else { return }
-        idsByTarget[Self.target(entry.ask.host, entry.ask.port)] = nil
+        idsByTarget[entry.key] = nil
         entry.timer?.cancel()
         for continuation in entry.waiters.values { continuation.resume(returning: outcome) }
         var closed = entry.ask
@@ -181,4 +211,13 @@ public actor AskDesk {
     }
 
     static func nowMilliseconds() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
+}
+
+extension Ask {
+    /// The fields a caller knows before the desk gives the ask an id and a deadline.
+    static func draft(_ host: String, _ port: UInt16, _ method: String, _ path: String?, scope: String) -> Ask {
+        var ask = Ask(id: "", host: host, port: port, method: method, path: path.map { String($0.prefix(2048)) }, seconds: 0, expiresAt: 0)
+        ask.scope = scope
+        return ask
+    }
 }

@@ -12,6 +12,19 @@ extension EgressProxy {
         case .denied(let decidedBy, let reason): return (reason, decidedBy)
         }
     }
+
+    /// A request `network.rules` refuse: nil when a person allowed it (now, or this method and
+    /// path earlier for this burrow); else the reason and who decided ("rule" when no one is asked:
+    /// a matching `deny` entry is never asked about, only a request no allow entry matches).
+    func askAboutRequest(_ host: String, _ port: UInt16, _ method: String, _ path: String) async -> (String, String)? {
+        guard let asks, policy.mayAsk(host: host), !policy.rules.denies(host: host, port: port, method: method, target: Array(path.utf8)) else {
+            return ("refused by network.rules", "rule")
+        }
+        switch await asks.askRequest(host: host, port: port, method: method, path: path) {
+        case .allowed: return nil
+        case .denied(let decidedBy, let reason): return (reason, decidedBy)
+        }
+    }
 }
 
 extension EgressPolicy {

@@ -59,6 +59,11 @@ extension EgressProxy {
         }
         var event = NetEvent(phase: .denied, host: host, port: port, allowed: false, method: method, path: target)
         (event.reason, event.rule, event.decidedBy) = ("refused by network.rules", rule, "rule")
+        if let normalized = RequestRule.normalized(target) {
+            guard let (reason, decidedBy) = await askAboutRequest(host, port, method, String(decoding: normalized, as: UTF8.self)) else { return false }
+            (event.reason, event.decidedBy) = (reason, decidedBy)
+            if decidedBy != "rule" { rule = reason }
+        }
         await report(event)
         try await refuse(connection, .forbidden, "Burrow's egress proxy refused \(method) \(target.prefix(512)) on \(host): \(rule)")
         return true

@@ -62,14 +62,17 @@ final class InterceptedSession: @unchecked Sendable {
         switch proxy.policy.rules.decide(host: host, port: port, method: head.method.rawValue, target: target) {
         case .refused(let rule):
             event.rule = rule
-            event.decidedBy = "rule"
-            event.reason = "\(head.method) is not allowed here by network.rules"
-            await proxy.report(event)
-            try await answer(.forbidden, """
-                Burrow's egress proxy refused \(head.method) \(head.target.prefix(512)) on \(host): \(rule.isEmpty ? "no rule allows it" : rule).
-                To allow it, add "\(head.method) /path-glob" to network.rules["\(host)"] (or the repo's "rules") in Burrow's config.
-                """)
-            return false
+            if let (reason, decidedBy) = await proxy.askAboutRequest(host, port, head.method.rawValue, String(decoding: target, as: UTF8.self)) {
+                event.decidedBy = decidedBy
+                event.reason = decidedBy == "rule" ? "\(head.method) is not allowed here by network.rules" : reason
+                await proxy.report(event)
+                try await answer(.forbidden, """
+                    Burrow's egress proxy refused \(head.method) \(head.target.prefix(512)) on \(host): \(decidedBy == "rule" ? (rule.isEmpty ? "no rule allows it" : rule) : reason).
+                    To allow it, add "\(head.method) /path-glob" to network.rules["\(host)"] (or the repo's "rules") in Burrow's config.
+                    """)
+                return false
+            }
+            event.decidedBy = "person"
         case .allowed(let rule):
             event.rule = rule
             event.decidedBy = "rule"

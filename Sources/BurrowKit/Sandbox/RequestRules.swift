@@ -142,6 +142,11 @@ public struct NetworkRules: Sendable, Equatable {
         entries.contains { $0.pattern.matches(host: host.lowercased(), port: port) }
     }
 
+    /// True when a deny entry matches: a refusal a person is never asked to override.
+    func denies(host: String, port: UInt16, method: String, target: [UInt8]) -> Bool {
+        entries.contains { $0.pattern.matches(host: host.lowercased(), port: port) && $0.rules.contains { $0.deny && $0.matches(method: method, target: target) } }
+    }
+
     /// A matching deny entry wins; then a matching allow entry; nothing matching refuses.
     public func decide(host: String, port: UInt16, method: String, target: [UInt8]) -> Decision {
         let matching = entries.filter { $0.pattern.matches(host: host.lowercased(), port: port) }
