@@ -49,7 +49,7 @@ public enum ClientVerb: String, CaseIterable, Sendable {
         if flags.contains("--wait") { lines.append("  --wait          wait until the burrow ends; exit 0 succeeded, 1 failed, 3 stopped") }
         if self == .run { lines.append("  --follow        print the burrow's output as it comes (implies --wait)") }
         if self == .logs { lines.append("  -f, --follow    keep printing until the turn ends") }
-        if self == .run { lines.append("  --attempts N    run the task N times (not supported by the server yet: only 1)") }
+        if self == .run { lines.append("  --attempts N    best of N (1-8): a group of N attempts; --wait/--follow wait for all (each attempt's state and check), exit 0 when one passed") }
         if flags.contains("--json") { lines.append("  --json          machine-readable output (README: \"The command line\")") }
         if self == .shell || self == .exec {
             lines.append("The session is recorded as opened and closed in the burrow's events; what is typed is not.")
@@ -106,7 +106,7 @@ enum ClientCommandLine {
                     case "--config": invocation.configPath = value
                     case "--server": invocation.server = value
                     default:
-                        guard let count = Int(value), count >= 1, count <= 100 else { return failure("--attempts needs a number from 1 to 100") }
+                        guard let count = Int(value), count >= 1, count <= 8 else { return failure("--attempts needs a number from 1 to 8") }
                         invocation.attempts = count
                     }
                     continue

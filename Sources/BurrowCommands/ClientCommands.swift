@@ -35,9 +35,7 @@ public enum ClientCommands {
     }
 
     static func launch(_ invocation: ClientInvocation, api: BurrowAPIClient) async throws(ClientError) -> Int32 {
-        guard invocation.attempts == 1 else {
-            throw .config("--attempts \(invocation.attempts): this Burrow cannot run several attempts of one task yet; launch it \(invocation.attempts) times instead")
-        }
+        if invocation.attempts > 1 { return try await ClientGroupRun.run(invocation, api: api) }
         struct Launch: Encodable { let repo: String; let task: String }
         let request = (try? JSONCoding.encoder.encode(Launch(repo: invocation.repo, task: invocation.task))).map(Array.init) ?? []
         let body = try await api.send(.post, "/api/burrows", json: request)

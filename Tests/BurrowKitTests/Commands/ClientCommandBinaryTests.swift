@@ -110,14 +110,28 @@ final class ClientCommandBinaryTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("failed"), run.stdout)
     }
 
+    func testAttemptsRunAGroupAndTheExitStatusSaysWhetherOneSucceeded() async throws {
+        let served = try await serve(agentShell: true)
+        let passing = try await burrow(["run", "demo", "echo attempt > /workspace/A.txt", "--attempts", "2", "--follow"], served)
+        XCTAssertEqual(passing.status, ClientExit.ok, "\(passing.stdout) \(passing.stderr)")
+        XCTAssertTrue(passing.stderr.contains("launched group g"), passing.stderr)
+        let lines = passing.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("attempt 1 ") && $0.hasSuffix(" succeeded") }.count, 2, passing.stdout)  // followed, then the summary
+        XCTAssertTrue(lines.contains { $0.hasPrefix("attempt 2 ") && $0.hasSuffix(" succeeded") }, passing.stdout)
+        let failing = try await burrow(["run", "demo", "exit 3", "--attempts", "2", "--wait", "--json"], served)
+        XCTAssertEqual(failing.status, ClientExit.failed, "\(failing.stdout) \(failing.stderr)")
+        let group = try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((group?["attempts"] as? [[String: Any]])?.compactMap { $0["state"] as? String }, ["failed", "failed"], failing.stdout)
+        let launchedOnly = try await burrow(["run", "demo", "true", "--attempts", "3"], served)
+        XCTAssertEqual(launchedOnly.status, ClientExit.ok, launchedOnly.stderr)
+        XCTAssertTrue(launchedOnly.stdout.hasPrefix("group g") && launchedOnly.stdout.contains("attempt 3 "), launchedOnly.stdout)
+    }
+
     func testStopEndsARunningBurrowWithTheStoppedStatus() async throws {
         let served = try await serve()
         let launched = try await burrow(["run", "demo", "SLEEP=60", "--json"], served)
         XCTAssertEqual(launched.status, 0, launched.stderr)
         let id = try JSONDecoder().decode(BurrowRecord.self, from: Data(launched.stdout.utf8)).id
-        let refused = try await burrow(["run", "demo", "x", "--attempts", "2"], served)
-        XCTAssertEqual(refused.status, ClientExit.error)
-        XCTAssertTrue(refused.stderr.contains("--attempts 2"), refused.stderr)
         // Wait until it runs, then stop it; `logs -f` returns once it has ended.
         let state = try await withTimeout(180) { () async throws -> BurrowRecord.State in
             while true {

@@ -29,7 +29,7 @@ final class ClientCommandLineTests: XCTestCase {
 
     func testClientUsageErrors() {
         for line in [["run"], ["run", "demo"], ["run", "demo", ""], ["ls", "extra"], ["logs"], ["stop", "a", "b"], ["open", "--wait", "a"],
-                     ["run", "demo", "t", "--attempts", "0"], ["run", "demo", "t", "--attempts"], ["ls", "--json=yes"], ["teardown", "--json", "a"]] {
+                     ["run", "demo", "t", "--attempts", "0"], ["run", "demo", "t", "--attempts", "9"], ["run", "demo", "t", "--attempts"], ["ls", "--json=yes"], ["teardown", "--json", "a"]] {
             guard case .failure(let error) = parse(line) else { return XCTFail("\(line) parsed") }
             XCTAssertEqual(error.client, ClientVerb(rawValue: line[0]), "\(line)")
             XCTAssertTrue(error.usage.hasPrefix("usage: burrow \(line[0])"), error.usage)
