@@ -30,6 +30,7 @@ case .initialize(let configPath, let port, let repos, let socket):
     exit(await InitCommand.run(configPath: configPath, port: port, repos: repos, socket: socket) ? 0 : 1)
 case .serve(let configPath, let port, let repos):
     MemoryTuning.returnLargeBlocksWhenFreed()
+    DescriptorLimit.raiseToHardLimit()
     do {
         try await ServeCommand.run(configPath: configPath, port: port, repos: repos)
     } catch {

@@ -147,6 +147,9 @@ final class PreviewAttackTests: XCTestCase {
     /// Many preview connections held open by a server that never answers do not take the API down:
     /// past `maxConnections` previews answer 503 at once, and the API answers throughout.
     func testHeldPreviewConnectionsDoNotStarveTheAPI() async throws {
+        // Both ends of 1,000 connections live in this process, as `burrow serve` raises its own limit
+        // (a non-root user's soft limit is often 1024).
+        DescriptorLimit.raiseToHardLimit()
         let app = try await makeApp(timeout: .seconds(20), connections: 32)
         let launched = try await app.launch(PreviewServers.busyboxTask(marker: "x"))
         _ = try await app.waitForPreviews(launched.id, [8002])
