@@ -36,6 +36,11 @@ CDI
   [ -e /dev/net/tun ] && chmod a+rw /dev/net/tun || true
 else
   command -v podman >/dev/null || { log "podman is not installed; run this script once as root"; exit 1; }
+  # The browser tests' driver, for this user alone (Debian's Python refuses a system-wide pip install).
+  if ! python3 -c 'import playwright' 2>/dev/null; then
+    log "installing Playwright for $(id -un) (pip --user)"
+    python3 -m pip install --user -q playwright >&2 2>/dev/null || python3 -m pip install --user -q --break-system-packages playwright >&2
+  fi
   user=$(id -un)
   uid=$(id -u)
   home=$HOME
