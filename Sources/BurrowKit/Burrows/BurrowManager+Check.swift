@@ -87,7 +87,9 @@ extension BurrowManager {
     /// the reading: no child outlives the group).
     private static func await(_ name: String, attached: Task<LogStream, any Error>, podman: PodmanClient,
                               output: Locked<CheckOutput>, timeout: Duration) async -> CheckEnd {
-        await withTaskGroup(of: CheckEnd?.self) { group in
+        // Set before the kill: the kill also ends the reader, whose exit may be the group's first answer.
+        let timedOut = Locked(false)
+        return await withTaskGroup(of: CheckEnd?.self) { group in
             group.addTask {
                 if let stream = try? await attached.value {
                     defer { stream.close() }
@@ -99,13 +101,14 @@ extension BurrowManager {
             }
             group.addTask {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                timedOut.withLock { $0 = true }
                 try? await podman.kill(name)
                 return .timedOut
             }
             let first = await group.next() ?? nil
             group.cancelAll()
             attached.cancel()
-            return first ?? .timedOut
+            return timedOut.withLock { $0 } ? .timedOut : first ?? .timedOut
         }
     }
 
