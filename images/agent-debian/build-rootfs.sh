@@ -10,7 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # Claude Code 2.1.330 is bundled in claude-agent-sdk 0.2.187.
 sdk_version=0.2.187
-packages=git,ca-certificates,ripgrep,python3,python3-venv,build-essential,sudo,curl,less,procps
+packages=git,ca-certificates,ripgrep,python3,python3-venv,build-essential,sudo,curl,less,procps,nodejs,podman,podman-docker,crun,fuse-overlayfs
 suite=bookworm
 
 if [ "${1:-}" = "--hash" ]; then
