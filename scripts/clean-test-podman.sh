@@ -18,7 +18,12 @@ containers=$(podman_as ps -aq --filter label=io.burrow.instance 2>/dev/null; pod
 [ -n "$containers" ] && podman_as rm -f -t 0 $containers >/dev/null 2>&1
 volumes=$(podman_as volume ls -q --filter label=io.burrow.instance 2>/dev/null; podman_as volume ls -q --filter label=io.burrow.cache 2>/dev/null)
 [ -n "$volumes" ] && podman_as volume rm -f $volumes >/dev/null 2>&1
+# A volume whose folder is gone (seen once in CI, made mid-run by a test not yet found) makes Podman
+# 4.3's `system df` fail as a whole; Burrow's disk watch removes its own, this removes any.
+broken=$(podman_as volume ls --format '{{.Name}} {{.Mountpoint}}' 2>/dev/null | while read -r name folder; do
+  [ -n "$folder" ] && [ ! -d "$folder" ] && echo "$name"; done)
+[ -n "$broken" ] && podman_as volume rm $broken >/dev/null 2>&1
 images=$(podman_as images -q --filter label=io.burrow.template 2>/dev/null | sort -u)
 [ -n "$images" ] && podman_as rmi -f $images >/dev/null 2>&1
-echo "clean-test-podman: $user: removed $(echo $containers | wc -w) containers, $(echo $volumes | wc -w) volumes, $(echo $images | wc -w) templates" >&2
+echo "clean-test-podman: $user: removed $(echo $containers | wc -w) containers, $(echo $volumes | wc -w) volumes, $(echo $broken | wc -w) broken volumes, $(echo $images | wc -w) templates" >&2
 exit 0

@@ -26,8 +26,19 @@ extension BurrowManager {
         let limit = config.limits.diskBytes
         for burrows in byRunner.values {
             guard let first = burrows.first else { continue }
-            // An unreachable Podman is measured next round; its burrows are not stopped for it.
-            guard let usage = try? await podman(for: first.id).diskUsage() else { continue }
+            let reading = await DiskUsageReading.read(podman(for: first.id))
+            let usage: PodmanDiskUsage
+            switch reading {
+            case .success(let read):
+                usage = read
+                for record in burrows { diskWatch.measured(record.id) }
+            case .failure(let failure):
+                // Not stopped for it (an unreachable Podman is measured next round), but told, once per failure.
+                for record in burrows where diskWatch.unmeasured(record.id, reason: failure.reason) {
+                    await noteUnmeasuredDisk(record.id, reason: failure.reason)
+                }
+                continue
+            }
             for record in burrows {
                 let caches = repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
                 let volumes = caches.map { $0.volumeName(repo: record.repo) }
@@ -37,6 +48,12 @@ extension BurrowManager {
                 if used > limit { await stopOverDisk(record.id, used: used, limit: limit) }
             }
         }
+    }
+
+    private func noteUnmeasuredDisk(_ id: String, reason: String) async {
+        let text = "Burrow cannot measure this burrow's disk use, so limits.disk is not enforced until it can: \(reason)"
+        guard let log = try? eventLog(id) else { return }
+        _ = try? await log.append(kind: .log, data: Self.json(OutputEvent.LogLine(stream: "burrow", text: text)))
     }
 
     private func stopOverDisk(_ id: String, used: Int64, limit: Int64) async {

@@ -6,6 +6,8 @@ import BurrowSystem
 final class DiskBudgetWatch: Sendable {
     private let task = Locked<Task<Void, Never>?>(nil)
     private let cacheBaselines = Locked<[String: [String: Int64]]>([:])
+    /// The reason each burrow was last not measured, until it is again.
+    private let failures = Locked<[String: String]>([:])
     /// Between two measurements. The worst case a burrow writes past its budget is its write rate
     /// times this plus one measurement's duration (README, limits.disk).
     let interval: Locked<Duration>
@@ -46,5 +48,20 @@ final class DiskBudgetWatch: Sendable {
     /// Forgets the baselines of burrows that no longer run (a next turn starts from its own).
     func forget(except running: Set<String>) {
         cacheBaselines.withLock { baselines in baselines = baselines.filter { running.contains($0.key) } }
+        failures.withLock { failures in failures = failures.filter { running.contains($0.key) } }
+    }
+
+    /// Notes that burrow `id` could not be measured; true when this is news (a first failure, or a
+    /// different reason), so each failure is told once, not every round.
+    func unmeasured(_ id: String, reason: String) -> Bool {
+        failures.withLock { failures in
+            defer { failures[id] = reason }
+            return failures[id] != reason
+        }
+    }
+
+    /// Burrow `id` was measured again: a later failure is news.
+    func measured(_ id: String) {
+        _ = failures.withLock { $0.removeValue(forKey: id) }
     }
 }

@@ -17,16 +17,16 @@ final class ResourceBoundsTests: XCTestCase {
 
     func testWritingPastTheDiskBudgetStopsTheBurrowWithTheReason() async throws {
         // Its config volume (not the workspace: nothing large comes home).
-        try await writePastTheBudget(into: "/burrow/claude")
+        try await Self.writePastTheBudget(self, into: "/burrow/claude")
     }
 
     func testWritingIntoASharedCacheCountsAgainstTheBudget() async throws {
-        try await writePastTheBudget(into: "/home/agent/.cache/burrow-test")
+        try await Self.writePastTheBudget(self, into: "/home/agent/.cache/burrow-test")
     }
 
     /// 5 MiB at a time into `folder`, 200 MiB in all, against a budget of 50 MiB.
-    func writePastTheBudget(into folder: String) async throws {
-        let attack = try await AttackBurrow.make(self) { $0.limits.disk = "50m" }
+    static func writePastTheBudget(_ test: XCTestCase, into folder: String) async throws {
+        let attack = try await AttackBurrow.make(test) { $0.limits.disk = "50m" }
         attack.app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
         let record = try await attack.run("""
             i=0; while [ $i -lt 40 ]; do
