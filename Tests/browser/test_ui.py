@@ -206,26 +206,12 @@ def main():
                      test_without_token_explains_how_to_get_in] + test_ui_views.TESTS + test_ui_actions.TESTS + test_ui_runners.TESTS
             tests = [t for t in tests if not only or any(o in t.__name__ for o in only)]
             passed, failed = run(tests, env)
-            scripted = [t for t in test_ui_transcript.TESTS if not only or any(o in t.__name__ for o in only)]
-            if scripted:
-                p, f = test_ui_transcript.run_all(browser, scripted, run)
-                passed, failed = passed + p, failed + f
-            live = [t for t in test_ui_live.TESTS if not only or any(o in t.__name__ for o in only)]
-            if live:
-                p, f = test_ui_live.run_all(browser, live, run)
-                passed, failed = passed + p, failed + f
-            asks = [t for t in test_ui_asks.TESTS if not only or any(o in t.__name__ for o in only)]
-            if asks:
-                p, f = test_ui_asks.run_all(browser, asks, run)
-                passed, failed = passed + p, failed + f
-            groups = [t for t in test_ui_groups.TESTS if not only or any(o in t.__name__ for o in only)]
-            if groups:
-                p, f = test_ui_groups.run_all(browser, groups, run)
-                passed, failed = passed + p, failed + f
-            previews = [t for t in test_ui_previews.TESTS if not only or any(o in t.__name__ for o in only)]
-            if previews:
-                p, f = test_ui_previews.run_all(browser, previews, run)
-                passed, failed = passed + p, failed + f
+            # Each module below starts its own server (a scripted agent, the live stand-in, asks, groups, previews).
+            for module in (test_ui_transcript, test_ui_live, test_ui_asks, test_ui_groups, test_ui_previews):
+                chosen = [t for t in module.TESTS if not only or any(o in t.__name__ for o in only)]
+                if chosen:
+                    p, f = module.run_all(browser, chosen, run)
+                    passed, failed = passed + p, failed + f
             browser.close()
     finally:
         stop_server(server["process"], server.get("url", url))
