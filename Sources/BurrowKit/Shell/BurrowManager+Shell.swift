@@ -16,6 +16,8 @@ extension BurrowManager {
         let container: String
         let running: Bool
         let podman: PodmanClient
+        /// Its Podman shares this host's process table (`ExecHangup`).
+        var local = true
     }
 
     public func shellTarget(_ id: String) throws(BurrowError) -> ShellTarget {
@@ -27,7 +29,8 @@ extension BurrowManager {
         case .queued, .preparing:
             throw .conflict("burrow \(id) is \(record.state.rawValue)", detail: "its container does not run yet; try again once it is running")
         case .running:
-            return ShellTarget(id: id, container: record.container, running: true, podman: podman(for: id))
+            return ShellTarget(id: id, container: record.container, running: true, podman: podman(for: id),
+                               local: runner(for: id)?.remote == nil)
         case .succeeded, .failed, .stopped:
             if runner(for: id)?.remote != nil {
                 throw .conflict("burrow \(id) ran on runner \(record.runner ?? "?")", detail: "a shell in a finished burrow works on the local runner only")
@@ -50,6 +53,7 @@ extension BurrowManager {
             let box = try await podman.startExec(exec, tty: tty)
             var bridge = ShellBridge(podman: podman, execID: exec, tty: tty)
             if let copy { bridge.finishing = { await Self.removeCopy(copy, podman: podman) } }
+            if target.local { bridge.hangUp = { await ExecHangup.hangUp(podman: podman, container: container, execID: exec) } }
             code = await bridge.run(client: client, box: box)
         } catch {
             let line = (error as? PodmanError)?.description ?? "\(error)"

@@ -13,18 +13,23 @@ struct ShellBridge: Sendable {
     /// Runs after the command ended and before its status is sent (a copy's removal: the client
     /// returns once the session is wholly over).
     var finishing: @Sendable () async -> Void = {}
+    /// Ends the command when its client left while it ran (`ExecHangup`); nothing where it cannot.
+    var hangUp: @Sendable () async -> Void = {}
 
     /// The command's exit status, nil when the session ended otherwise (the client left, Podman went).
     func run(client: UpgradedConnection, box: UpgradedConnection) async -> Int32? {
         defer { box.socket.close() }
+        let commandEnded = Locked(false)
         return await withTaskGroup(of: Int32?.self) { group in
             group.addTask {
                 await forwardInput(from: client, to: box)
+                // The client left while the command ran (else the output side ended first and said so).
+                if !commandEnded.withLock({ $0 }) { await hangUp() }
                 box.socket.shutdown()  // the client is gone: end the output side too
                 return nil
             }
             group.addTask {
-                let code = await forwardOutput(from: box, to: client)
+                let code = await forwardOutput(from: box, to: client) { commandEnded.withLock { $0 = true } }
                 client.socket.shutdown()  // wakes the input side; the server closes the socket
                 return code
             }
@@ -56,7 +61,7 @@ struct ShellBridge: Sendable {
         }
     }
 
-    private func forwardOutput(from box: UpgradedConnection, to client: UpgradedConnection) async -> Int32? {
+    private func forwardOutput(from box: UpgradedConnection, to client: UpgradedConnection, ended: @Sendable () -> Void) async -> Int32? {
         var demux = ExecOutputDemux()
         var buffer = box.leftover
         do {
@@ -64,7 +69,10 @@ struct ShellBridge: Sendable {
                 let frames = tty ? ShellFrame.output(buffer, stderr: false) : demux.split(buffer)
                 for frame in frames { try await client.socket.write(frame.encoded) }
                 buffer.removeAll(keepingCapacity: true)
-                guard try await box.socket.read(into: &buffer, maxBytes: ShellFrame.maxPayload) > 0 else { break }
+                guard try await box.socket.read(into: &buffer, maxBytes: ShellFrame.maxPayload) > 0 else {
+                    ended()  // the command's streams closed: it ended (or Podman's side went)
+                    break
+                }
             }
         } catch {
             // Podman's side broke or the client's did: either way the status is asked for below.

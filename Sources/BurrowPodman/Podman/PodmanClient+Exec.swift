@@ -24,6 +24,8 @@ public struct ExecSpec: Encodable, Sendable {
 public struct ExecState: Decodable, Sendable {
     public let Running: Bool
     public let ExitCode: Int32?
+    /// The session's process as the Podman service's host sees it (0 or absent once it ended).
+    public let Pid: Int32?
 }
 
 extension PodmanClient {
@@ -59,6 +61,17 @@ extension PodmanClient {
     /// Tells the exec session's terminal its new size.
     public func resizeExec(_ id: String, rows: UInt16, columns: UInt16) async throws {
         _ = try await call("POST", "/exec/\(escape(id))/resize?h=\(rows)&w=\(columns)", operation: "exec resize", expect: [200, 201, 204])
+    }
+
+    /// Runs `command` in the container without waiting for it or its output.
+    public func startDetachedExec(_ container: String, command: [String]) async throws {
+        var spec = ExecSpec(command: command, tty: false)
+        spec.AttachStdin = false
+        spec.AttachStdout = false
+        spec.AttachStderr = false
+        let id = try await createExec(container, spec)
+        _ = try await call("POST", "/exec/\(escape(id))/start", operation: "exec start",
+                           body: .bytes(Array(#"{"Detach":true}"#.utf8), contentType: "application/json"), expect: [200, 204])
     }
 
     public func inspectExec(_ id: String) async throws -> ExecState {
