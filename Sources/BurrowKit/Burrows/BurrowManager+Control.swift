@@ -42,11 +42,7 @@ extension BurrowManager {
         if deleteBranch, record.branch != nil { _ = try await removeBranch(id) }
         await endAsks(id, "the burrow was torn down")
         do {
-            // Every turn's container and every helper carries the burrow's label.
-            let podman = podman(for: id)
-            for container in try await podman.listContainers(label: "io.burrow.id=\(id)") { try await podman.remove(container.id) }
-            try await podman.removeVolume(record.workspaceVolume, force: true)
-            try await podman.removeVolume(record.configVolume, force: true)
+            try await removeContainersAndVolumes(record)
         } catch let error as PodmanError {
             throw BurrowError.podmanUnavailable("teardown failed: \(error.description)")
         }
@@ -55,6 +51,25 @@ extension BurrowManager {
             await logs[id]?.close()
             logs[id] = nil
             store.purge(id)
+        }
+    }
+
+    /// Every turn's container and every helper carries the burrow's label. A container made with one
+    /// of its volumes while that volume is removed (a shell's copy, started just before the teardown
+    /// was claimed) makes Podman refuse the volume's removal (409) after it deleted the folder: the
+    /// volume would stay listed without it, breaking `system df`. So the containers are listed again
+    /// and the removal retried.
+    private func removeContainersAndVolumes(_ record: BurrowRecord) async throws {
+        let podman = podman(for: record.id)
+        for attempt in 1...3 {
+            for container in try await podman.listContainers(label: "io.burrow.id=\(record.id)") { try await podman.remove(container.id) }
+            do {
+                try await podman.removeVolume(record.workspaceVolume, force: true)
+                try await podman.removeVolume(record.configVolume, force: true)
+                return
+            } catch PodmanError.api(_, 409, _, _) where attempt < 3 {
+                continue
+            }
         }
     }
 }
