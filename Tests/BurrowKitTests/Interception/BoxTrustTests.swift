@@ -4,10 +4,10 @@
 import Foundation
 import XCTest
 
-/// The real agent image's curl, git and pip behind the burrow's proxy, trusting the burrow's CA
-/// without -k, against a stand-in HTTPS service with its own CA. The agent is the attacker: its task
-/// is the script below, which also tries what the rules refuse. (The image has no Node: Claude Code
-/// is a native binary there, so NODE_EXTRA_CA_CERTS is set but not exercised by a `node` here.)
+/// The real agent image's curl, git, pip and Node `https` behind the burrow's proxy, trusting the
+/// burrow's CA without -k (or NODE_TLS_REJECT_UNAUTHORIZED), against a stand-in HTTPS service with
+/// its own CA. The agent is the attacker: its task is the script below, which also tries what the
+/// rules refuse.
 final class BoxTrustTests: XCTestCase {
     func testTheImagesToolsTrustTheBurrowCAAndTheRulesHoldInsideTLS() async throws {
         let image = try await RealAgentEnvironment.requireImage()
@@ -18,6 +18,7 @@ final class BoxTrustTests: XCTestCase {
         let host = "service.test:\(service.port)"
         let script = """
         H=\(host)
+        NODE_HTTPS='\(Self.nodeHTTPS)'
         echo "== get"; curl -sS https://$H/hello; echo " get exit=$?"
         echo "== post"; curl -sS -X POST -d leak=1 https://$H/hello; echo " post exit=$?"
         echo "== h2"; curl -sS -v --http2 -o /dev/null https://$H/alpn 2>&1 | grep -i 'ALPN'; echo "h2 done"
@@ -26,6 +27,11 @@ final class BoxTrustTests: XCTestCase {
         echo "== push"; cd /tmp/clone && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m pushed \
           && git push origin HEAD:refs/heads/pushed 2>&1; echo "push exit=$?"
         echo "== pip"; python3 -m venv /tmp/v && /tmp/v/bin/pip index versions probe --index-url https://$H/simple 2>&1; echo "pip exit=$?"
+        echo "== node get"; node -e "$NODE_HTTPS" https://$H/node-get GET 2>&1; echo " node get exit=$?"
+        echo "== node post"; node -e "$NODE_HTTPS" https://$H/node-post POST 2>&1; echo " node post exit=$?"
+        echo "== node bundled"; node --use-bundled-ca -e "$NODE_HTTPS" https://$H/node-bundled GET 2>&1; echo " node bundled exit=$?"
+        echo "== node untrusting"; env -u NODE_EXTRA_CA_CERTS node --use-bundled-ca -e "$NODE_HTTPS" https://$H/node-untrusted GET 2>&1
+        echo " node untrusting exit=$?"
         echo "== trust"; echo "SSL_CERT_FILE=$SSL_CERT_FILE"; grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt
         echo "== end"
         """
@@ -53,18 +59,50 @@ final class BoxTrustTests: XCTestCase {
         XCTAssertTrue(section("clone").contains("clone exit=0") && section("clone").contains("served over https"), section("clone"))
         XCTAssertTrue(section("push").contains("403") && !section("push").contains("push exit=0"), section("push"))
         XCTAssertTrue(section("pip").contains("probe (1.0)") && section("pip").contains("pip exit=0"), section("pip"))
+        XCTAssertTrue(section("node get").contains("node status=200 GET /node-get auth=no") && section("node get").contains("node get exit=0"),
+                      "Node's https trusts the burrow's CA: \(section("node get"))")
+        XCTAssertTrue(section("node post").contains("node status=403") && section("node post").contains("refused POST /node-post")
+                      && section("node post").contains("network.rules[\"\(host)\"]"), "the rule refuses Node's POST, named: \(section("node post"))")
+        // Debian's Node reads the system store; Node's own builds read only their bundled CAs plus NODE_EXTRA_CA_CERTS.
+        XCTAssertTrue(section("node bundled").contains("node status=200") && section("node bundled").contains("node bundled exit=0"),
+                      "a Node with its bundled store trusts the burrow's CA through NODE_EXTRA_CA_CERTS: \(section("node bundled"))")
+        XCTAssertTrue(section("node untrusting").contains("node error") && section("node untrusting").contains("node untrusting exit=3"),
+                      "without it the same Node refuses the certificate (verification is on): \(section("node untrusting"))")
         XCTAssertTrue(section("trust").contains("SSL_CERT_FILE=/run/burrow/ca-bundle.crt"), section("trust"))
         let served = service.log
         XCTAssertTrue(served.contains("GET /owner/repo.git/info/refs?service=git-upload-pack"), served)
         XCTAssertTrue(served.contains("POST /owner/repo.git/git-upload-pack"), "the clone fetched through the proxy: \(served)")
         XCTAssertFalse(served.contains("git-receive-pack"), "no push request reached the service: \(served)")
-        XCTAssertFalse(served.contains("POST /hello") || served.contains("/fronted"), served)
+        XCTAssertTrue(served.contains("GET /node-get"), served)
+        XCTAssertFalse(served.contains("POST /hello") || served.contains("/node-post") || served.contains("/node-untrusted") || served.contains("/fronted"), served)
         let refs = try await Subprocess.run(["git", "-C", service.repo, "for-each-ref"])
         XCTAssertFalse(refs.stdout.contains("pushed"), refs.stdout)
         let net = events.filter { $0.kind == "net" }.compactMap { try? JSONDecoder().decode(NetEvent.self, from: Data($0.data.utf8)) }
         XCTAssertTrue(net.contains { $0.phase == .denied && $0.decidedBy == "rule" && $0.method == "POST" && $0.path == "/hello" }, "\(net)")
         XCTAssertTrue(net.contains { $0.phase == .closed && $0.status == 200 && $0.rule != nil }, "\(net)")
     }
+}
+
+extension BoxTrustTests {
+    /// An https request from Node 18 (which ignores HTTPS_PROXY): a CONNECT through the box's proxy,
+    /// then `https.request` on that socket, as proxy agents do; TLS verified as Node always does
+    /// (`rejectUnauthorized` stays on), so it passes only if Node trusts the burrow's CA.
+    static let nodeHTTPS = """
+        const http = require("http"), https = require("https");
+        const proxy = new URL(process.env.HTTPS_PROXY), url = new URL(process.argv[1]), method = process.argv[2];
+        http.request({ host: proxy.hostname, port: proxy.port, method: "CONNECT", path: url.host, headers: { Host: url.host } })
+          .on("connect", (tunnel, socket) => {
+            if (tunnel.statusCode !== 200) { console.log("node connect " + tunnel.statusCode); process.exit(2); }
+            const request = https.request({ host: url.hostname, port: url.port, path: url.pathname, method, socket, agent: false }, (answer) => {
+              let body = ""; answer.on("data", (chunk) => { body += chunk; });
+              answer.on("end", () => { console.log("node status=" + answer.statusCode + " " + body); process.exit(0); });
+            });
+            request.on("error", (error) => { console.log("node error " + error.code + " " + error.message); process.exit(3); });
+            request.end(method === "POST" ? "leak=1" : undefined);
+          })
+          .on("error", (error) => { console.log("node proxy error " + error.message); process.exit(4); })
+          .end();
+        """
 }
 
 /// `credentials.services` with the real agent image: the box uses its placeholder with curl, the
