@@ -1,5 +1,6 @@
-// Hosts a person allowed for good ("Always for this repo"), per repo, each with a way to remove it.
-// Kept by Burrow in its state dir (always-allowed.json); a repo's later burrows may reach them.
+// What a person allowed for good ("Always for this repo"), per repo, each with a way to remove it:
+// hosts (host:port) and requests (METHOD host:port /path). Kept by Burrow in its state dir
+// (always-allowed.json); a repo's later burrows may reach the hosts and send the requests.
 import { $, el } from './dom.js';
 import { api, apiJSON } from './api.js';
 
@@ -12,7 +13,7 @@ function row(repo, target) {
   remove.addEventListener('click', async () => {
     remove.disabled = true;
     try {
-      await api(`/api/repos/${encodeURIComponent(repo)}/allowed/${encodeURIComponent(target)}`, { method: 'DELETE' });
+      await api(`/api/repos/${encodeURIComponent(repo)}/allowed?entry=${encodeURIComponent(target)}`, { method: 'DELETE' });
     } catch (_) { /* listed again below either way */ }
     loadAllowed();
   });
@@ -25,6 +26,6 @@ export async function loadAllowed() {
   try { kept = await apiJSON('/api/allowed'); } catch (_) { return; }
   const rows = Object.entries(kept).flatMap(([repo, targets]) => targets.map((target) => row(repo, target)));
   $('allowed-panel').hidden = rows.length === 0;
-  $('allowed-summary').textContent = `Hosts allowed for good: ${rows.length}`;
+  $('allowed-summary').textContent = `Allowed for good: ${rows.length}`;
   $('allowed-list').replaceChildren(...rows);
 }

@@ -1,6 +1,6 @@
 // Requests of the open burrow that wait for a person (`network.unlisted: "ask"`): one card each,
 // with the host, port, method and path as text (they come from the burrow), a countdown and the four
-// answers (three for a request `network.rules` refuse). A browser notification when the page is open and notifications are allowed.
+// answers (for a request `network.rules` refuse, they allow that method and path, not the host). A browser notification when the page is open and notifications are allowed.
 import { $, el } from './dom.js';
 import { postJSON } from './api.js';
 import { loadAllowed } from './allowed.js';
@@ -77,7 +77,6 @@ function card(ask) {
   countdown.dataset.countdown = ask.id;
   const buttons = el('div', 'ask-buttons');
   for (const [choice, label, kind] of ANSWERS) {
-    if (byRule && choice === 'repo') continue;  // a repo keeps hosts, not single requests
     const button = el('button', kind, label);
     button.type = 'button';
     button.dataset.answer = choice;

@@ -3,7 +3,7 @@ import BurrowHTTP
 import BurrowKit
 
 /// Requests to unlisted hosts waiting for a person (`network.unlisted: "ask"`), their answers, and
-/// the hosts kept per repo by "Always for this repo".
+/// the hosts and requests kept per repo by "Always for this repo".
 extension Router {
     mutating func addAsks(_ manager: BurrowManager) {
         let kept = manager.alwaysAllowed
@@ -20,11 +20,18 @@ extension Router {
         }
         get("/api/allowed") { _ in .json(kept.all) }
         delete("/api/repos/{repo}/allowed/{target}") { request in
-            let repo = request.parameter("repo") ?? "", target = request.parameter("target") ?? ""
-            guard try kept.remove(repo: repo, target: target) else {
-                throw HTTPError(.notFound, "repo \(repo.prefix(64)) keeps no \(target.prefix(300))", detail: "GET /api/allowed lists what is kept")
-            }
-            return HTTPResponse(status: .noContent)
+            try forget(kept, repo: request.parameter("repo") ?? "", entry: request.parameter("target") ?? "")
+        }
+        // A kept request has slashes in it: it comes as `?entry=`.
+        delete("/api/repos/{repo}/allowed") { request in
+            try forget(kept, repo: request.parameter("repo") ?? "", entry: request.queryValue("entry") ?? "")
         }
     }
+}
+
+private func forget(_ kept: RepoAllowances, repo: String, entry: String) throws -> HTTPResponse {
+    guard try kept.remove(repo: repo, target: entry) else {
+        throw HTTPError(.notFound, "repo \(repo.prefix(64)) keeps no \(entry.prefix(300))", detail: "GET /api/allowed lists what is kept")
+    }
+    return HTTPResponse(status: .noContent)
 }

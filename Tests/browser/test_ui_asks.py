@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ui_support import start_burrow, launch, stop_server, shot  # noqa: E402
 
 HOST = "asked.ask.test"
+RULED = "ruled.ask.test"  # on the allowlist, with rules that allow only GET /public/**
 
 
 class StandIn(http.server.BaseHTTPRequestHandler):
@@ -64,7 +65,33 @@ def test_allow_once_from_the_page_completes_the_held_request(env):
     expect(page.locator("#asks .ask-card")).to_have_count(0)
 
 
-TESTS = [test_allow_once_from_the_page_completes_the_held_request]
+def test_always_for_this_repo_keeps_a_refused_request_for_later_burrows(env):
+    page, port = env["page"], env["port"]
+    page.goto(env["base"])
+    launch(page, f"wget -q -O - 'http://{RULED}:{port}/issues'; echo \"issues exit=$?\"")
+    card = page.locator("#asks .ask-card", has_text="GET /issues")
+    expect(card).to_have_count(1, timeout=60000)
+    expect(card.locator(".ask-title")).to_contain_text("The rules refuse this request")
+    expect(card.get_by_role("button")).to_have_count(4)
+    card.get_by_role("button", name="Always for this repo").click()
+    expect(page.locator("#transcript")).to_contain_text("issues exit=0", timeout=30000)
+    kept = f"GET {RULED}:{port} /issues"
+    panel = page.locator("#allowed-panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#allowed-summary")).to_have_text("Allowed for good: 1")
+    panel.locator("summary").click()
+    expect(page.locator("#allowed-list li")).to_contain_text(kept)
+    shot(page, "ask-kept-request.png")
+    # The repo's next burrow sends it without asking.
+    launch(page, f"wget -q -O - 'http://{RULED}:{port}/issues'; echo \"again exit=$?\"")
+    expect(page.locator("#transcript")).to_contain_text("again exit=0", timeout=60000)
+    expect(page.locator("#asks .ask-card")).to_have_count(0)
+    assert StandIn.seen.count("/issues") == 2, StandIn.seen
+    page.locator("#allowed-list li", has_text=kept).locator("button", has_text="Remove").click()
+    expect(panel).to_be_hidden()
+
+
+TESTS = [test_allow_once_from_the_page_completes_the_held_request, test_always_for_this_repo_keeps_a_refused_request_for_later_burrows]
 
 
 def run_all(browser, tests, run):
@@ -73,7 +100,9 @@ def run_all(browser, tests, run):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     work = tempfile.mkdtemp(prefix="burrow-browser-asks-")
-    network = {"mode": "allowlist", "allow": [], "unlisted": "ask", "askSeconds": 90, "resolve": {HOST: "127.0.0.1"}}
+    ruled = f"{RULED}:{port}"
+    network = {"mode": "allowlist", "allow": [ruled], "unlisted": "ask", "askSeconds": 90, "resolve": {HOST: "127.0.0.1", RULED: "127.0.0.1"},
+               "rules": {ruled: ["GET /public/**"]}}
     process, url = start_burrow(work, agent_command=["sh", "-c"], config_extra={"network": network})
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 860})

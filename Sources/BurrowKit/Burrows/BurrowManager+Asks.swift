@@ -34,6 +34,29 @@ extension BurrowManager {
         config.network.allow + (repo.allow ?? []) + alwaysAllowed.targets(repo: repo.name)
     }
 
+    /// The rules of a launch of `repo` (narrowed already): the global ones, the repo's, and the
+    /// requests a person kept for it.
+    func networkRules(repo: RepoConfig) throws(ConfigError) -> NetworkRules {
+        try NetworkRules([config.network.rules, repo.rules ?? [:]]).keeping(alwaysAllowed.requests(repo: repo.name))
+    }
+
+    /// "Always for this repo": a host ask keeps its host:port, a request ask its method, host:port and path.
+    private func keepForRepo(_ ask: Ask, askID: String, repo: String) throws {
+        var entry = AskDesk.target(ask.host, ask.port)
+        if ask.scope == "request" {
+            let path = String((ask.path ?? "/").prefix { $0 != "?" })
+            guard let request = RepoAllowances.request(method: ask.method, host: ask.host, port: ask.port, path: path) else {
+                throw BurrowError.conflict("ask \(askID)'s path is too long to keep for the repo (\(RepoAllowances.maxPathBytes) bytes at most)",
+                                           detail: "answer \"burrow\", or add \"\(ask.method) /path-glob\" to the repo's rules[\"\(ask.host)\"]")
+            }
+            entry = request
+        }
+        guard try alwaysAllowed.add(repo: repo, target: entry) else {
+            throw BurrowError.conflict("repo \(repo) keeps \(RepoAllowances.maxPerRepo) entries already",
+                                       detail: "remove some (the page's \"Allowed for good\", or DELETE /api/repos/\(repo)/allowed?entry=…) or list them in its config")
+        }
+    }
+
     public func asks(_ id: String) throws(BurrowError) -> AskDeskView {
         _ = try record(id)
         guard let room = askRooms[id] else { return AskDeskView(desk: nil) }
@@ -46,16 +69,8 @@ extension BurrowManager {
         guard let desk = askRooms[id]?.desk, let ask = await desk.ask(askID) else {
             throw BurrowError.conflict("ask \(askID) of burrow \(id) is not waiting", detail: "it was answered, timed out, or the burrow's turn ended")
         }
-        if answer == .repo && ask.scope == "request" {
-            throw BurrowError.conflict("\"Always for this repo\" keeps hosts, not single requests: ask \(askID) is \(ask.method) \(ask.path ?? "/") on \(ask.host)",
-                                       detail: "answer \"burrow\" to allow this method and path for this burrow, or add \"\(ask.method) /path-glob\" to the repo's rules[\"\(ask.host)\"]")
-        }
         if answer == .repo {
-            let target = AskDesk.target(ask.host, ask.port)
-            guard try alwaysAllowed.add(repo: record.repo, target: target) else {
-                throw BurrowError.conflict("repo \(record.repo) keeps \(RepoAllowances.maxPerRepo) hosts already",
-                                           detail: "remove some (DELETE /api/repos/\(record.repo)/allowed/HOST:PORT) or list them in its allow")
-            }
+            try keepForRepo(ask, askID: askID, repo: record.repo)
         }
         guard let answered = await desk.answer(askID, answer) else {
             throw BurrowError.conflict("ask \(askID) of burrow \(id) is not waiting", detail: "it timed out or the burrow's turn ended while you answered")

@@ -13,7 +13,7 @@ extension BurrowManager {
         // decided by the proxy's peer check.
         try FileSystem.createDirectories(folder, mode: 0o711)
         FileSystem.setMode(folder, 0o711)
-        let rules = try NetworkRules([config.network.rules, repo.rules ?? [:]])
+        let rules = try networkRules(repo: repo)
         let policy = EgressPolicy(allow: allowlist(repo: repo), resolve: config.network.resolve,
                                   modelHosts: EgressPolicy.modelHosts(config), rules: rules)
         let asks = askDesk(id, settings: records[id]?.asking ?? config.askSettings(repo: repo))

@@ -107,6 +107,9 @@ public struct NetworkRules: Sendable, Equatable {
         let rules: [RequestRule]
     }
     let entries: [Entry]
+    /// Requests a person kept for the repo ("METHOD host:port /path", `RepoAllowances`): allowed
+    /// with any query where no deny entry matches; matched whole, never as a glob.
+    var kept: Set<String> = []
 
     public enum Decision: Equatable, Sendable {
         case allowed(rule: String)
@@ -137,6 +140,19 @@ public struct NetworkRules: Sendable, Equatable {
         self.entries = entries
     }
 
+    /// These rules and the requests kept for the repo.
+    public func keeping(_ requests: [String]) -> NetworkRules {
+        var rules = self
+        rules.kept.formUnion(requests)
+        return rules
+    }
+
+    /// A request as `RepoAllowances` keeps it: nil for a path too long to keep.
+    static func keptKey(host: String, port: UInt16, method: String, target: [UInt8]) -> String? {
+        let path = String(decoding: target.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
+        return RepoAllowances.request(method: method, host: host, port: port, path: path)
+    }
+
     /// Connections to hosts with rules are intercepted; any other stays a tunnel.
     public func intercepts(host: String, port: UInt16) -> Bool {
         entries.contains { $0.pattern.matches(host: host.lowercased(), port: port) }
@@ -157,6 +173,9 @@ public struct NetworkRules: Sendable, Equatable {
         }
         if let (table, rule) = all.first(where: { !$0.1.deny && $0.1.matches(method: method, target: target) }) {
             return .allowed(rule: "network.rules[\"\(table)\"]: \(rule)")
+        }
+        if let key = Self.keptKey(host: host, port: port, method: method, target: target), kept.contains(key) {
+            return .allowed(rule: "kept for the repo (\"Always for this repo\"): \(key)")
         }
         let tables = matching.map { "network.rules[\"\($0.text)\"] allows \($0.rules.filter { !$0.deny }.map(\.description).joined(separator: ", "))" }
         return .refused(rule: tables.joined(separator: "; "))
