@@ -17,7 +17,7 @@ extension BurrowManager {
     func askDesk(_ id: String, settings: AskSettings) -> AskDesk? {
         guard settings.asks else { return nil }
         if let room = askRooms[id] { return room.desk }
-        let desk = AskDesk(settings: settings)
+        let desk = AskDesk(settings: settings, remembering: records[id]?.asks)
         let publishing = Task { [weak self] in
             for await ask in desk.events { await self?.recordAsk(ask, id: id) }
         }
@@ -25,8 +25,14 @@ extension BurrowManager {
         return desk
     }
 
+    /// Into the burrow's events, and its record's `asks` (so a restart keeps what was allowed).
     private func recordAsk(_ ask: Ask, id: String) async {
         if let log = try? eventLog(id) { _ = try? await log.append(kind: .ask, data: Self.json(ask)) }
+        _ = try? mutate(id) { record in
+            var memory = record.asks ?? AskMemory()
+            memory.note(ask)
+            record.asks = memory
+        }
     }
 
     /// The allowlist of a launch of `repo`: the global one, the repo's, and what a person kept for it.

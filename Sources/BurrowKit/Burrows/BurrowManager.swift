@@ -110,6 +110,7 @@ public actor BurrowManager {
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for record in earlier {
             let id = record.id
+            await denyAsksLeftWaiting(record)
             switch record.state {
             case .queued:
                 queue.append(id)

@@ -76,6 +76,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var network: String?
     /// `network.unlisted`/`askSeconds` given at launch (absent: the repo's or the global ones).
     public var asking: AskSettings?
+    /// What a person allowed for this burrow on its page, and its asks still waiting (`AskMemory`).
+    public var asks: AskMemory?
     /// `network.rules` given at launch: deny entries added to the repo's (`Config.launchRules`).
     public var launchRules: [String: [String]]?
     /// `credentialServices` given at launch: a subset of the repo's (absent: all of them).

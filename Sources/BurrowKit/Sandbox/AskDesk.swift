@@ -64,8 +64,11 @@ public actor AskDesk {
         var timer: Task<Void, Never>?
     }
 
-    public init(settings: AskSettings) {
+    /// `remembering`: what a person allowed for the burrow before (kept with its record).
+    public init(settings: AskSettings, remembering memory: AskMemory? = nil) {
         self.settings = settings
+        allowed = Set(memory?.hosts ?? [])
+        allowedRequests = Set(memory?.requests ?? [])
         (events, sink) = AsyncStream.makeStream(of: Ask.self, bufferingPolicy: .bufferingNewest(256))
     }
 
