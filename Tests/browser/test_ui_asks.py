@@ -81,7 +81,6 @@ def test_always_for_this_repo_keeps_a_refused_request_for_later_burrows(env):
     expect(page.locator("#allowed-summary")).to_have_text("Allowed for good: 1")
     panel.locator("summary").click()
     expect(page.locator("#allowed-list li")).to_contain_text(kept)
-    shot(page, "ask-kept-request.png")
     # The repo's next burrow sends it without asking.
     launch(page, f"wget -q -O - 'http://{RULED}:{port}/issues'; echo \"again exit=$?\"")
     expect(page.locator("#transcript")).to_contain_text("again exit=0", timeout=60000)
