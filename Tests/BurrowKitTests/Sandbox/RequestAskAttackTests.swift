@@ -14,7 +14,7 @@ final class RequestAskAttackTests: XCTestCase {
         "echo \"== \(path)\"; wget -q -O - http://\(host)\(path) 2>&1; echo \"\(path) exit=$?\""
     }
 
-    func pending(_ app: BurrowTestApp, _ id: String, path: String) async throws -> Ask {
+    static func pending(_ app: BurrowTestApp, _ id: String, path: String) async throws -> Ask {
         try await withTimeout(30) {
             while true {
                 let response = try await app.server.request("GET", "/api/burrows/\(id)/asks")
@@ -25,7 +25,7 @@ final class RequestAskAttackTests: XCTestCase {
         }
     }
 
-    func answer(_ app: BurrowTestApp, _ id: String, _ ask: Ask, _ answer: String) async throws -> RawClient.Response {
+    static func answer(_ app: BurrowTestApp, _ id: String, _ ask: Ask, _ answer: String) async throws -> RawClient.Response {
         try await app.server.request("POST", "/api/burrows/\(id)/asks/\(ask.id)", headers: ["Content-Type": "application/json"],
                                      body: #"{"answer": "\#(answer)"}"#)
     }
@@ -47,24 +47,24 @@ final class RequestAskAttackTests: XCTestCase {
         let script = ["/once", "/late", "/kept", "/kept", "/other"].map { Self.fetch(host, $0) }.joined(separator: "\n")
         let record = try await app.launch(script)
         let once: Ask
-        do { once = try await pending(app, record.id, path: "/once") } catch {
+        do { once = try await Self.pending(app, record.id, path: "/once") } catch {
             print(try await app.server.request("GET", "/api/burrows/\(record.id)/history").text)
             throw error
         }
         XCTAssertEqual(once.method, "GET")
         XCTAssertEqual(once.scope, "request")
         XCTAssertTrue(site.heads.withLock { $0.isEmpty }, "held: nothing reached the site before the answer")
-        let allowedOnce = try await answer(app, record.id, once, "once")
+        let allowedOnce = try await Self.answer(app, record.id, once, "once")
         XCTAssertEqual(allowedOnce.status, 200, allowedOnce.text)
-        _ = try await pending(app, record.id, path: "/late")
-        let kept = try await pending(app, record.id, path: "/kept")
-        let forBurrow = try await answer(app, record.id, kept, "burrow")
+        _ = try await Self.pending(app, record.id, path: "/late")
+        let kept = try await Self.pending(app, record.id, path: "/kept")
+        let forBurrow = try await Self.answer(app, record.id, kept, "burrow")
         XCTAssertEqual(forBurrow.status, 200, forBurrow.text)
-        let other = try await pending(app, record.id, path: "/other")
+        let other = try await Self.pending(app, record.id, path: "/other")
         let list = try JSONDecoder().decode(AskList.self, from: Data(try await app.server.request("GET", "/api/burrows/\(record.id)/asks").body))
         XCTAssertEqual(list.requestsAllowedForBurrow, ["GET \(host) /kept"])
         XCTAssertEqual(list.allowedForBurrow, [], "the host is not allowed as a whole")
-        let deniedOther = try await answer(app, record.id, other, "deny")
+        let deniedOther = try await Self.answer(app, record.id, other, "deny")
         XCTAssertEqual(deniedOther.status, 200, deniedOther.text)
         let events = try await app.readStream(record.id)
         let output = AskAttackTests.output(events).joined(separator: "\n")

@@ -10,23 +10,7 @@ import XCTest
 /// that method and path for the repo, so the repo's next burrow passes it without asking, while a
 /// neighbouring path still asks.
 final class RequestAskRepoTests: XCTestCase {
-    /// The page's API, as RequestAskAttackTests use it.
-    enum Page {
-        static func pending(_ app: BurrowTestApp, _ id: String, path: String) async throws -> Ask {
-            try await withTimeout(30) {
-                while true {
-                    let list = try JSONDecoder().decode(AskList.self, from: Data(try await app.server.request("GET", "/api/burrows/\(id)/asks").body))
-                    if let ask = list.asks.first(where: { $0.path == path }) { return ask }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
-        }
-
-        static func answer(_ app: BurrowTestApp, _ id: String, _ ask: Ask, _ answer: String) async throws -> RawClient.Response {
-            try await app.server.request("POST", "/api/burrows/\(id)/asks/\(ask.id)", headers: ["Content-Type": "application/json"],
-                                         body: #"{"answer": "\#(answer)"}"#)
-        }
-    }
+    typealias Page = RequestAskAttackTests
 
     func testAlwaysForThisRepoKeepsTheMethodAndPathForLaterBurrows() async throws {
         let site = try RecordingUpstream()
