@@ -30,20 +30,25 @@ final class RequestAskAttackTests: XCTestCase {
                                      body: #"{"answer": "\#(answer)"}"#)
     }
 
-    func testARefusedRequestIsHeldForAPersonAndBurrowAllowsThatPathOnly() async throws {
-        let site = try RecordingUpstream()
-        defer { site.stop() }
-        let host = "rules.ask.test:\(site.port)"
-        let app = try await BurrowTestApp { config in
+    /// A Burrow whose agent is `sh -c TASK` and whose `host` (rules.ask.test:PORT) allows only `GET /public/**`.
+    static func app(host: String, askSeconds: Int) async throws -> BurrowTestApp {
+        try await BurrowTestApp { config in
             config.network = NetworkConfig(mode: .allowlist)
             config.network.allow = [host]
             config.network.rules = [host: ["GET /public/**"]]
             config.network.unlisted = .ask
-            config.network.askSeconds = 4
+            config.network.askSeconds = askSeconds
             config.network.resolve = ["rules.ask.test": "127.0.0.1"]
             config.agentCommand = ["sh", "-c"]
             config.taskInput = .argument
         }
+    }
+
+    func testARefusedRequestIsHeldForAPersonAndBurrowAllowsThatPathOnly() async throws {
+        let site = try RecordingUpstream()
+        defer { site.stop() }
+        let host = "rules.ask.test:\(site.port)"
+        let app = try await Self.app(host: host, askSeconds: 4)
         let script = ["/once", "/late", "/kept", "/kept", "/other"].map { Self.fetch(host, $0) }.joined(separator: "\n")
         let record = try await app.launch(script)
         let once: Ask

@@ -16,16 +16,7 @@ final class RequestAskRepoTests: XCTestCase {
         let site = try RecordingUpstream()
         defer { site.stop() }
         let host = "rules.ask.test:\(site.port)"
-        let app = try await BurrowTestApp { config in
-            config.network = NetworkConfig(mode: .allowlist)
-            config.network.allow = [host]
-            config.network.rules = [host: ["GET /public/**"]]
-            config.network.unlisted = .ask
-            config.network.askSeconds = 20
-            config.network.resolve = ["rules.ask.test": "127.0.0.1"]
-            config.agentCommand = ["sh", "-c"]
-            config.taskInput = .argument
-        }
+        let app = try await Page.app(host: host, askSeconds: 20)
         let first = try await app.launch(["/kept", "/kept?page=2", "/other"].map { RequestAskAttackTests.fetch(host, $0) }.joined(separator: "\n"))
         let kept = try await Page.pending(app, first.id, path: "/kept")
         XCTAssertEqual(kept.scope, "request")
