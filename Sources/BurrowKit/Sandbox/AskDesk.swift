@@ -16,7 +16,8 @@ public struct Ask: Codable, Sendable, Equatable {
     /// "host": the host:port is off the allowlist; "request": a `network.rules` refusal of this
     /// method and path on a host the burrow may reach ("burrow" then allows that method and path only).
     public var scope: String = "host"
-    /// Set on the event that closes the ask: once, burrow, repo, deny, timeout, closed or gone.
+    /// Set on the event that closes the ask: once, burrow, repo, deny, timeout, closed, gone, or restart
+    /// (it still waited when Burrow stopped: `denyAsksLeftWaiting`).
     public var decision: String?
 }
 
