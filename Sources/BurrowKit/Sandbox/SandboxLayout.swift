@@ -51,6 +51,8 @@ public enum SandboxLayout {
         for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] { spec.env[name] = proxyURL }
         spec.env["NO_PROXY"] = "localhost,127.0.0.1,::1"
         spec.env["no_proxy"] = "localhost,127.0.0.1,::1"
+        // Node 24+ uses the variables above only when told to (the image's Node 18 ignores both).
+        spec.env["NODE_USE_ENV_PROXY"] = "1"
         spec.env["ANTHROPIC_BASE_URL"] = proxyURL
         spec.env["ANTHROPIC_API_KEY"] = Credential.placeholder
     }
