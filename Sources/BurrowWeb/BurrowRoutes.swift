@@ -20,6 +20,8 @@ extension Router {
         let network: AskOverride?
         /// Names of `credentials.services` this burrow gets, a subset of the repo's.
         let credentialServices: [String]?
+        /// Containers inside this burrow (`sandbox.nestedContainers`): off, or on where the config allows.
+        let nestedContainers: Bool?
         /// Best of N: a count or a list of attempts (the answer is then the group), and their budget.
         let attempts: AttemptsRequest?
         let groupBudgetUSD: Double?
@@ -35,7 +37,8 @@ extension Router {
             return .json(try await manager.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget,
                                                   base: launch.base, uncommitted: launch.uncommitted ?? false, title: launch.title,
                                                   runner: launch.runner, asking: launch.network,
-                                                  credentialServices: launch.credentialServices), status: .created)
+                                                  credentialServices: launch.credentialServices,
+                                                  nestedContainers: launch.nestedContainers), status: .created)
         }
         get("/api/burrows") { _ in .json(await manager.list()) }
         get("/api/burrows/{id}") { request in .json(try await manager.record(request.parameter("id") ?? "")) }

@@ -64,8 +64,7 @@ extension BurrowManager {
         for attempt in 1...3 {
             for container in try await podman.listContainers(label: "io.burrow.id=\(record.id)") { try await podman.remove(container.id) }
             do {
-                try await podman.removeVolume(record.workspaceVolume, force: true)
-                try await podman.removeVolume(record.configVolume, force: true)
+                for volume in record.ownVolumes { try await podman.removeVolume(volume, force: true) }
                 return
             } catch PodmanError.api(_, 409, _, _) where attempt < 3 {
                 continue

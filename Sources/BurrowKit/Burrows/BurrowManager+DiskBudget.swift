@@ -43,7 +43,7 @@ extension BurrowManager {
                 let caches = repo(named: record.repo).map { ContainerPlan.caches(config: config, repo: $0) } ?? []
                 let volumes = caches.map { $0.volumeName(repo: record.repo) }
                 let cacheSizes = Dictionary(volumes.map { ($0, usage.bytes(volumes: [$0], container: "")) }) { a, _ in a }
-                let used = usage.bytes(volumes: [record.workspaceVolume, record.configVolume], container: record.container)
+                let used = usage.bytes(volumes: record.ownVolumes, container: record.container)
                     + diskWatch.cacheGrowth(record.id, sizes: cacheSizes)
                 if used > limit { await stopOverDisk(record.id, used: used, limit: limit) }
             }

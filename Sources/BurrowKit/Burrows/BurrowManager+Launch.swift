@@ -14,7 +14,7 @@ extension BurrowManager {
     public func launch(repo name: String, task: String, gpu: Bool?, budget: Budget? = nil,
                        base: String? = nil, uncommitted: Bool = false, title: String? = nil, runner: String? = nil,
                        asking: AskOverride? = nil, credentialServices: [String]? = nil,
-                       placement: AttemptPlacement? = nil) async throws -> BurrowRecord {
+                       placement: AttemptPlacement? = nil, nestedContainers: Bool? = nil) async throws -> BurrowRecord {
         guard let repo = repo(named: name) else {
             throw BurrowError.invalid("unknown repo '\(name)'", detail: "configured repos: \(allRepos.map(\.repo.name).joined(separator: ", "))")
         }
@@ -42,6 +42,7 @@ extension BurrowManager {
         record.asking = try asking.map { try config.askSettings(repo: repo, launch: $0) }
         record.launchRules = try asking?.rules.map { try config.launchRules($0) }
         record.credentialServices = try credentialServices.map { try config.launchCredentialServices($0, repo: repo) }
+        if try config.nestedContainers(repo: repo, launch: nestedContainers) { record.nestedContainers = true }
         placement?.apply(to: &record)
         if let base = base.map({ String($0.trimmingSpaces) }), !base.isEmpty { record.baseRef = try await BaseChoice.resolve(base, repo: repo) }
         try FileSystem.createDirectories(folder(record.id), mode: 0o700)
@@ -162,7 +163,7 @@ extension BurrowManager {
         let plan = try await containerPlan(run, record: record, repo: repo)
         // Volumes start owned by the agent's uid, whatever the image has (or lacks) at their paths.
         let owner = record.user.map { user in (record.ids?.outside(user) ?? user) }.map { ["o": "uid=\($0.uid),gid=\($0.gid)"] } ?? [:]
-        for volume in [record.workspaceVolume, record.configVolume] where !(try await podman.volumeExists(volume)) {
+        for volume in record.ownVolumes where !(try await podman.volumeExists(volume)) {
             try await podman.createVolume(name: volume, labels: try instanceLabels(["io.burrow.id": id].merging(Self.idsLabels(record)) { $1 }),
                                           options: owner)
         }
@@ -189,6 +190,10 @@ extension BurrowManager {
         }
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo, podman: podman)
+        if record.nestedContainers == true {
+            try await podman.putArchive(record.container, path: NestedContainers.directory,
+                                        tar: .bytes(NestedContainers.configArchive(owner: record.user ?? AgentIdentity(uid: 1000, gid: 1000))))
+        }
         if config.taskInput == .stdin { try await writeTask(record, podman: podman) }
         return record.container
     }
@@ -198,7 +203,7 @@ extension BurrowManager {
                        check: (name: String, command: [String])? = nil) async throws -> ContainerPlan {
         ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + run.id,
                       forwarderPath: forwarderPath, instance: try instanceLabels(),
-                      seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                      seccompProfile: record.nestedContainers == true ? nil : try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
                       cgroupsV2: await freeSpace.facts(run.podman, runner: run.runner.name)?.cgroupsV2 ?? false, check: check)
     }
 

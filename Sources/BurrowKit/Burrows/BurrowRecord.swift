@@ -82,6 +82,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var launchRules: [String: [String]]?
     /// `credentialServices` given at launch: a subset of the repo's (absent: all of them).
     public var credentialServices: [String]?
+    /// The agent runs containers inside (`sandbox.nestedContainers`), stored on `containersVolume`.
+    public var nestedContainers: Bool?
     /// "subscription" when the model credential is a Claude subscription's token (its cost is shown
     /// at API prices, for comparison: the plan is what is billed), "api" for an API key.
     public var billing: String?
@@ -128,6 +130,10 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
 
     /// Claude Code's own state (sessions), kept across turns.
     public var configVolume: String { "burrow-\(id)-claude" }
+    /// The nested engine's images and containers (`nestedContainers`).
+    public var containersVolume: String { "burrow-\(id)-containers" }
+    /// The volumes the burrow owns (not the shared caches).
+    public var ownVolumes: [String] { [workspaceVolume, configVolume] + (nestedContainers == true ? [containersVolume] : []) }
 
     /// The container of a turn: `burrow-<id>` for the first, `burrow-<id>-<turn>` after.
     public func containerName(turn: Int) -> String { turn == 1 ? "burrow-\(id)" : "burrow-\(id)-\(turn)" }

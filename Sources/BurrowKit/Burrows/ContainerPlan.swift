@@ -39,6 +39,7 @@ struct ContainerPlan: Equatable {
         spec.volumes = [.init(name: record.workspaceVolume, destination: "/workspace"),
                         .init(name: record.configVolume, destination: Self.claudeConfigDirectory)]
             + caches.map { .init(name: $0.volumeName(repo: record.repo), destination: $0.path) }
+        if record.nestedContainers == true { NestedContainers.apply(&spec, volume: record.containersVolume) }
         if let devcontainer = record.devcontainer {
             // Every turn is a new container: its setup commands run again before the agent.
             devcontainer.apply(to: &spec, runSetup: true)

@@ -9,6 +9,8 @@ public struct RepoConfig: Codable, Sendable, Equatable {
     public var ref: String?
     public var image: String?
     public var gpu: Bool?
+    /// Over `sandbox.nestedContainers` for this repo's burrows.
+    public var nestedContainers: Bool?
     public var env: [String: String]?
     public var caches: [CacheConfig]?
     /// Hosts this repo's burrows may reach besides `network.allow`.

@@ -122,6 +122,9 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     /// Let the agent create nested user namespaces (`unshare -U`, rootless tools in the burrow);
     /// blocked by a seccomp rule unless true.
     public var allowNestedNamespaces: Bool?
+    /// Let the agent run Podman (and `docker`) inside its burrow (see `NestedContainers`); a repo's
+    /// `nestedContainers` overrides it.
+    public var nestedContainers: Bool?
     /// `perBurrow` (default): each burrow in its own range of the Podman user's subordinate ids;
     /// `shared`: every burrow in Podman's default user namespace (when the subordinate range is too small).
     public var userNamespace: UserNamespaceMode?

@@ -92,8 +92,7 @@ final class BurrowTestApp: @unchecked Sendable {
         for record in await manager.list() {
             _ = try? await manager.stop(record.id)
             try? await manager.podman.remove(record.container)
-            try? await manager.podman.removeVolume(record.workspaceVolume, force: true)
-            try? await manager.podman.removeVolume(record.configVolume, force: true)
+            for volume in record.ownVolumes { try? await manager.podman.removeVolume(volume, force: true) }
             for container in (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] {
                 try? await manager.podman.remove(container.id)
             }

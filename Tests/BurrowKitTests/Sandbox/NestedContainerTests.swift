@@ -1,0 +1,136 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+@testable import BurrowKit
+import Foundation
+import XCTest
+@testable import BurrowWeb
+@testable import BurrowCommands
+
+/// `sandbox.nestedContainers`, the agent as the attacker: Podman inside a real burrow of the agent
+/// image (which ships Podman), on an image loaded from a tarball in the workspace.
+final class NestedContainerTests: XCTestCase {
+    func testPodmanRunsInsideOnlyWhenAskedAndStaysInsideTheBurrow() async throws {
+        let site = try SandboxTests.HostSite()
+        defer { Task { await site.server.shutdown() } }
+        let secret = try TemporaryDirectory.make("nested-secret") + "/secret.txt"
+        try FileSystem.writeAtomically(Array("host secret".utf8), to: secret, mode: 0o644)
+        let port = site.port
+        let tiny = NestedImageTarball.tag
+        let script = """
+            echo "== load"; podman load -q -i /workspace/\(NestedImageTarball.fileName) 2>&1; echo "load exit=$?"
+            echo "== run"; podman run --rm \(tiny) sh -c 'echo nested-ran; id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status' 2>&1; echo "run exit=$?"
+            echo "== allowed"; podman run --rm \(tiny) wget -q -O - http://allowed.nested.test:\(port)/hello 2>&1; echo " allowed exit=$?"
+            echo "== denied"; podman run --rm \(tiny) wget -q -O - http://denied.nested.test:\(port)/hello 2>&1; echo "denied exit=$?"
+            echo "== around"; podman run --rm \(tiny) wget -q -T 3 -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
+            echo "== own network"; podman run --rm --network private \(tiny) wget -q -T 3 -O - http://allowed.nested.test:\(port)/hello 2>&1; echo "own exit=$?"
+            echo "== host path"; podman run --rm -v /:/h \(tiny) cat /h\(secret) 2>&1; echo "secret exit=$?"
+            echo "== agent"; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; id -u
+            echo "== mounts"; cat /proc/self/mountinfo
+            echo "== end"
+            """
+        func run(nested: Bool) async throws -> (output: (String) -> String, record: BurrowRecord, app: BurrowTestApp) {
+            let repo = try await BurrowTestApp.makeRepo()
+            try await NestedImageTarball.add(to: repo)
+            let app = try await BurrowTestApp(repoPath: repo) { config in
+                config.image = RealAgentEnvironment.image
+                config.agentCommand = ["bash", "-c"]
+                config.taskInput = .argument
+                config.caches = []
+                config.network = NetworkConfig(mode: .allowlist)
+                config.network.allow = ["allowed.nested.test:\(port)"]
+                config.network.resolve = ["allowed.nested.test": "127.0.0.1", "denied.nested.test": "127.0.0.1"]
+                config.sandbox.nestedContainers = nested
+            }
+            addTeardownBlock { await app.cleanUp() }
+            let record = try await app.launch(script)
+            let finished = try await app.finished(record.id, within: 240)
+            let lines = try await app.readStream(record.id).filter { $0.kind == "log" }.compactMap { event -> String? in
+                (try? JSONDecoder().decode(OutputEvent.LogLine.self, from: Data(event.data.utf8)))?.text
+            }
+            if ProcessInfo.processInfo.environment["BURROW_TEST_VERBOSE"] != nil { print(lines.joined(separator: "\n")) }
+            XCTAssertTrue(lines.contains("== end"), "the probe ran to its end: \(lines.suffix(20))")
+            return ({ name in
+                guard let start = lines.firstIndex(of: "== \(name)") else { return "" }
+                return lines[(start + 1)...].prefix { !$0.hasPrefix("== ") }.joined(separator: "\n")
+            }, finished, app)
+        }
+        _ = try await RealAgentEnvironment.requireImage()
+
+        let refused = try await run(nested: false)
+        XCTAssertFalse(refused.output("run").contains("nested-ran"), refused.output("run"))
+        XCTAssertFalse(refused.output("run").contains("run exit=0"), refused.output("run"))
+
+        let nested = try await run(nested: true)
+        let out = nested.output
+        XCTAssertTrue(out("load").contains("load exit=0"), out("load"))
+        XCTAssertTrue(out("run").contains("nested-ran") && out("run").contains("run exit=0"), out("run"))
+        // Root in the nested container is the agent's own uid: no capability reaches past the burrow.
+        XCTAssertTrue(out("agent").contains("CapEff:\t0000000000000000") && out("agent").contains("NoNewPrivs:\t1"), out("agent"))
+        XCTAssertTrue(out("agent").hasSuffix("1000"), out("agent"))
+        XCTAssertTrue(out("allowed").contains("hello from the allowed host, path /hello") && out("allowed").contains("allowed exit=0"), out("allowed"))
+        XCTAssertTrue(out("denied").contains("403") && !out("denied").contains("hello from"), out("denied"))
+        // The burrow's loopback is its own: the host's site is not there (no_proxy sends 127.0.0.1 direct).
+        XCTAssertTrue(out("around").contains("around exit=") && !out("around").contains("around exit=0") && !out("around").contains("hello from"), out("around"))
+        XCTAssertTrue(!out("own network").contains("hello from") && !out("own network").contains("own exit=0"), out("own network"))
+        XCTAssertTrue(out("host path").contains("secret exit=1") && !out("host path").contains("host secret"), out("host path"))
+        // Host paths: still only the burrow's socket folder and the forwarder, read-only.
+        let binds = out("mounts").split(separator: "\n").filter { $0.contains(" /run/burrow") }
+        XCTAssertEqual(binds.count, 2, out("mounts"))
+        XCTAssertEqual(nested.record.nestedContainers, true)
+        // The host's Podman holds the burrow's own container and volumes, nothing of what ran inside.
+        let podman = nested.app.manager.podman
+        let containers = try await podman.listContainers(label: "io.burrow.id=\(nested.record.id)")
+        XCTAssertEqual(containers.map { $0.names.first ?? "" }, [nested.record.container])
+        let hostHasTiny = try await podman.imageExists(tiny)
+        XCTAssertFalse(hostHasTiny, "the nested image is in the burrow's volume, not the host Podman's store")
+        let volume = try await podman.volumeExists(nested.record.containersVolume)
+        XCTAssertTrue(volume, "the nested storage is the burrow's own volume")
+        // The egress record shows the nested container's requests like the agent's own.
+        let net = try await nested.app.readStream(nested.record.id).filter { $0.kind == "net" }.map(\.data)
+        XCTAssertTrue(net.contains { $0.contains("\"phase\":\"denied\"") && $0.contains("denied.nested.test") }, "\(net)")
+    }
+
+    func testANestedContainerFillingItsStorageIsStoppedByTheDiskBudget() async throws {
+        _ = try await RealAgentEnvironment.requireImage()
+        let repo = try await BurrowTestApp.makeRepo()
+        try await NestedImageTarball.add(to: repo)
+        let app = try await BurrowTestApp(repoPath: repo) { config in
+            config.image = RealAgentEnvironment.image
+            config.agentCommand = ["bash", "-c"]
+            config.taskInput = .argument
+            config.caches = []
+            config.sandbox.nestedContainers = true
+            config.limits.disk = "80m"
+        }
+        addTeardownBlock { await app.cleanUp() }
+        app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
+        let record = try await app.launch("""
+            podman load -q -i /workspace/\(NestedImageTarball.fileName) && podman run --rm \(NestedImageTarball.tag) sh -c '
+              i=0; while [ $i -lt 80 ]; do dd if=/dev/zero of=/fill$i bs=1M count=5 2>/dev/null; i=$((i+1)); echo "wrote $((i*5)) MiB"; sleep 0.3; done'
+            echo finished-writing
+            """)
+        let finished = try await app.finished(record.id, within: 240)
+        let text = String(decoding: try FileSystem.readFile(app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertTrue(text.contains(#""text":"wrote 10 MiB""#), "the probe ran: the nested container wrote")
+        XCTAssertFalse(text.contains(#""text":"finished-writing""#), "stopped before it wrote 400 MiB")
+        XCTAssertEqual(finished.state, .stopped)
+        XCTAssertTrue(finished.stopReason?.hasPrefix("disk budget of 80 MiB reached") == true, finished.stopReason ?? "no reason")
+    }
+
+    func testALaunchMayTurnItOffButAsksForItOnlyWhereTheConfigAllows() throws {
+        var config = Config()
+        let repo = RepoConfig(name: "demo", path: "/nowhere")
+        XCTAssertFalse(try config.nestedContainers(repo: repo, launch: nil), "off by default")
+        XCTAssertThrowsError(try config.nestedContainers(repo: repo, launch: true)) { error in
+            XCTAssertTrue("\(error)".contains("nestedContainers"), "names the setting: \(error)")
+        }
+        config.sandbox.nestedContainers = true
+        XCTAssertTrue(try config.nestedContainers(repo: repo, launch: nil))
+        XCTAssertFalse(try config.nestedContainers(repo: repo, launch: false))
+        var off = repo
+        off.nestedContainers = false
+        XCTAssertFalse(try config.nestedContainers(repo: off, launch: nil), "the repo's setting is over the global one")
+        XCTAssertThrowsError(try config.nestedContainers(repo: off, launch: true))
+    }
+}
