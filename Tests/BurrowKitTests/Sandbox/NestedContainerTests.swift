@@ -22,7 +22,7 @@ final class NestedContainerTests: XCTestCase {
             echo "== run"; podman run --rm \(tiny) sh -c 'echo nested-ran; id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status' 2>&1; echo "run exit=$?"
             echo "== allowed"; podman run --rm \(tiny) wget -q -O - http://allowed.nested.test:\(port)/hello 2>&1; echo " allowed exit=$?"
             echo "== denied"; podman run --rm \(tiny) wget -q -O - http://denied.nested.test:\(port)/hello 2>&1; echo "denied exit=$?"
-            echo "== around"; podman run --rm \(tiny) wget -q -T 3 -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
+            echo "== around"; podman run --rm \(tiny) wget -q -T 3 -Y off -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
             echo "== own network"; podman run --rm --network private \(tiny) wget -q -T 3 -O - http://allowed.nested.test:\(port)/hello 2>&1; echo "own exit=$?"
             echo "== host path"; podman run --rm -v /:/h \(tiny) cat /h\(secret) 2>&1; echo "secret exit=$?"
             echo "== agent"; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; id -u
@@ -70,7 +70,7 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertTrue(out("agent").hasSuffix("1000"), out("agent"))
         XCTAssertTrue(out("allowed").contains("hello from the allowed host, path /hello") && out("allowed").contains("allowed exit=0"), out("allowed"))
         XCTAssertTrue(out("denied").contains("403") && !out("denied").contains("hello from"), out("denied"))
-        // The burrow's loopback is its own: the host's site is not there (no_proxy sends 127.0.0.1 direct).
+        // The burrow's loopback is its own: the host's site is not there.
         XCTAssertTrue(out("around").contains("around exit=") && !out("around").contains("around exit=0") && !out("around").contains("hello from"), out("around"))
         XCTAssertTrue(!out("own network").contains("hello from") && !out("own network").contains("own exit=0"), out("own network"))
         XCTAssertTrue(out("host path").contains("secret exit=1") && !out("host path").contains("host secret"), out("host path"))
@@ -133,4 +133,33 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertFalse(try config.nestedContainers(repo: off, launch: nil), "the repo's setting is over the global one")
         XCTAssertThrowsError(try config.nestedContainers(repo: off, launch: true))
     }
+
+    /// The real Claude Code (scripted Messages API) loads the image from the workspace's tarball, runs
+    /// it, then a server container and a client container that talk over the burrow's loopback.
+    func testTheRealAgentRunsPodmanAndTwoContainersThatTalk() async throws {
+        let tiny = NestedImageTarball.tag
+        func bash(_ id: String, _ command: String) -> ScriptedMessagesAPI.Block {
+            .toolUse(id: id, name: "Bash", input: RealAgentTests.input(["command": command, "description": "Run containers"]))
+        }
+        let api = try ScriptedMessagesAPI(script: ScriptedMessagesAPI.steps([
+            [bash("toolu_load", "podman load -q -i /workspace/\(NestedImageTarball.fileName) && podman run --rm \(tiny) echo nested-hello-$((6*7)); echo run-exit=$?")],
+            [bash("toolu_pair", """
+                podman run -d --name web \(tiny) sh -c 'mkdir -p /srv && echo two-containers-talk > /srv/index.html && exec httpd -f -p 127.0.0.1:8099 -h /srv' >/dev/null
+                for i in 1 2 3 4 5 6 7 8 9 10; do podman run --rm \(tiny) wget -Y off -q -O - http://127.0.0.1:8099/ && break; sleep 0.5; done
+                podman rm -f web >/dev/null
+                """)],
+        ], final: { _ in "Ran the containers." }))
+        try await RealAgentEnvironment.with(api: api, credential: RealAgentTests.apiKey, configure: { $0.sandbox.nestedContainers = true }) { app in
+            try await NestedImageTarball.add(to: app.repoPath)
+            let launched = try await app.launch("Load the tiny image, run it, then two containers that talk.")
+            let finished = try await app.finished(launched.id, within: 240)
+            let events = RealAgentEnvironment.agentEvents(try await app.readStream(launched.id))
+            let results = RealAgentEnvironment.toolResults(events)
+            XCTAssertEqual(finished.state, .succeeded, finished.error ?? "")
+            XCTAssertTrue(results.contains { $0.contains("nested-hello-42") }, "\(results)")
+            XCTAssertTrue(results.contains { $0.contains("two-containers-talk") }, "\(results)")
+            XCTAssertEqual(finished.result, "Ran the containers.")
+        }
+    }
+
 }
