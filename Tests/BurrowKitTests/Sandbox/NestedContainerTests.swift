@@ -25,6 +25,11 @@ final class NestedContainerTests: XCTestCase {
             echo "== around"; podman run --rm \(tiny) wget -q -T 3 -Y off -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
             echo "== own network"; podman run --rm --network private \(tiny) wget -q -T 3 -O - http://allowed.nested.test:\(port)/hello 2>&1; echo "own exit=$?"
             echo "== host path"; podman run --rm -v /:/h \(tiny) cat /h\(secret) 2>&1; echo "secret exit=$?"
+            echo "== docker api"; podman system service --time=0 unix:///tmp/d.sock 2>/dev/null & for i in $(seq 50); do [ -S /tmp/d.sock ] && break; sleep 0.1; done
+            api() { curl -s --noproxy '*' --unix-socket /tmp/d.sock "$@"; }
+            made=$(api -H 'Content-Type: application/json' -d '{"Image":"\(tiny)","Cmd":["echo","api-ran"],"HostConfig":{"NetworkMode":"host"}}' http://d/v1.41/containers/create)
+            id=$(echo "$made" | sed -n 's/.*"Id":"\\([0-9a-f]*\\)".*/\\1/p'); api -X POST http://d/v1.41/containers/$id/start; api -X POST http://d/v1.41/containers/$id/wait; echo
+            api "http://d/v1.41/containers/$id/logs?stdout=1" | tr -cd '[:print:]\\n'; echo; DOCKER_HOST=unix:///tmp/d.sock docker run --rm \(tiny) echo docker-cli-ran 2>&1
             echo "== agent"; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; id -u
             echo "== mounts"; cat /proc/self/mountinfo
             echo "== end"
@@ -74,6 +79,8 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertTrue(out("around").contains("around exit=") && !out("around").contains("around exit=0") && !out("around").contains("hello from"), out("around"))
         XCTAssertTrue(!out("own network").contains("hello from") && !out("own network").contains("own exit=0"), out("own network"))
         XCTAssertTrue(out("host path").contains("secret exit=1") && !out("host path").contains("host secret"), out("host path"))
+        XCTAssertTrue(out("docker api").contains("\"StatusCode\":0") && out("docker api").contains("api-ran"), out("docker api"))
+        XCTAssertTrue(out("docker api").contains("docker-cli-ran"), out("docker api"))
         // Host paths: still only the burrow's socket folder and the forwarder, read-only.
         let binds = out("mounts").split(separator: "\n").filter { $0.contains(" /run/burrow") }
         XCTAssertEqual(binds.count, 2, out("mounts"))
