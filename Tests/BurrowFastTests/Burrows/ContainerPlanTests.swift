@@ -83,4 +83,26 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertEqual(plan.spec.devices.map(\.path), config.gpuDevices)
         XCTAssertEqual(plan.spec.network, .none, "no network namespace of its own")
     }
+
+    /// `nestedContainers` adds the burrow's own storage volume and the nested engine's configuration,
+    /// and nothing else: no host path, device, capability or network.
+    func testNestedContainersAddOnlyTheirVolumeAndConfiguration() {
+        let config = config { $0.network = NetworkConfig(mode: .allowlist) }
+        var record = BurrowRecord(id: "0123456789ab", repo: "demo", task: "do it", gpu: false)
+        let plain = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/s", forwarderPath: "/f").spec
+        record.nestedContainers = true
+        let nested = ContainerPlan(config: config, record: record, repo: config.repos[0], socketDirectory: "/s", forwarderPath: "/f").spec
+        XCTAssertEqual(nested.volumes.map(\.name), plain.volumes.map(\.name) + ["burrow-0123456789ab-containers"])
+        XCTAssertEqual(nested.volumes.last?.destination, NestedContainers.directory)
+        XCTAssertEqual(record.ownVolumes, [record.workspaceVolume, record.configVolume, record.containersVolume], "counted in limits.disk, removed on teardown")
+        XCTAssertEqual(nested.env["CONTAINERS_CONF"], NestedContainers.containersConf)
+        XCTAssertEqual(nested.env["USER"], NestedContainers.podmanUser)
+        XCTAssertEqual(nested.mounts, plain.mounts)
+        XCTAssertEqual(nested.devices, plain.devices)
+        XCTAssertEqual(nested.capDrop, ["ALL"])
+        XCTAssertTrue(nested.noNewPrivileges)
+        XCTAssertEqual(nested.network, plain.network)
+        XCTAssertTrue(NestedContainers.containersConfText.contains("netns = \"host\""), "nested containers have no network of their own")
+    }
+
 }
