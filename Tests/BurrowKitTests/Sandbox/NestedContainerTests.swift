@@ -10,6 +10,21 @@ import XCTest
 /// `sandbox.nestedContainers`, the agent as the attacker: Podman inside a real burrow of the agent
 /// image (which ships Podman), on an image loaded from a tarball in the workspace.
 final class NestedContainerTests: XCTestCase {
+    /// Burrows of the agent image whose "agent" is `bash -c TASK`, on a repo holding the tarball.
+    func attackApp(_ configure: @escaping (inout Config) -> Void) async throws -> BurrowTestApp {
+        let repo = try await BurrowTestApp.makeRepo()
+        try await NestedImageTarball.add(to: repo)
+        let app = try await BurrowTestApp(repoPath: repo) { config in
+            config.image = RealAgentEnvironment.image
+            config.agentCommand = ["bash", "-c"]
+            config.taskInput = .argument
+            config.caches = []
+            configure(&config)
+        }
+        addTeardownBlock { await app.cleanUp() }
+        return app
+    }
+
     func testPodmanRunsInsideOnlyWhenAskedAndStaysInsideTheBurrow() async throws {
         let site = try SandboxTests.HostSite()
         defer { Task { await site.server.shutdown() } }
@@ -35,19 +50,12 @@ final class NestedContainerTests: XCTestCase {
             echo "== end"
             """
         func run(nested: Bool) async throws -> (output: (String) -> String, record: BurrowRecord, app: BurrowTestApp) {
-            let repo = try await BurrowTestApp.makeRepo()
-            try await NestedImageTarball.add(to: repo)
-            let app = try await BurrowTestApp(repoPath: repo) { config in
-                config.image = RealAgentEnvironment.image
-                config.agentCommand = ["bash", "-c"]
-                config.taskInput = .argument
-                config.caches = []
+            let app = try await attackApp { config in
                 config.network = NetworkConfig(mode: .allowlist)
                 config.network.allow = ["allowed.nested.test:\(port)"]
                 config.network.resolve = ["allowed.nested.test": "127.0.0.1", "denied.nested.test": "127.0.0.1"]
                 config.sandbox.nestedContainers = nested
             }
-            addTeardownBlock { await app.cleanUp() }
             let record = try await app.launch(script)
             let finished = try await app.finished(record.id, within: 240)
             let lines = try await app.readStream(record.id).filter { $0.kind == "log" }.compactMap { event -> String? in
@@ -100,17 +108,10 @@ final class NestedContainerTests: XCTestCase {
 
     func testANestedContainerFillingItsStorageIsStoppedByTheDiskBudget() async throws {
         _ = try await RealAgentEnvironment.requireImage()
-        let repo = try await BurrowTestApp.makeRepo()
-        try await NestedImageTarball.add(to: repo)
-        let app = try await BurrowTestApp(repoPath: repo) { config in
-            config.image = RealAgentEnvironment.image
-            config.agentCommand = ["bash", "-c"]
-            config.taskInput = .argument
-            config.caches = []
+        let app = try await attackApp { config in
             config.sandbox.nestedContainers = true
             config.limits.disk = "80m"
         }
-        addTeardownBlock { await app.cleanUp() }
         app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
         let record = try await app.launch("""
             podman load -q -i /workspace/\(NestedImageTarball.fileName) && podman run --rm \(NestedImageTarball.tag) sh -c '
