@@ -191,8 +191,9 @@ extension BurrowManager {
         try mutate(id) { $0.warnings = created.warnings }
         try await writeMCPConfig(record.container, user: record.user, repo: repo, podman: podman)
         if record.nestedContainers == true {
+            let driver = NestedContainers.storageDriver(kernel: await freeSpace.facts(podman, runner: run.runner.name)?.kernel)
             try await podman.putArchive(record.container, path: NestedContainers.directory,
-                                        tar: .bytes(NestedContainers.configArchive(owner: record.user ?? AgentIdentity(uid: 1000, gid: 1000))))
+                                        tar: .bytes(NestedContainers.configArchive(owner: record.user ?? AgentIdentity(uid: 1000, gid: 1000), driver: driver)))
         }
         if config.taskInput == .stdin { try await writeTask(record, podman: podman) }
         return record.container

@@ -13,13 +13,14 @@ final class FreeSpaceCheck: Sendable {
     struct HostFacts: Sendable {
         let cgroupsV2: Bool
         let graphRoot: String?
+        var kernel: String? = nil
     }
     private let known = Locked<[String: HostFacts]>([:])
 
     func facts(_ podman: PodmanClient, runner: String) async -> HostFacts? {
         if let facts = known.withLock({ $0[runner] }) { return facts }
         guard let info = try? await podman.info() else { return nil }
-        let facts = HostFacts(cgroupsV2: info.cgroupVersion == "v2", graphRoot: info.store?.graphRoot)
+        let facts = HostFacts(cgroupsV2: info.cgroupVersion == "v2", graphRoot: info.store?.graphRoot, kernel: info.host?.kernel)
         known.withLock { $0[runner] = facts }
         return facts
     }

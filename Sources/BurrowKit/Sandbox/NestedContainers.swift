@@ -8,7 +8,8 @@ import BurrowPodman
 ///
 /// The nested engine maps the agent's uid alone (no setuid `newuidmap` under no-new-privileges):
 /// `USER` names a user without subordinate ids, and files of other owners in an image land as the
-/// agent's (`ignore_chown_errors`, the `vfs` driver: no FUSE device). Nested containers share the
+/// agent's (`ignore_chown_errors`). Storage is the kernel's own overlay, mounted in the nested user
+/// namespace (Linux 5.13 on), else `vfs` (copies); never FUSE (no device). Nested containers share the
 /// burrow's network (its only way out is the egress proxy, whose environment Podman passes in), its
 /// process and host-name namespaces (a fresh `/proc` or host name needs what the burrow does not
 /// have). Their storage is a volume of the burrow's own, counted in `limits.disk`. None of this
@@ -44,22 +45,35 @@ enum NestedContainers {
 
         """
 
-    static let storageConfText = """
+    /// `overlay` where the kernel mounts it in a user namespace (5.13 on), else `vfs`.
+    static func storageDriver(kernel: String?) -> String {
+        let numbers = (kernel ?? "").split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard numbers.count == 2 else { return "vfs" }
+        return (numbers[0], numbers[1]) >= (5, 13) ? "overlay" : "vfs"
+    }
+
+    /// A store per driver: one the other driver made is never opened (Podman would refuse it).
+    static func storageConfText(driver: String) -> String {
+        """
         # Written by Burrow for every turn (sandbox.nestedContainers): on the burrow's own volume.
         [storage]
-        driver = "vfs"
-        rootless_storage_path = "\(directory)/storage"
+        driver = "\(driver)"
+        rootless_storage_path = "\(directory)/storage-\(driver)"
 
         [storage.options]
         ignore_chown_errors = "true"
 
+        [storage.options.overlay]
+        mount_program = ""
+
         """
+    }
 
     /// Both files, owned by the agent, for the container's `directory`.
-    static func configArchive(owner: AgentIdentity) -> [UInt8] {
+    static func configArchive(owner: AgentIdentity, driver: String) -> [UInt8] {
         var tar = TarWriter()
         tar.addFile("containers.conf", Array(containersConfText.utf8), mode: 0o644, uid: owner.uid, gid: owner.gid)
-        tar.addFile("storage.conf", Array(storageConfText.utf8), mode: 0o644, uid: owner.uid, gid: owner.gid)
+        tar.addFile("storage.conf", Array(storageConfText(driver: driver).utf8), mode: 0o644, uid: owner.uid, gid: owner.gid)
         return tar.finished()
     }
 }

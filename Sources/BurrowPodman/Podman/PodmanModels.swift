@@ -30,6 +30,8 @@ public struct PodmanInfo: Decodable, Sendable {
         public let security: Security?
         public let cgroupVersion: String?
         public let cgroupManager: String?
+        /// The kernel's release (`uname -r`).
+        public let kernel: String?
         public let ociRuntime: OCIRuntime?
         public struct OCIRuntime: Decodable, Sendable { public let name: String? }
         /// The Podman user's own namespace (rootless): 0 is that user, 1… its subordinate ids.

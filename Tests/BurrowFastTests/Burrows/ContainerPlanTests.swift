@@ -103,6 +103,10 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertTrue(nested.noNewPrivileges)
         XCTAssertEqual(nested.network, plain.network)
         XCTAssertTrue(NestedContainers.containersConfText.contains("netns = \"host\""), "nested containers have no network of their own")
+        XCTAssertEqual(NestedContainers.storageDriver(kernel: "6.18.44-fc-v1272"), "overlay")
+        XCTAssertEqual(NestedContainers.storageDriver(kernel: "5.13.0"), "overlay")
+        XCTAssertEqual(NestedContainers.storageDriver(kernel: "5.10.0-28-amd64"), "vfs", "Debian 11: no overlay in a user namespace")
+        XCTAssertEqual(NestedContainers.storageDriver(kernel: nil), "vfs")
     }
 
 }

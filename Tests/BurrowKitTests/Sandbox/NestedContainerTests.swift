@@ -33,8 +33,8 @@ final class NestedContainerTests: XCTestCase {
         let port = site.port
         let tiny = NestedImageTarball.tag
         let script = """
-            echo "== load"; podman load -q -i /workspace/\(NestedImageTarball.fileName) 2>&1; echo "load exit=$?"
-            echo "== run"; podman run --rm \(tiny) sh -c 'echo nested-ran; id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status' 2>&1; echo "run exit=$?"
+            echo "== load"; podman load -q -i /workspace/\(NestedImageTarball.fileName) 2>&1; echo "load exit=$?"; podman info --format 'driver={{.Store.GraphDriverName}}'
+            echo "== run"; podman run --rm \(tiny) sh -c 'echo nested-ran; cat /data/owned; id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status' 2>&1; echo "run exit=$?"
             echo "== allowed"; podman run --rm \(tiny) wget -q -O - http://allowed.nested.test:\(port)/hello 2>&1; echo " allowed exit=$?"
             echo "== denied"; podman run --rm \(tiny) wget -q -O - http://denied.nested.test:\(port)/hello 2>&1; echo "denied exit=$?"
             echo "== around"; podman run --rm \(tiny) wget -q -T 3 -Y off -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
@@ -77,7 +77,10 @@ final class NestedContainerTests: XCTestCase {
         let nested = try await run(nested: true)
         let out = nested.output
         XCTAssertTrue(out("load").contains("load exit=0"), out("load"))
+        let kernel = try await nested.app.manager.podman.info().host?.kernel
+        XCTAssertTrue(out("load").contains("driver=" + NestedContainers.storageDriver(kernel: kernel)), "\(kernel ?? "?"): \(out("load"))")
         XCTAssertTrue(out("run").contains("nested-ran") && out("run").contains("run exit=0"), out("run"))
+        XCTAssertTrue(out("run").contains("owned-by-1234"), "a file of an unmapped owner: \(out("run"))")
         // Root in the nested container is the agent's own uid: no capability reaches past the burrow.
         XCTAssertTrue(out("agent").contains("CapEff:\t0000000000000000") && out("agent").contains("NoNewPrivs:\t1"), out("agent"))
         XCTAssertTrue(out("agent").hasSuffix("1000"), out("agent"))
