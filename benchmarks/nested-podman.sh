@@ -2,9 +2,9 @@
 # Containers inside a burrow (issue 25, item 1): `podman run --rm IMG true` timed inside a burrow-like
 # container (the agent image, as the agent, no capabilities, no new privileges, network none, the
 # nested configuration Burrow writes — a copy of Sources/BurrowKit/Sandbox/NestedContainers.swift —
-# on a volume) against the same command on the host's (test) rootless Podman. IMG: a busybox image
+# on a volume; overlay, and vfs as on kernels before 5.13) against the same command on the host's (test) rootless Podman. IMG: a busybox image
 # loaded from a docker-archive tarball on both sides. Median of N runs after one warm-up; ms.
-# Usage: benchmarks/nested-podman.sh [N] [AGENT_IMAGE]   — as root (scripts/test-env.sh's Podman).
+# Usage: [BIG_MB=200] benchmarks/nested-podman.sh [N] [AGENT_IMAGE]   — as root (scripts/test-env.sh's Podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -18,6 +18,8 @@ img=localhost/burrow-nested-bench:latest
 mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp"
 cp /usr/bin/busybox "$work/rootfs/bin/busybox"
 for applet in sh true echo; do ln -s busybox "$work/rootfs/bin/$applet"; done
+# BIG_MB=N: an image of N MB more (one file), where copying layers (vfs) shows.
+[ -z "${BIG_MB:-}" ] || head -c "${BIG_MB}M" /dev/urandom > "$work/rootfs/big.bin"
 tar -C "$work/rootfs" -cf "$work/layer.tar" .
 digest=$(sha256sum "$work/layer.tar" | cut -c1-64)
 printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$digest" > "$work/config.json"
@@ -43,13 +45,17 @@ as_user podman rmi -f "$img" >/dev/null 2>&1 || true
 volume=burrow-nested-bench-$$
 as_user podman volume create -o o=uid=1000,gid=1000 "$volume" >/dev/null
 trap 'as_user podman volume rm -f "$volume" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-inside=$(as_user podman run --rm --user agent --cap-drop ALL --security-opt no-new-privileges --network none \
+inside() {  # $1: the nested storage driver
+as_user podman run --rm -e DRIVER=$1 --user agent --cap-drop ALL --security-opt no-new-privileges --network none \
   -v "$work:/bench:ro" -v "$volume:/burrow/containers" \
   -e USER=burrow-nested -e CONTAINERS_CONF=/burrow/containers/containers.conf -e CONTAINERS_STORAGE_CONF=/burrow/containers/storage.conf \
   "$agent_image" bash -c '
     printf "[containers]\nnetns = \"host\"\npidns = \"host\"\nutsns = \"host\"\ncgroups = \"enabled\"\nlog_driver = \"k8s-file\"\n[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\nruntime = \"crun\"\n" > $CONTAINERS_CONF
-    printf "[storage]\ndriver = \"vfs\"\nrootless_storage_path = \"/burrow/containers/storage\"\n[storage.options]\nignore_chown_errors = \"true\"\n" > $CONTAINERS_STORAGE_CONF
-    bash /bench/loop.sh /bench/tiny.tar '"$runs"' '"$img"'' 2>/dev/null | tr '\n' ' ')
+    printf "[storage]\ndriver = \"$DRIVER\"\nrootless_storage_path = \"/burrow/containers/storage-$DRIVER\"\n[storage.options]\nignore_chown_errors = \"true\"\n[storage.options.overlay]\nmount_program = \"\"\n" > $CONTAINERS_STORAGE_CONF
+    bash /bench/loop.sh /bench/tiny.tar '"$runs"' '"$img"'' 2>/dev/null | tr '\n' ' '
+}
+overlay=$(inside overlay)
+vfs=$(inside vfs)
 
 host_runtime=$(as_user podman info --format '{{.Host.OCIRuntime.Name}} {{.Store.GraphDriverName}}')
 version=$(as_user podman version --format '{{.Server.Version}}' 2>/dev/null || as_user podman version --format '{{.Version}}')
@@ -58,6 +64,7 @@ cat <<TABLE
 |---|---|---|
 | on the host (rootless Podman $version) | $host_runtime | $host|
 | on the host, \`--network none\` | $host_runtime | $hostnone|
-| inside a burrow (the image's Podman 4.3) | crun, vfs | $inside|
-| medians | host $(echo "$host" | median), host --network none $(echo "$hostnone" | median) | inside $(echo "$inside" | median) |
+| inside a burrow (the image's Podman 4.3) | crun, overlay (native, in the nested namespace) | $overlay|
+| inside a burrow, vfs (kernels before 5.13) | crun, vfs | $vfs|
+| medians | host $(echo "$host" | median), host --network none $(echo "$hostnone" | median) | inside: overlay $(echo "$overlay" | median), vfs $(echo "$vfs" | median) |
 TABLE
