@@ -204,7 +204,8 @@ extension BurrowManager {
                        check: (name: String, command: [String])? = nil) async throws -> ContainerPlan {
         ContainerPlan(config: config, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + run.id,
                       forwarderPath: forwarderPath, instance: try instanceLabels(),
-                      seccompProfile: record.nestedContainers == true ? nil : try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                      seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, nestedContainers: record.nestedContainers == true,
+                                                                       stateDir: config.resolvedStateDir),
                       cgroupsV2: await freeSpace.facts(run.podman, runner: run.runner.name)?.cgroupsV2 ?? false, check: check)
     }
 

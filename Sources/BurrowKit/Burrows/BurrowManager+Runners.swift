@@ -105,7 +105,10 @@ extension BurrowManager {
         let id = run.id, runner = run.runner
         guard let remote = runner.remote else { return }
         if config.network.mode == .allowlist { try await openRemoteEgress(id, remote: remote) }
-        let seccomp = spec.seccompProfilePath == nil ? nil : try await remote.seccompProfile()
+        // A runner has the profile against nested namespaces only; nested containers get Podman's default
+        // there (they run, but `podman build` cannot chroot: README).
+        let nested = spec.seccompProfilePath?.hasSuffix(SeccompProfile.nestedContainersFileName) == true
+        let seccomp = spec.seccompProfilePath == nil || nested ? nil : try await remote.seccompProfile()
         RemoteRunner.adapt(&spec, forwarderVolume: try await remote.forwarderVolume(podman: runner.podman, forwarder: forwarderPath),
                            socketFolder: try await remote.socketFolder(id), seccompProfile: seccomp)
     }

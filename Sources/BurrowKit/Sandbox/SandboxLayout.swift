@@ -18,11 +18,12 @@ public enum SandboxLayout {
     /// `stateDir` holds the seccomp profile (in `run/`, which Podman's user can traverse).
     /// Podman's default seccomp profile plus the rule against nested user namespaces, written into
     /// the state dir once; nil when the config allows nested namespaces.
-    static func seccompProfile(sandbox: SandboxConfig, stateDir: String) throws -> String? {
-        guard sandbox.allowNestedNamespaces != true else { return nil }
+    /// `nestedContainers`: the profile that lets Podman inside build (`SeccompProfile.allowingChroot`).
+    static func seccompProfile(sandbox: SandboxConfig, nestedContainers: Bool = false, stateDir: String) throws -> String? {
+        guard sandbox.allowNestedNamespaces != true || nestedContainers else { return nil }
         FileSystem.setMode(stateDir, 0o711)
         try FileSystem.createDirectories(stateDir + "/run", mode: 0o711)
-        return try SeccompProfile.install(in: stateDir + "/run")
+        return try SeccompProfile.install(in: stateDir + "/run", nestedContainers: nestedContainers)
     }
 
     package static func harden(_ spec: inout ContainerSpec, sandbox: SandboxConfig, seccompProfile: String?, tmpfsBytes: Int64 = 1 << 30) {

@@ -76,7 +76,8 @@ extension BurrowManager {
         let podman = podman(for: id)
         let plan = ContainerPlan(config: settings, record: record, repo: repo, socketDirectory: socketsDirectory + "/" + id,
                                  forwarderPath: forwarderPath, instance: try instanceLabels(),
-                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, stateDir: config.resolvedStateDir),
+                                 seccompProfile: try SandboxLayout.seccompProfile(sandbox: config.sandbox, nestedContainers: record.nestedContainers == true,
+                                                                                  stateDir: config.resolvedStateDir),
                                  cgroupsV2: await freeSpace.facts(podman, runner: runner(for: id)?.name ?? "local")?.cgroupsV2 ?? false)
         var spec = plan.spec
         let name = record.container + "-shell-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)

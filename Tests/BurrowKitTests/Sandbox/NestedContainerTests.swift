@@ -40,6 +40,8 @@ final class NestedContainerTests: XCTestCase {
             echo "== around"; podman run --rm \(tiny) wget -q -T 3 -Y off -O - http://127.0.0.1:\(port)/hello 2>&1; echo "around exit=$?"
             echo "== own network"; podman run --rm --network private \(tiny) wget -q -T 3 -O - http://allowed.nested.test:\(port)/hello 2>&1; echo "own exit=$?"
             echo "== host path"; podman run --rm -v /:/h \(tiny) cat /h\(secret) 2>&1; echo "secret exit=$?"
+            echo "== build"; mkdir -p /tmp/ctx && printf 'FROM \(tiny)\\nRUN echo built-inside > /built\\n' > /tmp/ctx/Containerfile
+            podman build -q -t localhost/built /tmp/ctx >/dev/null 2>/tmp/build.err; echo "build exit=$?"; tail -2 /tmp/build.err; podman run --rm localhost/built cat /built 2>&1
             echo "== docker api"; podman system service --time=0 unix:///tmp/d.sock 2>/dev/null & for i in $(seq 50); do [ -S /tmp/d.sock ] && break; sleep 0.1; done
             api() { curl -s --noproxy '*' --unix-socket /tmp/d.sock "$@"; }
             made=$(api -H 'Content-Type: application/json' -d '{"Image":"\(tiny)","Cmd":["echo","api-ran"],"HostConfig":{"NetworkMode":"host"}}' http://d/v1.41/containers/create)
@@ -90,6 +92,7 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertTrue(out("around").contains("around exit=") && !out("around").contains("around exit=0") && !out("around").contains("hello from"), out("around"))
         XCTAssertTrue(!out("own network").contains("hello from") && !out("own network").contains("own exit=0"), out("own network"))
         XCTAssertTrue(out("host path").contains("secret exit=1") && !out("host path").contains("host secret"), out("host path"))
+        XCTAssertTrue(out("build").contains("build exit=0") && out("build").contains("built-inside"), out("build"))
         XCTAssertTrue(out("docker api").contains("\"StatusCode\":0") && out("docker api").contains("api-ran"), out("docker api"))
         XCTAssertTrue(out("docker api").contains("docker-cli-ran"), out("docker api"))
         // Host paths: still only the burrow's socket folder and the forwarder, read-only.
@@ -127,6 +130,20 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertFalse(text.contains(#""text":"finished-writing""#), "stopped before it wrote 400 MiB")
         XCTAssertEqual(finished.state, .stopped)
         XCTAssertTrue(finished.stopReason?.hasPrefix("disk budget of 80 MiB reached") == true, finished.stopReason ?? "no reason")
+    }
+
+    /// The nested profile: Podman's default, `chroot` allowed without the capability (for `podman
+    /// build`), nested user namespaces not blocked; the default one still blocks them.
+    func testTheNestedProfileAllowsChrootAndNamespacesOnly() throws {
+        let original = #"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","clone","unshare"],"action":"SCMP_ACT_ALLOW"},{"names":["chroot"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_CHROOT"]}},{"names":["chroot"],"action":"SCMP_ACT_ERRNO","excludes":{"caps":["CAP_SYS_CHROOT"]}}]}"#
+        let profile = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try SeccompProfile.allowingChroot(Array(original.utf8)))) as? [String: Any])
+        let rules = try XCTUnwrap(profile["syscalls"] as? [[String: Any]])
+        XCTAssertEqual(rules.count, 2)
+        XCTAssertEqual(rules[0]["names"] as? [String], ["read", "clone", "unshare"], "nested user namespaces allowed, as Podman's default has them")
+        XCTAssertEqual(rules[1]["names"] as? [String], ["chroot"])
+        XCTAssertEqual(rules[1]["action"] as? String, "SCMP_ACT_ALLOW")
+        XCTAssertNil(rules[1]["includes"] ?? rules[1]["excludes"])
+        XCTAssertEqual(profile["defaultAction"] as? String, "SCMP_ACT_ERRNO")
     }
 
     func testALaunchMayTurnItOffButAsksForItOnlyWhereTheConfigAllows() throws {
