@@ -60,6 +60,7 @@ extension Router.LaunchRequest {
         group.groupBudgetUSD = groupBudgetUSD
         group.network = network
         group.credentialServices = credentialServices
+        group.nestedContainers = nestedContainers
         return group
     }
 }

@@ -20,6 +20,7 @@ extension BurrowManager {
         /// As for one burrow: each attempt's asking and added deny rules, and its credential services.
         public var network: AskOverride?
         public var credentialServices: [String]?
+        public var nestedContainers: Bool?
 
         public init(repo: String, task: String) {
             self.repo = repo
@@ -39,7 +40,8 @@ extension BurrowManager {
             let placement = AttemptPlacement(group: group, index: index + 1, request: attempt, groupBudgetUSD: launch.groupBudgetUSD, share: share)
             _ = try await self.launch(repo: launch.repo, task: launch.task, gpu: launch.gpu, budget: launch.budget, base: launch.base,
                                       uncommitted: launch.uncommitted, title: launch.title, runner: launch.runner,
-                                      asking: launch.network, credentialServices: launch.credentialServices, placement: placement)
+                                      asking: launch.network, credentialServices: launch.credentialServices, placement: placement,
+                                      nestedContainers: launch.nestedContainers)
         }
         guard let launched = self.group(group) else { throw BurrowError.conflict("group \(group) has no attempts") }
         return launched

@@ -146,6 +146,20 @@ final class NestedContainerTests: XCTestCase {
         XCTAssertEqual(profile["defaultAction"] as? String, "SCMP_ACT_ERRNO")
     }
 
+    /// Through the API: a launch (or a group's) asking for containers where the config does not allow
+    /// them is a 400 naming the setting, and nothing starts.
+    func testTheAPIRefusesALaunchAskingForContainersTheConfigDoesNotAllow() async throws {
+        let app = try await BurrowTestApp()
+        addTeardownBlock { await app.cleanUp() }
+        for body in [#"{"repo":"demo","task":"x","nestedContainers":true}"#, #"{"repo":"demo","task":"x","nestedContainers":true,"attempts":2}"#] {
+            let response = try await app.server.request("POST", "/api/burrows", headers: ["Content-Type": "application/json"], body: body)
+            XCTAssertEqual(response.status, 400, response.text)
+            XCTAssertTrue(response.text.contains("nestedContainers"), response.text)
+        }
+        let launched = await app.manager.list()
+        XCTAssertTrue(launched.isEmpty, "\(launched.map(\.id))")
+    }
+
     func testALaunchMayTurnItOffButAsksForItOnlyWhereTheConfigAllows() throws {
         var config = Config()
         let repo = RepoConfig(name: "demo", path: "/nowhere")
