@@ -58,8 +58,8 @@ extension BurrowManager {
 
     private func stopOverDisk(_ id: String, used: Int64, limit: Int64) async {
         guard let record = records[id], record.state == .running, !record.stopRequested else { return }
-        let reason = "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer "
-            + "and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk"
+        let reason = "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer, "
+            + "nested containers and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk"
         // Claimed before the kill's await, as a user's stop is (`stop(_:)`).
         try? mutate(id) { record in
             record.stopReason = reason
