@@ -143,10 +143,11 @@ package final class SSHTunnel: Sendable {
     }
 
     /// Runs `text` with the SSH user's shell on the runner (through the master when it is up) and
-    /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run.
+    /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run;
+    /// `input`: a file of this host for its standard input.
     @discardableResult
-    package func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
-        let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout)
+    package func command(_ text: String, timeout: Duration = .seconds(30), input: String = "/dev/null") async throws -> String {
+        let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout, input: input)
         guard result.succeeded else {
             throw RunnerError.remote("`\(text.prefix(120))` on \(destination.host) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
         }
