@@ -186,6 +186,19 @@ package final class SSHTunnel: Sendable {
         if isConnected { try? await control(["-O", "cancel", "-R", "\(forward.listen):\(forward.local)"]) }
     }
 
+    /// A socket here (`local`, in a private folder of Burrow's) that leads to `remote` on the runner,
+    /// for as long as this master lives (a preview relay's: started again after a reconnection).
+    func forwardLocal(_ local: String, to remote: String) async throws {
+        try await control(["-O", "forward", "-L", "\(local):\(remote)"])
+    }
+
+    func cancelLocal(_ local: String, to remote: String) async {
+        if isConnected { try? await control(["-O", "cancel", "-L", "\(local):\(remote)"]) }
+    }
+
+    /// The arguments that run `text` on the runner through the master (a long-lived companion's).
+    func commandLine(_ text: String) -> [String] { ["ssh"] + options + [destination.host, text] }
+
     /// Once per master: a forward the reconnection already put back is not placed again (a second
     /// `-O forward` of the same path is a no-op for OpenSSH, and the socket has moved on).
     private func applyReverse(_ forward: ReverseForward, attempt: Int) async throws {
