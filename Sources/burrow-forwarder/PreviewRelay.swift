@@ -84,8 +84,10 @@ struct PreviewRelay {
     private func relay(_ client: Int32, _ connection: Int32) {
         if fork() == 0 {
             close(listener)
-            var none = timeval(tv_sec: 0, tv_usec: 0)
-            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+            // Off the SSH session's standard input and output: the session ends with the relay itself.
+            let null = Glibc.open("/dev/null", O_RDWR)
+            dup2(null, 0)
+            dup2(null, 1)
             var connected = UInt8(ascii: "F")
             if write(client, &connected, 1) == 1 { Relay.pump(client, connection) }
             _exit(0)

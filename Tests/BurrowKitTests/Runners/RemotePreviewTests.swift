@@ -55,7 +55,7 @@ final class RemotePreviewTests: XCTestCase {
     }
 
     /// A dev server's hot-reload socket through a runner: a WebSocket that stays open, idle in between
-    /// (the relay on the runner holds a connection as long as it lives, not one read timeout).
+    /// (the relay's child on the runner holds the connection as long as both ends keep it).
     func testAWebSocketEchoesThroughARunnersRelayAcrossAnIdlePause() async throws {
         let image = try await RealAgentEnvironment.requireImage()
         let app = try await RunnerTestEnvironment.app { config in
