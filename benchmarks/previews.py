@@ -9,6 +9,10 @@ round trips of a 16-byte message on one open socket, with the echo server of the
 
     eval "$(bash scripts/test-env.sh 2>/dev/null)"
     python3 benchmarks/previews.py [REQUESTS]       # BURROW_BINARY=.build/release/burrow for release
+
+`--runner`: the burrow runs on the test runner (`eval "$(bash scripts/runner-env.sh 2>/dev/null)"` first:
+sshd on 127.0.0.1 and the user burrowrunner with its own Podman), so the preview goes through the
+relay on the runner and the SSH connection; "directly" is then a client in its namespace there.
 """
 import json, os, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -128,9 +132,17 @@ def main():
         else:
             print(json.dumps(http_timings(("127.0.0.1", 8000), "127.0.0.1", None, count, close=mode == "http-close")))
         return
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    on_runner = "--runner" in sys.argv
+    arguments = [a for a in sys.argv[1:] if a != "--runner"]
+    count = int(arguments[0]) if arguments else 2000
     work = tempfile.mkdtemp(prefix="burrow-bench-previews-")
-    process, url = start_burrow(work, agent_command=["bash", "-c"], config_extra={"image": AGENT_IMAGE})
+    extra = {"image": AGENT_IMAGE}
+    if on_runner:
+        env = os.environ
+        extra["runners"] = [{"name": "local", "repos": []},
+                            {"name": "far", "ssh": f"{env['BURROW_TEST_RUNNER_USER']}@{env['BURROW_TEST_RUNNER_HOST']}:{env['BURROW_TEST_RUNNER_PORT']}",
+                             "identityFile": env["BURROW_TEST_RUNNER_IDENTITY"], "knownHostsFile": env["BURROW_TEST_RUNNER_KNOWN_HOSTS"]}]
+    process, url = start_burrow(work, agent_command=["bash", "-c"], config_extra=extra)
     base, token = url.split("/?")[0], url.split("token=")[1]
     port = int(base.rsplit(":", 1)[1])
     try:
@@ -140,7 +152,12 @@ def main():
                 break
             time.sleep(0.2)
         container = api(base, token, f"/api/burrows/{burrow}")["container"]
-        pid = json.loads(podman(f"/containers/{container}/json"))["State"]["Pid"]
+        if on_runner:   # the runner is this machine: its pid is one of ours to enter
+            inspect = subprocess.run(["curl", "-s", "--unix-socket", os.environ["BURROW_TEST_RUNNER_SOCKET"],
+                                      f"http://d/v4.0.0/libpod/containers/{container}/json"], capture_output=True, text=True).stdout
+        else:
+            inspect = podman(f"/containers/{container}/json")
+        pid = json.loads(inspect)["State"]["Pid"]
         results = {}
         closing = []
         for _ in range(5):
@@ -155,7 +172,7 @@ def main():
                 through += run(("127.0.0.1", port), host, cookie, count // 5)
                 direct += inside(pid, mode, count // 5)
             results[mode] = (summary(direct), summary(through))
-        print(f"{count} requests each, alternating in 5 rounds; µs")
+        print(f"{count} requests each, alternating in 5 rounds; µs" + (" (burrow on the test runner, over SSH)" if on_runner else ""))
         print("| measure | direct (in the burrow's namespace) | through the preview | added |")
         print("|---|---|---|---|")
         for mode, label in [("http", "HTTP GET 2 KiB, keep-alive client"), ("ws", "WebSocket 16-byte echo round trip")]:

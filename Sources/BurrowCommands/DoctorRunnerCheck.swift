@@ -69,6 +69,10 @@ package enum DoctorRunnerCheck {
                 findings.append(DoctorFinding(.fail, subject, "\(destination.user) cannot run `podman unshare` on the runner: Burrow needs it to give each burrow's egress socket to the burrow's agent uid alone",
                                               fix: "on the runner: put Podman's command on \(destination.user)'s PATH and give it subordinate ids (/etc/subuid, /etc/subgid), then check: podman unshare true"))
             }
+            if (try? await tunnel.command("command -v nsenter")) == nil {
+                findings.append(DoctorFinding(.warn, subject, "no `nsenter` for \(destination.user) on the runner: previews of its burrows cannot reach their network namespace",
+                                              fix: "on the runner: install util-linux (it has nsenter)"))
+            }
             for image in Set([config.image] + config.repos.compactMap(\.image)).sorted() where try await !made.podman.imageExists(image) {
                 let local = try? await localPodman?.imageExists(image)
                 findings.append(local == true

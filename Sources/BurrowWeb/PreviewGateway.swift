@@ -67,7 +67,6 @@ public struct PreviewGateway: Sendable {
         switch error {
         case .unknownBurrow, .notListening: PreviewPage.response(.notFound, error.description)
         case .notRunning, .busy: PreviewPage.response(.serviceUnavailable, error.description)
-        case .onRunner: PreviewPage.response(.notImplemented, error.description)
         case .refused, .relayFailed: PreviewPage.response(.badGateway, error.description)
         }
     }

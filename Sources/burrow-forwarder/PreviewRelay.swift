@@ -9,10 +9,14 @@ import Glibc
 /// - `C` + family (`4` or `6`) + port (2 bytes, big-endian): a TCP connection to 127.0.0.1 or ::1 at
 ///   that port, handed over as a descriptor (SCM_RIGHTS) with the byte `F`, or the byte `E` alone.
 /// It exits when its standard input ends (Burrow closed the pipe, or Burrow is gone).
+/// With `relayBytes` (`--relay`, on a remote runner, where the socket reaches Burrow over SSH and no
+/// descriptor can cross): `ready` goes to standard output (SSH carries standard input one way only),
+/// and a connection is answered `F` and then relayed byte by byte by a child of its own.
 struct PreviewRelay {
     static let tableLimit = 4 << 20
 
     let listener: Int32
+    var relayBytes = false
 
     static func open(_ path: String) -> PreviewRelay? {
         unlink(path)
@@ -37,7 +41,8 @@ struct PreviewRelay {
     /// Serves until standard input ends.
     func run() -> Never {
         signal(SIGPIPE, SIG_IGN)
-        _ = Relay.writeAll(0, Array("ready\n".utf8), 6)
+        if relayBytes { signal(SIGCHLD, SIG_IGN) }  // the relaying children are reaped by the kernel
+        _ = Relay.writeAll(relayBytes ? 1 : 0, Array("ready\n".utf8), 6)
         while true {
             var polled = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
             guard poll(&polled, 2, -1) >= 0 || errno == EINTR else { exit(1) }
@@ -71,8 +76,23 @@ struct PreviewRelay {
             _ = write(client, &failed, 1)
             return
         }
+        if relayBytes { return relay(client, connection) }
         _ = clinux_send_fd(client, connection)
         close(connection)
+    }
+
+    private func relay(_ client: Int32, _ connection: Int32) {
+        if fork() == 0 {
+            close(listener)
+            // Off the SSH session's standard input and output: the session ends with the relay itself.
+            let null = Glibc.open("/dev/null", O_RDWR)
+            dup2(null, 0)
+            dup2(null, 1)
+            var connected = UInt8(ascii: "F")
+            if write(client, &connected, 1) == 1 { Relay.pump(client, connection) }
+            _exit(0)
+        }
+        close(connection)  // the child holds it (or, if fork failed, Burrow sees the connection end)
     }
 
     private func sendTables(_ client: Int32) {

@@ -11,7 +11,7 @@ import Glibc
 // any process's arguments on the host); the file is removed once open. `--listen none`: no proxy.
 // `--relay`: relay each connection's bytes instead of handing its descriptor over (remote runners,
 // where the socket is forwarded over SSH). `--preview-relay SOCKET`: no command; Burrow's relay into a
-// burrow's network namespace for previews (PreviewRelay).
+// burrow's network namespace for previews (PreviewRelay; after `--relay`, relaying bytes too).
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var listenAt = "127.0.0.1:3128"
@@ -26,7 +26,8 @@ while let argument = arguments.first {
     case "--to": target = arguments.isEmpty ? target : arguments.removeFirst()
     case "--relay": relaying = true
     case "--preview-relay":
-        guard let path = arguments.first, let relay = PreviewRelay.open(path) else { fail("cannot serve previews: \(String(cString: strerror(errno)))") }
+        guard let path = arguments.first, var relay = PreviewRelay.open(path) else { fail("cannot serve previews: \(String(cString: strerror(errno)))") }
+        relay.relayBytes = relaying
         relay.run()
     case "--stdin": stdinPath = arguments.isEmpty ? nil : arguments.removeFirst()
     case "--": command = arguments; arguments = []

@@ -17,8 +17,8 @@ extension BurrowManager {
         let policy = EgressPolicy(allow: allowlist(repo: repo), resolve: config.network.resolve,
                                   modelHosts: EgressPolicy.modelHosts(config), rules: rules)
         let asks = askDesk(id, settings: records[id]?.asking ?? config.askSettings(repo: repo))
-        // A remote runner's box has no bundle of the burrow's CA (BoxTrust.remove): its CONNECTs stay tunnels.
-        let interception = run.runner.remote == nil ? try interception(for: id, folder: folder, repo: repo) : nil
+        // A remote runner's box gets a copy of the bundle (`openRemoteEgress`); the CA's key stays here.
+        let interception = try interception(for: id, folder: folder, repo: repo)
         let model = vault.map { ModelEndpoint(config: config, vault: $0, record: records[id]) }
         // A remote burrow's connections arrive relayed by OpenSSH; a local one's from its own id range.
         let peers = run.runner.remote != nil ? run.runner.peers(localPodman: localPodman) : peers(id)

@@ -38,34 +38,38 @@ extension BurrowManager {
     public func previewBlocker(_ id: String) -> PreviewError? {
         guard let record = records[id] else { return .unknownBurrow(id) }
         guard record.state == .running else { return .notRunning(id: id, state: record.state.rawValue) }
-        if let runner = runner(for: id), runner.remote != nil { return .onRunner(runner.name) }
         return nil
     }
 
     private func previewRelay(_ id: String) async throws -> PreviewRelay {
         if let blocker = previewBlocker(id) { throw blocker }
         guard let container = records[id]?.container else { throw PreviewError.unknownBurrow(id) }
-        let podman = podman(for: id), forwarder = forwarderPath
+        let podman = podman(for: id), forwarder = forwarderPath, remote = runner(for: id)?.remote
         let relay = try await previewHub.relay(id, container: container) {
             struct Inspect: Decodable {
                 struct State: Decodable { let Pid: Int32?; let ConmonPid: Int32?; let Running: Bool? }
                 let State: State
             }
-            func runningPID() async throws -> Int32 {
+            func running() async throws -> (pid: Int32, conmon: Int32?) {
                 let state = try JSONDecoder().decode(Inspect.self, from: Data(try await podman.rawInspect(container).utf8)).State
                 guard state.Running == true, let pid = state.Pid, pid > 0 else { throw PreviewError.notRunning(id: id, state: "not running") }
-                // The kernel's word that this pid is the container's (its parent is the container's
-                // conmon): a pid from another machine's Podman, or one reused, names another namespace.
-                guard let conmon = state.ConmonPid, PreviewRelay.parent(of: pid) == conmon else {
-                    throw PreviewError.relayFailed("process \(pid) is not this container's on this host (its Podman may be another machine's)")
-                }
-                return pid
+                return (pid, state.ConmonPid)
             }
-            let pid = try await runningPID()
-            let relay = try await PreviewRelay.start(container: container, pid: pid, forwarder: forwarder)
+            let (pid, conmon) = try await running()
+            // The kernel's word that this pid is the container's (its parent is the container's conmon):
+            // a pid from another machine's Podman, or one reused, names another namespace. On a remote
+            // runner the relay's command asks that runner's kernel (`RemoteRunner.previewCommand`).
+            guard let conmon, remote != nil || PreviewRelay.parent(of: pid) == conmon else {
+                throw PreviewError.relayFailed("process \(pid) is not this container's on this host (its Podman may be another machine's)")
+            }
+            let relay = if let remote {
+                try await remote.previewRelay(id: id, container: container, pid: pid, conmon: conmon, podman: podman, forwarder: forwarder)
+            } else {
+                try await PreviewRelay.start(container: container, pid: pid, forwarder: forwarder)
+            }
             // Still the same running process once the relay is in: its pid was not reused in between
             // (a pid that ended and went to another process would be another namespace).
-            guard (try? await runningPID()) == pid else {
+            guard (try? await running().pid) == pid else {
                 await relay.stop()
                 throw PreviewError.notRunning(id: id, state: "ending")
             }

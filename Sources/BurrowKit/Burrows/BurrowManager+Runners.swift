@@ -127,11 +127,15 @@ extension BurrowManager {
         return true
     }
 
-    /// Only the burrow's agent uid (as the runner's Podman user namespace sees it) reaches the socket there.
+    /// Only the burrow's agent uid (as the runner's Podman user namespace sees it) reaches the socket
+    /// there; the bundle of the burrow's CA that its proxy wrote here goes beside it.
     private func openRemoteEgress(_ id: String, remote: RemoteRunner) async throws {
         let user = records[id]?.user ?? AgentIdentity(uid: 1000, gid: 1000)
         let owner = records[id]?.ids?.outside(user) ?? user
-        try await remote.openEgress(id, local: socketsDirectory + "/" + id + "/" + SandboxLayout.socketName, owner: owner)
+        let folder = socketsDirectory + "/" + id
+        let bundle = folder + "/" + BoxTrust.bundleName
+        try await remote.openEgress(id, local: folder + "/" + SandboxLayout.socketName, owner: owner,
+                                    bundle: FileSystem.exists(bundle) ? bundle : nil)
     }
 
     func shutdownRunners() async {

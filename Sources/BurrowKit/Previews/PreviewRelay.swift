@@ -6,19 +6,26 @@ import BurrowSystem
 /// burrow's network namespace (`nsenter --net`; as Podman's rootless user through `podman unshare`,
 /// whose user namespace owns the container's network namespace). It serves a 0600 Unix socket in a
 /// private folder of Burrow's, which nothing in the burrow can see or replace; it dies with its
-/// standard input, a socket Burrow holds (`CompanionProcess`).
+/// standard input, a socket Burrow holds (`CompanionProcess`). On a remote runner it runs there,
+/// started over SSH, and relays bytes instead (`RemotePreviewRelay`).
 final class PreviewRelay: Sendable {
     let container: String
     private let process: CompanionProcess
     private let folder: String
-    private var socketPath: String { folder + "/relay.sock" }
+    var socketPath: String { folder + "/relay.sock" }
+    /// The relay answers a connection with `F` and relays its bytes (no descriptor crosses SSH).
+    private let relaysBytes: Bool
+    private let cleanUp: @Sendable () async -> Void
     /// Connections asked of the relay (tests check that a refused port cost none).
     let connectionsAsked = Atomic<Int>(0)
 
-    private init(container: String, process: CompanionProcess, folder: String) {
+    init(container: String, process: CompanionProcess, folder: String, relaysBytes: Bool = false,
+         cleanUp: @escaping @Sendable () async -> Void = {}) {
         self.container = container
         self.process = process
         self.folder = folder
+        self.relaysBytes = relaysBytes
+        self.cleanUp = cleanUp
     }
 
     var isRunning: Bool { process.isRunning }
@@ -57,6 +64,7 @@ final class PreviewRelay: Sendable {
 
     func stop() async {
         _ = await process.stop()
+        await cleanUp()
         FileSystem.removeTree(folder)
     }
 
@@ -76,8 +84,9 @@ final class PreviewRelay: Sendable {
     func connect(_ port: ListeningPort) async throws -> AsyncSocket {
         connectionsAsked.add(1, ordering: .relaxed)
         let socket = try await AsyncSocket.connect(to: .unix(socketPath))
-        defer { socket.close() }
         let family = UInt8(ascii: port.family == 6 ? "6" : "4")
+        if relaysBytes { return try await relayed(socket, port: port, request: [UInt8(ascii: "C"), family, UInt8(port.port >> 8), UInt8(port.port & 0xff)]) }
+        defer { socket.close() }
         try await socket.write([UInt8(ascii: "C"), family, UInt8(port.port >> 8), UInt8(port.port & 0xff)])
         let handed = try await withDeadline(.seconds(3), operation: "connecting to the preview port") { [socket] () -> AsyncSocket? in
             if case .connection(let connection) = try await socket.receiveHandover() { return connection }
@@ -89,6 +98,22 @@ final class PreviewRelay: Sendable {
         default:
             connection.close()
             throw PreviewError.refused(port: port.port)
+        }
+    }
+
+    /// The relay's connection itself, once it answered `F` (one byte read: what follows is the port's).
+    private func relayed(_ socket: AsyncSocket, port: ListeningPort, request: [UInt8]) async throws -> AsyncSocket {
+        do {
+            try await socket.write(request)
+            let answer = try await withDeadline(.seconds(3), operation: "connecting to the preview port") { [socket] () -> UInt8? in
+                var byte: [UInt8] = []
+                return try await socket.read(into: &byte, maxBytes: 1) == 1 ? byte.first : nil
+            }
+            guard answer == UInt8(ascii: "F") else { throw PreviewError.refused(port: port.port) }
+            return socket
+        } catch {
+            socket.close()
+            throw error
         }
     }
 }

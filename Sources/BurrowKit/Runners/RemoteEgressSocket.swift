@@ -65,6 +65,18 @@ struct RemoteEgressSocket: Sendable, Equatable {
         return "podman unshare sh -c '\(script)' sh '\(folder)' '\(listenPath)' '\(path)'"
     }
 
+    /// The burrow's trust bundle (public certificates only: the CA's key stays on this host) beside
+    /// the socket, where the container's read-only mount of the folder and of the system store finds it.
+    var bundle: String { folder + "/" + BoxTrust.bundleName }
+
+    /// After the forward, with the bundle on standard input: written in the Podman user's namespace
+    /// (the folder is the agent's), owned by the SSH user and readable, so that the agent, which sees
+    /// the folder read-only, cannot change it and no other user of the runner can reach it.
+    var placeBundle: String {
+        let script = "rm -f \"$1.part\" && cat > \"$1.part\" && chmod 0644 \"$1.part\" && mv -f \"$1.part\" \"$1\""
+        return "podman unshare sh -c '\(script)' sh '\(bundle)'"
+    }
+
     /// Once the burrow's turn is over: the folder, which the SSH user alone can no longer remove.
     var remove: String { "rm -f '\(listenPath)'; podman unshare rm -rf '\(folder)'" }
 }

@@ -32,11 +32,13 @@ package final class RemoteRunner: Sendable {
     func socketFolder(_ id: String) async throws -> String { try await directory() + "/" + id }
 
     /// Forwards the burrow's egress socket (`local`, on this host) into its folder on the runner,
-    /// reachable by `owner` alone (the agent's ids in the Podman user's namespace: `RemoteEgressSocket`).
-    func openEgress(_ id: String, local: String, owner: AgentIdentity) async throws {
+    /// reachable by `owner` alone (the agent's ids in the Podman user's namespace: `RemoteEgressSocket`),
+    /// and copies its trust bundle (`bundle`, a file of this host) there.
+    func openEgress(_ id: String, local: String, owner: AgentIdentity, bundle: String?) async throws {
         let socket = try RemoteEgressSocket(directory: try await directory(), id: id, owner: owner)
         do {
             try await tunnel.forwardRemote(.init(listen: socket.listenPath, local: local, before: socket.beforeForward, after: socket.afterForward))
+            if let bundle { try await tunnel.command(socket.placeBundle, timeout: .seconds(60), input: bundle) }
         } catch RunnerError.remote(let reason) where reason.contains("podman unshare") {
             throw RunnerError.remote("\(reason) — on runner \(name), Burrow gives each burrow's egress socket to its agent uid with `podman unshare`: "
                                      + "the SSH user needs Podman's command on its PATH and its subordinate ids (burrow doctor checks the runner)")
@@ -113,13 +115,16 @@ package final class RemoteRunner: Sendable {
     }
 
     /// Turns a local burrow's container spec into a remote one: the forwarder from its volume and
-    /// relaying (no descriptor crosses SSH), the egress folder and the seccomp profile from the
-    /// runner's paths. Afterwards the spec names no path of this host.
+    /// relaying (no descriptor crosses SSH), the egress folder, the trust bundle in it and the seccomp
+    /// profile from the runner's paths. Afterwards the spec names no path of this host.
     static func adapt(_ spec: inout ContainerSpec, forwarderVolume: String, socketFolder: String, seccompProfile: String?) {
         spec.mounts.removeAll { $0.type == "bind" && $0.destination == SandboxLayout.forwarderInside }
-        BoxTrust.remove(&spec)
-        for index in spec.mounts.indices where spec.mounts[index].type == "bind" && spec.mounts[index].destination == SandboxLayout.socketDirectory {
-            spec.mounts[index].source = socketFolder
+        for index in spec.mounts.indices where spec.mounts[index].type == "bind" {
+            switch spec.mounts[index].destination {
+            case SandboxLayout.socketDirectory: spec.mounts[index].source = socketFolder
+            case BoxTrust.systemStore: spec.mounts[index].source = socketFolder + "/" + BoxTrust.bundleName
+            default: break
+            }
         }
         spec.volumes.append(.init(name: forwarderVolume, destination: forwarderFolder, options: ["ro"]))
         if var entrypoint = spec.entrypoint, entrypoint.first == SandboxLayout.forwarderInside {

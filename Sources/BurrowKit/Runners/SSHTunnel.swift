@@ -143,10 +143,11 @@ package final class SSHTunnel: Sendable {
     }
 
     /// Runs `text` with the SSH user's shell on the runner (through the master when it is up) and
-    /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run.
+    /// returns its standard output. Only Burrow's own commands, with checked paths, are ever run;
+    /// `input`: a file of this host for its standard input.
     @discardableResult
-    package func command(_ text: String, timeout: Duration = .seconds(30)) async throws -> String {
-        let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout)
+    package func command(_ text: String, timeout: Duration = .seconds(30), input: String = "/dev/null") async throws -> String {
+        let result = try await Subprocess.run(["ssh"] + options + [destination.host, text], timeout: timeout, input: input)
         guard result.succeeded else {
             throw RunnerError.remote("`\(text.prefix(120))` on \(destination.host) failed (exit \(result.status)): \(result.stderr.trimmingSpaces.suffix(400))")
         }
@@ -184,6 +185,19 @@ package final class SSHTunnel: Sendable {
         }) else { return }
         if isConnected { try? await control(["-O", "cancel", "-R", "\(forward.listen):\(forward.local)"]) }
     }
+
+    /// A socket here (`local`, in a private folder of Burrow's) that leads to `remote` on the runner,
+    /// for as long as this master lives (a preview relay's: started again after a reconnection).
+    func forwardLocal(_ local: String, to remote: String) async throws {
+        try await control(["-O", "forward", "-L", "\(local):\(remote)"])
+    }
+
+    func cancelLocal(_ local: String, to remote: String) async {
+        if isConnected { try? await control(["-O", "cancel", "-L", "\(local):\(remote)"]) }
+    }
+
+    /// The arguments that run `text` on the runner through the master (a long-lived companion's).
+    func commandLine(_ text: String) -> [String] { ["ssh"] + options + [destination.host, text] }
 
     /// Once per master: a forward the reconnection already put back is not placed again (a second
     /// `-O forward` of the same path is a no-op for OpenSSH, and the socket has moved on).

@@ -18,12 +18,6 @@ enum BoxTrust {
         for service in services { spec.env[service.placeholder] = service.placeholderValue(burrow: burrow) }
         spec.mounts.append(.bind(socketDirectory + "/" + bundleName, at: systemStore))
     }
-
-    /// A remote runner's egress folder holds no bundle: its burrows keep the image's own trust.
-    static func remove(_ spec: inout ContainerSpec) {
-        for name in variables where spec.env[name] == bundleInside { spec.env[name] = nil }
-        spec.mounts.removeAll { $0.type == "bind" && $0.destination == systemStore }
-    }
 }
 
 extension BurrowManager {

@@ -15,8 +15,9 @@ public final class CompanionProcess: Sendable {
     public var isRunning: Bool { !ended.withLock { $0 } }
 
     /// Starts `arguments[0]` with its stdin (and nothing else) on a socket whose other end is
-    /// `control`; its stdout and stderr go to `log`.
-    public init(_ arguments: [String], environment extra: [String: String] = [:], log: String) throws {
+    /// `control`; its stdout and stderr go to `log`. `answersOnStdout`: its stdout goes to `control`
+    /// too (`ssh`, whose remote command can answer on its standard output only).
+    public init(_ arguments: [String], environment extra: [String: String] = [:], log: String, answersOnStdout: Bool = false) throws {
         precondition(!arguments.isEmpty, "CompanionProcess needs a program")
         var environment = Subprocess.currentEnvironment()
         for (key, value) in extra { environment[key] = value }
@@ -25,7 +26,8 @@ public final class CompanionProcess: Sendable {
         let socket = try AsyncSocket(ours)
         do {
             child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
-                                           stdout: .file(log), stderr: log, grace: Subprocess.defaultGrace, stdin: .descriptor(theirs))
+                                           stdout: answersOnStdout ? .descriptor(theirs) : .file(log), stderr: log, grace: Subprocess.defaultGrace,
+                                           stdin: .descriptor(theirs))
         } catch {
             socket.close()
             throw error

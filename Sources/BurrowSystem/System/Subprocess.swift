@@ -37,9 +37,9 @@ public enum Subprocess {
 
     /// Runs `arguments[0]` (searched on PATH) and returns its exit status and output. Throws
     /// `CancellationError` when the task is cancelled and `TimedOut` after `timeout`, once the child
-    /// has been ended and reaped.
+    /// has been ended and reaped. `input`: a file for its standard input (none unless named).
     public static func run(_ arguments: [String], environment extra: [String: String] = [:],
-                           timeout: Duration? = nil, grace: Duration = defaultGrace) async throws -> Result {
+                           timeout: Duration? = nil, grace: Duration = defaultGrace, input: String = "/dev/null") async throws -> Result {
         precondition(!arguments.isEmpty, "Subprocess.run needs a program")
         let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
         defer {
@@ -50,7 +50,7 @@ public enum Subprocess {
         var environment = currentEnvironment()
         for (key, value) in extra { environment[key] = value }
         let child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
-                                           stdout: .file(directory + "/out"), stderr: directory + "/err", grace: grace)
+                                           stdout: .file(directory + "/out"), stderr: directory + "/err", grace: grace, stdin: .file(input))
         let timer = timeout.map { timeout in
             let item = DispatchWorkItem { child.terminate(timedOut: true) }
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)), execute: item)

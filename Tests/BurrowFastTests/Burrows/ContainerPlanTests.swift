@@ -54,8 +54,9 @@ final class ContainerPlanTests: XCTestCase {
         XCTAssertNil(none.spec.env["GH_TOKEN"], "a repo may narrow the services its burrows get")
         var remote = plan.spec
         RemoteRunner.adapt(&remote, forwarderVolume: "v", socketFolder: "/r", seccompProfile: nil)
-        XCTAssertNil(remote.env["SSL_CERT_FILE"], "a remote runner's folder has no bundle: its burrows keep the image's trust")
-        XCTAssertFalse(remote.mounts.contains { $0.destination == BoxTrust.systemStore })
+        XCTAssertEqual(remote.env["SSL_CERT_FILE"], "/run/burrow/ca-bundle.crt", "a remote burrow trusts the copy in its runner's folder")
+        XCTAssertEqual(remote.mounts.first { $0.destination == BoxTrust.systemStore }?.source, "/r/ca-bundle.crt")
+        XCTAssertEqual(remote.mounts.first { $0.destination == BoxTrust.systemStore }?.options.contains("ro"), true)
     }
 
     func testWithArgumentInputThePromptIsTheLastArgument() {

@@ -91,7 +91,8 @@ final class RunnerSelectionTests: XCTestCase {
                            seccompProfile: "/run/user/1003/burrow/seccomp.json")
         let json = String(decoding: try JSONCoding.encoder.encode(spec), as: UTF8.self)
         XCTAssertFalse(json.contains("/var/lib/burrow-host") || json.contains("/opt/burrow"), json)
-        XCTAssertEqual(spec.mounts.filter { $0.type == "bind" }.map(\.source), ["/run/user/1003/burrow/abc123"])
+        XCTAssertEqual(spec.mounts.filter { $0.type == "bind" }.map(\.source),
+                       ["/run/user/1003/burrow/abc123", "/run/user/1003/burrow/abc123/ca-bundle.crt"], "the folder and the trust bundle in it")
         XCTAssertEqual(spec.entrypoint?.prefix(2), ["/run/burrow-bin/burrow-forwarder", "--relay"])
         XCTAssertTrue(spec.volumes.contains(.init(name: "burrow-forwarder-0123", destination: "/run/burrow-bin", options: ["ro"])))
         XCTAssertEqual(spec.seccompProfilePath, "/run/user/1003/burrow/seccomp.json")

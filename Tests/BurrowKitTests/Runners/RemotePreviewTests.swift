@@ -5,28 +5,90 @@
 import Foundation
 import XCTest
 
-/// Previews reach a burrow's network namespace from the host that runs it: on a remote runner that is
-/// not Burrow's host, so the list says so plainly, and a preview origin answers with a page saying it.
+/// Previews of a burrow on a remote runner: the relay runs on the runner, in the burrow's network
+/// namespace, started and reached over the runner's SSH connection. The agent is the attacker (it
+/// serves on a port and holds another that never answers); another user of the runner tries the
+/// relay's socket there.
 final class RemotePreviewTests: XCTestCase {
-    func testARunnersBurrowSaysPreviewsAreNotAvailableThereYet() async throws {
+    func testARunnersBurrowIsPreviewedThroughARelayOnTheRunnerThatNoOtherUserThereCanUse() async throws {
+        let marker = "served-on-the-runner-\(UInt32.random(in: 0...UInt32.max))"
         let app = try await RunnerTestEnvironment.app { config in
             config.agentCommand = ["sh", "-c"]
             config.taskInput = .argument
         }
         defer { Task { await RunnerTestEnvironment.cleanUp(app) } }
-        let launched = try await app.launch("httpd -f -p 127.0.0.1:8000 -h /tmp & sleep 120")
-        let list = try await withTimeout(60) {
-            while true {
-                if try await app.manager.record(launched.id).state == .running { return try await app.manager.previews(launched.id) }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
-        XCTAssertEqual(list.ports, [])
-        XCTAssertTrue(list.unavailable?.contains("previews are not available on runners yet") == true, list.unavailable ?? "nil")
+        let launched = try await app.launch(PreviewServers.busyboxTask(marker: marker))
+        let listed = try await app.waitForPreviews(launched.id, [8000, 8002], within: 120)
+        XCTAssertFalse(listed.contains(3128), "Burrow's own listener is no preview: \(listed)")
+        let ranOn = try await app.manager.record(launched.id).runner
+        XCTAssertEqual(ranOn, "far")
+
         let visitor = PreviewVisitor(app: app, id: launched.id, port: 8000)
-        let page = try await visitor.request("/", cookie: try await visitor.signIn())
-        XCTAssertEqual(page.status, 501, page.text)
-        XCTAssertTrue(page.text.contains("not available on runners yet"), page.text)
+        let cookie = try await visitor.signIn()
+        let page = try await visitor.request("/", cookie: cookie)
+        XCTAssertEqual(page.status, 200, page.text)
+        XCTAssertTrue(page.text.contains(marker), page.text)
+        let again = try await visitor.request("/", cookie: cookie)
+        XCTAssertTrue(again.text.contains(marker), "a second connection through the same relay: \(again.text)")
+        let closed = try await PreviewVisitor(app: app, id: launched.id, port: 8003).request("/", cookie: nil)
+        XCTAssertEqual(closed.status, 401, "no session, no relay: \(closed.text)")
+
+        // Another user of the runner: the relay's socket there is the SSH user's alone.
+        let remote = try XCTUnwrap(app.manager.runners.first { $0.name == "far" }?.remote)
+        let previews = try await remote.directory() + "/previews"
+        let socket = previews + "/" + launched.id + ".sock"
+        let status = try XCTUnwrap(FileSystem.status(socket), "the relay's socket is on the runner")
+        XCTAssertTrue(status.isSocket)
+        XCTAssertEqual(status.mode & 0o077, 0, String(status.mode, radix: 8))
+        let folder = try XCTUnwrap(FileSystem.status(previews))
+        XCTAssertEqual(folder.mode & 0o077, 0, String(folder.mode, radix: 8))
+        let tried = try await Subprocess.run(["runuser", "-u", "nobody", "--", "curl", "-sS", "-m", "5", "--unix-socket", socket, "http://x/"])
+        XCTAssertEqual(tried.status, 7, "nobody could not connect: \(tried.stdout) \(tried.stderr)")
+        XCTAssertTrue(tried.stderr.contains("Permission denied") || tried.stderr.contains("Couldn't connect"), tried.stderr)
+
+        _ = try await app.manager.stop(launched.id)
+        _ = try await app.finished(launched.id, within: 60)
+        let after = try await visitor.request("/", cookie: cookie)
+        XCTAssertEqual(after.status, 503, "a stopped burrow's preview says so: \(after.text)")
+        try await withTimeout(20) { while FileSystem.exists(socket) { try await Task.sleep(for: .milliseconds(200)) } }
+        await RunnerTestEnvironment.cleanUp(app)
+    }
+
+    /// A dev server's hot-reload socket through a runner: a WebSocket that stays open, idle in between
+    /// (the relay's child on the runner holds the connection as long as both ends keep it).
+    func testAWebSocketEchoesThroughARunnersRelayAcrossAnIdlePause() async throws {
+        let image = try await RealAgentEnvironment.requireImage()
+        let app = try await RunnerTestEnvironment.app { config in
+            config.image = image
+            config.caches = []
+            config.agentCommand = ["sh", "-c"]
+            config.taskInput = .argument
+        }
+        defer { Task { await RunnerTestEnvironment.cleanUp(app) } }
+        let launched = try await app.launch(PreviewServers.task(marker: "ws"))
+        _ = try await app.waitForPreviews(launched.id, [8001], within: 120)
+        let echo = PreviewVisitor(app: app, id: launched.id, port: 8001)
+        let cookie = try await echo.signIn()
+        let client = try await app.server.client()
+        defer { client.close() }
+        try await client.send("GET /socket HTTP/1.1\r\nHost: \(echo.host)\r\nCookie: \(cookie)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                              + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        let head = try await client.streamHead()
+        XCTAssertEqual(head.status, 101)
+        XCTAssertEqual(head.headers["Sec-WebSocket-Accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        for message in ["hello", "after a pause"] {
+            if message != "hello" { try await Task.sleep(for: .seconds(3)) }
+            let mask: [UInt8] = [1, 2, 3, 4]
+            let payload = Array(message.utf8).enumerated().map { $0.element ^ mask[$0.offset % 4] }
+            try await client.send([0x81, 0x80 | UInt8(payload.count)] + mask + payload)
+            var frame = client.connection.buffer
+            client.connection.buffer.removeAll()
+            while frame.count < 2 + message.utf8.count {
+                guard try await client.connection.socket.read(into: &frame) > 0 else { return XCTFail("the echo closed before \(message)") }
+            }
+            XCTAssertEqual(Array(frame.prefix(2)), [0x81, UInt8(message.utf8.count)])
+            XCTAssertEqual(String(decoding: frame.dropFirst(2), as: UTF8.self), message)
+        }
         await RunnerTestEnvironment.cleanUp(app)
     }
 }
