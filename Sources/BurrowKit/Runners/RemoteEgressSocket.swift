@@ -71,9 +71,11 @@ struct RemoteEgressSocket: Sendable, Equatable {
 
     /// After the forward, with the bundle on standard input: written in the Podman user's namespace
     /// (the folder is the agent's), owned by the SSH user and readable, so that the agent, which sees
-    /// the folder read-only, cannot change it and no other user of the runner can reach it.
+    /// the folder read-only, cannot change it and no other user of the runner can reach it. Received
+    /// whole first, then copied into the same file: a running box (Burrow restarted under it) has that
+    /// file mounted over its system store, and a mount pins the file a rename would replace.
     var placeBundle: String {
-        let script = "rm -f \"$1.part\" && cat > \"$1.part\" && chmod 0644 \"$1.part\" && mv -f \"$1.part\" \"$1\""
+        let script = "rm -f \"$1.part\" && cat > \"$1.part\" && cat \"$1.part\" > \"$1\" && chmod 0644 \"$1\" && rm -f \"$1.part\""
         return "podman unshare sh -c '\(script)' sh '\(bundle)'"
     }
 

@@ -25,7 +25,8 @@ extension BurrowManager {
     func interception(for id: String, folder: String, repo: RepoConfig) throws -> Interception {
         let interception = try Interception(burrow: id, extraCAs: config.network.extraCAs,
                                             services: ServiceCredential.services(config.credentials, repo: repo))
-        try FileSystem.writeAtomically(interception.trustBundle(), to: folder + "/" + BoxTrust.bundleName, mode: 0o644)
+        // In place: a running box (Burrow restarted under it) has this very file mounted over its system store.
+        try FileSystem.overwrite(interception.trustBundle(), to: folder + "/" + BoxTrust.bundleName, mode: 0o644)
         return interception
     }
 }

@@ -75,6 +75,16 @@ public enum FileSystem {
         syncDirectory(of: path)
     }
 
+    /// Rewrites `path` in place (the same file, truncated; made if missing; never through a symlink),
+    /// for a file bind-mounted somewhere: a mount pins the file, so a rename over it goes unseen there.
+    /// A reader may see it half-written.
+    public static func overwrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+        let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)) })
+        defer { close(fd) }
+        _ = fchmod(fd, mode)
+        try writeAll(fd, bytes, name: path)
+    }
+
     /// Writes `bytes` to a new file (it must not exist), without syncing: scratch data.
     public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(SystemError) {
         let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) })
