@@ -99,6 +99,7 @@ extension BurrowManager {
     /// The run of `id` moves on to `phase` (nothing happens when it has no run).
     func enter(_ phase: BurrowLife, _ id: String) {
         if runs[id] != nil { runs[id]?.phase = phase }
+        noteForeground()
     }
 
     /// Starts burrow `id`'s run on its runner: `body` runs as a child of the supervisor, and when it
@@ -110,9 +111,11 @@ extension BurrowManager {
         runTokens += 1
         let run = BurrowRun(id: id, token: runTokens, runner: runner, crossing: runner.crossing ?? crossing, phase: phase)
         runs[id] = run
+        noteForeground()
         // Both steps on the actor with no suspension between the body's last step and the run's end.
         let started = supervisor.start { [self] in await conduct(run, body) }
         if !started { runs[id] = nil }
+        noteForeground()
         return started
     }
 
@@ -125,6 +128,7 @@ extension BurrowManager {
     /// its slot goes to the next in the queue, unless shutting down.
     private func runEnded(_ run: BurrowRun) async {
         guard runs[run.id]?.token == run.token, let ended = runs.removeValue(forKey: run.id) else { return }
+        noteForeground()
         lifeChanged.wake()
         schedule()
         await ended.egress?.stop()

@@ -19,8 +19,9 @@ extension BurrowManager {
     }
 
     /// Gives a first turn its own id range, the lowest no other burrow (of any Burrow on this Podman)
-    /// holds; then waits while another running burrow shares it (possible only once every range is
-    /// held by a burrow that keeps its workspace).
+    /// holds, or the range another attempt of its group holds (`groupRange`); then waits while
+    /// another running burrow, not of its group, shares it (possible only once every range is held
+    /// by a burrow that keeps its workspace).
     func claimIDs(_ run: BurrowRun) async throws {
         let id = run.id
         guard let record = records[id] else { return }
@@ -31,8 +32,13 @@ extension BurrowManager {
             let ranges = try await idRanges()
             while records[id]?.ids == nil {
                 let seen = lifeChanged.generation
+                if let shared = groupRange(of: record) {
+                    try mutate(id) { $0.ids = shared }
+                    break
+                }
                 // Nothing awaited from the choice to the record's change: no other claim in this Burrow interleaves.
-                if let slot = try await chooseRange(for: repo(named: record.repo), except: id, ranges: ranges).slot {
+                let choice = try await chooseRange(for: repo(named: record.repo), except: id, ranges: ranges).slot
+                if let slot = groupRange(of: record) ?? choice {
                     try mutate(id) { $0.ids = slot }
                 } else {
                     // Every range has a running burrow (sandbox.idRanges below maxConcurrent): wait for one to end.
@@ -40,10 +46,21 @@ extension BurrowManager {
                 }
             }
         }
-        while let mine = records[id]?.ids,
-              records.values.contains(where: { $0.id != id && runs[$0.id] != nil && $0.ids.map(mine.overlaps) == true }) {
+        while let mine = records[id]?.ids, records.values.contains(where: { other in
+            other.id != id && runs[other.id] != nil && other.ids.map(mine.overlaps) == true && !sameGroup(other, records[id]) }) {
             try await waitForARunToEnd(id, past: lifeChanged.generation)
         }
+    }
+
+    /// The range another attempt of `record`'s group (same repo, workspace kept) holds: a group's
+    /// attempts are one person's one task, so they share a range and with it the range's template,
+    /// each attempt's workspace its own copy-on-write layer over it (README, "Each burrow its own host uids").
+    func groupRange(of record: BurrowRecord) -> IDSlot? {
+        records.values.first { $0.id != record.id && !$0.tornDown && sameGroup($0, record) && $0.ids != nil }?.ids
+    }
+
+    private func sameGroup(_ one: BurrowRecord, _ other: BurrowRecord?) -> Bool {
+        one.group != nil && one.group == other?.group && one.repo == other?.repo
     }
 
     /// Waits until a run ends after `seen` (or a stop is asked for: `stop` wakes the waiters too).

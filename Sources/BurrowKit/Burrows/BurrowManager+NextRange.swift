@@ -1,14 +1,16 @@
+import FoundationEssentials
 import BurrowSystem
 import BurrowPodman
 
-/// Keeps the next id range ready for a repo (`sandbox.prepareNextRange`). A burrow's files are its
-/// own range's, so a range new to a repo needs the repo's template chowned for it, and the image
-/// too (Podman's copy): O(repository) and O(image), paid by the first burrow to start there. After a
-/// burrow of a repo enters its range, the range the repo's next burrow would get is made ready in the
-/// background, and that burrow starts over its template at once.
+/// Keeps id ranges ready for a repo (`sandbox.prepareNextRange`). A burrow's files are its own
+/// range's, so a range new to a repo needs the repo's template chowned for it, and the image too
+/// (Podman's copy): O(repository) and O(image), paid by the first burrow to start there. After a
+/// burrow of a repo enters its range, free ranges are made ready in the background, as many as the
+/// repo's burrows took ranges in the last `demandWindow` (at least one, at most `sandbox.readyRanges`),
+/// each step once no burrow has been starting or coming home for a while (`ForegroundGate`): the
+/// repo's next burrows start over a template at once, and the work does not slow a burrow a person waits for.
 extension BurrowManager {
-    /// What a burrow that entered its range asks for: the range after it made ready, for its repo,
-    /// base, agent and image, once its turn has ended or `prepareAfter` has passed.
+    /// What a burrow that entered its range asks for: ranges made ready for its repo, base, agent and image.
     struct RangeRequest: Sendable {
         let id: String
         let repo: RepoConfig
@@ -17,9 +19,16 @@ extension BurrowManager {
         let image: String
     }
 
-    /// How long a range's preparation waits for the turn that asked for it to end, in ns: the
-    /// template's writes then do not slow a short turn's start and its way home.
-    static let prepareAfter: UInt64 = 15_000_000_000
+    /// The demand a repo's ready ranges follow: the ranges its burrows took in this many seconds.
+    static let demandWindow: Double = 600
+
+    /// How many free ranges to keep ready for `repo`: the distinct ranges its burrows created in the
+    /// last `demandWindow` took (a group's attempts share one), at least 1, at most `sandbox.readyRanges`.
+    func readyTarget(_ repo: String) -> Int {
+        let since = Date().timeIntervalSince1970 - Self.demandWindow
+        let taken = Set(records.values.filter { $0.repo == repo && $0.createdAt >= since }.compactMap { $0.ids?.index })
+        return min(max(1, taken.count), config.sandbox.resolvedReadyRanges)
+    }
 
     func prepareNextRange(_ request: RangeRequest) {
         guard config.sandbox.preparesNextRange else { return }
@@ -32,13 +41,7 @@ extension BurrowManager {
             do {
                 var made: Set<Int> = []  // never the same range twice
                 while let request = self.rangeRequests.removeValue(forKey: name) {
-                    let deadline = Monotonic.now() + Self.prepareAfter
-                    while self.records[request.id]?.state.isFinal == false, Monotonic.now() < deadline {
-                        let seen = self.lifeChanged.generation
-                        let now = Monotonic.now()
-                        try await self.lifeChanged.wait(past: seen, for: .nanoseconds(Int64(deadline > now ? deadline - now : 0)))
-                    }
-                    // Again while a burrow took the range just made ready meanwhile (launches at once).
+                    // One range at a time, until the repo's target is ready (burrows launched meanwhile raise it).
                     while let index = try await self.prepareNext(request), made.insert(index).inserted {}
                 }
             } catch is CancellationError {
@@ -55,15 +58,16 @@ extension BurrowManager {
         while let running = preparingRanges.values.first { await running.value }
     }
 
-    /// Makes ready the range the repo's next burrow would get, unless it is ready; returns the range made.
+    /// Makes one more free range ready for the repo, unless its target is ready; returns the range made.
     private func prepareNext(_ request: RangeRequest) async throws -> Int? {
         let templates = crossing.templates, repo = request.repo
         // The template the launch itself may be building goes first: they share the disk.
         try await templates.waitForBuilds(repo)
+        try await foreground.waitUntilQuiet(for: Self.quietBeforePreparing)
         guard let ranges = knownIDRanges else { return nil }
-        // Only a free range that is not ready yet (when every range is held, `choose` names a held one).
         let choice = try await chooseRange(for: repo, except: "", ranges: ranges)
-        guard let next = choice.slot, !choice.held.contains(where: next.overlaps), !choice.ready.contains(next.index) else { return nil }
+        guard let next = ranges.toPrepare(target: readyTarget(repo.name), held: choice.held, prepared: choice.ready,
+                                          preparedForOthers: templates.preparedRanges(repo).others) else { return nil }
         // Never started and removed at once; one a crash left behind is an orphan (no record owns it) for gc.
         let labels = try instanceLabels(["io.burrow.id": "range-\(next.index)"])
         let instance = labels[BurrowLabels.instance].map { String($0.prefix(8)) + "-" } ?? ""
@@ -72,6 +76,7 @@ extension BurrowManager {
                                       labels: labels, user: request.user, volumes: [], step: "preparing id range \(next.index)",
                                       idMappings: next.mappings).prepareMapping()
             try Task.checkCancellation()
+            try await foreground.waitUntilQuiet(for: Self.quietBeforePreparing)
         }
         let owner = next.outside(request.user)
         await templates.buildInBackground(repo, base: request.base, user: owner, range: next.index)

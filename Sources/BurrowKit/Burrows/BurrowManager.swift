@@ -46,6 +46,8 @@ public actor BurrowManager {
     var preparingRanges: [String: Task<Void, Never>] = [:]
     /// Per repo, the latest burrow's request for its next range (taken by the preparation under way).
     var rangeRequests: [String: RangeRequest] = [:]
+    /// Whether a burrow is starting or coming home: the range preparation waits for quiet.
+    nonisolated let foreground = ForegroundGate()
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.

@@ -102,6 +102,7 @@ extension Config {
                               reason: "must be from \(BurrowIDRanges.minimumSize) to \(BurrowIDRanges.maximumSize) (more than the image's highest uid), not \(size)")
         }
         if let count = sandbox.idRanges, count < 1 { throw ConfigError(field: "sandbox.idRanges", reason: "must be at least 1, not \(count)") }
+        if let count = sandbox.readyRanges, count < 1 { throw ConfigError(field: "sandbox.readyRanges", reason: "must be at least 1, not \(count)") }
         let everyEnv = repos.reduce(into: env) { merged, repo in merged.merge(repo.env ?? [:], uniquingKeysWith: { $1 }) }
         for name in everyEnv.keys where SandboxLayout.secretNames.contains(name) {
             throw ConfigError(field: "env", reason: "\(name) would carry a real credential into burrows; name its source in credentials.anthropic instead (burrows get a placeholder and Burrow adds the real key on the way out)")

@@ -138,6 +138,9 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     /// a free range is ready already: a second burrow of a large repo then starts as fast as the first
     /// of a small one. Costs one more template's disk per repo. Default true.
     public var prepareNextRange: Bool?
+    /// At most this many free ranges are kept ready per repo: as many as the repo's burrows took
+    /// ranges in the last 10 minutes (a group's attempts share one). Default 2.
+    public var readyRanges: Int?
 
     public enum UserNamespaceMode: String, Codable, Sendable { case perBurrow, shared }
 
@@ -156,4 +159,5 @@ public struct SandboxConfig: Codable, Sendable, Equatable {
     public var resolvedIDsPerBurrow: Int { idsPerBurrow ?? BurrowIDRanges.defaultSize }
     public var resolvedIDRanges: Int { idRanges ?? BurrowIDRanges.defaultRanges }
     public var preparesNextRange: Bool { perBurrowIDs && prepareNextRange ?? true }
+    public var resolvedReadyRanges: Int { readyRanges ?? 2 }
 }

@@ -66,6 +66,17 @@ public struct BurrowIDRanges: Sendable, Equatable {
             ?? free.first
             ?? candidates.first { slot in !running.contains(where: slot.overlaps) }
     }
+
+    /// The range to make ready next for a repo that wants `target` free ranges ready: nil when as many
+    /// free ranges as that are `prepared` already, or no free range is left to prepare. Among the free
+    /// ones not prepared, the lowest not `preparedForOthers` first (as `choose` takes them).
+    public func toPrepare(target: Int, held: [IDSlot], prepared: Set<Int>, preparedForOthers: Set<Int> = []) -> IDSlot? {
+        guard let slots else { return nil }
+        let free = slots.map { IDSlot(index: $0, size: size) }.filter { slot in !held.contains(where: slot.overlaps) }
+        guard free.filter({ prepared.contains($0.index) }).count < target else { return nil }
+        let unprepared = free.filter { !prepared.contains($0.index) }
+        return unprepared.first { !preparedForOthers.contains($0.index) } ?? unprepared.first
+    }
 }
 
 /// One burrow's range: ids index·size..<(index+1)·size of the Podman user's namespace, kept on its
