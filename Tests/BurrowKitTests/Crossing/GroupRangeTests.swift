@@ -53,6 +53,14 @@ final class GroupRangeTests: XCTestCase {
         XCTAssertNil(ranges.toPrepare(target: 2, held: full, prepared: []), "no free range left")
     }
 
+    func testReadyRangesDefaultsToTwoAndRefusesLessThanOne() throws {
+        XCTAssertEqual(try ConfigLoader.parse(Array("{}".utf8)).sandbox.resolvedReadyRanges, 2)
+        XCTAssertEqual(try ConfigLoader.parse(Array(#"{"sandbox": {"readyRanges": 4}}"#.utf8)).sandbox.resolvedReadyRanges, 4)
+        XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"sandbox": {"readyRanges": 0}}"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("sandbox.readyRanges"), "\(error)")
+        }
+    }
+
     /// Background work waits while a burrow starts or comes home, and for the quiet after it.
     func testTheForegroundGateWaitsForQuiet() async throws {
         let gate = ForegroundGate()
