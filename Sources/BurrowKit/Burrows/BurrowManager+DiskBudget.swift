@@ -33,7 +33,14 @@ extension BurrowManager {
                 usage = read
                 for record in burrows { diskWatch.measured(record.id) }
             case .failure(let failure):
-                // Not stopped for it (an unreachable Podman is measured next round), but told, once per failure.
+                // A path vanishing under Podman's walk again and again, inside one burrow's volume, is
+                // that burrow blinding the watch for every burrow (on purpose or by churn): it is stopped.
+                if let path = failure.path, let culprit = await burrow(holding: path, among: burrows),
+                   diskWatch.strike(culprit.id) >= DiskBudgetWatch.strikesToStop {
+                    await stopOverDisk(culprit.id, reason: "its disk use could not be measured: files in its volumes kept vanishing while "
+                                       + "Podman measured them (\(path.suffix(160))), so limits.disk could not hold it")
+                }
+                // The rest are not stopped for it (an unreachable Podman is measured next round), but told, once per failure.
                 for record in burrows where diskWatch.unmeasured(record.id, reason: failure.reason) {
                     await noteUnmeasuredDisk(record.id, reason: failure.reason)
                 }
@@ -56,10 +63,31 @@ extension BurrowManager {
         _ = try? await log.append(kind: .log, data: Self.json(OutputEvent.LogLine(stream: "burrow", text: text)))
     }
 
+    /// The running burrow one of whose own volumes holds `path` (their mount points asked of Podman
+    /// once per burrow).
+    private func burrow(holding path: String, among burrows: [BurrowRecord]) async -> BurrowRecord? {
+        for record in burrows {
+            var mountpoints = diskWatch.mountpoints(record.id)
+            if mountpoints == nil {
+                var found: [String] = []
+                for volume in record.ownVolumes {
+                    if let point = try? await podman(for: record.id).inspectVolume(volume).mountpoint { found.append(point) }
+                }
+                diskWatch.remember(record.id, mountpoints: found)
+                mountpoints = found
+            }
+            if mountpoints?.contains(where: { path.hasPrefix($0 + "/") }) == true { return record }
+        }
+        return nil
+    }
+
     private func stopOverDisk(_ id: String, used: Int64, limit: Int64) async {
+        await stopOverDisk(id, reason: "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer, "
+                           + "nested containers and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk")
+    }
+
+    private func stopOverDisk(_ id: String, reason: String) async {
         guard let record = records[id], record.state == .running, !record.stopRequested else { return }
-        let reason = "disk budget of \(LimitsConfig.describe(limit)) reached: its workspace, config volume, writable layer, "
-            + "nested containers and caches' growth hold \(LimitsConfig.describe(used)); raise limits.disk"
         // Claimed before the kill's await, as a user's stop is (`stop(_:)`).
         try? mutate(id) { record in
             record.stopReason = reason

@@ -8,6 +8,9 @@ final class DiskBudgetWatch: Sendable {
     private let cacheBaselines = Locked<[String: [String: Int64]]>([:])
     /// The reason each burrow was last not measured, until it is again.
     private let failures = Locked<[String: String]>([:])
+    /// Failed readings in a row blamed on each burrow, and its own volumes' mount points.
+    private let strikes = Locked<[String: Int]>([:])
+    private let volumePoints = Locked<[String: [String]]>([:])
     /// Between two measurements. The worst case a burrow writes past its budget is its write rate
     /// times this plus one measurement's duration (README, limits.disk).
     let interval: Locked<Duration>
@@ -49,6 +52,8 @@ final class DiskBudgetWatch: Sendable {
     func forget(except running: Set<String>) {
         cacheBaselines.withLock { baselines in baselines = baselines.filter { running.contains($0.key) } }
         failures.withLock { failures in failures = failures.filter { running.contains($0.key) } }
+        strikes.withLock { strikes in strikes = strikes.filter { running.contains($0.key) } }
+        volumePoints.withLock { points in points = points.filter { running.contains($0.key) } }
     }
 
     /// Notes that burrow `id` could not be measured; true when this is news (a first failure, or a
@@ -60,8 +65,24 @@ final class DiskBudgetWatch: Sendable {
         }
     }
 
-    /// Burrow `id` was measured again: a later failure is news.
+    /// Burrow `id` was measured again: a later failure is news, its strikes start over.
     func measured(_ id: String) {
         _ = failures.withLock { $0.removeValue(forKey: id) }
+        _ = strikes.withLock { $0.removeValue(forKey: id) }
     }
+
+    /// Readings in a row that failed on a path in one burrow's volumes before it is stopped
+    /// (each reading already tried three times).
+    static let strikesToStop = 6
+
+    /// One more failed reading blamed on burrow `id`; how many in a row now.
+    func strike(_ id: String) -> Int {
+        strikes.withLock { strikes in
+            strikes[id, default: 0] += 1
+            return strikes[id]!
+        }
+    }
+
+    func mountpoints(_ id: String) -> [String]? { volumePoints.withLock { $0[id] } }
+    func remember(_ id: String, mountpoints: [String]) { volumePoints.withLock { $0[id] = mountpoints } }
 }

@@ -2,52 +2,76 @@ import BurrowSystem
 import BurrowPodman
 
 /// Reads Podman's `system df` for the disk watch, and keeps one broken volume from blinding it.
-/// Podman (4.3 at least) answers 500 for the whole listing when one volume's folder is gone
-/// ("lstat …/volumes/NAME/_data: no such file or directory"), so every burrow's `limits.disk` would
-/// go unenforced. A broken volume of a Burrow (labelled `io.burrow.*`) holds nothing any more —
-/// Podman makes a volume's folder before its entry, so a missing folder is never one being made — and
-/// is removed (never with force: one a container still uses is left and named). Anything else is
-/// named in the failure, with the command that fixes it.
+/// Podman (4.3 at least) answers 500 for the whole listing when any path it walks is gone
+/// ("lstat PATH: no such file or directory"): a volume that lost its folder, or a file deleted while
+/// Podman walked a volume — which a box can do on purpose, in a loop, with any path it likes under
+/// its own volume. So a volume is removed only when the missing path is exactly its mount point as
+/// Podman reports it (a box cannot make that path: it is outside every volume), it is a Burrow's
+/// (labelled `io.burrow.*`; its data is already gone — Podman makes a volume's folder before its
+/// entry, so a missing folder is never one being made) and no container uses it (never with force).
+/// A path that vanished under the walk is read again (twice); what still fails is returned with the
+/// path, for the caller to find whose volume it lies in.
 enum DiskUsageReading {
     struct Failure: Error, Sendable, Equatable {
         let reason: String
+        /// The path Podman found missing, when it said one.
+        var path: String? = nil
     }
 
     /// At most this many broken volumes are removed per reading.
     static let repairsPerReading = 4
+    /// Readings after the first when a path vanished under the walk.
+    static let rereads = 2
 
     static func read(_ podman: PodmanClient) async -> Result<PodmanDiskUsage, Failure> {
         var removed: Set<String> = []
+        var rereadsLeft = rereads
         while true {
             do {
                 return .success(try await podman.diskUsage())
             } catch let error as PodmanError {
-                guard let name = brokenVolume(in: error) else { return .failure(Failure(reason: error.description)) }
-                let fix = "Podman's system df fails: volume \(name) has lost its folder; remove it with `podman volume rm \(name)`"
-                guard !removed.contains(name), removed.count < repairsPerReading,
-                      let labels = try? await podman.inspectVolume(name).labels,
-                      labels.keys.contains(where: { $0.hasPrefix("io.burrow.") }) else {
-                    return .failure(Failure(reason: fix))
+                guard let path = missingPath(in: error) else { return .failure(Failure(reason: error.description)) }
+                if let name = brokenVolume(in: error), !removed.contains(name), removed.count < repairsPerReading,
+                   let volume = try? await podman.inspectVolume(name), volume.mountpoint == path {
+                    let fix = "Podman's system df fails: volume \(name) has lost its folder; remove it with `podman volume rm \(name)`"
+                    guard (volume.labels ?? [:]).keys.contains(where: { $0.hasPrefix("io.burrow.") }) else {
+                        return .failure(Failure(reason: fix, path: path))
+                    }
+                    do {
+                        try await podman.removeVolume(name, force: false)
+                    } catch {
+                        return .failure(Failure(reason: fix + " (Burrow could not: \(error))", path: path))
+                    }
+                    removed.insert(name)
+                    continue
                 }
-                do {
-                    try await podman.removeVolume(name, force: false)
-                } catch {
-                    return .failure(Failure(reason: fix + " (Burrow could not: \(error))"))
+                guard rereadsLeft > 0 else {
+                    return .failure(Failure(reason: "Podman's system df fails: \(path) vanished while Podman measured it", path: path))
                 }
-                removed.insert(name)
+                rereadsLeft -= 1
+                try? await Task.sleep(for: .milliseconds(100))
             } catch {
                 return .failure(Failure(reason: "\(error)"))
             }
         }
     }
 
-    /// The volume a failed `system df` names as missing its folder.
+    /// The path in "… PATH: no such file or directory".
+    static func missingPath(in error: PodmanError) -> String? {
+        let suffix = ": no such file or directory"
+        guard case .api(_, _, _, let message) = error, message.hasSuffix(suffix) else { return nil }
+        let head = message.dropLast(suffix.count)
+        guard let space = head.firstIndex(of: " ") else { return nil }
+        let path = String(head[head.index(after: space)...])
+        return path.hasPrefix("/") ? path : nil
+    }
+
+    /// The volume whose folder a failed `system df` may name as missing: `…/volumes/NAME/_data`
+    /// (a candidate only: `read` checks that this is the volume's mount point).
     static func brokenVolume(in error: PodmanError) -> String? {
-        guard case .api(_, _, _, let message) = error, message.hasSuffix("/_data: no such file or directory"),
-              let start = message.ranges(of: "/volumes/").last else { return nil }
-        let rest = message[start.upperBound...]
-        guard let end = rest.firstIndex(of: "/") else { return nil }
-        let name = String(rest[..<end])
-        return name.isEmpty ? nil : name
+        guard let path = missingPath(in: error), path.hasSuffix("/_data") else { return nil }
+        let parts = path.split(separator: "/")
+        guard parts.count >= 3, parts[parts.count - 3] == "volumes" else { return nil }
+        return String(parts[parts.count - 2])
     }
 }

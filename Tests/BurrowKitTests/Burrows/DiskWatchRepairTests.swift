@@ -63,4 +63,36 @@ final class DiskWatchRepairTests: XCTestCase {
             XCTAssertEqual(DiskUsageReading.brokenVolume(in: error), name, "\(error)")
         }
     }
+
+    /// The box deletes and makes again, in a loop, files at paths that end like another volume's
+    /// folder (`…/volumes/VICTIM/_data`), so that Podman's walk fails naming them; and it writes past
+    /// its budget meanwhile. Burrow must neither remove the victim (the path is not its mount point)
+    /// nor stay blind: the burrow is stopped, by its budget or for blinding the watch.
+    func testABoxThatChurnsFilesToBreakTheMeasurementRemovesNothingAndIsStopped() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let victim = "burrow-" + PodmanTestEnvironment.uniqueName("victim").suffix(10) + "-workspace"
+        try await podman.createVolume(name: victim, labels: [BurrowLabels.instance: "someone-elses-instance"])
+        let attack = try await AttackBurrow.make(self) { $0.limits.disk = "50m" }
+        attack.app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
+        let outcome = await Result {
+            try await attack.run("""
+                for d in $(seq 1 40); do mkdir -p /burrow/claude/c$d/volumes/\(victim); done
+                churn() { while :; do for d in $(seq 1 40); do : > /burrow/claude/c$d/volumes/\(victim)/_data; done; rm -f /burrow/claude/c*/volumes/\(victim)/_data; done; }
+                churn & churn & churn &
+                i=0; while [ $i -lt 60 ]; do
+                  dd if=/dev/zero of=/burrow/claude/fill$i bs=1M count=5 2>/dev/null; i=$((i+1)); echo "wrote $((i*5)) MiB"; sleep 0.5
+                done; echo finished-writing; rm -f /burrow/claude/fill*
+                """, within: 120)
+        }
+        let survived = try await podman.volumeExists(victim)
+        if survived { try await podman.removeVolume(victim) }
+        XCTAssertTrue(survived, "another burrow's volume was removed on the box's word")
+        let record = try outcome.get()
+        let text = try ResourceBoundsTests.events(attack, record.id)
+        XCTAssertTrue(text.contains(#""text":"wrote 10 MiB""#), "the probe ran: it wrote")
+        XCTAssertEqual(record.state, .stopped, "the box is not left unmeasured: \(record.stopReason ?? "no reason")")
+        XCTAssertFalse(text.contains(#""text":"finished-writing""#))
+        let blinded = text.contains("Burrow cannot measure this burrow's disk use") || record.stopReason?.contains("could not be measured") == true
+        print("churn: stopped with '\(record.stopReason ?? "")'; a reading failed: \(blinded)")
+    }
 }
