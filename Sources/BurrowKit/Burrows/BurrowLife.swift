@@ -42,6 +42,11 @@ struct BurrowRun: Sendable {
     let crossing: Crossing
     var phase: BurrowLife = .turnStarting
     var egress: EgressRun?
+    /// Past `claimIDs`: others that share its range wait for it (one still claiming waits itself).
+    var holdsRange = false
+
+    /// Whether a burrow sharing this run's range must wait for it to end.
+    var occupiesRange: Bool { holdsRange || phase != .turnStarting }
 
     var podman: PodmanClient { runner.podman }
 }

@@ -46,10 +46,13 @@ extension BurrowManager {
                 }
             }
         }
+        // Only runs past this point count: two that started at once, each waiting for the other
+        // while still claiming, would wait for ever. Nothing is awaited between the look and the mark.
         while let mine = records[id]?.ids, records.values.contains(where: { other in
-            other.id != id && runs[other.id] != nil && other.ids.map(mine.overlaps) == true && !sameGroup(other, records[id]) }) {
+            other.id != id && runs[other.id]?.occupiesRange == true && other.ids.map(mine.overlaps) == true && !sameGroup(other, records[id]) }) {
             try await waitForARunToEnd(id, past: lifeChanged.generation)
         }
+        runs[id]?.holdsRange = true
     }
 
     /// The range another attempt of `record`'s group (same repo, workspace kept) holds: a group's
