@@ -165,6 +165,10 @@ public actor AskDesk {
         switch answer {
         case .once:
             finish(id, .allowed(.once), decision: "once")
+        case .burrow where Self.truncated(ask), .repo where Self.truncated(ask):
+            // Its key holds only the path's first 2,048 characters: kept, it would allow every path
+            // that starts with them. What the person saw is allowed, once.
+            finish(id, .allowed(.once), decision: "once")
         case .burrow, .repo:
             // A request ask allows its method and path; a host ask, the host:port.
             if ask.scope == "request" { allowedRequests.insert(entry.key) } else { allowed.insert(Self.target(ask.host, ask.port)) }
@@ -174,6 +178,9 @@ public actor AskDesk {
         }
         return ask
     }
+
+    /// A request ask whose path is longer than its key keeps.
+    static func truncated(_ ask: Ask) -> Bool { ask.scope == "request" && (ask.path?.count ?? 0) >= 2048 }
 
     /// Every waiting ask is denied (its turn ended; later turns may ask again).
     public func close(_ reason: String) {

@@ -36,6 +36,26 @@ final class AskDeskTests: XCTestCase {
         guard case .denied("policy", "turn ended") = await other.value else { return XCTFail("another port asks again") }
     }
 
+    /// A request's key keeps the first 2,048 characters of its path: "for this burrow" on a longer
+    /// one would have allowed every path starting with them.
+    func testAllowingALongPathForTheBurrowAllowsItOnceNotItsPrefix() async throws {
+        let desk = desk()
+        let long = "/" + String(repeating: "a", count: 2100)
+        async let held = desk.askRequest(host: "api.test", port: 443, method: "POST", path: long)
+        try await waitForAsks(desk, 1)
+        let listed = await desk.asks
+        let id = try XCTUnwrap(listed.first?.id)
+        await desk.answer(id, .burrow)
+        let outcome = await held
+        XCTAssertEqual(outcome, .allowed(.once), "what the person saw passes, once")
+        let keys = await desk.allowedRequestKeys
+        XCTAssertTrue(keys.isEmpty, "nothing kept: \(keys.map { $0.prefix(40) })")
+        let other = Task { await desk.askRequest(host: "api.test", port: 443, method: "POST", path: long + "/other") }
+        try await waitForAsks(desk, 1)
+        await desk.close("done")
+        guard case .denied = await other.value else { return XCTFail("a path sharing the first 2,048 characters asks again") }
+    }
+
     func testNoAnswerDeniesAfterTheDeadlineSayingHowToAllowIt() async throws {
         let desk = desk(seconds: 1)
         let started = Date()
