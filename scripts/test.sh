@@ -37,7 +37,7 @@ stage 900 "the agent image (burrow image build)" .build/debug/burrow image build
 # A failing stage does not stop the later ones (the browser tests run whatever swift test said); the
 # script exits non-zero if any failed.
 failed=""
-stage 1800 "swift test" swift test --skip-build "$@" || failed="$failed swift-test"
+stage 3000 "swift test" swift test --skip-build "$@" || failed="$failed swift-test"
 # Podman 5 (Debian 13's 5.4.2) as well, as root: its own rootless service from a trixie rootfs
 # (scripts/podman5-env.sh, cached in /var/cache/burrow), the lifecycle, sandbox, real-agent, conversation, doctor, shell, preview, interception, check, ask and nested-container tests
 # again against it (the agent image's rootfs is kept from the stage above, only imported).
