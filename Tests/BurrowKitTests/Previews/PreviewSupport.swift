@@ -101,3 +101,31 @@ extension BurrowTestApp {
         }
     }
 }
+
+extension PreviewVisitor {
+    /// Signs in, upgrades `/socket` to a WebSocket through the preview, and checks that each message
+    /// comes back whole (`pause` before every one after the first: an idle connection must stay up).
+    func echoOverWebSocket(_ messages: [String], pause: Duration = .zero) async throws {
+        let cookie = try await signIn()
+        let client = try await app.server.client()
+        defer { client.close() }
+        try await client.send("GET /socket HTTP/1.1\r\nHost: \(host)\r\nCookie: \(cookie)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                              + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        let head = try await client.streamHead()
+        XCTAssertEqual(head.status, 101)
+        XCTAssertEqual(head.headers["Sec-WebSocket-Accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        for (index, message) in messages.enumerated() {
+            if index > 0, pause > .zero { try await Task.sleep(for: pause) }
+            let mask: [UInt8] = [1, 2, 3, 4]
+            let payload = Array(message.utf8).enumerated().map { $0.element ^ mask[$0.offset % 4] }
+            try await client.send([0x81, 0x80 | UInt8(payload.count)] + mask + payload)
+            var frame = client.connection.buffer
+            client.connection.buffer.removeAll()
+            while frame.count < 2 + message.utf8.count {
+                guard try await client.connection.socket.read(into: &frame) > 0 else { return XCTFail("the echo closed before \(message)") }
+            }
+            XCTAssertEqual(Array(frame.prefix(2)), [0x81, UInt8(message.utf8.count)])
+            XCTAssertEqual(String(decoding: frame.dropFirst(2), as: UTF8.self), message)
+        }
+    }
+}

@@ -68,27 +68,7 @@ final class RemotePreviewTests: XCTestCase {
         let launched = try await app.launch(PreviewServers.task(marker: "ws"))
         _ = try await app.waitForPreviews(launched.id, [8001], within: 120)
         let echo = PreviewVisitor(app: app, id: launched.id, port: 8001)
-        let cookie = try await echo.signIn()
-        let client = try await app.server.client()
-        defer { client.close() }
-        try await client.send("GET /socket HTTP/1.1\r\nHost: \(echo.host)\r\nCookie: \(cookie)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                              + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-        let head = try await client.streamHead()
-        XCTAssertEqual(head.status, 101)
-        XCTAssertEqual(head.headers["Sec-WebSocket-Accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
-        for message in ["hello", "after a pause"] {
-            if message != "hello" { try await Task.sleep(for: .seconds(3)) }
-            let mask: [UInt8] = [1, 2, 3, 4]
-            let payload = Array(message.utf8).enumerated().map { $0.element ^ mask[$0.offset % 4] }
-            try await client.send([0x81, 0x80 | UInt8(payload.count)] + mask + payload)
-            var frame = client.connection.buffer
-            client.connection.buffer.removeAll()
-            while frame.count < 2 + message.utf8.count {
-                guard try await client.connection.socket.read(into: &frame) > 0 else { return XCTFail("the echo closed before \(message)") }
-            }
-            XCTAssertEqual(Array(frame.prefix(2)), [0x81, UInt8(message.utf8.count)])
-            XCTAssertEqual(String(decoding: frame.dropFirst(2), as: UTF8.self), message)
-        }
+        try await echo.echoOverWebSocket(["hello", "after a pause"], pause: .seconds(3))
         await RunnerTestEnvironment.cleanUp(app)
     }
 }
