@@ -143,6 +143,19 @@ extension BurrowManager {
     /// then ends every run (followers and preparations; containers keep running and are followed
     /// again by the next start), the range preparations, the watchers and the runners' connections.
     public func shutdown() async {
+        await endRuns()
+        await watchers.stopAll()
+        await previewHub.stopAll()
+        await diskWatch.stop()
+        await vault?.stop()
+        for log in logs.values { await log.close() }
+        await shutdownRunners()
+    }
+
+    /// The first half of `shutdown`: the door closes and every run and range preparation has ended
+    /// when it returns, so nothing of this process makes containers or volumes any more (tests call it
+    /// before removing what their burrows made: a preparation still running would make them again).
+    func endRuns() async {
         shuttingDown = true
         await supervisor.shutdown()
         // A run offered just before the door closed never started: nothing of it is left but its entry.
@@ -152,12 +165,6 @@ extension BurrowManager {
         let preparations = Array(preparingRanges.values)
         for task in preparations { task.cancel() }
         for task in preparations { await task.value }
-        await watchers.stopAll()
-        await previewHub.stopAll()
-        await diskWatch.stop()
-        await vault?.stop()
-        for log in logs.values { await log.close() }
-        await shutdownRunners()
     }
 
     /// Runs still live in this process (tests: none after shutdown).

@@ -35,6 +35,9 @@ extension BurrowManager {
         guard record.state.isFinal, record.queuedMessages.isEmpty else {
             throw BurrowError.conflict("burrow \(id) is \(record.state.rawValue)", detail: "stop it first (POST /api/burrows/\(id)/stop)")
         }
+        if openingShells[id] != nil {
+            throw BurrowError.conflict("a shell session is opening in burrow \(id)", detail: "try the teardown again in a moment")
+        }
         // Claimed before the first await: from here until the volumes are gone, a follow-up message is
         // refused instead of starting a turn on them (the branch's deletion included).
         try claim(.tearingDown, id)
@@ -65,10 +68,12 @@ extension BurrowManager {
             for container in try await podman.listContainers(label: "io.burrow.id=\(record.id)") { try await podman.remove(container.id) }
             do {
                 for volume in record.ownVolumes { try await podman.removeVolume(volume, force: true) }
-                return
             } catch PodmanError.api(_, 409, _, _) where attempt < 3 {
                 continue
             }
+            // One made meanwhile on a removed volume had Podman make the volume again (its folder then
+            // went with the removal): both go, in the next round.
+            guard attempt < 3, !(try await podman.listContainers(label: "io.burrow.id=\(record.id)")).isEmpty else { return }
         }
     }
 }

@@ -28,6 +28,8 @@ public actor BurrowManager {
     var runTokens = 0
     /// Teardowns and branch work under way, claimed before their first await (see `BurrowLife`).
     var claims: [String: BurrowClaim] = [:]
+    /// Shell copies being created, per burrow: a teardown waits for none (see `startShellCopy`).
+    var openingShells: [String: Int] = [:]
     /// Set once at the start of `shutdown`: no run starts after it.
     var shuttingDown = false
     /// Every run's task is its child.

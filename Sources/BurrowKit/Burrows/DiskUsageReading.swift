@@ -7,8 +7,9 @@ import BurrowPodman
 /// Podman walked a volume — which a box can do on purpose, in a loop, with any path it likes under
 /// its own volume. So a volume is removed only when the missing path is exactly its mount point as
 /// Podman reports it (a box cannot make that path: it is outside every volume), it is a Burrow's
-/// (labelled `io.burrow.*`; its data is already gone — Podman makes a volume's folder before its
-/// entry, so a missing folder is never one being made) and no container uses it (never with force).
+/// (labelled `io.burrow.*`, or named as a burrow's own volume; its data is already gone — Podman makes a volume's folder before its
+/// entry, so a missing folder is never one being made) and no container uses it but Burrow's own
+/// that cannot start any more (never with force: one running keeps it).
 /// A path that vanished under the walk is read again (twice); what still fails is returned with the
 /// path, for the caller to find whose volume it lies in.
 enum DiskUsageReading {
@@ -34,11 +35,13 @@ enum DiskUsageReading {
                 if let name = brokenVolume(in: error), !removed.contains(name), removed.count < repairsPerReading,
                    let volume = try? await podman.inspectVolume(name), volume.mountpoint == path {
                     let fix = "Podman's system df fails: volume \(name) has lost its folder; remove it with `podman volume rm \(name)`"
-                    guard (volume.labels ?? [:]).keys.contains(where: { $0.hasPrefix("io.burrow.") }) else {
+                    // Unlabelled, named as a burrow's: Podman made it again for a container created on it
+                    // while it was removed (a container create makes a missing named volume).
+                    guard (volume.labels ?? [:]).keys.contains(where: { $0.hasPrefix("io.burrow.") }) || BurrowRecord.isOwnVolumeName(name) else {
                         return .failure(Failure(reason: fix, path: path))
                     }
                     do {
-                        try await podman.removeVolume(name, force: false)
+                        try await remove(name, podman)
                     } catch {
                         return .failure(Failure(reason: fix + " (Burrow could not: \(error))", path: path))
                     }
@@ -53,6 +56,24 @@ enum DiskUsageReading {
             } catch {
                 return .failure(Failure(reason: "\(error)"))
             }
+        }
+    }
+
+    /// Removes the broken volume; one still mounted by containers that are all Burrow's and none
+    /// running (made on it while it was being removed: they can never start, their mount is gone)
+    /// goes with them. Any other user keeps it, and the caller names the fix.
+    private static func remove(_ name: String, _ podman: PodmanClient) async throws {
+        do {
+            try await podman.removeVolume(name, force: false)
+        } catch PodmanError.api(_, 409, let cause, let message) {
+            let users = try await podman.listContainers(usingVolume: name)
+            let stopped: Set<String> = ["created", "configured", "exited", "stopped"]
+            guard !users.isEmpty, users.allSatisfy({ $0.labels?["io.burrow.id"] != nil && stopped.contains($0.state) }) else {
+                throw PodmanError.api(operation: "volume remove", status: 409, cause: cause,
+                                      message: message + " (used by " + users.map { "\($0.names.first ?? $0.id) (\($0.state))" }.joined(separator: ", ") + ")")
+            }
+            for container in users { try await podman.remove(container.id, force: true) }
+            try await podman.removeVolume(name, force: false)
         }
     }
 

@@ -68,6 +68,11 @@ extension BurrowManager {
     /// allowlist its proxy is gone, so the copy has no network at all.
     func startShellCopy(_ id: String) async throws -> String {
         guard let record = records[id], !record.tornDown, claims[id] != .tearingDown else { throw BurrowError.conflict("burrow \(id) was torn down") }
+        // Counted before the first await, so that a teardown is refused until the copy exists (then
+        // it is removed with the burrow's containers): created while its volumes were being removed,
+        // Podman would make them again, empty, and the removal would take their folders.
+        openingShells[id, default: 0] += 1
+        defer { openingShells[id] = openingShells[id].flatMap { $0 > 1 ? $0 - 1 : nil } }
         guard let repo = config.repo(named: record.repo) else {
             throw BurrowError.conflict("burrow \(id)'s repo \(record.repo) is not in the configuration any more", detail: "a shell needs its container settings")
         }

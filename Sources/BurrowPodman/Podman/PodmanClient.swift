@@ -144,9 +144,19 @@ public final class PodmanClient: Sendable {
 
     /// Containers (running or not) carrying `label` (`key` or `key=value`).
     public func listContainers(label: String) async throws -> [ContainerSummary] {
-        let filters = escape("{\"label\":[\"\(label)\"]}")
+        try await listContainers(filter: "label", label)
+    }
+
+    /// Every container, running or not, that mounts volume `name`.
+    public func listContainers(usingVolume name: String) async throws -> [ContainerSummary] {
+        try await listContainers(filter: "volume", name)
+    }
+
+    private func listContainers(filter: String, _ value: String) async throws -> [ContainerSummary] {
+        let filters = try JSONCoding.encoder.encode([filter: [value]])
         return try await decode([ContainerSummary].self,
-                                try await call("GET", "/containers/json?all=true&filters=\(filters)", operation: "container list", expect: [200]),
+                                try await call("GET", "/containers/json?all=true&filters=\(escape(String(decoding: filters, as: UTF8.self)))",
+                                               operation: "container list", expect: [200]),
                                 "container list")
     }
 

@@ -26,6 +26,37 @@ final class DiskWatchRepairTests: XCTestCase {
         try outcome.get()
     }
 
+    /// As CI left it: a container created on a burrow's volume while the volume was being removed had
+    /// Podman make it again (unlabelled), and the removal then took its folder; the container still
+    /// mounts it, so Podman refuses the volume's removal (409). A Burrow container that is not
+    /// running cannot start again (its mount is gone): it goes with the volume.
+    func testABrokenVolumeStillMountedByAStoppedBurrowContainerIsRemovedWithIt() async throws {
+        let name = "burrow-\(BurrowRecord.newID())-workspace"
+        XCTAssertTrue(BurrowRecord.isOwnVolumeName(name))
+        XCTAssertFalse(BurrowRecord.isOwnVolumeName("burrow-\(BurrowRecord.newID())-workspace-x"))
+        let podman = try await PodmanTestEnvironment.client()
+        try await podman.createVolume(name: name, labels: [:])
+        var spec = ContainerSpec(image: PodmanTestEnvironment.image)
+        spec.name = name + "-user"
+        spec.command = ["/bin/true"]
+        spec.labels = ["io.burrow.id": "0123456789ab"]
+        spec.volumes = [.init(name: name, destination: "/workspace")]
+        _ = try await podman.createContainer(spec)
+        try await breakVolume(name, labels: nil)
+        do {
+            try await podman.removeVolume(name)
+            XCTFail("the probe: Podman refuses to remove a volume a container mounts")
+        } catch PodmanError.api(_, 409, _, _) {}
+        let outcome = await Result { try await ResourceBoundsTests.writePastTheBudget(self, into: "/burrow/claude") }
+        let left = try await podman.volumeExists(name)
+        let user = try await podman.listContainers(label: "io.burrow.id=0123456789ab")
+        try? await podman.remove(spec.name!)
+        if left { try await podman.removeVolume(name, force: true) }
+        XCTAssertFalse(left, "the broken volume was removed by the disk watch")
+        XCTAssertEqual(user.count, 0, "with the stopped container that mounted it")
+        try outcome.get()
+    }
+
     func testABrokenVolumeThatIsNotBurrowsIsNamedOnTheBurrowAndLeft() async throws {
         let name = PodmanTestEnvironment.uniqueName("someone-elses")
         try await breakVolume(name, labels: [:])
@@ -46,14 +77,15 @@ final class DiskWatchRepairTests: XCTestCase {
     }
 
     /// A volume in the test Podman whose folder is removed behind Podman's back, as happened in CI.
-    private func breakVolume(_ name: String, labels: [String: String]) async throws {
+    /// `labels` nil: the volume exists already.
+    private func breakVolume(_ name: String, labels: [String: String]?) async throws {
         let podman = try await PodmanTestEnvironment.client()
-        try await podman.createVolume(name: name, labels: labels)
+        if let labels { try await podman.createVolume(name: name, labels: labels) }
         let info = try await podman.inspectVolume(name)
         let folder = try XCTUnwrap(info.mountpoint)
         FileSystem.removeDirectory(folder)
         guard !FileSystem.exists(folder) else {
-            try await podman.removeVolume(name)
+            try await podman.removeVolume(name, force: true)
             throw XCTSkip("cannot remove \(folder) behind Podman's back (Podman runs as another user)")
         }
         do {

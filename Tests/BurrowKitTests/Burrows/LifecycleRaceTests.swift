@@ -29,6 +29,38 @@ final class LifecycleRaceTests: XCTestCase {
         }
     }
 
+    /// A stop that lands just after the run took a queued burrow (before its preparation's first step)
+    /// ended the burrow at once while the preparation went on: a teardown then removed the volumes the
+    /// preparation was making, and Podman kept one without its folder (seen in CI: every later disk
+    /// watch failed). Stops land at spread-out moments after the launch.
+    func testAStopJustAfterLaunchThenATeardownLeavesNothingInPodman() async throws {
+        let app = try await BurrowTestApp(maxConcurrent: 4)
+        addTeardownBlock { await app.cleanUp() }
+        let manager = app.manager
+        var prepared = 0, endedAtOnce = 0
+        let delays = (0..<24).map { $0 * 150 }
+        for delay in delays {
+            let record = try await manager.launch(repo: "demo", task: "quick", gpu: nil)
+            if delay > 0 { try await Task.sleep(for: .microseconds(delay)) }
+            let stopped = try await manager.stop(record.id)
+            if stopped.state.isFinal {
+                endedAtOnce += 1
+                try await manager.teardown(record.id, purge: false)
+            }
+            let finished = try await app.finished(record.id, within: 60)
+            if !finished.tornDown { try await manager.teardown(record.id, purge: false) }
+            if finished.baseCommit != nil || finished.user != nil { prepared += 1 }
+            try await withTimeout(60) { while await manager.liveRunCount > 0 { try await Task.sleep(for: .milliseconds(50)) } }
+            let containers = try await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")
+            XCTAssertEqual(containers.map { $0.names }, [], "stop after \(delay) µs: nothing of the burrow outlives its teardown")
+            for volume in finished.ownVolumes {
+                let left = try await manager.podman.volumeExists(volume)
+                XCTAssertFalse(left, "stop after \(delay) µs: \(volume) outlives the teardown")
+            }
+        }
+        print("stop just after launch: \(endedAtOnce) of \(delays.count) ended at once, \(prepared) had begun preparing")
+    }
+
     func testAFollowUpDuringTeardownNeverStartsATurnOnRemovedVolumes() async throws {
         let app = try await BurrowTestApp()
         addTeardownBlock { await app.cleanUp() }

@@ -89,6 +89,9 @@ final class BurrowTestApp: @unchecked Sendable {
     /// Removes what this app made in Podman and stops its server; a second call does nothing.
     func cleanUp() async {
         guard cleaned.withLock({ done in defer { done = true }; return !done }) else { return }
+        // First every run ends: a preparation left running would make containers and volumes again
+        // while they are removed here (Podman then keeps a volume without its folder).
+        await manager.endRuns()
         for record in await manager.list() {
             _ = try? await manager.stop(record.id)
             try? await manager.podman.remove(record.container)

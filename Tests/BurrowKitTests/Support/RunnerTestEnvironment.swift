@@ -58,6 +58,7 @@ enum RunnerTestEnvironment {
     /// Removes what a test made on the runner (containers, volumes, the repo's template image).
     static func cleanUp(_ app: BurrowTestApp) async {
         for runner in app.manager.runners { try? await runner.remote?.tunnel.waitConnected() }
+        await app.manager.endRuns()
         for record in await app.manager.list() {
             _ = try? await app.manager.stop(record.id)
             let podman = await app.manager.podman(for: record.id)
