@@ -112,6 +112,13 @@ final class BurrowTestApp: @unchecked Sendable {
         where image.labels?["io.burrow.template"]?.hasPrefix(key) == true {
             try? await manager.podman.removeImage(image.id)
         }
+        // What one test leaves in Podman breaks later ones (held id ranges, a volume without its folder).
+        if let instance = try? await manager.instanceLabels()[BurrowLabels.instance] {
+            let label = "\(BurrowLabels.instance)=\(instance)"
+            let left = ((try? await manager.podman.listContainers(label: label)) ?? []).map { "container \($0.names.first ?? $0.id) (\($0.state))" }
+                + ((try? await manager.podman.listVolumes(label: label)) ?? []).map { "volume \($0.name)" }
+            if !left.isEmpty { print("test clean-up: left in the test Podman: " + left.joined(separator: ", ")) }
+        }
         await server.stop()
     }
 }
