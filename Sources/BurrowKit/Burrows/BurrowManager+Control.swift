@@ -73,7 +73,10 @@ extension BurrowManager {
             }
             // One made meanwhile on a removed volume had Podman make the volume again (its folder then
             // went with the removal): both go, in the next round.
-            guard attempt < 3, !(try await podman.listContainers(label: "io.burrow.id=\(record.id)")).isEmpty else { return }
+            var left = try await podman.listContainers(label: "io.burrow.id=\(record.id)").map { $0.names.first ?? $0.id }
+            for volume in record.ownVolumes where try await podman.volumeExists(volume) { left.append(volume) }
+            if left.isEmpty { return }
+            if attempt == 3 { throw PodmanError.api(operation: "teardown", status: 409, cause: "", message: "still left: " + left.joined(separator: ", ")) }
         }
     }
 }

@@ -73,14 +73,15 @@ extension BurrowManager {
     /// One turn, from `queued`: the workspace (first turn), the container, the start; then following.
     func turn(_ run: BurrowRun) async {
         let id = run.id, podman = run.podman
-        guard let queued = records[id], queued.state == .queued, !queued.stopRequested, let repo = repo(named: queued.repo),
-              // Taken before the first await: a stop from here on is this run's to act on (`checkStop`),
-              // not a queued burrow's to end at once — which let a teardown remove the volumes this
-              // preparation was still making (Podman made them again without their folders).
-              let preparing = try? mutate(id, { $0.state = .preparing }) else { return }
+        guard let queued = records[id], queued.state == .queued, let repo = repo(named: queued.repo) else { return }
         var attached: Task<LogStream, any Error>?
         do {
-            await publish(preparing)
+            // Taken before the first await: a stop from here on is this run's to act on (`checkStop`),
+            // not a queued burrow's to end at once — which let a teardown remove the volumes this
+            // preparation was still making (Podman made them again without their folders).
+            await publish(try mutate(id) { $0.state = .preparing })
+            // One stopped while an earlier Burrow prepared it (queued again at restart) ends here.
+            try checkStop(id)
             await noteStartup(id, "queued", ms: (Date().timeIntervalSince1970 - queued.createdAt) * 1000)
             try await podman.checkAnswering()
             var step = Monotonic.now()

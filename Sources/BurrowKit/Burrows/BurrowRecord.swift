@@ -132,14 +132,16 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var configVolume: String { "burrow-\(id)-claude" }
     /// The nested engine's images and containers (`nestedContainers`).
     public var containersVolume: String { "burrow-\(id)-containers" }
-    /// The volumes the burrow owns (not the shared caches).
-    /// Whether `name` is named as a burrow's own volume is (`burrow-ID-workspace`, `-claude`, `-containers`).
-    static func isOwnVolumeName(_ name: String) -> Bool {
+    /// The burrow id in `name` when it is named as a burrow's own volume is (`burrow-ID-workspace`,
+    /// `-claude`, `-containers`), else nil.
+    static func ownVolumeBurrow(_ name: String) -> String? {
         let parts = name.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0] == "burrow" && parts[1].count == 12 && parts[1].allSatisfy(\.isHexDigit)
-            && ["workspace", "claude", "containers"].contains(parts[2])
+        guard parts.count == 3, parts[0] == "burrow", parts[1].count == 12, parts[1].allSatisfy(\.isHexDigit),
+              ["workspace", "claude", "containers"].contains(parts[2]) else { return nil }
+        return String(parts[1])
     }
 
+    /// The volumes the burrow owns (not the shared caches).
     public var ownVolumes: [String] { [workspaceVolume, configVolume] + (nestedContainers == true ? [containersVolume] : []) }
 
     /// The container of a turn: `burrow-<id>` for the first, `burrow-<id>-<turn>` after.

@@ -37,11 +37,11 @@ enum DiskUsageReading {
                     let fix = "Podman's system df fails: volume \(name) has lost its folder; remove it with `podman volume rm \(name)`"
                     // Unlabelled, named as a burrow's: Podman made it again for a container created on it
                     // while it was removed (a container create makes a missing named volume).
-                    guard (volume.labels ?? [:]).keys.contains(where: { $0.hasPrefix("io.burrow.") }) || BurrowRecord.isOwnVolumeName(name) else {
+                    guard (volume.labels ?? [:]).keys.contains(where: { $0.hasPrefix("io.burrow.") }) || BurrowRecord.ownVolumeBurrow(name) != nil else {
                         return .failure(Failure(reason: fix, path: path))
                     }
                     do {
-                        try await remove(name, podman)
+                        try await remove(name, burrow: volume.labels?["io.burrow.id"] ?? BurrowRecord.ownVolumeBurrow(name), path: path, podman)
                     } catch {
                         return .failure(Failure(reason: fix + " (Burrow could not: \(error))", path: path))
                     }
@@ -59,19 +59,23 @@ enum DiskUsageReading {
         }
     }
 
-    /// Removes the broken volume; one still mounted by containers that are all Burrow's and none
-    /// running (made on it while it was being removed: they can never start, their mount is gone)
-    /// goes with them. Any other user keeps it, and the caller names the fix.
-    private static func remove(_ name: String, _ podman: PodmanClient) async throws {
+    /// Removes the broken volume (`burrow`: the burrow it belongs to, by label or name); one still
+    /// mounted by that burrow's own containers, none running (made on it while it was being removed:
+    /// they can never start, their mount is gone), goes with them once Podman still finds its folder
+    /// missing (it may have been made again meanwhile). Any other user keeps it; the caller names the fix.
+    private static func remove(_ name: String, burrow: String?, path: String, _ podman: PodmanClient) async throws {
         do {
             try await podman.removeVolume(name, force: false)
         } catch PodmanError.api(_, 409, let cause, let message) {
             let users = try await podman.listContainers(usingVolume: name)
             let stopped: Set<String> = ["created", "configured", "exited", "stopped"]
-            guard !users.isEmpty, users.allSatisfy({ $0.labels?["io.burrow.id"] != nil && stopped.contains($0.state) }) else {
-                throw PodmanError.api(operation: "volume remove", status: 409, cause: cause,
-                                      message: message + " (used by " + users.map { "\($0.names.first ?? $0.id) (\($0.state))" }.joined(separator: ", ") + ")")
-            }
+            let refusal = PodmanError.api(operation: "volume remove", status: 409, cause: cause,
+                                          message: message + " (used by " + users.map { "\($0.names.first ?? $0.id) (\($0.state))" }.joined(separator: ", ") + ")")
+            guard let burrow, !users.isEmpty, users.allSatisfy({ $0.labels?["io.burrow.id"] == burrow && stopped.contains($0.state) }) else { throw refusal }
+            do {
+                _ = try await podman.diskUsage()
+                throw refusal
+            } catch let error as PodmanError where missingPath(in: error) == path {}
             for container in users { try await podman.remove(container.id, force: true) }
             try await podman.removeVolume(name, force: false)
         }

@@ -15,8 +15,12 @@ final class CleanupRaceTests: XCTestCase {
             let app = try await BurrowTestApp(maxConcurrent: 3)
             var records: [BurrowRecord] = []
             for _ in 0..<3 { records.append(try await app.manager.launch(repo: "demo", task: "quick", gpu: nil)) }
-            // Into the preparation (the workspace is being made), then the test "ends".
-            try await Task.sleep(for: .milliseconds(200 + round * 150))
+            // Into the preparation (a workspace is being made), then the test "ends".
+            let watched = records[round % 3].workspaceVolume
+            try await withTimeout(30) {
+                while try await !podman.volumeExists(watched) { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            try await Task.sleep(for: .milliseconds(round * 40))
             await app.cleanUp()
             await app.manager.shutdown()
             volumes += records.flatMap(\.ownVolumes)

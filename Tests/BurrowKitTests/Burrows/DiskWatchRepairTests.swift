@@ -31,30 +31,61 @@ final class DiskWatchRepairTests: XCTestCase {
     /// mounts it, so Podman refuses the volume's removal (409). A Burrow container that is not
     /// running cannot start again (its mount is gone): it goes with the volume.
     func testABrokenVolumeStillMountedByAStoppedBurrowContainerIsRemovedWithIt() async throws {
-        let name = "burrow-\(BurrowRecord.newID())-workspace"
-        XCTAssertTrue(BurrowRecord.isOwnVolumeName(name))
-        XCTAssertFalse(BurrowRecord.isOwnVolumeName("burrow-\(BurrowRecord.newID())-workspace-x"))
+        let burrow = BurrowRecord.newID(), name = "burrow-\(burrow)-workspace"
+        XCTAssertEqual(BurrowRecord.ownVolumeBurrow(name), burrow)
+        XCTAssertNil(BurrowRecord.ownVolumeBurrow("burrow-\(burrow)-workspace-x"))
+        let podman = try await PodmanTestEnvironment.client()
+        let user = try await mountedBrokenVolume(name, burrow: burrow, running: false)
+        let outcome = await Result { try await ResourceBoundsTests.writePastTheBudget(self, into: "/burrow/claude") }
+        let left = try await podman.volumeExists(name)
+        let users = try await podman.listContainers(label: "io.burrow.id=\(burrow)")
+        try? await podman.remove(user)
+        if left { try await podman.removeVolume(name, force: true) }
+        XCTAssertFalse(left, "the broken volume was removed by the disk watch")
+        XCTAssertEqual(users.count, 0, "with the stopped container that mounted it")
+        try outcome.get()
+    }
+
+    /// The same volume mounted by a container that runs: nothing of it is removed, the burrows are told.
+    func testABrokenVolumeMountedByARunningContainerIsLeftAndNamed() async throws {
+        let burrow = BurrowRecord.newID(), name = "burrow-\(burrow)-workspace"
+        let podman = try await PodmanTestEnvironment.client()
+        let user = try await mountedBrokenVolume(name, burrow: burrow, running: true)
+        let outcome = await Result { () async throws -> (AttackBurrow, BurrowRecord) in
+            let attack = try await AttackBurrow.make(self) { $0.limits.disk = "50m" }
+            attack.app.manager.diskWatch.interval.withLock { $0 = .milliseconds(300) }
+            return (attack, try await attack.run("sleep 2; echo done-sleeping", within: 60))
+        }
+        let running = try await podman.inspectContainer(user).state.running
+        let left = try await podman.volumeExists(name)
+        try? await podman.remove(user, force: true)
+        try? await podman.removeVolume(name, force: true)
+        XCTAssertTrue(running, "the container that mounts it still runs")
+        XCTAssertTrue(left, "a volume a running container mounts is not removed")
+        let (attack, record) = try outcome.get()
+        let text = try ResourceBoundsTests.events(attack, record.id)
+        XCTAssertTrue(text.contains(#""text":"done-sleeping""#), "the probe ran")
+        XCTAssertTrue(text.contains("Burrow could not") && text.contains("(running)"), "the notice says why: \(text.suffix(2000))")
+    }
+
+    /// A volume named as burrow `burrow`'s, made again unlabelled as Podman does, mounted by a container
+    /// of that burrow (started when `running`), its folder then removed behind Podman's back.
+    private func mountedBrokenVolume(_ name: String, burrow: String, running: Bool) async throws -> String {
         let podman = try await PodmanTestEnvironment.client()
         try await podman.createVolume(name: name, labels: [:])
         var spec = ContainerSpec(image: PodmanTestEnvironment.image)
         spec.name = name + "-user"
-        spec.command = ["/bin/true"]
-        spec.labels = ["io.burrow.id": "0123456789ab"]
+        spec.command = running ? ["sleep", "300"] : ["/bin/true"]
+        spec.labels = ["io.burrow.id": burrow]
         spec.volumes = [.init(name: name, destination: "/workspace")]
         _ = try await podman.createContainer(spec)
+        if running { try await podman.start(name + "-user") }
         try await breakVolume(name, labels: nil)
         do {
             try await podman.removeVolume(name)
             XCTFail("the probe: Podman refuses to remove a volume a container mounts")
         } catch PodmanError.api(_, 409, _, _) {}
-        let outcome = await Result { try await ResourceBoundsTests.writePastTheBudget(self, into: "/burrow/claude") }
-        let left = try await podman.volumeExists(name)
-        let user = try await podman.listContainers(label: "io.burrow.id=0123456789ab")
-        try? await podman.remove(spec.name!)
-        if left { try await podman.removeVolume(name, force: true) }
-        XCTAssertFalse(left, "the broken volume was removed by the disk watch")
-        XCTAssertEqual(user.count, 0, "with the stopped container that mounted it")
-        try outcome.get()
+        return name + "-user"
     }
 
     func testABrokenVolumeThatIsNotBurrowsIsNamedOnTheBurrowAndLeft() async throws {

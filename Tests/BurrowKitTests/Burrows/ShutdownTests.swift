@@ -10,6 +10,28 @@ import XCTest
 /// SIGTERM ends Burrow cleanly while burrows run: followers and proxies stop, nothing of Burrow's is
 /// left running, the containers run on and are followed again by the next start.
 final class ShutdownTests: XCTestCase {
+    /// Stopped while it was being prepared, and Burrow ended before the preparation saw the stop: the
+    /// next start queues it again (a preparing record is cleaned and queued) and must end it `stopped`,
+    /// with its end event — not leave it queued for ever (found in review of an early version).
+    func testABurrowStoppedWhilePreparingWhenBurrowEndedIsStoppedByTheNextStart() async throws {
+        let first = try await BurrowTestApp()
+        addTeardownBlock { await first.cleanUp() }
+        let record = try await first.manager.launch(repo: "demo", task: "quick", gpu: nil)
+        try await withTimeout(30) {
+            while try await first.record(record.id).state != .preparing { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        await first.manager.endRuns()
+        let stopped = try await first.manager.stop(record.id)
+        XCTAssertEqual(stopped.state, .preparing, "the probe: left preparing, the stop asked for")
+        XCTAssertTrue(stopped.stopRequested)
+        await first.manager.shutdown()
+        let second = try await BurrowTestApp(cacheName: first.cacheName, stateDir: first.stateDir, repoPath: first.repoPath)
+        addTeardownBlock { await second.cleanUp() }
+        let ended = try await second.finished(record.id, within: 30)
+        XCTAssertEqual(ended.state, .stopped)
+        XCTAssertNil(ended.error)
+    }
+
     func testShutdownEndsEveryTaskAndProxyAndLeavesTheContainerRunning() async throws {
         setenv("BURROW_TEST_SHUTDOWN_KEY", "sk-ant-api03-shutdown", 1)
         let app = try await BurrowTestApp { config in

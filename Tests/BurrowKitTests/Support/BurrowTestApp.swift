@@ -94,10 +94,17 @@ final class BurrowTestApp: @unchecked Sendable {
         await manager.endRuns()
         for record in await manager.list() {
             _ = try? await manager.stop(record.id)
-            try? await manager.podman.remove(record.container)
-            for volume in record.ownVolumes { try? await manager.podman.removeVolume(volume, force: true) }
-            for container in (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] {
-                try? await manager.podman.remove(container.id)
+            // A create Podman received before the run ended may still finish: removed again until
+            // nothing of the burrow is left.
+            for _ in 0..<3 {
+                try? await manager.podman.remove(record.container)
+                for container in (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] {
+                    try? await manager.podman.remove(container.id)
+                }
+                for volume in record.ownVolumes { try? await manager.podman.removeVolume(volume, force: true) }
+                var left = (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)"))?.count ?? 0
+                for volume in record.ownVolumes where (try? await manager.podman.volumeExists(volume)) == true { left += 1 }
+                if left == 0 { break }
             }
         }
         for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
