@@ -36,7 +36,10 @@ struct OutputEvent: Equatable {
     init?(stored: BurrowEvents.StoredLine) {
         switch EventKind(rawValue: stored.kind) {
         case .agent: stream = .stdout
-        case .log: stream = stored.data.hasPrefix("{\"stream\":\"stderr\"") ? .stderr : .stdout
+        // Burrow's own lines in the log (streams "setup", "burrow") are not the container's: taken
+        // for its output, one would stop the walk and every later line would be added a second time.
+        case .log where stored.data.hasPrefix("{\"stream\":\"stderr\""): stream = .stderr
+        case .log where stored.data.hasPrefix("{\"stream\":\"stdout\""): stream = .stdout
         default: return nil
         }
         kind = EventKind(rawValue: stored.kind)!

@@ -37,6 +37,25 @@ final class OutputReconcilerTests: XCTestCase {
         XCTAssertEqual(try reconciler.unmatchedCount(), 0)
     }
 
+    func testBurrowsOwnLinesAmongTheOutputAreNotTakenForTheContainers() async throws {
+        let directory = try TemporaryDirectory.make()
+        let log = try BurrowEvents(path: directory + "/events.ndjson")
+        let own = { (stream: String, text: String) in BurrowManager.json(OutputEvent.LogLine(stream: stream, text: text)) }
+        // A devcontainer's build log before the agent, the disk watch's note in the middle of its output.
+        try await log.append(kind: .log, data: own("setup", "devcontainer: building"))
+        let complete = [line(.stdout, #"{"type":"system","session_id":"s"}"#), line(.stdout, "plain one"), line(.stderr, "e1"),
+                        line(.stdout, #"{"type":"assistant","message":{"id":"m"}}"#), line(.stdout, "plain two")]
+        for (index, recorded) in complete.enumerated() {
+            if index == 2 { try await log.append(kind: .log, data: own("burrow", "Burrow cannot measure this burrow's disk use")) }
+            try await log.append(kind: event(recorded).kind, data: event(recorded).data)
+        }
+        var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
+        var missing: [String] = []
+        for candidate in complete where try !reconciler.isRecorded(event(candidate)) { missing.append(candidate.text) }
+        XCTAssertEqual(missing, [], "every line was recorded: none may be added again")
+        XCTAssertEqual(try reconciler.unmatchedCount(), 0)
+    }
+
     func testOnlyTheGivenSequencesCount() async throws {
         let directory = try TemporaryDirectory.make()
         let log = try BurrowEvents(path: directory + "/events.ndjson")

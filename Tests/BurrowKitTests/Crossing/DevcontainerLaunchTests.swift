@@ -47,6 +47,10 @@ final class DevcontainerLaunchTests: XCTestCase {
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
         let events = String(decoding: try FileSystem.readFile(attack.app.stateDir + "/burrows/\(record.id)/events.ndjson"), as: UTF8.self)
         XCTAssertTrue(events.contains("built-by-dockerfile"), "the agent ran in the built image")
+        // The build's lines come before the agent's: reconciling with the container's log after the
+        // exit must not take them for its output and add every line of it again.
+        XCTAssertEqual(events.components(separatedBy: #""text":"built-by-dockerfile""#).count - 1, 1, "each line of the agent's once:\n\(events)")
+        XCTAssertEqual(events.components(separatedBy: "env 1 from-containerEnv").count - 1, 1, "each line of the agent's once")
         XCTAssertTrue(events.contains("env 1 from-containerEnv"), "the image's ENV and containerEnv")
         XCTAssertTrue(events.contains("setup-ran"), "postCreateCommand ran before the agent")
         XCTAssertTrue(events.contains("devcontainer: building"), "the build's output is in the transcript")
