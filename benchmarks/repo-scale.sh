@@ -6,7 +6,7 @@
 # (`sh -c`) that appends one line to one file and exits. Prints
 # POST → first agent event and last agent event → `end` (work home), medians, Burrow's peak RSS,
 # and a plain `git clone` of each repo for the first-launch target.
-# Usage: benchmarks/repo-scale.sh [WARM]; BURROW_BENCH_SANDBOX='{"userNamespace":"shared"}' sets the
+# Usage: benchmarks/repo-scale.sh [WARM]; BURROW_BENCH_PODMAN5=1 measures Podman 5; BURROW_BENCH_SANDBOX='{"userNamespace":"shared"}' sets the
 # config's sandbox section; BURROW_BENCH_REPOS="1 30000" picks repos. Every burrow is kept, so with per-burrow id ranges (the default) each takes
 # a new range: each warm launch starts once Burrow has made that range ready (its background work after
 # the launch before: the template for the next range), as a user's next task would a little later; the
@@ -22,10 +22,18 @@ cd "$(dirname "$0")/.."
 warm=${1:-5}
 source benchmarks/lib.sh
 use_test_podman
+# BURROW_BENCH_PODMAN5=1: Podman 5.4.2 instead (scripts/podman5-env.sh's service in its trixie rootfs),
+# reached by the host's podman CLI as a remote client; its storage paths lie under the rootfs.
+storage_root=""
+if [ -n "${BURROW_BENCH_PODMAN5:-}" ]; then
+  eval "$(bash scripts/podman5-env.sh 2>/dev/null)"
+  storage_root=${BURROW_PODMAN5_ROOT:-/var/cache/burrow/podman5-root}
+  as_user() { [ "$1" = podman ] || { echo "as_user: only podman with BURROW_BENCH_PODMAN5" >&2; return 1; }; shift; podman --url "unix://$BURROW_TEST_PODMAN_SOCKET" "$@"; }
+fi
 bin=${BURROW_BENCH_BIN:-.build/release}
 [ -n "${BURROW_BENCH_BIN:-}" ] || swift build -c release >/dev/null
 attempts=${ATTEMPTS:-4}
-storage=$(as_user podman info --format '{{.Store.GraphRoot}}')
+storage=$storage_root$(as_user podman info --format '{{.Store.GraphRoot}}')
 bench_workdir repo-scale
 cache=/var/tmp/burrow-repo-scale
 mkdir -p "$cache"

@@ -44,9 +44,11 @@ final class ClientCommandBinaryTests: XCTestCase {
         let (process, _) = try RestartTests.startBurrow(config: root + "/burrow.json", log: root + "/serve.log")
         let served = Served(process: process, config: root + "/burrow.json", state: root + "/state")
         test.addTeardownBlock {
-            await Self.removeBurrows(served, podman: podman)
+            // The server ends first: while it runs, a turn's way home or a range's preparation may
+            // create a container on a volume just removed, and Podman re-makes the volume unlabelled.
             process.terminate()
             process.waitUntilExit()
+            await Self.removeBurrows(served, podman: podman)
             FileSystem.removeTree(root)
             FileSystem.removeTree(repo)
         }
@@ -183,14 +185,37 @@ final class ClientCommandBinaryTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("done␛[31mred"), run.stdout)
     }
 
+    /// Removes what a stopped server's burrows and its instance left in the test Podman (a create
+    /// Podman received before the server ended may still finish: removed again until nothing is left),
+    /// and names anything that stays.
     static func removeBurrows(_ served: Served, podman: Bool) async {
         guard podman, let client = try? await PodmanTestEnvironment.client() else { return }
         let records = FileSystem.listDirectory(served.state + "/burrows")
-        for id in records {
-            _ = try? await client.remove("burrow-\(id)")
-            for other in (try? await client.listContainers(label: "io.burrow.id=\(id)")) ?? [] { _ = try? await client.remove(other.id) }
-            for volume in ["burrow-\(id)-workspace", "burrow-\(id)-claude"] { _ = try? await client.removeVolume(volume, force: true) }
+        let instance = (try? FileSystem.readFile(served.state + "/instance-id", limit: 256)).map { String(decoding: $0, as: UTF8.self) }
+        let instanceLabel = instance.map { "\(BurrowLabels.instance)=\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        var left: [String] = []
+        for _ in 0..<3 {
+            for id in records {
+                _ = try? await client.remove("burrow-\(id)")
+                for other in (try? await client.listContainers(label: "io.burrow.id=\(id)")) ?? [] { _ = try? await client.remove(other.id) }
+            }
+            for label in [instanceLabel].compactMap({ $0 }) {
+                for container in (try? await client.listContainers(label: label)) ?? [] { _ = try? await client.remove(container.id) }
+            }
+            let volumes = records.flatMap { ["burrow-\($0)-workspace", "burrow-\($0)-claude"] }
+            for volume in volumes { _ = try? await client.removeVolume(volume, force: true) }
+            for label in [instanceLabel].compactMap({ $0 }) {
+                for volume in (try? await client.listVolumes(label: label)) ?? [] { _ = try? await client.removeVolume(volume.name, force: true) }
+            }
+            left = []
+            for label in [instanceLabel].compactMap({ $0 }) {
+                left += ((try? await client.listContainers(label: label)) ?? []).map { "container \($0.names.first ?? $0.id) (\($0.state))" }
+                left += ((try? await client.listVolumes(label: label)) ?? []).map { "volume \($0.name)" }
+            }
+            for volume in volumes where (try? await client.volumeExists(volume)) == true { left.append("volume \(volume)") }
+            if left.isEmpty { return }
         }
+        print("test clean-up: left in the test Podman: " + left.joined(separator: ", "))
     }
 
     static func freePort() throws -> UInt16 {
