@@ -89,18 +89,22 @@ fi
 if ! as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1; then
   log "starting the Podman API service for $user on $socket"
   as_user mkdir -p "$runtime_dir/podman"
+  # In the user's own runtime dir, made anew: a log root's run left (root runs this for the test user
+  # too) must not stop the user's own run from starting the service.
+  service_log="$runtime_dir/podman/service.log"
+  rm -f "$service_log"
   # From /: the service outlives this shell, and a working directory that is deleted later (a CI
   # clone) makes every container start fail with "exit status 1".
   # Every descriptor of the background job is redirected (not only the service's): this script's
   # stdout is its caller's command substitution, which would otherwise wait for the service to end.
   (cd / && as_user setsid podman system service --time=0 "unix://$socket") \
-    > "/tmp/burrow-podman-service-$uid.log" 2>&1 < /dev/null &
+    > "$service_log" 2>&1 < /dev/null &
   for _ in $(seq 100); do
     as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 && break
     sleep 0.1
   done
   as_user curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null \
-    || { log "the Podman service did not answer; see /tmp/burrow-podman-service-$uid.log"; exit 1; }
+    || { log "the Podman service did not answer; see $service_log"; exit 1; }
 fi
 
 # The test agent image: a busybox rootfs, the stand-in agent, git, a non-root user. Rebuilt when
