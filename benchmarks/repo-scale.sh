@@ -16,7 +16,8 @@
 # images under them plus each workspace's own layer (an image volume's upper, or a filled volume).
 # Between steps the script waits until Burrow's background work is done (no range helper container, no
 # git child of Burrow, the template images unchanged, for 15 s). BURROW_BENCH_BIN=DIR runs the binaries
-# in DIR (e.g. another checkout's release build) instead of building this one.
+# in DIR (e.g. another checkout's release build) instead of building this one; BURROW_BENCH_LOGS=DIR keeps
+# each Burrow's log there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 warm=${1:-5}
@@ -121,6 +122,7 @@ for files in ${BURROW_BENCH_REPOS:-1 5000 30000}; do
     curl -s -X DELETE "http://127.0.0.1:$port/api/burrows/$id?purge=true" -H "Authorization: Bearer bench-token" >/dev/null
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  [ -z "${BURROW_BENCH_LOGS:-}" ] || cp "$work/serve-$files.log" "$BURROW_BENCH_LOGS/"
   for image in $(template_images); do as_user podman rmi "$image" >/dev/null 2>&1 || true; done
   size="$(du -sh --exclude=.git "$repo" | cut -f1) / $(du -sh "$repo/.git" | cut -f1)"
   echo "| $files files ($size) | $(echo "$clones" | median) ms | $(echo "$cold" | field first) ms | $(echo "$cold" | field home) ms | $ready ms | $(echo "$hot" | field first | median) ms | $(echo "$hot" | field home | median) ms | $(echo "$burst" | field first) ms | $(echo "$burst" | field home) ms | $(echo "$group" | field first | sort -n | tail -1) ms | $(echo "$group" | field home | sort -n | tail -1) ms | $(echo "$disk" | field templates) × $(echo "$disk" | field template_mb) MB + $(echo "$disk" | field own_mb) MB ($(echo "$disk" | field kinds)) | $rss MiB |"

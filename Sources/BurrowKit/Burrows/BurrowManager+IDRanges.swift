@@ -128,7 +128,7 @@ extension BurrowManager {
         let helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: "\(volume)-setup-\(record.id)",
                                      labels: try instanceLabels(["io.burrow.id": record.id]), user: owner,
                                      volumes: [.init(name: volume, destination: "/cache")], step: "preparing the shared cache \(cache.name)")
-        _ = try await helper.run(command) { _, _ in () }
+        _ = try await helper.run(command) { _, _, _ in () }
         if owner.uid != 0 {
             try FileSystem.createDirectories(config.resolvedStateDir + "/run/caches", mode: 0o700)
             try FileSystem.writeAtomically([], to: marker, mode: 0o600)

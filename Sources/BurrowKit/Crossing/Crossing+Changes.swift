@@ -21,7 +21,7 @@ extension Crossing {
         helper.timeout = timeout
         let limit = Self.maxChangesBytes
         let arguments = ["/bin/sh", "/usr/local/bin/burrow-changes", base, String(limit - 4096)]
-        let (_, saved) = try await helper.run(arguments) { podman, name in
+        let (_, saved) = try await helper.run(arguments) { podman, name, _ in
             do {
                 return try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/changes"), to: path, limit: limit)
             } catch let error as PodmanError where error.isNotFound {

@@ -74,7 +74,7 @@ struct Crossing: Sendable {
         // In Podman's default namespace, whose root owns the new volume's root (Podman 5 leaves it
         // so; a burrow's own range could not change it). Nothing of the agent is in it yet.
         claim.idMappings = nil
-        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _, _ in () }
         guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
         if hasBundle {
@@ -82,7 +82,7 @@ struct Crossing: Sendable {
             try await Subprocess.check(["tar", "-C", directory, "-cf", input!, "--numeric-owner", "--owner=\(burrow.user.uid)", "--group=\(burrow.user.gid)", "base.bundle"])
         }
         let checkout = helper(burrow, image: helperImage, role: "enter", step: "checking out the base")
-        _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _ in () }
+        _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _, _ in () }
         return base.commit
     }
 
@@ -96,7 +96,7 @@ struct Crossing: Sendable {
         var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
         claim.asRoot = true
         claim.idMappings = nil  // Podman's default namespace owns a new volume's root (see `enter`)
-        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _ in () }
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _, _ in () }
         var unrooted = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
         unrooted.includesRoot = false
         let archive = unrooted
@@ -130,19 +130,30 @@ struct Crossing: Sendable {
         helper.scratchLimitBytes = scratchLimitBytes
         let limit = maxBundleBytes
         let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes), message,
-                         ResultExclude.pathspec(exclude)] + known.filter(ObjectID.isValid)
-        let (outcome, saved) = try await helper.run(arguments) { podman, name in
+                         ResultExclude.ignoreLines(exclude)] + known.filter(ObjectID.isValid)
+        let store = store.gitDirectory(repo)
+        let (summary, arrival) = try await helper.run(arguments) { podman, name, outcome in
+            // A small bundle comes in the summary itself: nothing to read from the stopped container.
+            if (try? HarvestSummary.parse(outcome.summary))?.inlineBundle != nil { return Int64(-2) }
             do {
                 return try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/result.bundle"), to: bundlePath, limit: limit)
             } catch let error as PodmanError where error.isNotFound {
                 return Int64(-1)
             }
+        } then: { outcome, archived in
+            // The host takes the work while Podman removes the helper.
+            let summary = try HarvestSummary.parse(outcome.summary)
+            var saved = archived
+            if let inline = summary.inlineBundle {
+                guard Int64(inline.count) <= limit else { throw CrossingError.resultTooLarge(bytes: Int64(inline.count), limit: limit) }
+                try FileSystem.writeAtomically(inline, to: bundlePath, mode: 0o600)
+                saved = Int64(inline.count)
+            }
+            guard summary.bundle == (saved >= 0) else { throw CrossingError.resultRejected("the harvest's summary and its files disagree") }
+            let arrival = try await Homecoming.receive(bundle: summary.bundle ? bundlePath : nil, head: summary.head, turn: turn, repo: repo,
+                                                       store: store, resultRepo: folder + "/result.git", patchPath: folder + "/result.patch")
+            return (summary, arrival)
         }
-        let summary = try HarvestSummary.parse(outcome.summary)
-        guard summary.bundle == (saved >= 0) else { throw CrossingError.resultRejected("the harvest's summary and its files disagree") }
-        let arrival = try await Homecoming.receive(bundle: summary.bundle ? bundlePath : nil, head: summary.head, turn: turn, repo: repo,
-                                                   store: store.gitDirectory(repo), resultRepo: folder + "/result.git",
-                                                   patchPath: folder + "/result.patch")
         return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes)
     }
 }
@@ -152,7 +163,16 @@ struct HarvestSummary: Decodable, Sendable {
     let head: String
     let agentHead: String?
     let bundle: Bool
+    /// The bundle itself when it is small (base64): the helper prints it rather than leaving it in
+    /// the container, whose files Podman must mount to hand out.
+    var bundleBase64: String? = nil
     let notes: [String]
+
+    /// Bundles up to this size come in the summary line: its base64 (22 KB) and 50 notes (30 KB at
+    /// most) stay under the 64 KiB a line of a helper's output may take.
+    static let inlineBundleBytes = 16 << 10
+
+    var inlineBundle: [UInt8]? { bundleBase64.flatMap { $0.isEmpty ? nil : Data(base64Encoded: $0).map(Array.init) } }
 
     static func parse(_ line: String) throws -> HarvestSummary {
         guard line.utf8.count <= 1 << 20, let summary = try? JSONCoding.decoder.decode(HarvestSummary.self, from: Data(line.utf8)),
@@ -160,13 +180,20 @@ struct HarvestSummary: Decodable, Sendable {
             throw CrossingError.resultRejected("the harvest's summary is not what Burrow's helper writes: \(line.prefix(200))")
         }
         let agentHead = summary.agentHead.flatMap { ObjectID.isValid($0) ? $0 : nil }
-        return HarvestSummary(head: summary.head, agentHead: agentHead, bundle: summary.bundle, notes: Array(summary.notes.prefix(50).map { String($0.prefix(400)) }))
+        if let inline = summary.bundleBase64, !inline.isEmpty {
+            guard summary.bundle, let bytes = summary.inlineBundle, bytes.count <= inlineBundleBytes else {
+                throw CrossingError.resultRejected("the harvest's summary carries a bundle that is not what Burrow's helper writes")
+            }
+        }
+        return HarvestSummary(head: summary.head, agentHead: agentHead, bundle: summary.bundle, bundleBase64: summary.bundleBase64,
+                              notes: Array(summary.notes.prefix(50).map { String($0.prefix(400)) }))
     }
 
-    init(head: String, agentHead: String?, bundle: Bool, notes: [String]) {
+    init(head: String, agentHead: String?, bundle: Bool, bundleBase64: String? = nil, notes: [String]) {
         self.head = head
         self.agentHead = agentHead
         self.bundle = bundle
+        self.bundleBase64 = bundleBase64
         self.notes = notes
     }
 }

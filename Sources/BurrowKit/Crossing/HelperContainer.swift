@@ -28,25 +28,41 @@ struct HelperContainer {
     }
 
     /// Creates the container, hands it `input` (a tar unpacked at `/in`), runs `command` and returns its
-    /// output; `collect` reads files from the exited container before it is removed.
+    /// output; `collect` reads files from the exited container (given what it printed) before it is removed.
     func run<T: Sendable>(_ command: [String], input: String? = nil,
-                          collect: @Sendable (PodmanClient, String) async throws -> T) async throws -> (Outcome, T) {
+                          collect: @Sendable (PodmanClient, String, Outcome) async throws -> T) async throws -> (Outcome, T) {
+        try await run(command, input: input, collect: collect) { ($0, $1) }
+    }
+
+    /// As `run`, then `then` works on what came out while Podman removes the container (both are
+    /// awaited: nothing of the helper outlives the call).
+    func run<T: Sendable, U: Sendable>(_ command: [String], input: String? = nil,
+                                       collect: @Sendable (PodmanClient, String, Outcome) async throws -> T,
+                                       then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
         try await podman.remove(name)
         _ = try await podman.createContainer(spec(command))
+        let outcome: Outcome, collected: T
         do {
             if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
             try await podman.start(name)
             let code = try await waitBounded()
-            let outcome = try await output()
+            outcome = try await output()
             guard code == 0 else {
                 let detail = (outcome.stderr.suffix(5) + outcome.stdout.suffix(2)).joined(separator: " / ")
                 throw CrossingError.helperFailed(step: step, detail: detail.isEmpty ? "exit code \(code)" : String(detail.prefix(1000)))
             }
-            let collected = try await collect(podman, name)
-            await removeUncancelled()
-            return (outcome, collected)
+            collected = try await collect(podman, name, outcome)
         } catch {
             await removeUncancelled()
+            throw error
+        }
+        async let removed: Void = removeUncancelled()
+        do {
+            let result = try await then(outcome, collected)
+            await removed
+            return result
+        } catch {
+            await removed
             throw error
         }
     }

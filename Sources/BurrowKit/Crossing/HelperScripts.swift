@@ -31,10 +31,10 @@ enum HelperScripts {
     printf '{"head":"%s"}\\n' "$(g rev-parse HEAD)"
     """
 
-    /// `burrow-harvest BASE MAXFILEBYTES MESSAGE [KNOWN...]`: commits what the agent left in the (read-only)
+    /// `burrow-harvest BASE MAXFILEBYTES MESSAGE IGNORE [KNOWN...]`: commits what the agent left in the (read-only)
     /// workspace on top of its HEAD in a scratch repository whose objects borrow the agent's, and
     /// bundles the commits the host lacks (everything not reachable from BASE or a KNOWN commit) into
-    /// /out/result.bundle. The agent's .git is used only as an object store and for its HEAD: never
+    /// /out/result.bundle (a small one also into the summary, base64). The agent's .git is used only as an object store and for its HEAD: never
     /// its config, hooks or attributes. Files over MAXFILEBYTES stay behind and are named.
     static let harvest = """
     #!/bin/sh
@@ -43,9 +43,11 @@ enum HelperScripts {
     base=$1; maxfile=$2; message=$3; junk=$4; shift 4
     ws=/workspace; scratch=/scratch; out=/out
     fail() { echo "burrow-harvest: $*" >&2; exit 1; }
-    q() { printf '%s' "$1" | tr '\\000-\\037' ' ' | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g' | cut -c1-300; }
-    notes=""
-    note() { notes="$notes${notes:+,}\\"$(q "$1")\\""; }
+    # Cut before escaping (a cut escape would end the string early), at most 50 notes: the summary
+    # line stays well under the 64 KiB a line of the helper's output may take.
+    q() { printf '%s' "$1" | tr '\\000-\\037' ' ' | cut -c1-300 | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'; }
+    notes=""; noted=0
+    note() { [ $noted -lt 50 ] || return 0; noted=$((noted + 1)); notes="$notes${notes:+,}\\"$(q "$1")\\""; }
     h=$scratch/home.git
     scratch_repo "$base" "$h" || fail "cannot create the scratch repository"
     export GIT_INDEX_FILE=$scratch/index
@@ -65,16 +67,22 @@ enum HelperScripts {
     elif [ -n "$parent" ]; then hg read-tree "$parent" || fail "cannot read the tree of $parent"
     else rm -f "$GIT_INDEX_FILE"; fi
     cd $ws || fail "no workspace"
+    # Only what differs from the index (tracked files changed or gone) and new files that are neither
+    # ignored nor junk can be added, so only those are measured against the per-file limit: one walk
+    # of the work tree by git instead of a find over every file and a second pass of git add.
+    printf '%s\\n' "$junk" > $scratch/junk
+    hj() { hg -c core.excludesFile=$scratch/junk "$@"; }
+    hj diff-files --name-only -z > $scratch/candidates 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
+    hj ls-files -o -z --exclude-standard >> $scratch/candidates 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
+    # Each candidate as ./PATH, so that a name such as -rf is a path to find; -prune: never below it.
+    big() { xargs -0 -r printf './%s\\0' < $scratch/candidates | xargs -0 -r sh -c 'find "$@" -prune -type f -size +'"$maxfile"'c '"$1"' 2>/dev/null; true' sh; }
     printf '.\\0' > $scratch/pathspec
-    find . -path ./.git -prune -o -type f -size +"$maxfile"c -print > $scratch/big 2>/dev/null || true
+    big -print > $scratch/big
     if [ -s $scratch/big ]; then
-      find . -path ./.git -prune -o -type f -size +"$maxfile"c -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
+      big -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
       while IFS= read -r f; do note "left in the burrow (over the per-file limit of $maxfile bytes): ${f#./}"; done < $scratch/big
     fi
-    cp $scratch/pathspec $scratch/junkspec
-    [ -z "$junk" ] || printf '%s\\n' "$junk" | tr '\\n' '\\000' >> $scratch/junkspec
-    hg add -A --pathspec-from-file=$scratch/junkspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
-    hg add -u --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    hj add -A --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
     tree=$(hg write-tree) || fail "git write-tree failed"
     if [ -n "$parent" ] && [ "$(hg rev-parse "$parent^{tree}")" = "$tree" ]; then head=$parent
     elif [ -n "$parent" ]; then head=$(hg commit-tree "$tree" -p "$parent" -m "$message") || fail "commit failed"
@@ -84,11 +92,12 @@ enum HelperScripts {
     negatives=""
     [ -n "$have_base" ] && negatives="^$base"
     for known in "$@"; do hg cat-file -e "$known^{commit}" 2>/dev/null && negatives="$negatives ^$known"; done
-    bundle=false
+    bundle=false; inline=""
     if hg rev-list --count refs/heads/result $negatives > $scratch/count 2>/dev/null && [ "$(cat $scratch/count)" != 0 ]; then
       hg bundle create -q $out/result.bundle refs/heads/result $negatives 2>$scratch/bundle.err || fail "git bundle failed: $(head -c 400 $scratch/bundle.err)"
       bundle=true
+      [ "$(wc -c < $out/result.bundle)" -gt \(HarvestSummary.inlineBundleBytes) ] || inline=$(base64 -w 0 < $out/result.bundle) || inline=""
     fi
-    printf '{"head":"%s","agentHead":"%s","bundle":%s,"notes":[%s]}\\n' "$head" "$agent" "$bundle" "$notes"
+    printf '{"head":"%s","agentHead":"%s","bundle":%s,"bundleBase64":"%s","notes":[%s]}\\n' "$head" "$agent" "$bundle" "$inline" "$notes"
     """
 }

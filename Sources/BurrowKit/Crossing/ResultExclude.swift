@@ -21,11 +21,13 @@ public enum ResultExclude {
         return nil
     }
 
-    /// Git exclude pathspecs for the harvest script, one per line: the name itself at any depth and
-    /// everything under it when it is a folder.
-    static func pathspec(_ patterns: [String]) -> String {
-        patterns.filter { problem($0) == nil }.flatMap { pattern in
-            [":(exclude,glob)**/\(pattern)", ":(exclude,glob)**/\(pattern)/**"]
+    /// The harvest's ignore file (`core.excludesFile`), one pattern a line: each name or glob at any
+    /// depth (a folder with everything under it). Git ignores only files it does not track, so what
+    /// the repo tracks still comes home. A pattern's trailing spaces are escaped (git would drop them).
+    static func ignoreLines(_ patterns: [String]) -> String {
+        patterns.filter { problem($0) == nil }.map { pattern in
+            let kept = pattern.reversed().drop { $0 == " " }.count
+            return "**/" + pattern.prefix(kept) + String(repeating: "\\ ", count: pattern.count - kept)
         }.joined(separator: "\n")
     }
 }

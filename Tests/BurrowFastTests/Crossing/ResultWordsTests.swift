@@ -12,9 +12,9 @@ final class ResultWordsTests: XCTestCase {
         XCTAssertEqual(CommitMessage.forTurn(" \n ", burrow: "b1"), "Made in burrow b1 from work the agent left uncommitted.")
     }
 
-    func testExcludePatternsBecomeGlobPathspecsAtAnyDepth() {
-        XCTAssertEqual(ResultExclude.pathspec(["__pycache__", "*.pyc"]).split(separator: "\n"),
-                       [":(exclude,glob)**/__pycache__", ":(exclude,glob)**/__pycache__/**", ":(exclude,glob)**/*.pyc", ":(exclude,glob)**/*.pyc/**"])
+    func testExcludePatternsBecomeIgnoreLinesAtAnyDepth() {
+        XCTAssertEqual(ResultExclude.ignoreLines(["__pycache__", "*.pyc", "odd  ", "#x"]).split(separator: "\n"),
+                       ["**/__pycache__", "**/*.pyc", "**/odd\\ \\ ", "**/#x"])
     }
 
     func testBadExcludePatternsStopStartUpNamingTheField() throws {

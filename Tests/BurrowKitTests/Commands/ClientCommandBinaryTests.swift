@@ -193,29 +193,8 @@ final class ClientCommandBinaryTests: XCTestCase {
         let records = FileSystem.listDirectory(served.state + "/burrows")
         let instance = (try? FileSystem.readFile(served.state + "/instance-id", limit: 256)).map { String(decoding: $0, as: UTF8.self) }
         let instanceLabel = instance.map { "\(BurrowLabels.instance)=\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
-        var left: [String] = []
-        for _ in 0..<3 {
-            for id in records {
-                _ = try? await client.remove("burrow-\(id)")
-                for other in (try? await client.listContainers(label: "io.burrow.id=\(id)")) ?? [] { _ = try? await client.remove(other.id) }
-            }
-            for label in [instanceLabel].compactMap({ $0 }) {
-                for container in (try? await client.listContainers(label: label)) ?? [] { _ = try? await client.remove(container.id) }
-            }
-            let volumes = records.flatMap { ["burrow-\($0)-workspace", "burrow-\($0)-claude"] }
-            for volume in volumes { _ = try? await client.removeVolume(volume, force: true) }
-            for label in [instanceLabel].compactMap({ $0 }) {
-                for volume in (try? await client.listVolumes(label: label)) ?? [] { _ = try? await client.removeVolume(volume.name, force: true) }
-            }
-            left = []
-            for label in [instanceLabel].compactMap({ $0 }) {
-                left += ((try? await client.listContainers(label: label)) ?? []).map { "container \($0.names.first ?? $0.id) (\($0.state))" }
-                left += ((try? await client.listVolumes(label: label)) ?? []).map { "volume \($0.name)" }
-            }
-            for volume in volumes where (try? await client.volumeExists(volume)) == true { left.append("volume \(volume)") }
-            if left.isEmpty { return }
-        }
-        print("test clean-up: left in the test Podman: " + left.joined(separator: ", "))
+        let burrows = records.map { PodmanLeftovers.Burrow(id: $0, container: "burrow-\($0)", volumes: ["burrow-\($0)-workspace", "burrow-\($0)-claude"]) }
+        PodmanLeftovers.report(await PodmanLeftovers.remove(burrows, instanceLabel: instanceLabel, podman: client))
     }
 
     static func freePort() throws -> UInt16 {

@@ -116,6 +116,22 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertTrue((record.homeNotes ?? []).contains { $0.contains("huge.bin") && $0.contains("limit") }, "\(record.homeNotes ?? [])")
     }
 
+    func testManyHugeFilesWithQuotedNamesAreNamedBoundedAndTheRestComesHome() async throws {
+        let attack = try await AttackBurrow.make(self)
+        // 60 files over the limit; one name puts an escaped quote exactly where a note is cut.
+        let record = try await attack.run("""
+        cd /workspace && for i in $(seq 60); do dd if=/dev/zero of="big-$i.bin" bs=1M seek=101 count=0 2>/dev/null; done \
+          && name="$(printf 'x%.0s' $(seq 234))"'"tail' && dd if=/dev/zero of="$name" bs=1M seek=101 count=0 2>/dev/null \
+          && echo small > small.txt
+        """)
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        let files = try await attack.branchFiles(record)
+        XCTAssertTrue(files.contains("small.txt"), files)
+        XCTAssertFalse(files.contains("big-") || files.contains("tail"), files)
+        let notes = record.homeNotes ?? []
+        XCTAssertEqual(notes.filter { $0.contains("over the per-file limit") }.count, 50, "named, at most 50: \(notes.count)")
+    }
+
     func testSymlinksOddNamesAndSubmodulesAreData() async throws {
         let attack = try await AttackBurrow.make(self)
         let record = try await attack.run("""

@@ -92,21 +92,10 @@ final class BurrowTestApp: @unchecked Sendable {
         // First every run ends: a preparation left running would make containers and volumes again
         // while they are removed here (Podman then keeps a volume without its folder).
         await manager.endRuns()
-        for record in await manager.list() {
-            _ = try? await manager.stop(record.id)
-            // A create Podman received before the run ended may still finish: removed again until
-            // nothing of the burrow is left.
-            for _ in 0..<3 {
-                try? await manager.podman.remove(record.container)
-                for container in (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)")) ?? [] {
-                    try? await manager.podman.remove(container.id)
-                }
-                for volume in record.ownVolumes { try? await manager.podman.removeVolume(volume, force: true) }
-                var left = (try? await manager.podman.listContainers(label: "io.burrow.id=\(record.id)"))?.count ?? 0
-                for volume in record.ownVolumes where (try? await manager.podman.volumeExists(volume)) == true { left += 1 }
-                if left == 0 { break }
-            }
-        }
+        let records = await manager.list()
+        for record in records { _ = try? await manager.stop(record.id) }
+        let left = await PodmanLeftovers.remove(records.map { .init(id: $0.id, container: $0.container, volumes: $0.ownVolumes) },
+                                                podman: manager.podman)
         for volume in (try? await manager.podman.listVolumes(label: "io.burrow.cache=\(cacheName)")) ?? [] {
             try? await manager.podman.removeVolume(volume.name, force: true)
         }
@@ -120,12 +109,11 @@ final class BurrowTestApp: @unchecked Sendable {
             try? await manager.podman.removeImage(image.id)
         }
         // What one test leaves in Podman breaks later ones (held id ranges, a volume without its folder).
+        var instanceLeft: [String] = []
         if let instance = try? await manager.instanceLabels()[BurrowLabels.instance] {
-            let label = "\(BurrowLabels.instance)=\(instance)"
-            let left = ((try? await manager.podman.listContainers(label: label)) ?? []).map { "container \($0.names.first ?? $0.id) (\($0.state))" }
-                + ((try? await manager.podman.listVolumes(label: label)) ?? []).map { "volume \($0.name)" }
-            if !left.isEmpty { print("test clean-up: left in the test Podman: " + left.joined(separator: ", ")) }
+            instanceLeft = await PodmanLeftovers.labelled("\(BurrowLabels.instance)=\(instance)", podman: manager.podman)
         }
+        PodmanLeftovers.report(Array(Set(left + instanceLeft)).sorted())
         await server.stop()
     }
 }
