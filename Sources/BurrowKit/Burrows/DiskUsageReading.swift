@@ -10,8 +10,8 @@ import BurrowPodman
 /// (labelled `io.burrow.*`, or named as a burrow's own volume; its data is already gone — Podman makes a volume's folder before its
 /// entry, so a missing folder is never one being made) and no container uses it but Burrow's own
 /// that cannot start any more (never with force: one running keeps it).
-/// A path that vanished under the walk is read again (twice); what still fails is returned with the
-/// path, for the caller to find whose volume it lies in.
+/// A path that vanished under the walk, or a container or volume removed during it, is read again
+/// (twice); what still fails is returned with the path, for the caller to find whose volume it lies in.
 enum DiskUsageReading {
     struct Failure: Error, Sendable, Equatable {
         let reason: String
@@ -31,6 +31,13 @@ enum DiskUsageReading {
             do {
                 return .success(try await podman.diskUsage())
             } catch let error as PodmanError {
+                // A container or volume removed between Podman's listing and its look at it (a helper
+                // ending): the walk raced, as with a vanished path; read again.
+                if error.isNotFound, rereadsLeft > 0 {
+                    rereadsLeft -= 1
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
                 guard let path = missingPath(in: error) else { return .failure(Failure(reason: error.description)) }
                 if let name = brokenVolume(in: error), !removed.contains(name), removed.count < repairsPerReading,
                    let volume = try? await podman.inspectVolume(name), volume.mountpoint == path {
