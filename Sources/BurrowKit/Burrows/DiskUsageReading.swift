@@ -33,7 +33,7 @@ enum DiskUsageReading {
             } catch let error as PodmanError {
                 // A container or volume removed between Podman's listing and its look at it (a helper
                 // ending): the walk raced, as with a vanished path; read again.
-                if error.isNotFound, rereadsLeft > 0 {
+                if error.isNotFound || error.description.contains("no such volume"), rereadsLeft > 0 {
                     rereadsLeft -= 1
                     try? await Task.sleep(for: .milliseconds(100))
                     continue

@@ -67,12 +67,13 @@ enum HelperScripts {
     elif [ -n "$parent" ]; then hg read-tree "$parent" || fail "cannot read the tree of $parent"
     else rm -f "$GIT_INDEX_FILE"; fi
     cd $ws || fail "no workspace"
-    # Only what differs from the index (tracked files changed or gone) and new files that are neither
-    # ignored nor junk can be added, so only those are measured against the per-file limit: one walk
-    # of the work tree by git instead of a find over every file and a second pass of git add.
+    # Only tracked files that changed and new files that are neither ignored nor junk can be added, so
+    # only those are measured against the per-file limit: one walk of the work tree by git instead of
+    # a find over every file and a second pass of git add. Deleted ones are not measured (such a path
+    # may lie beyond a symlink the agent made, which find would follow).
     printf '%s\\n' "$junk" > $scratch/junk
     hj() { hg -c core.excludesFile=$scratch/junk "$@"; }
-    hj diff-files --name-only -z > $scratch/candidates 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
+    hj diff-files --name-only -z --diff-filter=d > $scratch/candidates 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
     hj ls-files -o -z --exclude-standard >> $scratch/candidates 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
     # Each candidate as ./PATH, so that a name such as -rf is a path to find; -prune: never below it.
     big() { xargs -0 -r printf './%s\\0' < $scratch/candidates | xargs -0 -r sh -c 'find "$@" -prune -type f -size +'"$maxfile"'c '"$1"' 2>/dev/null; true' sh; }

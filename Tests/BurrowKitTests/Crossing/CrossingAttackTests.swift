@@ -118,10 +118,10 @@ final class CrossingAttackTests: XCTestCase {
 
     func testManyHugeFilesWithQuotedNamesAreNamedBoundedAndTheRestComesHome() async throws {
         let attack = try await AttackBurrow.make(self)
-        // 60 files over the limit; one name puts an escaped quote exactly where a note is cut.
+        // 61 files over the limit; one name, sorted first, puts an escaped quote exactly where a note is cut.
         let record = try await attack.run("""
         cd /workspace && for i in $(seq 60); do dd if=/dev/zero of="big-$i.bin" bs=1M seek=101 count=0 2>/dev/null; done \
-          && name="$(printf 'x%.0s' $(seq 234))"'"tail' && dd if=/dev/zero of="$name" bs=1M seek=101 count=0 2>/dev/null \
+          && name="a$(printf 'x%.0s' $(seq 233))"'"tail' && dd if=/dev/zero of="$name" bs=1M seek=101 count=0 2>/dev/null \
           && echo small > small.txt
         """)
         XCTAssertEqual(record.state, .succeeded, record.error ?? "")
@@ -130,6 +130,25 @@ final class CrossingAttackTests: XCTestCase {
         XCTAssertFalse(files.contains("big-") || files.contains("tail"), files)
         let notes = record.homeNotes ?? []
         XCTAssertEqual(notes.filter { $0.contains("over the per-file limit") }.count, 50, "named, at most 50: \(notes.count)")
+        // Sorted first, so among the 50: its note is cut right after the quote, which stays a quote.
+        XCTAssertTrue(notes.contains { $0.hasSuffix(": a" + String(repeating: "x", count: 233) + "\"") }, "\(notes.prefix(2))")
+    }
+
+    func testATrackedFolderReplacedByALinkToAHugeFileStillBringsTheRestHome() async throws {
+        let attack = try await AttackBurrow.make(self)
+        try await Subprocess.check(["mkdir", "-p", attack.app.repoPath + "/d"])
+        try await attack.userCommit("d/f", "tracked\n")
+        // d/f is now deleted, and behind the link lies a huge d/f: nothing may measure it through the link.
+        let record = try await attack.run("""
+        cd /workspace && mkdir -p /tmp/t && dd if=/dev/zero of=/tmp/t/f bs=1M seek=101 count=0 2>/dev/null \
+          && rm -rf d && ln -s /tmp/t d && echo small > small.txt
+        """)
+        XCTAssertEqual(record.state, .succeeded, record.error ?? "")
+        let files = try await attack.branchFiles(record)
+        XCTAssertTrue(files.contains("small.txt"), files)
+        XCTAssertTrue(files.contains("120000 blob") && files.contains("\td\n") || files.hasSuffix("\td"), "the link comes home as a link: \(files)")
+        XCTAssertFalse(files.contains("d/f"), files)
+        XCTAssertFalse((record.homeNotes ?? []).contains { $0.contains("d/f") }, "nothing measured through the link: \(record.homeNotes ?? [])")
     }
 
     func testSymlinksOddNamesAndSubmodulesAreData() async throws {
