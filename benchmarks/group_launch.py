@@ -6,11 +6,15 @@ ids=<id>. Used by benchmarks/repo-scale.sh; not part of CI.
 Usage: group_launch.py PORT TOKEN REPO N"""
 import http.client
 import json
+import os
 import sys
 import threading
 import time
 
-TASK = ("echo '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"bench\"}'; echo 'one more line' >> README.md; "
+# BURROW_BENCH_AGENT_SECONDS: how long the agent works between its first and last line (as burrow-bench).
+WORK = os.environ.get("BURROW_BENCH_AGENT_SECONDS", "0")
+TASK = ("echo '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"bench\"}'; "
+        + (f"sleep {float(WORK)}; " if float(WORK) > 0 else "") + "echo 'one more line' >> README.md; "
         "echo '{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\",\"session_id\":\"bench\"}'")
 
 

@@ -17,7 +17,9 @@
 # Between steps the script waits until Burrow's background work is done (no range helper container, no
 # git child of Burrow, the template images unchanged, for 15 s). BURROW_BENCH_BIN=DIR runs the binaries
 # in DIR (e.g. another checkout's release build) instead of building this one; BURROW_BENCH_LOGS=DIR keeps
-# each Burrow's log there.
+# each Burrow's log there. BURROW_BENCH_AGENT_SECONDS=S: the agent works S seconds between its first line and its
+# last (default 0: it exits at once; a real agent's turn lasts seconds, and the way-home helper is started
+# while it works, so with 0 that start races the agent's exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 warm=${1:-5}

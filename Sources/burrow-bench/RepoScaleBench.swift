@@ -8,10 +8,14 @@ import BurrowPodman
 /// and exit. Prints, per launch, POST → first agent event and last agent event → `end` (the work
 /// home), in ms.
 enum RepoScaleBench {
-    static let task = """
-    echo '{"type":"system","subtype":"init","session_id":"bench"}'; echo 'one more line' >> README.md; \
-    echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"bench"}'
-    """
+    /// `BURROW_BENCH_AGENT_SECONDS`: how long the agent works between its first and last line (a real
+    /// agent's turn lasts seconds; 0 exits at once).
+    static var task: String {
+        let seconds = Double(FileSystem.environment("BURROW_BENCH_AGENT_SECONDS") ?? "") ?? 0
+        return "echo '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"bench\"}'; "
+            + (seconds > 0 ? "sleep \(seconds); " : "") + "echo 'one more line' >> README.md; "
+            + "echo '{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"done\",\"session_id\":\"bench\"}'"
+    }
 
     static func run(port: UInt16, token: String, repo: String, runs: Int) async throws {
         for _ in 0..<runs {

@@ -152,9 +152,9 @@ extension BurrowManager {
         await shutdownRunners()
     }
 
-    /// The first half of `shutdown`: the door closes and every run and range preparation has ended
-    /// when it returns, so nothing of this process makes containers or volumes any more (tests call it
-    /// before removing what their burrows made: a preparation still running would make them again).
+    /// The first half of `shutdown`: the door closes and every run, range preparation and way-home
+    /// helper's start has ended when it returns, so nothing of this process makes containers or volumes
+    /// any more (tests call it before removing what their burrows made: a preparation still running would make them again).
     func endRuns() async {
         shuttingDown = true
         await supervisor.shutdown()
@@ -165,6 +165,7 @@ extension BurrowManager {
         let preparations = Array(preparingRanges.values)
         for task in preparations { task.cancel() }
         for task in preparations { await task.value }
+        await homeHelpers.stopAll()
     }
 
     /// Runs still live in this process (tests: none after shutdown).

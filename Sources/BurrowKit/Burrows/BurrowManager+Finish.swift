@@ -10,6 +10,7 @@ extension BurrowManager {
         await stopProxy(id)
         await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
+        let helperStarted = await takeHomeHelper(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = repo(named: record.repo), let base = record.baseCommit, let user = record.user {
@@ -18,10 +19,14 @@ extension BurrowManager {
                 home = .success(try await run.crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
                                                              known: record.agentHeads ?? [], folder: folder(id),
                                                              message: CommitMessage.forTurn(record.message ?? record.task, burrow: id),
-                                                             exclude: config.resultExclude(repo)))
+                                                             exclude: config.resultExclude(repo), started: helperStarted))
             } catch {
                 home = .failure(error)
             }
+        }
+        if helperStarted, home == nil {
+            let podman = run.podman
+            await withUncancelledTask { try? await podman.remove(Crossing.helperName(id, role: "home"), stopTimeout: 0) }
         }
         var changes: WorkspaceChanges?
         if case .success(let harvest) = home, let base = record.baseCommit {

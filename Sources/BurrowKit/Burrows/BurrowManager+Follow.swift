@@ -108,7 +108,10 @@ extension BurrowManager {
         // The lines reach the log (and its readers) first: the record's save is off their way. The
         // facts are applied to the record as it is then, not to a copy taken before the await.
         try await log.append(events)
-        if reconciler == nil, !events.isEmpty { await noteAgentFirst(id, "firstEvent") }
+        if reconciler == nil, !events.isEmpty {
+            await noteAgentFirst(id, "firstEvent")
+            prepareHomeHelper(id)
+        }
         if !summaries.isEmpty {
             await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
         }

@@ -50,6 +50,10 @@ public actor BurrowManager {
     var rangeRequests: [String: RangeRequest] = [:]
     /// Whether a burrow is starting or coming home: the range preparation waits for quiet.
     nonisolated let foreground = ForegroundGate()
+    /// Whether a burrow is starting (its range, workspace, container): way-home helpers wait for it.
+    nonisolated let launching = ForegroundGate()
+    /// Per running turn, the start of its way-home helper.
+    let homeHelpers = HomeHelpers()
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.

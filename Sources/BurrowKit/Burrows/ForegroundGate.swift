@@ -22,6 +22,16 @@ final class ForegroundGate: Sendable {
         if was != now { changed.wake() }
     }
 
+    /// Returns as soon as no burrow is in the foreground; throws at cancellation.
+    func waitUntilIdle() async throws {
+        while true {
+            try Task.checkCancellation()
+            let seen = changed.generation
+            guard isBusy else { return }
+            try await changed.wait(past: seen)
+        }
+    }
+
     /// Returns once no burrow has been in the foreground for `quiet`; throws at cancellation.
     func waitUntilQuiet(for quiet: Duration) async throws {
         while true {
@@ -39,8 +49,9 @@ extension BurrowManager {
     /// How long no burrow may have been starting or coming home before a background step begins.
     static let quietBeforePreparing: Duration = .seconds(3)
 
-    /// Tells the gate whether a local run is starting or finishing its turn (after each phase change).
+    /// Tells the gates whether a local run is starting or finishing its turn (after each phase change).
     func noteForeground() {
         foreground.set(busy: runs.values.contains { $0.phase == .turnStarting || $0.phase == .finishing })
+        launching.set(busy: runs.values.contains { $0.phase == .turnStarting })
     }
 }

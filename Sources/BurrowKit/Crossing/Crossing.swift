@@ -105,9 +105,11 @@ struct Crossing: Sendable {
         }
     }
 
+    static func helperName(_ id: String, role: String) -> String { "burrow-\(id)-\(role)" }
+
     /// A helper container `burrow-<id>-<role>` on the burrow's workspace, as the agent's uid.
     private func helper(_ burrow: Burrow, image: String, role: String, step: String, workspaceOptions: [String] = []) -> HelperContainer {
-        HelperContainer(podman: podman, image: image, name: "burrow-\(burrow.id)-\(role)", labels: burrow.labels, user: burrow.user,
+        HelperContainer(podman: podman, image: image, name: Self.helperName(burrow.id, role: role), labels: burrow.labels, user: burrow.user,
                         volumes: [.init(name: burrow.workspaceVolume, destination: "/workspace", options: workspaceOptions)], step: step,
                         idMappings: burrow.ids?.mappings)
     }
@@ -119,20 +121,30 @@ struct Crossing: Sendable {
         let notes: [String]
     }
 
-    /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
-    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String,
-                   message: String, exclude: [String] = []) async throws -> Harvest {
-        let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
-        defer { FileSystem.removeTree(directory) }
-        let bundlePath = directory + "/result.bundle"
+    /// The harvest's helper, on the read-only workspace.
+    private func homeHelper(_ burrow: Burrow) async throws -> HelperContainer {
         var helper = helper(burrow, image: try await HelperImage.ensure(podman), role: "home", step: "collecting the agent's work",
                             workspaceOptions: ["ro"])
         helper.scratchLimitBytes = scratchLimitBytes
+        return helper
+    }
+
+    /// Starts the harvest's helper idle while the agent works (`bringHome(started: true)` uses it).
+    func startHomeHelper(_ burrow: Burrow) async throws { try await homeHelper(burrow).startIdle() }
+
+    /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
+    /// `started`: the helper was started ahead (`startHomeHelper`); otherwise one is made now.
+    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String,
+                   message: String, exclude: [String] = [], started: Bool = false) async throws -> Harvest {
+        let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
+        defer { FileSystem.removeTree(directory) }
+        let bundlePath = directory + "/result.bundle"
+        let helper = try await homeHelper(burrow)
         let limit = maxBundleBytes
         let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes), message,
                          ResultExclude.ignoreLines(exclude)] + known.filter(ObjectID.isValid)
         let store = store.gitDirectory(repo)
-        let (summary, arrival) = try await helper.run(arguments) { podman, name, outcome in
+        let collect: @Sendable (PodmanClient, String, HelperContainer.Outcome) async throws -> Int64 = { podman, name, outcome in
             // A small bundle comes in the summary itself: nothing to read from the stopped container.
             if (try? HarvestSummary.parse(outcome.summary))?.inlineBundle != nil { return Int64(-2) }
             do {
@@ -140,7 +152,8 @@ struct Crossing: Sendable {
             } catch let error as PodmanError where error.isNotFound {
                 return Int64(-1)
             }
-        } then: { outcome, archived in
+        }
+        let take: @Sendable (HelperContainer.Outcome, Int64) async throws -> (HarvestSummary, Homecoming.Arrival) = { outcome, archived in
             // The host takes the work while Podman removes the helper.
             let summary = try HarvestSummary.parse(outcome.summary)
             var saved = archived
@@ -154,6 +167,8 @@ struct Crossing: Sendable {
                                                        store: store, resultRepo: folder + "/result.git", patchPath: folder + "/result.patch")
             return (summary, arrival)
         }
+        let (summary, arrival) = started ? try await helper.runStarted(arguments, collect: collect, then: take)
+            : try await helper.run(arguments, collect: collect, then: take)
         return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes)
     }
 }

@@ -46,16 +46,27 @@ struct HelperContainer {
             if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
             try await podman.start(name)
             let code = try await waitBounded()
-            outcome = try await output()
-            guard code == 0 else {
-                let detail = (outcome.stderr.suffix(5) + outcome.stdout.suffix(2)).joined(separator: " / ")
-                throw CrossingError.helperFailed(step: step, detail: detail.isEmpty ? "exit code \(code)" : String(detail.prefix(1000)))
-            }
+            outcome = try await checked(code, try await output())
             collected = try await collect(podman, name, outcome)
         } catch {
             await removeUncancelled()
             throw error
         }
+        return try await handOver(outcome, collected, then)
+    }
+
+    /// The outcome of a helper that exited with `code`: a failure names the step and the helper's last words.
+    func checked(_ code: Int32, _ outcome: Outcome) throws -> Outcome {
+        guard code == 0 else {
+            let detail = (outcome.stderr.suffix(5) + outcome.stdout.suffix(2)).joined(separator: " / ")
+            throw CrossingError.helperFailed(step: step, detail: detail.isEmpty ? "exit code \(code)" : String(detail.prefix(1000)))
+        }
+        return outcome
+    }
+
+    /// `then` works on what came out while Podman removes the container; both are awaited.
+    func handOver<T: Sendable, U: Sendable>(_ outcome: Outcome, _ collected: T,
+                                           _ then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
         async let removed: Void = removeUncancelled()
         do {
             let result = try await then(outcome, collected)
@@ -90,13 +101,13 @@ struct HelperContainer {
     }
 
     /// The helper's removal, done even when the step that ran it was cancelled: a helper stopped
-    /// halfway is not left behind in Podman.
-    private func removeUncancelled() async {
+    /// halfway is not left behind in Podman. One still running (started idle) is killed at once.
+    func removeUncancelled() async {
         let podman = self.podman, name = self.name
-        await withUncancelledTask { try? await podman.remove(name) }
+        await withUncancelledTask { try? await podman.remove(name, stopTimeout: 0) }
     }
 
-    private func spec(_ command: [String]) -> ContainerSpec {
+    func spec(_ command: [String]) -> ContainerSpec {
         var spec = ContainerSpec(image: image)
         spec.name = name
         spec.command = command
@@ -129,18 +140,32 @@ struct HelperContainer {
     private func output() async throws -> Outcome {
         let stream = try await podman.logs(name, follow: false)
         defer { stream.close() }
-        var assembler = LineAssembler(maxLineBytes: 64 << 10)
-        var stdout: [String] = [], stderr: [String] = []
-        func keep(_ lines: [LineAssembler.Line]) {
-            for line in lines {
-                if line.stream == .stderr { stderr.append(line.text) } else { stdout.append(line.text) }
-            }
-            if stdout.count > 400 { stdout.removeFirst(stdout.count - 200) }
-            if stderr.count > 400 { stderr.removeFirst(stderr.count - 200) }
-        }
-        while let frames = try await stream.next() { for frame in frames { keep(assembler.add(frame)) } }
+        var lines = OutputLines()
+        while let frames = try await stream.next() { lines.add(frames) }
+        return lines.outcome()
+    }
+}
+
+/// A helper's output as lines, bounded: lines of at most 64 KiB, the last 200 to 400 of each stream.
+struct OutputLines {
+    private var assembler = LineAssembler(maxLineBytes: 64 << 10)
+    private var stdout: [String] = [], stderr: [String] = []
+
+    mutating func add(_ frames: [LogFrameDecoder.Frame]) {
+        for frame in frames { keep(assembler.add(frame)) }
+    }
+
+    mutating func outcome() -> HelperContainer.Outcome {
         keep(assembler.flush())
-        return Outcome(stdout: stdout, stderr: stderr)
+        return HelperContainer.Outcome(stdout: stdout, stderr: stderr)
+    }
+
+    private mutating func keep(_ lines: [LineAssembler.Line]) {
+        for line in lines {
+            if line.stream == .stderr { stderr.append(line.text) } else { stdout.append(line.text) }
+        }
+        if stdout.count > 400 { stdout.removeFirst(stdout.count - 200) }
+        if stderr.count > 400 { stderr.removeFirst(stderr.count - 200) }
     }
 }
 

@@ -84,13 +84,5 @@ struct ShellBridge: Sendable {
         return code
     }
 
-    /// Podman records the status as the session ends; a moment later at most. Bounded: a Podman that
-    /// never says gives nil after about two seconds.
-    private func exitCode() async -> Int32? {
-        for attempt in 0..<10 {
-            if let state = try? await podman.inspectExec(execID), !state.Running { return state.ExitCode }
-            try? await Task.sleep(for: .milliseconds(40 * (attempt + 1)))
-        }
-        return nil
-    }
+    private func exitCode() async -> Int32? { await podman.execExitCode(execID) }
 }

@@ -77,4 +77,14 @@ extension PodmanClient {
     public func inspectExec(_ id: String) async throws -> ExecState {
         try await decode(ExecState.self, try await call("GET", "/exec/\(escape(id))/json", operation: "exec inspect", expect: [200]), "exec inspect")
     }
+
+    /// An ended session's exit status. Podman records it as the session's streams close, or a moment
+    /// later: asked again a few times, bounded (nil when Podman did not say within about two seconds).
+    public func execExitCode(_ id: String) async -> Int32? {
+        for attempt in 0..<10 {
+            if let state = try? await inspectExec(id), !state.Running { return state.ExitCode }
+            try? await Task.sleep(for: .milliseconds(40 * (attempt + 1)))
+        }
+        return nil
+    }
 }

@@ -88,7 +88,10 @@ public struct ContainerInspect: Decodable, Sendable {
         public let user: String?
         public let tty: Bool?
         public let workingDir: String?
-        enum CodingKeys: String, CodingKey { case labels = "Labels", env = "Env", user = "User", tty = "Tty", workingDir = "WorkingDir" }
+        public let cmd: [String]?
+        enum CodingKeys: String, CodingKey {
+            case labels = "Labels", env = "Env", user = "User", tty = "Tty", workingDir = "WorkingDir", cmd = "Cmd"
+        }
     }
     public struct MountPoint: Decodable, Sendable {
         public let type: String?

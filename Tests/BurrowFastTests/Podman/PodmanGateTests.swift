@@ -8,30 +8,15 @@ import XCTest
 /// answers slowly never sees more than the gate's limit at a time, and every call is answered.
 final class PodmanGateTests: XCTestCase {
     func testABurstOfCallsIsBoundedAndAllAnswered() async throws {
-        var template = Array("/tmp/burrow-gate-XXXXXX".utf8CString)
-        let folder = String(validatingCString: mkdtemp(&template)!)!
-        defer { FileSystem.removeTree(folder) }
-        let listener = try AsyncSocket.listening(on: .unix(folder + "/podman.sock"))
-        defer { listener.close() }
         let busy = Locked((now: 0, most: 0, answered: 0))
-        let server = Task {
-            while let connection = try? await listener.accept() {
-                Task {
-                    var buffer: [UInt8] = []
-                    while let read = try? await connection.read(into: &buffer), read > 0 {
-                        guard buffer.firstRange(of: Array("\r\n\r\n".utf8)) != nil else { continue }
-                        buffer.removeAll()
-                        busy.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
-                        try? await Task.sleep(for: .milliseconds(40))
-                        busy.withLock { $0.now -= 1; $0.answered += 1 }
-                        try? await connection.write(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK".utf8))
-                    }
-                    connection.close()
-                }
-            }
+        let podman = try StandInPodman { _ in
+            busy.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            try? await Task.sleep(for: .milliseconds(40))
+            busy.withLock { $0.now -= 1; $0.answered += 1 }
+            return .init()
         }
-        defer { server.cancel() }
-        let client = PodmanClient(socketPath: folder + "/podman.sock")
+        defer { podman.close() }
+        let client = podman.client
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<40 { group.addTask { try await client.ping() } }
             try await group.waitForAll()

@@ -20,8 +20,11 @@ final class InstanceOrphansTests: XCTestCase {
         try await withTimeout(60) {
             while try await first.manager.record(record.id).state != .running { try await Task.sleep(for: .milliseconds(100)) }
         }
-        let containers = try await first.manager.podman.listContainers(label: "io.burrow.id=\(record.id)")
+        // The agent's container, and (once the agent printed) its way-home helper, started idle.
+        let all = try await first.manager.podman.listContainers(label: "io.burrow.id=\(record.id)")
+        let containers = all.filter { $0.labels?["io.burrow.role"] != "helper" }
         let instanceA = try BurrowInstance.id(stateDir: first.stateDir)
+        XCTAssertTrue(all.allSatisfy { $0.labels?[BurrowLabels.instance] == instanceA }, "every container carries its instance")
         XCTAssertEqual(containers.count, 1)
         XCTAssertEqual(containers.first?.labels?[BurrowLabels.instance], instanceA, "the container carries its instance")
         XCTAssertEqual(containers.first?.state, "running")

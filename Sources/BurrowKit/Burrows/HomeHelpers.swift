@@ -1,0 +1,35 @@
+import BurrowSystem
+
+/// Owns, per burrow, the task that starts its turn's way-home helper while the agent works
+/// (`BurrowManager+HomeHelper`). The turn's end takes it: a start under way is awaited (the helper is
+/// then used), one still waiting for its moment is called off.
+final class HomeHelpers: Sendable {
+    private let tasks = Locked<[String: Task<Bool, Never>]>([:])
+
+    func has(_ id: String) -> Bool { tasks.withLock { $0[id] != nil } }
+
+    /// Starts `body` for `id` unless one was started for its turn; `body` says whether the helper is up.
+    func prepare(_ id: String, _ body: @escaping @Sendable () async -> Bool) {
+        tasks.withLock { tasks in
+            guard tasks[id] == nil else { return }
+            tasks[id] = Task { await body() }
+        }
+    }
+
+    /// Whether `id`'s helper was started (and so must be used or removed by the caller).
+    func take(_ id: String) async -> Bool {
+        guard let task = tasks.withLock({ $0.removeValue(forKey: id) }) else { return false }
+        task.cancel()
+        return await task.value
+    }
+
+    /// Shutting down: every task ends (a helper started stays in Podman; the next way home replaces it).
+    func stopAll() async {
+        let all = tasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return Array(tasks.values)
+        }
+        for task in all { task.cancel() }
+        for task in all { _ = await task.value }
+    }
+}

@@ -1,0 +1,152 @@
+@testable import BurrowSystem
+@testable import BurrowHTTP
+@testable import BurrowPodman
+
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// The way-home helper is started while the agent works and the harvest runs in it with `exec`
+/// (`HelperContainer+Started`): it must be up during the turn, out of the agent's reach, gone after
+/// the turn, replaced when it vanished, and bounded like any helper.
+final class StartedHomeHelperTests: XCTestCase {
+    /// The agent works 4 s; meanwhile it looks for Burrow's helper among the processes it can see.
+    /// The grep pattern does not match its own command line.
+    static let lookingAgent = """
+    echo '{"type":"system","subtype":"init","session_id":"s"}'
+    sleep 4
+    n=0; for f in /proc/[0-9]*/cmdline; do tr '\\000' ' ' < "$f" 2>/dev/null | grep -q '21474836[4]7' && n=$((n+1)); done
+    echo "seen=$n procs=$(ls -d /proc/[0-9]* | wc -l)" > probe.txt
+    echo work > work.txt
+    """
+
+    func testTheHelperIsUpWhileTheAgentWorksOutOfItsReachAndTheWorkComesHomeThroughIt() async throws {
+        let (attack, events, record, helper) = try await launchWithHelperUp()
+        let podman = attack.app.manager.podman
+        let finished = try await attack.app.finished(record.id)
+        let actions = await events.actions(of: helper)
+        XCTAssertEqual(actions.filter { $0 == "create" }.count, 1, "one helper for the way home: \(actions)")
+        XCTAssertTrue(actions.contains("exec"), "the harvest ran in the started helper: \(actions)")
+        XCTAssertEqual(finished.state, .succeeded, finished.error ?? "")
+        let files = try await attack.branchFiles(finished)
+        XCTAssertTrue(files.contains("work.txt"), files)
+        let probe = try await Subprocess.check(["git", "-C", attack.app.repoPath, "show", "burrow/\(record.id):probe.txt"]).stdout
+        XCTAssertTrue(probe.hasPrefix("seen=0 procs="), "the agent cannot see the helper's processes: \(probe)")
+        XCTAssertGreaterThan(Int(probe.split(separator: "=").last!.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 1, "the probe ran")
+        await assertGone(helper, podman: podman)
+    }
+
+    func testAHelperRemovedFromOutsideGivesWayToOneMadeAtTheEnd() async throws {
+        let (attack, events, record, helper) = try await launchWithHelperUp()
+        let podman = attack.app.manager.podman
+        try await podman.remove(helper)
+        let finished = try await attack.app.finished(record.id)
+        let actions = await events.actions(of: helper)
+        XCTAssertEqual(actions.filter { $0 == "create" }.count, 2, "the removed helper was replaced: \(actions)")
+        XCTAssertEqual(finished.state, .succeeded, finished.error ?? "")
+        let files = try await attack.branchFiles(finished)
+        XCTAssertTrue(files.contains("work.txt"), files)
+        await assertGone(helper, podman: podman)
+    }
+
+    func testAStartedHelperIsBoundedByItsTimeLimitAndSaysWhyItFailed() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let label = PodmanTestEnvironment.uniqueName("started-helper")
+        let volume = label + "-ws"
+        try await podman.createVolume(name: volume, labels: ["io.burrow.test": label])
+        var helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: label, labels: ["io.burrow.test": label],
+                                     user: AgentIdentity(uid: 1000, gid: 1000), volumes: [.init(name: volume, destination: "/workspace")],
+                                     step: "testing a started helper")
+        addTeardownBlock {
+            try? await podman.remove(label)
+            try? await podman.removeVolume(volume, force: true)
+        }
+        helper.timeout = .seconds(2)
+        let directory = try TemporaryDirectory.make("started-helper")
+
+        try await helper.startIdle()
+        let started = Monotonic.now()
+        do {
+            _ = try await helper.runStarted(["/bin/sh", "-c", "echo partial; sleep 60"], collect: { _, _, _ in 0 }) { _, _ in 0 }
+            XCTFail("a helper past its time limit must fail")
+        } catch CrossingError.helperTimedOut(let step, let seconds) {
+            XCTAssertEqual(step, "testing a started helper")
+            XCTAssertEqual(seconds, 2)
+        }
+        XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 20, "killed at its limit, not left to sleep")
+        await assertGone(label, podman: podman)
+
+        try await helper.startIdle()
+        do {
+            _ = try await helper.runStarted(["/bin/sh", "-c", "echo out; echo why-it-failed >&2; exit 3"], collect: { _, _, _ in 0 }) { _, _ in 0 }
+            XCTFail("a helper that exits 3 must fail")
+        } catch CrossingError.helperFailed(_, let detail) {
+            XCTAssertTrue(detail.contains("why-it-failed"), detail)
+        }
+        await assertGone(label, podman: podman)
+
+        try await helper.startIdle()
+        let (lines, size) = try await helper.runStarted(["/bin/sh", "-c", "echo data > /out/f; echo first; echo last"], collect: { podman, name, _ in
+            try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/f"), to: directory + "/f", limit: 1 << 20)
+        }) { outcome, size in (outcome.stdout, size) }
+        XCTAssertEqual(lines, ["first", "last"])
+        XCTAssertGreaterThan(size, 0, "a file is read from the running helper")
+        await assertGone(label, podman: podman)
+    }
+
+    /// The looking agent launched, its Podman events followed, and its way-home helper seen up and idle.
+    private func launchWithHelperUp() async throws -> (AttackBurrow, HelperEvents, BurrowRecord, String) {
+        let attack = try await AttackBurrow.make(self)
+        let podman = attack.app.manager.podman
+        let events = try await HelperEvents(podman: podman, stateDir: attack.app.stateDir)
+        let record = try await attack.app.launch(Self.lookingAgent)
+        let helper = Crossing.helperName(record.id, role: "home")
+        let idle = try await idleCommand(of: helper, podman: podman, id: record.id, app: attack.app)
+        XCTAssertEqual(idle, HelperContainer.idleCommand, "the helper is up, idle, while the agent works")
+        return (attack, events, record, helper)
+    }
+
+    /// The command of `name` once it runs (the turn's agent still at work), within 30 s.
+    private func idleCommand(of name: String, podman: PodmanClient, id: String, app: BurrowTestApp) async throws -> [String] {
+        try await withTimeout(30) {
+            while true {
+                if let container = try? await podman.inspectContainer(name), container.state.running { return container.config?.cmd ?? [] }
+                let record = try await app.record(id)
+                XCTAssertFalse(record.state.isFinal, "the turn ended before its helper was seen")
+                if record.state.isFinal { return [] }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    private func assertGone(_ name: String, podman: PodmanClient, file: StaticString = #filePath, line: UInt = #line) async {
+        do {
+            _ = try await podman.inspectContainer(name)
+            XCTFail("\(name) is still in Podman", file: file, line: line)
+        } catch {
+            XCTAssertTrue((error as? PodmanError)?.isNotFound == true, "\(error)", file: file, line: line)
+        }
+    }
+}
+
+/// Podman's container events for one Burrow instance, collected from before its launch.
+private final class HelperEvents: Sendable {
+    private let stream: EventStream
+    private let seen = Locked<[PodmanEvent]>([])
+    private let reading: Task<Void, Never>
+
+    init(podman: PodmanClient, stateDir: String) async throws {
+        let stream = try await podman.events(label: "\(BurrowLabels.instance)=\(try BurrowInstance.id(stateDir: stateDir))")
+        let seen = self.seen
+        self.stream = stream
+        reading = Task { while let event = try? await stream.next() { seen.withLock { $0.append(event) } } }
+    }
+
+    /// The actions seen on container `name`, in order (the stream is closed).
+    func actions(of name: String) async -> [String] {
+        try? await Task.sleep(for: .milliseconds(500))  // Podman writes its events a moment after the call
+        stream.close()
+        await reading.value
+        return seen.withLock { $0 }.filter { $0.actor?.attributes?["name"] == name }.map(\.action)
+    }
+}
