@@ -79,11 +79,12 @@ extension PodmanClient {
     }
 
     /// An ended session's exit status. Podman records it as the session's streams close, or a moment
-    /// later: asked again a few times, bounded (nil when Podman did not say within about two seconds).
+    /// later (often 20–90 ms when the machine is busy): asked again soon, then less often, bounded (nil
+    /// when Podman did not say within about two seconds).
     public func execExitCode(_ id: String) async -> Int32? {
-        for attempt in 0..<10 {
+        for pause in [10, 20, 40, 80, 160, 320, 640, 800, 0] {
             if let state = try? await inspectExec(id), !state.Running { return state.ExitCode }
-            try? await Task.sleep(for: .milliseconds(40 * (attempt + 1)))
+            if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
         }
         return nil
     }
