@@ -24,7 +24,8 @@ extension BurrowManager {
                 home = .failure(error)
             }
         }
-        if helperStarted, home == nil {
+        // Used and removed by a way home that succeeded; otherwise it may not have been reached.
+        if helperStarted, (try? home?.get()) == nil {
             let podman = run.podman
             await withUncancelledTask { try? await podman.remove(Crossing.helperName(id, role: "home"), stopTimeout: 0) }
         }

@@ -7,7 +7,7 @@ extension BurrowManager {
     /// Once the agent has printed its first line: the helper starts when no launch is starting its
     /// container (which it would slow), at most once per turn; the turn's end takes it.
     func prepareHomeHelper(_ id: String) {
-        guard !homeHelpers.has(id), let run = runs[id], run.phase == .running, let record = records[id], let user = record.user,
+        guard !homeHelpers.isFull(for: id), let run = runs[id], run.phase == .running, let record = records[id], let user = record.user,
               let burrow = try? crossingBurrow(record, user: user) else { return }
         let launching = self.launching, crossing = run.crossing
         homeHelpers.prepare(id) {

@@ -3,15 +3,22 @@ import BurrowSystem
 /// Owns, per burrow, the task that starts its turn's way-home helper while the agent works
 /// (`BurrowManager+HomeHelper`). The turn's end takes it: a start under way is awaited (the helper is
 /// then used), one still waiting for its moment is called off.
+/// At most `limit` at once (each is a container beside its agent's, and Podman's own limits come
+/// first: 32 burrows at once would double its containers); past it a way home makes its own helper.
 final class HomeHelpers: Sendable {
     private let tasks = Locked<[String: Task<Bool, Never>]>([:])
+    let limit: Int
 
-    func has(_ id: String) -> Bool { tasks.withLock { $0[id] != nil } }
+    init(limit: Int = 8) { self.limit = limit }
 
-    /// Starts `body` for `id` unless one was started for its turn; `body` says whether the helper is up.
+    /// Whether `prepare` would start nothing for `id`: one is there for its turn, or the limit is reached.
+    func isFull(for id: String) -> Bool { tasks.withLock { $0[id] != nil || $0.count >= limit } }
+
+    /// Starts `body` for `id` unless one was started for its turn or the limit is reached; `body`
+    /// says whether the helper is up.
     func prepare(_ id: String, _ body: @escaping @Sendable () async -> Bool) {
         tasks.withLock { tasks in
-            guard tasks[id] == nil else { return }
+            guard tasks[id] == nil, tasks.count < limit else { return }
             tasks[id] = Task { await body() }
         }
     }

@@ -1,0 +1,55 @@
+@testable import BurrowSystem
+@testable import BurrowKit
+import XCTest
+
+/// The way-home helpers' starts (`HomeHelpers`): bounded in number, one per turn, called off when
+/// the turn ends before a start began, awaited when it began.
+final class HomeHelpersTests: XCTestCase {
+    func testAtMostTheLimitStartAndATakenTurnFreesItsPlace() async {
+        let helpers = HomeHelpers(limit: 2)
+        let started = Locked<[String]>([])
+        for id in ["a", "b", "c", "a"] { helpers.prepare(id) { started.withLock { $0.append(id) }; return true } }
+        XCTAssertTrue(helpers.isFull(for: "c"))
+        let a = await helpers.take("a"), c = await helpers.take("c")
+        XCTAssertTrue(a)
+        XCTAssertFalse(c, "past the limit nothing was started for c")
+        XCTAssertFalse(helpers.isFull(for: "c"), "a taken turn gives its place back")
+        helpers.prepare("c") { started.withLock { $0.append("c") }; return true }
+        let cAgain = await helpers.take("c"), b = await helpers.take("b")
+        XCTAssertTrue(cAgain)
+        XCTAssertTrue(b)
+        XCTAssertEqual(started.withLock { $0 }.sorted(), ["a", "b", "c"], "one start per turn, none past the limit")
+    }
+
+    func testATurnThatEndsWhileLaunchesAreStartingCallsItsHelperOff() async {
+        let helpers = HomeHelpers()
+        let launching = ForegroundGate()
+        launching.set(busy: true)
+        let ran = Locked(false)
+        helpers.prepare("a") {
+            do { try await launching.waitUntilIdle() } catch { return false }
+            ran.withLock { $0 = true }
+            return true
+        }
+        let taken = await helpers.take("a")
+        XCTAssertFalse(taken)
+        XCTAssertFalse(ran.withLock { $0 }, "the start never began")
+    }
+
+    func testAStartWaitsForTheLaunchesThenRuns() async throws {
+        let helpers = HomeHelpers()
+        let launching = ForegroundGate()
+        launching.set(busy: true)
+        let ran = Wakeup()
+        helpers.prepare("a") {
+            do { try await launching.waitUntilIdle() } catch { return false }
+            ran.wake()
+            return true
+        }
+        let seen = ran.generation
+        launching.set(busy: false)
+        try await ran.wait(past: seen)
+        let taken = await helpers.take("a")
+        XCTAssertTrue(taken)
+    }
+}
