@@ -42,14 +42,15 @@ extension HelperContainer {
         let outcome: Outcome, collected: T
         do {
             let printed = try await readBounded(session.connection)
-            let code = await podman.execExitCode(session.id)
-            // Ended now, not when it is removed: its exit and Podman's clean-up of its mounts (300–470 ms
-            // on a 30,000-file image volume) run while the host takes the work in, as for a helper that
-            // exited by itself. Its files stay readable until it is removed.
-            try? await podman.kill(name)
-            guard let code else { throw CrossingError.helperFailed(step: step, detail: "Podman did not report the helper's exit status") }
+            guard let code = await podman.execExitCode(session.id) else {
+                throw CrossingError.helperFailed(step: step, detail: "Podman did not report the helper's exit status")
+            }
             outcome = try checked(code, printed)
+            // Read while it idles: a file asked for while it stops can come back as an empty archive.
             collected = try await collect(podman, name, outcome)
+            // Ended now, not when it is removed: its exit and Podman's clean-up of its mounts (300–470 ms
+            // on a 30,000-file image volume) run while the host takes the work in.
+            try? await podman.kill(name)
         } catch {
             await removeUncancelled()
             throw error
@@ -61,17 +62,23 @@ extension HelperContainer {
     /// (which ends the session) and a timeout is thrown.
     private func readBounded(_ connection: UpgradedConnection) async throws -> Outcome {
         let podman = self.podman, name = self.name, timeout = self.timeout
+        // Set before the kill: the session's streams close as the helper dies, and may be read to
+        // their end before the kill's own answer comes.
+        let timedOut = Locked(false)
         let outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
             group.addTask { try await Self.read(connection) }
             group.addTask {
                 try await Task.sleep(for: timeout)
+                timedOut.withLock { $0 = true }
                 try? await podman.kill(name)
                 return nil
             }
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
-        guard let outcome else { throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds)) }
+        guard let outcome, !timedOut.withLock({ $0 }) else {
+            throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
+        }
         return outcome
     }
 

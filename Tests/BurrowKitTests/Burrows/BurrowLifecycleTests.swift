@@ -150,7 +150,7 @@ final class BurrowLifecycleTests: XCTestCase {
         let reader = try await app.launch("read READ_CACHE=/home/agent/.cache/burrow-test/shared")
         _ = try await app.finished(reader.id)
         let events = try await app.readStream(reader.id)
-        XCTAssertTrue(events.contains { $0.data.contains("cache says: cached by write") }, "the second burrow sees the first one's cache")
+        XCTAssertTrue(events.contains { $0.data.contains("cache says: cached by write") }, "the second burrow sees the first one's cache: \(events.map(\.data).joined(separator: "\n").suffix(3000))")
         let purge = try await app.server.request("DELETE", "/api/burrows/\(reader.id)?purge=true")
         XCTAssertEqual(purge.status, 204)
         let gone = try await app.server.request("GET", "/api/burrows/\(reader.id)")

@@ -191,6 +191,7 @@ final class CrossingAttackTests: XCTestCase {
         let again = try await attack.app.manager.sendMessage(record.id, text: "true")
         XCTAssertEqual(again.turn, 2)
         let second = try await attack.app.finished(record.id, within: 60)
+        XCTAssertNil(second.error, "the follow-up's way home: \(second.error ?? "")")
         let files = try await attack.branchFiles(second)
         XCTAssertTrue(files.contains("blob.bin"), "with room again, a follow-up brings the same work home: \(files)")
     }
