@@ -153,8 +153,9 @@ extension BurrowManager {
     }
 
     /// The first half of `shutdown`: the door closes and every run, range preparation and way-home
-    /// helper's start has ended when it returns, so nothing of this process makes containers or volumes
-    /// any more (tests call it before removing what their burrows made: a preparation still running would make them again).
+    /// helper's start has ended when it returns, so nothing of this process makes containers or
+    /// volumes any more (tests call it before removing what their burrows made: a preparation still
+    /// running would make them again).
     func endRuns() async {
         shuttingDown = true
         await supervisor.shutdown()

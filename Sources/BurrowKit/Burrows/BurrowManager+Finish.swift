@@ -10,7 +10,7 @@ extension BurrowManager {
         await stopProxy(id)
         await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
-        let helperStarted = await takeHomeHelper(id)
+        let helperStarted = await homeHelpers.take(id)
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = repo(named: record.repo), let base = record.baseCommit, let user = record.user {

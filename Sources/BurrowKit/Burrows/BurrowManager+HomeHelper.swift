@@ -20,7 +20,4 @@ extension BurrowManager {
             return await withUncancelledTask { (try? await crossing.startHomeHelper(burrow)) != nil }
         }
     }
-
-    /// The turn's end: whether its helper is up (nil when none was started).
-    func takeHomeHelper(_ id: String) async -> Bool { await homeHelpers.take(id) }
 }

@@ -18,6 +18,11 @@ public enum ResultExclude {
         if let first = pattern.first, first == ":" || first == "!" || first == "/" {
             return "'\(pattern.prefix(40))' must be a name or glob such as __pycache__ or *.pyc (no leading ':', '!' or '/')"
         }
+        // Git reads a backslash before the end, or before the spaces escaped there, as escaping
+        // what follows: the pattern would not mean what it says.
+        if pattern.reversed().drop(while: { $0 == " " }).first == "\\" {
+            return "'\(pattern.prefix(40))' ends with a backslash, which git would read as escaping what follows: leave it out"
+        }
         return nil
     }
 

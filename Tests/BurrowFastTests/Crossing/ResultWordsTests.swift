@@ -18,7 +18,7 @@ final class ResultWordsTests: XCTestCase {
     }
 
     func testBadExcludePatternsStopStartUpNamingTheField() throws {
-        for bad in ["", ":(top)x", "!keep", "/abs", "a\nb"] {
+        for bad in ["", ":(top)x", "!keep", "/abs", "a\nb", "dir\\", "dir\\  "] {
             let json = #"{"resultExclude": [\#(String(decoding: try JSONEncoder().encode(bad), as: UTF8.self))]}"#
             XCTAssertThrowsError(try ConfigLoader.parse(Array(json.utf8)), bad) { error in
                 XCTAssertEqual((error as? ConfigError)?.field, "resultExclude", "\(error)")
