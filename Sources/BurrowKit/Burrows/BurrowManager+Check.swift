@@ -60,7 +60,7 @@ extension BurrowManager {
             check.error = "stopped with the burrow"
         }
         await stopProxy(id)
-        try? await podman.remove(name)
+        await withUncancelledTask { try? await podman.remove(name) }
         check.durationMs = Int((Monotonic.now() - started) / 1_000_000)
         let kept = output.withLock { $0 }
         check.outputBytes = kept.total

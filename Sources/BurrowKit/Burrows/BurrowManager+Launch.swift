@@ -263,7 +263,7 @@ extension BurrowManager {
     func imageFacts(image: String, user: String, on runner: Runner) async throws -> ImageFacts {
         let key = runner.name + "\u{0}" + image + "\u{0}" + user
         if let known = knownImageFacts[key] { return known }
-        let facts = try await ImageFacts.probe(user, image: image, podman: runner.podman)
+        let facts = try await ImageFacts.probe(user, image: image, podman: runner.podman, labels: try instanceLabels())
         knownImageFacts[key] = facts
         return facts
     }

@@ -5,21 +5,30 @@ import BurrowPodman
 struct ImageFacts: Sendable, Equatable {
     let identity: AgentIdentity
 
-    /// Read through a container of `image` that is created and never started.
-    static func probe(_ user: String, image: String, podman: PodmanClient) async throws -> ImageFacts {
+    /// Read through a container of `image` that is created and never started. `labels`: the
+    /// instance's, so that what a crash leaves is known as its own.
+    static func probe(_ user: String, image: String, podman: PodmanClient, labels: [String: String] = [:]) async throws -> ImageFacts {
         if let numeric = AgentIdentity.numeric(user) { return ImageFacts(identity: numeric) }
         let probe = "burrow-probe-\(BurrowRecord.newID())"
         var spec = ContainerSpec(image: image)
         spec.name = probe
         spec.command = ["true"]
-        spec.labels = ["io.burrow.role": "probe"]
-        _ = try await podman.createContainer(spec)
+        spec.labels = labels.merging(["io.burrow.role": "probe"]) { $1 }
+        // Made and removed uncancelled: a launch called off (or a shutdown) between the two left
+        // the probe in Podman, under a name nobody would look for again.
+        let remove: @Sendable () async -> Void = { await withUncancelledTask { try? await podman.remove(probe) } }
+        let made = spec
+        let created = await withUncancelledTask { () async -> (any Error)? in
+            do { _ = try await podman.createContainer(made) } catch { return error }
+            return nil
+        }
         do {
+            if let created { throw created }
             let identity = try await AgentIdentity.resolve(user, image: image, probe: probe, podman: podman)
-            try? await podman.remove(probe)
+            await remove()
             return ImageFacts(identity: identity)
         } catch {
-            try? await podman.remove(probe)
+            await remove()
             throw error
         }
     }

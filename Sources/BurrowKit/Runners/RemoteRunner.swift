@@ -105,8 +105,10 @@ package final class RemoteRunner: Sendable {
                 try await podman.remove(filler)
             } catch {
                 // A half-filled volume must not be taken for a whole one by the next burrow.
-                try? await podman.remove(filler)
-                try? await podman.removeVolume(volume, force: true)
+                await withUncancelledTask {
+                    try? await podman.remove(filler)
+                    try? await podman.removeVolume(volume, force: true)
+                }
                 throw error
             }
         }
