@@ -114,6 +114,7 @@ public actor BurrowManager {
         // The remote runners connect from here on (their connections end in `shutdown`).
         startRunners()
         await removeStaleShellCopies()
+        await removeStaleProbes()
         // Burrows followed again serve their egress socket to their own id range only (see `peers`).
         if config.sandbox.perBurrowIDs { _ = try? await idRanges() }
         for record in earlier {

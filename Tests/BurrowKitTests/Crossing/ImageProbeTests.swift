@@ -27,4 +27,29 @@ final class ImageProbeTests: XCTestCase {
         XCTAssertEqual(left, [], "no probe container is left")
         XCTAssertGreaterThan(cancelledMidway, 0, "some probes were called off before they ended")
     }
+
+    /// What a Burrow killed in the middle of a probe leaves goes at its next start; another
+    /// instance's probe on the same Podman (perhaps in use) stays.
+    func testAProbeLeftByAKilledBurrowGoesAtItsNextStart() async throws {
+        let first = try await BurrowTestApp()
+        addTeardownBlock { await first.cleanUp() }
+        let podman = first.manager.podman
+        var mine = ContainerSpec(image: PodmanTestEnvironment.image)
+        mine.name = PodmanTestEnvironment.uniqueName("burrow-probe")
+        mine.command = ["true"]
+        mine.labels = try await first.manager.instanceLabels(["io.burrow.role": "probe"])
+        var theirs = mine
+        theirs.name = PodmanTestEnvironment.uniqueName("burrow-probe")
+        theirs.labels = ["io.burrow.role": "probe", BurrowLabels.instance: "0123456789abcdef"]
+        for spec in [mine, theirs] { _ = try await podman.createContainer(spec) }
+        let names = [mine.name ?? "", theirs.name ?? ""]
+        addTeardownBlock { for name in names { try? await podman.remove(name) } }
+        await first.manager.shutdown()
+
+        let second = try await BurrowTestApp(cacheName: first.cacheName, stateDir: first.stateDir, repoPath: first.repoPath)
+        addTeardownBlock { await second.cleanUp() }
+        let left = Set(try await podman.listContainers(label: "io.burrow.role=probe").compactMap(\.names.first))
+        XCTAssertFalse(left.contains(mine.name ?? ""), "this instance's probe went at its start")
+        XCTAssertTrue(left.contains(theirs.name ?? ""), "another instance's probe stays")
+    }
 }
