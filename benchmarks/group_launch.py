@@ -2,7 +2,7 @@
 """N attempts launched together (one POST with "attempts": N) against a running `burrow serve` whose
 agent is `sh -c`, the same task as burrow-bench repo-scale (append one line to one file, exit).
 Prints one line per attempt: first=<POST → first agent event, ms> home=<last agent event → end, ms>
-ids=<id>. Used by benchmarks/repo-scale.sh; not part of CI.
+end=<the record's wayHome, phase:ms,…> id=<id>. Used by benchmarks/repo-scale.sh; not part of CI.
 Usage: group_launch.py PORT TOKEN REPO N"""
 import http.client
 import json
@@ -34,9 +34,17 @@ def follow(port, token, burrow, started, results):
             if first is None:
                 results[burrow] = f"failed: no agent output ({text[-400:]!r})"
             else:
-                results[burrow] = f"first={(first - started) * 1000:.1f} home={(now - last) * 1000:.1f} id={burrow}"
+                results[burrow] = f"first={(first - started) * 1000:.1f} home={(now - last) * 1000:.1f} end={way_home(port, token, burrow)} id={burrow}"
             return
     results[burrow] = "failed: the stream ended before `end`"
+
+
+def way_home(port, token, burrow):
+    """The record's `wayHome`, where the turn's end went, as exit:280,closing:0,… (ms)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", f"/api/burrows/{burrow}", headers={"Authorization": f"Bearer {token}"})
+    record = json.loads(connection.getresponse().read())
+    return ",".join(f"{p['phase']}:{p['ms']:.0f}" for p in record.get("wayHome") or [])
 
 
 def main():

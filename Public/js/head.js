@@ -4,7 +4,7 @@ import { checkLabel } from './groups.js';
 import { store, shownState, isLocalRepo } from './store.js';
 import { renderShell } from './shell.js';
 import { isFinal, isActive, duration, startedLabel, costLabel, SUBSCRIPTION_NOTE, agentReports, stateLabel, firstLine } from './format.js';
-import { startupLine } from './startup.js';
+import { startupLine, wayHomeLine } from './startup.js';
 
 const LONG_TASK = 280;
 
@@ -82,6 +82,9 @@ export function renderHead(record) {
   const startup = startupLine(record);
   $('b-startup').textContent = startup;
   $('b-startup').hidden = !startup;
+  const wayHome = wayHomeLine(record);
+  $('b-wayhome').textContent = wayHome;
+  $('b-wayhome').hidden = !wayHome;
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));
   // What the way home left behind or changed, and what the devcontainer sets that Burrow does not apply.
   for (const note of record.homeNotes || []) warnings.push(el('li', '', `Work home: ${note}`));

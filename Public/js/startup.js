@@ -15,3 +15,16 @@ export function startupLine(record) {
   if (agent.length) text += ` · agent: ${agent.map((p) => `${AGENT[p.phase]} +${seconds(p.ms)}`).join(', ')}`;
   return text;
 }
+
+// Where the last turn's end went (record.wayHome), from the agent's exit seen to its end event.
+const HOME = {
+  exit: 'exit seen', closing: 'closing', helper: 'helper', harvest: 'harvest', fetch: 'fetch',
+  removal: 'helper removal', home: 'way home', changes: 'changes', check: 'check',
+};
+
+export function wayHomeLine(record) {
+  const phases = (Array.isArray(record.wayHome) ? record.wayHome : []).filter((p) => HOME[p.phase]);
+  if (!phases.length) return '';
+  const total = phases.reduce((sum, p) => sum + p.ms, 0);
+  return `End: ${phases.map((p) => `${HOME[p.phase]} ${seconds(p.ms)}`).join(' → ')} = ${seconds(total)}`;
+}

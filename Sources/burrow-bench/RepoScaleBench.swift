@@ -44,8 +44,15 @@ enum RepoScaleBench {
             guard text.contains("\"branch\":\"burrow\\/\(id)\"") || text.contains("\"branch\":\"burrow/\(id)\"") else {
                 throw BenchFailure(reason: "burrow \(id) brought no branch home: \(text.suffix(600))")
             }
-            Console.out("first=\(String(format3: Double(firstAgent - started) / 1e6)) home=\(String(format3: Double(ended - lastAgent) / 1e6))")
+            Console.out("first=\(String(format3: Double(firstAgent - started) / 1e6)) home=\(String(format3: Double(ended - lastAgent) / 1e6)) end=\(wayHome(text))")
         }
+    }
+
+    /// The end event's record's `wayHome` (where the turn's end went) as exit:280,closing:0,… (ms).
+    static func wayHome(_ text: String) -> String {
+        guard let end = text.range(of: "event: end\ndata: ", options: .backwards),
+              let record = try? JSONCoding.decoder.decode(BurrowRecord.self, from: Data(text[end.upperBound...].prefix { $0 != "\n" }.utf8)) else { return "" }
+        return (record.wayHome ?? []).map { "\($0.phase):\(Int($0.ms.rounded()))" }.joined(separator: ",")
     }
 
     static func launch(port: UInt16, token: String, repo: String) async throws -> String {

@@ -4,13 +4,18 @@ import BurrowPodman
 
 /// Finishing a turn: the work comes home, the final state, and the next queued message.
 extension BurrowManager {
-    func finish(_ run: BurrowRun, exitCode: Int32?, failure: String?) async {
+    /// `exitSeen`: when the agent's output ended (monotonic), where its way home's timeline starts.
+    func finish(_ run: BurrowRun, exitCode: Int32?, failure: String?, exitSeen: UInt64? = nil) async {
         let id = run.id
+        var clock = PhaseClock(since: exitSeen ?? Monotonic.now())
+        if exitSeen != nil { clock.mark("exit") }
         enter(.finishing, id)
         await stopProxy(id)
         await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
+        clock.mark("closing")
         let helperStarted = await homeHelpers.take(id)
+        clock.mark("helper")
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = repo(named: record.repo), let base = record.baseCommit, let user = record.user {
@@ -23,6 +28,7 @@ extension BurrowManager {
             } catch {
                 home = .failure(error)
             }
+            if case .success(let harvest) = home { clock.add(harvest.timeline) } else { clock.mark("home") }
         }
         // Used and removed by a way home that succeeded; otherwise it may not have been reached.
         if helperStarted, (try? home?.get()) == nil {
@@ -33,18 +39,22 @@ extension BurrowManager {
         if case .success(let harvest) = home, let base = record.baseCommit {
             changes = await resultChanges(id, base: base, head: harvest.head, previousHead: record.resultHead, turn: record.turn)
             if let changes { await publishChanges(id, changes, updateRecord: false) }
+            clock.mark("changes")
         }
         var checked: CheckOutcome?
         if case .success = home, failure == nil, let repo = repo(named: record.repo), records[id]?.stopRequested == false,
            records[id]?.stopReason == nil {
             checked = await runCheck(run, repo: repo)
+            if checked != nil { clock.mark("check") }
         }
+        let wayHome = clock.phases
         let ended = try? await update(id) { record in
             if let checked {
                 record.check = checked.run
                 if let retry = checked.retry { record.queuedMessages.insert(retry, at: 0) }
             }
             record.exitCode = exitCode
+            record.wayHome = wayHome
             record.finishedAt = Date().timeIntervalSince1970
             if let last = record.turnTimes?.indices.last, record.turnTimes?[last].finishedAt == nil {
                 record.turnTimes?[last].finishedAt = record.finishedAt

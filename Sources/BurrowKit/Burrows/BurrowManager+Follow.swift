@@ -29,12 +29,13 @@ extension BurrowManager {
                     return try await hasExited(container, podman: podman)
                 }
             }
+            let exitSeen = Monotonic.now()
             let (exitCode, reason) = try await retryingWhilePodmanIsAway(run) {
                 let code = try await podman.wait(container, timeout: PodmanClient.defaultTimeout)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
                 return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman))
             }
-            await finish(run, exitCode: exitCode, failure: reason)
+            await finish(run, exitCode: exitCode, failure: reason, exitSeen: exitSeen)
         } catch where Task.isCancelled {
             // Shutting down: the container runs on and the next start follows it again.
             return

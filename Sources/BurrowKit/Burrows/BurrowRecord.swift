@@ -116,6 +116,8 @@ public struct BurrowRecord: Codable, Sendable, Equatable {
     public var picked: Bool?
     /// Where the first turn's start went, step by step (`StartupPhase`).
     public var startup: [StartupPhase]?
+    /// Where the last turn's end went, from the agent's exit seen to the end event (`PhaseClock`).
+    public var wayHome: [StartupPhase]?
 
     public init(id: String, repo: String, task: String, gpu: Bool) {
         self.id = id

@@ -119,6 +119,9 @@ struct Crossing: Sendable {
         let agentHead: String?
         let branch: String?
         let notes: [String]
+        /// Its steps: the harvest in the sandbox (through reading its bundle), the host's fetch, and
+        /// the helper's removal still under way after it.
+        var timeline: [StartupPhase] = []
     }
 
     /// The harvest's helper, on the read-only workspace.
@@ -136,6 +139,8 @@ struct Crossing: Sendable {
     /// `started`: the helper was started ahead (`startHomeHelper`); otherwise one is made now.
     func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String,
                    message: String, exclude: [String] = [], started: Bool = false) async throws -> Harvest {
+        let began = Monotonic.now()
+        let fetched = Locked<(from: UInt64, to: UInt64)?>(nil)
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
         defer { FileSystem.removeTree(directory) }
         let bundlePath = directory + "/result.bundle"
@@ -155,6 +160,8 @@ struct Crossing: Sendable {
         }
         let take: @Sendable (HelperContainer.Outcome, Int64) async throws -> (HarvestSummary, Homecoming.Arrival) = { outcome, archived in
             // The host takes the work while Podman removes the helper.
+            let from = Monotonic.now()
+            defer { fetched.withLock { $0 = (from, Monotonic.now()) } }
             let summary = try HarvestSummary.parse(outcome.summary)
             var saved = archived
             if let inline = summary.inlineBundle {
@@ -169,7 +176,11 @@ struct Crossing: Sendable {
         }
         let (summary, arrival) = started ? try await helper.runStarted(arguments, collect: collect, then: take)
             : try await helper.run(arguments, collect: collect, then: take)
-        return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes)
+        let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
+        let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }
+        return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes,
+                       timeline: [StartupPhase("harvest", ms: ms(began, fetch.from)), StartupPhase("fetch", ms: ms(fetch.from, fetch.to)),
+                                  StartupPhase("removal", ms: ms(fetch.to, ended))])
     }
 }
 

@@ -38,6 +38,14 @@ final class StartupTimelineTests: XCTestCase {
         let wall = ((record.startedAt ?? 0) - record.createdAt) * 1000
         XCTAssertLessThanOrEqual(own, wall + 50, "\(startup) within \(wall) ms")
 
+        // And where its end went: from the agent's output ending to the end event, each step once.
+        let home = try XCTUnwrap(record.wayHome, "the record has its way home")
+        XCTAssertEqual(home.map(\.phase), ["exit", "closing", "helper", "harvest", "fetch", "removal", "changes"])
+        XCTAssertTrue(home.allSatisfy { $0.ms >= 0 }, "\(home)")
+        XCTAssertGreaterThan(home.first { $0.phase == "harvest" }?.ms ?? 0, 0, "the harvest in the sandbox took time: \(home)")
+        let ended = ((record.finishedAt ?? 0) - (record.startedAt ?? 0)) * 1000
+        XCTAssertLessThanOrEqual(home.map(\.ms).reduce(0, +), ended + 50, "\(home) within the turn's \(ended) ms")
+
         // A follow-up turn leaves the first start's timeline as it was.
         _ = try await app.server.request("POST", "/api/burrows/\(record.id)/messages", headers: ["Content-Type": "application/json"],
                                          body: #"{"text": "calls=0"}"#)
@@ -49,5 +57,7 @@ final class StartupTimelineTests: XCTestCase {
             }
         }
         XCTAssertEqual(second.startup, record.startup)
+        XCTAssertEqual(second.wayHome?.map(\.phase), record.wayHome?.map(\.phase))
+        XCTAssertNotEqual(second.wayHome, record.wayHome, "the second turn's end replaces the first's")
     }
 }
