@@ -82,7 +82,8 @@ export function renderHead(record) {
   const startup = startupLine(record);
   $('b-startup').textContent = startup;
   $('b-startup').hidden = !startup;
-  const wayHome = wayHomeLine(record);
+  // The last turn's end: not shown while a turn runs (it would be the one before).
+  const wayHome = isActive(record.state) ? '' : wayHomeLine(record);
   $('b-wayhome').textContent = wayHome;
   $('b-wayhome').hidden = !wayHome;
   const warnings = (record.warnings || []).map((w) => el('li', '', `Podman: ${w}`));

@@ -46,7 +46,7 @@ def test_launch_watch_reload_diff_teardown(env):
     expect(page.locator("#b-shell")).to_contain_text(f"burrow shell {burrow}")  # finished and kept: a shell can step in
     expect(page.locator("#b-shell button.copy")).to_have_count(1)
     # Where the turn's end went, step by step, as the start above it.
-    expect(page.locator("#b-wayhome")).to_contain_text(re.compile(r"^End: exit seen \d+ ms → .*harvest .* → fetch .* = [\d.]+ m?s$"))
+    expect(page.locator("#b-wayhome")).to_contain_text(re.compile(r"^End: exit seen [\d.]+ m?s → .*harvest .* → fetch .* = [\d.]+ m?s$"))
     shot(page, "finished.png", full_page=True)
     page.once("dialog", lambda dialog: dialog.accept())
     def slow_delete(route):  # a teardown that takes a while, as on a busy Podman: the page shows it

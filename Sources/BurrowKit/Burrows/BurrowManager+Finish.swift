@@ -54,7 +54,8 @@ extension BurrowManager {
                 if let retry = checked.retry { record.queuedMessages.insert(retry, at: 0) }
             }
             record.exitCode = exitCode
-            record.wayHome = wayHome
+            // Only a turn whose agent ran to its exit has a way home to show (not a failed launch).
+            record.wayHome = exitSeen != nil ? wayHome : nil
             record.finishedAt = Date().timeIntervalSince1970
             if let last = record.turnTimes?.indices.last, record.turnTimes?[last].finishedAt == nil {
                 record.turnTimes?[last].finishedAt = record.finishedAt

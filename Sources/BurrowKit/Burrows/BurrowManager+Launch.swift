@@ -128,7 +128,7 @@ extension BurrowManager {
         let id = run.id, started = Monotonic.now()
         let fetched = try await startingPoint(run, repo: repo)
         var devcontainer = try await Devcontainer.plan(repo: repo, store: run.crossing.store, commit: fetched.commit, podman: run.podman,
-                                                       labels: try instanceLabels())
+                                                       labels: try instanceLabels([Self.probeProcessLabel: Self.probeProcess]))
         if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
             try await log.append(lines.map { (kind: .log, data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
@@ -263,7 +263,7 @@ extension BurrowManager {
     func imageFacts(image: String, user: String, on runner: Runner) async throws -> ImageFacts {
         let key = runner.name + "\u{0}" + image + "\u{0}" + user
         if let known = knownImageFacts[key] { return known }
-        let facts = try await ImageFacts.probe(user, image: image, podman: runner.podman, labels: try instanceLabels())
+        let facts = try await ImageFacts.probe(user, image: image, podman: runner.podman, labels: try instanceLabels([Self.probeProcessLabel: Self.probeProcess]))
         knownImageFacts[key] = facts
         return facts
     }

@@ -65,20 +65,24 @@ extension HelperContainer {
         // Set before the kill: the session's streams close as the helper dies, and may be read to
         // their end before the kill's own answer comes.
         let timedOut = Locked(false)
-        let outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
-            group.addTask { try await Self.read(connection) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                timedOut.withLock { $0 = true }
-                try? await podman.kill(name)
-                return nil
+        let late = CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
+        let outcome: Outcome?
+        do {
+            outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
+                group.addTask { try await Self.read(connection) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    timedOut.withLock { $0 = true }
+                    try? await podman.kill(name)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
             }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
+        } catch where timedOut.withLock({ $0 }) {
+            throw late  // the kill broke the connection mid-read
         }
-        guard let outcome, !timedOut.withLock({ $0 }) else {
-            throw CrossingError.helperTimedOut(step: step, seconds: Int(timeout.components.seconds))
-        }
+        guard let outcome, !timedOut.withLock({ $0 }) else { throw late }
         return outcome
     }
 

@@ -41,7 +41,6 @@ final class StartupTimelineTests: XCTestCase {
         // And where its end went: from the agent's output ending to the end event, each step once.
         let home = try XCTUnwrap(record.wayHome, "the record has its way home")
         XCTAssertEqual(home.map(\.phase), ["exit", "closing", "helper", "harvest", "fetch", "removal", "changes"])
-        XCTAssertTrue(home.allSatisfy { $0.ms >= 0 }, "\(home)")
         XCTAssertGreaterThan(home.first { $0.phase == "harvest" }?.ms ?? 0, 0, "the harvest in the sandbox took time: \(home)")
         let ended = ((record.finishedAt ?? 0) - (record.startedAt ?? 0)) * 1000
         XCTAssertLessThanOrEqual(home.map(\.ms).reduce(0, +), ended + 50, "\(home) within the turn's \(ended) ms")

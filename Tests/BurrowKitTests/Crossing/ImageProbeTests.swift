@@ -41,8 +41,12 @@ final class ImageProbeTests: XCTestCase {
         var theirs = mine
         theirs.name = PodmanTestEnvironment.uniqueName("burrow-probe")
         theirs.labels = ["io.burrow.role": "probe", BurrowLabels.instance: "0123456789abcdef"]
-        for spec in [mine, theirs] { _ = try await podman.createContainer(spec) }
-        let names = [mine.name ?? "", theirs.name ?? ""]
+        // This process's own, as a launch probing while the next start's sweep runs: in use, it stays.
+        var inUse = mine
+        inUse.name = PodmanTestEnvironment.uniqueName("burrow-probe")
+        inUse.labels[BurrowManager.probeProcessLabel] = BurrowManager.probeProcess
+        for spec in [mine, theirs, inUse] { _ = try await podman.createContainer(spec) }
+        let names = [mine.name ?? "", theirs.name ?? "", inUse.name ?? ""]
         addTeardownBlock { for name in names { try? await podman.remove(name) } }
         await first.manager.shutdown()
 
@@ -51,5 +55,6 @@ final class ImageProbeTests: XCTestCase {
         let left = Set(try await podman.listContainers(label: "io.burrow.role=probe").compactMap(\.names.first))
         XCTAssertFalse(left.contains(mine.name ?? ""), "this instance's probe went at its start")
         XCTAssertTrue(left.contains(theirs.name ?? ""), "another instance's probe stays")
+        XCTAssertTrue(left.contains(inUse.name ?? ""), "a probe this process is using stays")
     }
 }
