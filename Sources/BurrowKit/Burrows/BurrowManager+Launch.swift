@@ -128,7 +128,7 @@ extension BurrowManager {
         let id = run.id, started = Monotonic.now()
         let fetched = try await startingPoint(run, repo: repo)
         var devcontainer = try await Devcontainer.plan(repo: repo, store: run.crossing.store, commit: fetched.commit, podman: run.podman,
-                                                       labels: try instanceLabels([Self.probeProcessLabel: Self.probeProcess]))
+                                                       labels: try instanceLabels())
         if let log = try? eventLog(id), let lines = devcontainer?.buildLog, !lines.isEmpty {
             try await log.append(lines.map { (kind: .log, data: Self.json(OutputEvent.LogLine(stream: "setup", text: $0))) })
         }
