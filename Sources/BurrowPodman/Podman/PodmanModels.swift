@@ -143,7 +143,10 @@ public struct PodmanEvent: Decodable, Sendable {
     public let type: String?
     public let action: String
     public let actor: Actor?
-    enum CodingKeys: String, CodingKey { case type = "Type", action = "Action", actor = "Actor" }
+    /// When it happened; with the actor and action it tells one event from Podman's repeat of it (its
+    /// file-backed event log replays what it kept after a rotation to a reader that was streaming).
+    public let timeNano: Int64?
+    enum CodingKeys: String, CodingKey { case type = "Type", action = "Action", actor = "Actor", timeNano }
 
     public var exitCode: Int32? { actor?.attributes?["containerExitCode"].flatMap { Int32($0) } }
 }

@@ -191,6 +191,7 @@ final class PodmanClientTests: XCTestCase {
         events.close()
         XCTAssertEqual(died?.actor?.id, created.id)
         XCTAssertEqual(died?.exitCode, 3)
+        XCTAssertGreaterThan(died?.timeNano ?? 0, 1_700_000_000_000_000_000, "when it happened, in ns (tells a repeat from a new event)")
         try await podman.remove(created.id)
     }
 
