@@ -14,7 +14,7 @@ extension BurrowManager {
         await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
         clock.mark("closing")
-        let helperStarted = await homeHelpers.take(id)
+        let helperStarted = await homeHelpers.take(id)  // the command it waits to run
         clock.mark("helper")
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?
@@ -22,16 +22,15 @@ extension BurrowManager {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
             do {
                 home = .success(try await run.crossing.bringHome(try crossingBurrow(record, user: user), repo: repo, turn: turn,
-                                                             known: record.agentHeads ?? [], folder: folder(id),
-                                                             message: CommitMessage.forTurn(record.message ?? record.task, burrow: id),
-                                                             exclude: config.resultExclude(repo), started: helperStarted))
+                                                             request: harvestRequest(record, base: base, repo: repo), folder: folder(id),
+                                                             started: helperStarted))
             } catch {
                 home = .failure(error)
             }
             if case .success(let harvest) = home { clock.add(harvest.timeline) } else { clock.mark("home") }
         }
         // Used and removed by a way home that succeeded; otherwise it may not have been reached.
-        if helperStarted, (try? home?.get()) == nil {
+        if helperStarted != nil, (try? home?.get()) == nil {
             let podman = run.podman
             await withUncancelledTask { try? await podman.remove(Crossing.helperName(id, role: "home"), stopTimeout: 0) }
         }

@@ -132,13 +132,29 @@ struct Crossing: Sendable {
         return helper
     }
 
-    /// Starts the harvest's helper idle while the agent works (`bringHome(started: true)` uses it).
-    func startHomeHelper(_ burrow: Burrow) async throws { try await homeHelper(burrow).startIdle() }
+    /// What a turn's harvest is asked: the same when its helper starts ahead and at the turn's end.
+    struct HarvestRequest: Equatable, Sendable {
+        let base: String
+        let message: String
+        var exclude: [String] = []
+        /// The agent's heads the host already has (earlier turns').
+        var known: [String] = []
+    }
+
+    /// The harvest's command line for `request`.
+    func harvestCommand(_ request: HarvestRequest) -> [String] {
+        ["/bin/sh", "/usr/local/bin/burrow-harvest", request.base, String(maxFileBytes), request.message,
+         ResultExclude.ignoreLines(request.exclude)] + request.known.filter(ObjectID.isValid)
+    }
+
+    /// Starts the harvest's helper while the agent works, waiting to run `command` (`bringHome(started:)`).
+    func startHomeHelper(_ burrow: Burrow, command: [String]) async throws { try await homeHelper(burrow).startWaiting(command) }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
-    /// `started`: the helper was started ahead (`startHomeHelper`); otherwise one is made now.
-    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, known: [String], folder: String,
-                   message: String, exclude: [String] = [], started: Bool = false) async throws -> Harvest {
+    /// `started`: the command a helper started ahead waits to run (`startHomeHelper`); unless it is
+    /// this turn's harvest, one is made now.
+    func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, request: HarvestRequest, folder: String,
+                   started: [String]? = nil) async throws -> Harvest {
         let began = Monotonic.now()
         let fetched = Locked<(from: UInt64, to: UInt64)?>(nil)
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
@@ -146,8 +162,7 @@ struct Crossing: Sendable {
         let bundlePath = directory + "/result.bundle"
         let helper = try await homeHelper(burrow)
         let limit = maxBundleBytes
-        let arguments = ["/bin/sh", "/usr/local/bin/burrow-harvest", turn.base, String(maxFileBytes), message,
-                         ResultExclude.ignoreLines(exclude)] + known.filter(ObjectID.isValid)
+        let arguments = harvestCommand(request)
         let store = store.gitDirectory(repo)
         let collect: @Sendable (PodmanClient, String, HelperContainer.Outcome) async throws -> Int64 = { podman, name, outcome in
             // A small bundle comes in the summary itself: nothing to read from the stopped container.
@@ -174,7 +189,7 @@ struct Crossing: Sendable {
                                                        store: store, resultRepo: folder + "/result.git", patchPath: folder + "/result.patch")
             return (summary, arrival)
         }
-        let (summary, arrival) = started ? try await helper.runStarted(arguments, collect: collect, then: take)
+        let (summary, arrival) = started == arguments ? try await helper.runStarted(arguments, collect: collect, then: take)
             : try await helper.run(arguments, collect: collect, then: take)
         let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
         let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }

@@ -39,14 +39,27 @@ struct HelperContainer {
     func run<T: Sendable, U: Sendable>(_ command: [String], input: String? = nil,
                                        collect: @Sendable (PodmanClient, String, Outcome) async throws -> T,
                                        then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
-        try await podman.remove(name)
+        // One left by an earlier Burrow may still run (a helper started ahead ignores SIGTERM).
+        try await podman.remove(name, stopTimeout: 0)
         _ = try await podman.createContainer(spec(command))
-        let outcome: Outcome, collected: T
         do {
             if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
             try await podman.start(name)
+        } catch {
+            await removeUncancelled()
+            throw error
+        }
+        return try await untilExit(collect: collect, then: then)
+    }
+
+    /// The started command's exit (bounded by the time limit), its output and `collect`'s files; then
+    /// `then` while the container is removed.
+    func untilExit<T: Sendable, U: Sendable>(collect: @Sendable (PodmanClient, String, Outcome) async throws -> T,
+                                             then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
+        let outcome: Outcome, collected: T
+        do {
             let code = try await waitBounded()
-            outcome = try await checked(code, try await output())
+            outcome = try checked(code, try await output())
             collected = try await collect(podman, name, outcome)
         } catch {
             await removeUncancelled()
@@ -136,13 +149,16 @@ struct HelperContainer {
         return code
     }
 
-    /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream).
+    /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream);
+    /// a helper started ahead's first line, that it was waiting, left out.
     private func output() async throws -> Outcome {
         let stream = try await podman.logs(name, follow: false)
         defer { stream.close() }
         var lines = OutputLines()
         while let frames = try await stream.next() { lines.add(frames) }
-        return lines.outcome()
+        let outcome = lines.outcome()
+        guard outcome.stdout.first == Self.readyLine else { return outcome }
+        return Outcome(stdout: Array(outcome.stdout.dropFirst()), stderr: outcome.stderr)
     }
 }
 

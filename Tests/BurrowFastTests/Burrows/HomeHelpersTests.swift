@@ -8,16 +8,16 @@ final class HomeHelpersTests: XCTestCase {
     func testAtMostTheLimitStartAndATakenTurnFreesItsPlace() async {
         let helpers = HomeHelpers(limit: 2)
         let started = Locked<[String]>([])
-        for id in ["a", "b", "c", "a"] { helpers.prepare(id) { started.withLock { $0.append(id) }; return true } }
+        for id in ["a", "b", "c", "a"] { helpers.prepare(id) { started.withLock { $0.append(id) }; return [id] } }
         XCTAssertTrue(helpers.isFull(for: "c"))
         let a = await helpers.take("a"), c = await helpers.take("c")
-        XCTAssertTrue(a)
-        XCTAssertFalse(c, "past the limit nothing was started for c")
+        XCTAssertEqual(a, ["a"])
+        XCTAssertNil(c, "past the limit nothing was started for c")
         XCTAssertFalse(helpers.isFull(for: "c"), "a taken turn gives its place back")
-        helpers.prepare("c") { started.withLock { $0.append("c") }; return true }
+        helpers.prepare("c") { started.withLock { $0.append("c") }; return ["c"] }
         let cAgain = await helpers.take("c"), b = await helpers.take("b")
-        XCTAssertTrue(cAgain)
-        XCTAssertTrue(b)
+        XCTAssertEqual(cAgain, ["c"])
+        XCTAssertEqual(b, ["b"])
         XCTAssertEqual(started.withLock { $0 }.sorted(), ["a", "b", "c"], "one start per turn, none past the limit")
     }
 
@@ -27,12 +27,12 @@ final class HomeHelpersTests: XCTestCase {
         launching.set(busy: true)
         let ran = Locked(false)
         helpers.prepare("a") {
-            do { try await launching.waitUntilIdle() } catch { return false }
+            do { try await launching.waitUntilIdle() } catch { return nil }
             ran.withLock { $0 = true }
-            return true
+            return ["a"]
         }
         let taken = await helpers.take("a")
-        XCTAssertFalse(taken)
+        XCTAssertNil(taken)
         XCTAssertFalse(ran.withLock { $0 }, "the start never began")
     }
 
@@ -42,14 +42,14 @@ final class HomeHelpersTests: XCTestCase {
         launching.set(busy: true)
         let ran = Wakeup()
         helpers.prepare("a") {
-            do { try await launching.waitUntilIdle() } catch { return false }
+            do { try await launching.waitUntilIdle() } catch { return nil }
             ran.wake()
-            return true
+            return ["a"]
         }
         let seen = ran.generation
         launching.set(busy: false)
         try await ran.wait(past: seen)
         let taken = await helpers.take("a")
-        XCTAssertTrue(taken)
+        XCTAssertEqual(taken, ["a"])
     }
 }

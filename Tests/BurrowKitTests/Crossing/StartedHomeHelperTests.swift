@@ -6,9 +6,9 @@
 import Foundation
 import XCTest
 
-/// The way-home helper is started while the agent works and the harvest runs in it with `exec`
-/// (`HelperContainer+Started`): it must be up during the turn, out of the agent's reach, gone after
-/// the turn, replaced when it vanished, and bounded like any helper.
+/// The way-home helper is started while the agent works, waiting with the harvest as its command, and
+/// a signal runs it (`HelperContainer+Started`): it must be up during the turn, out of the agent's
+/// reach, gone after the turn, replaced when it vanished, and bounded like any helper.
 final class StartedHomeHelperTests: XCTestCase {
     /// The agent works 4 s; meanwhile it looks for Burrow's helper among the processes it can see.
     /// The grep pattern does not match its own command line.
@@ -25,8 +25,10 @@ final class StartedHomeHelperTests: XCTestCase {
         let podman = attack.app.manager.podman
         let finished = try await attack.app.finished(record.id)
         let seen = await events.containers(named: helper)
-        XCTAssertEqual(seen.map(\.id), [idle.id], "one helper for the way home, the one that idled: \(seen)")
-        XCTAssertTrue(seen.first?.actions.contains("exec") == true, "the harvest ran in the started helper: \(seen)")
+        XCTAssertEqual(seen.map(\.id), [idle.id], "one helper for the way home, the one that waited: \(seen)")
+        let actions = seen.first?.actions ?? []
+        XCTAssertTrue(actions.contains("kill") && actions.contains("died"), "the signal ran the harvest in the started helper: \(seen)")
+        XCTAssertFalse(actions.contains("exec"), "no exec: \(seen)")
         XCTAssertEqual(finished.state, .succeeded, finished.error ?? "")
         let files = try await attack.branchFiles(finished)
         XCTAssertTrue(files.contains("work.txt"), files)
@@ -43,7 +45,7 @@ final class StartedHomeHelperTests: XCTestCase {
         let finished = try await attack.app.finished(record.id)
         let seen = await events.containers(named: helper)
         XCTAssertEqual(seen.count, 2, "the removed helper was replaced: \(seen)")
-        XCTAssertEqual(seen.first?.id, idle.id, "the first is the one that idled: \(seen)")
+        XCTAssertEqual(seen.first?.id, idle.id, "the first is the one that waited: \(seen)")
         XCTAssertTrue(seen.last?.actions.contains("remove") == true, "its replacement went too: \(seen)")
         XCTAssertEqual(finished.state, .succeeded, finished.error ?? "")
         let files = try await attack.branchFiles(finished)
@@ -66,10 +68,11 @@ final class StartedHomeHelperTests: XCTestCase {
         helper.timeout = .seconds(2)
         let directory = try TemporaryDirectory.make("started-helper")
 
-        try await helper.startIdle()
+        let sleeping = ["/bin/sh", "-c", "echo partial; sleep 60"]
+        try await helper.startWaiting(sleeping)
         let started = Monotonic.now()
         do {
-            _ = try await helper.runStarted(["/bin/sh", "-c", "echo partial; sleep 60"], collect: { _, _, _ in 0 }) { _, _ in 0 }
+            _ = try await helper.runStarted(sleeping, collect: { _, _, _ in 0 }) { _, _ in 0 }
             XCTFail("a helper past its time limit must fail")
         } catch CrossingError.helperTimedOut(let step, let seconds) {
             XCTAssertEqual(step, "testing a started helper")
@@ -78,27 +81,47 @@ final class StartedHomeHelperTests: XCTestCase {
         XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 20, "killed at its limit, not left to sleep")
         await assertGone(label, podman: podman)
 
-        try await helper.startIdle()
+        let failing = ["/bin/sh", "-c", "echo out; echo why-it-failed >&2; exit 3"]
+        try await helper.startWaiting(failing)
         do {
-            _ = try await helper.runStarted(["/bin/sh", "-c", "echo out; echo why-it-failed >&2; exit 3"], collect: { _, _, _ in 0 }) { _, _ in 0 }
+            _ = try await helper.runStarted(failing, collect: { _, _, _ in 0 }) { _, _ in 0 }
             XCTFail("a helper that exits 3 must fail")
         } catch CrossingError.helperFailed(_, let detail) {
             XCTAssertTrue(detail.contains("why-it-failed"), detail)
+            XCTAssertFalse(detail.contains(HelperContainer.readyLine), detail)
         }
         await assertGone(label, podman: podman)
 
-        try await helper.startIdle()
-        // Its files are read while it idles: asked for while it stopped, Podman 4.3 under load handed
-        // out an empty archive (the way home then failed with "the archive holds no file").
-        let (lines, size, running) = try await helper.runStarted(["/bin/sh", "-c", "echo data > /out/f; echo first; echo last"],
-                                                                 collect: { podman, name, _ in
-            let running = try await podman.inspectContainer(name).state.running
-            return (try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/f"), to: directory + "/f", limit: 1 << 20), running)
+        // Its files are read once its command has exited (as a helper run on demand), not while it stops:
+        // asked for then, Podman 4.3 under load handed out an empty archive ("the archive holds no file").
+        let writing = ["/bin/sh", "-c", "echo data > /out/f; echo first; echo last"]
+        try await helper.startWaiting(writing)
+        let (lines, size, state) = try await helper.runStarted(writing, collect: { podman, name, _ in
+            let state = try await podman.inspectContainer(name).state
+            return (try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/f"), to: directory + "/f", limit: 1 << 20), state)
         }) { outcome, collected in (outcome.stdout, collected.0, collected.1) }
-        XCTAssertEqual(lines, ["first", "last"])
-        XCTAssertTrue(running, "the helper still idles while its files are read")
-        XCTAssertGreaterThan(size, 0, "a file is read from the running helper")
+        XCTAssertEqual(lines, ["first", "last"], "the command's output, without the line that said it waited")
+        XCTAssertFalse(state.running, "read once its command exited: \(state.status)")
+        XCTAssertGreaterThan(size, 0, "a file is read from the exited helper")
         await assertGone(label, podman: podman)
+    }
+
+    /// The signal comes right after the start (an agent that exits at once): the helper says it waits
+    /// before `startWaiting` returns, so the signal is never sent before its trap is set (it would be
+    /// lost, and the way home would wait out the time limit).
+    func testASignalRightAfterTheStartRunsTheCommand() async throws {
+        let podman = try await PodmanTestEnvironment.client()
+        let label = PodmanTestEnvironment.uniqueName("started-at-once")
+        var helper = HelperContainer(podman: podman, image: try await HelperImage.ensure(podman), name: label, labels: ["io.burrow.test": label],
+                                     user: AgentIdentity(uid: 1000, gid: 1000), volumes: [], step: "testing a started helper")
+        addTeardownBlock { try? await podman.remove(label, stopTimeout: 0) }
+        helper.timeout = .seconds(5)
+        for round in 1...6 {
+            let command = ["/bin/echo", "ran-\(round)"]
+            try await helper.startWaiting(command)
+            let lines = try await helper.runStarted(command, collect: { _, _, _ in 0 }) { outcome, _ in outcome.stdout }
+            XCTAssertEqual(lines, ["ran-\(round)"])
+        }
     }
 
     /// The looking agent launched, its Podman events followed, and its way-home helper seen up and idle.
@@ -109,7 +132,8 @@ final class StartedHomeHelperTests: XCTestCase {
         let record = try await attack.app.launch(Self.lookingAgent)
         let helper = Crossing.helperName(record.id, role: "home")
         let idle = try await idleContainer(helper, podman: podman, id: record.id, app: attack.app)
-        XCTAssertEqual(idle.command, HelperContainer.idleCommand, "the helper is up, idle, while the agent works")
+        XCTAssertEqual(Array(idle.command.prefix(4)), HelperContainer.waiting([]), "the helper is up, waiting, while the agent works")
+        XCTAssertEqual(idle.command.dropFirst(4).prefix(2), ["/bin/sh", "/usr/local/bin/burrow-harvest"], "with the harvest: \(idle.command)")
         return (attack, events, record, helper, idle)
     }
 
