@@ -53,9 +53,10 @@ enum Homecoming {
             }
         }
         try await git(["update-ref", "refs/heads/result", head])
-        let partial = patchPath + ".partial"
-        try await git(["diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", "--output=\(partial)", turn.base, head])
-        FileSystem.move(partial, to: patchPath)
+        // The patch and the branch in the user's repo both only read the result: side by side.
+        let partial = patchPath + ".partial", final = head
+        async let patch = HostGit.hardened(resultRepo, ["diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-color",
+                                                        "--output=\(partial)", turn.base, final])
         var branch: String?
         if let path = repo.path, head != turn.base {
             let name = "burrow/\(turn.id)"
@@ -63,6 +64,8 @@ enum Homecoming {
                                                               "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", resultRepo, "+\(head):refs/heads/\(name)"])
             branch = name
         }
+        _ = try await patch
+        FileSystem.move(partial, to: patchPath)
         return Arrival(head: head, branch: branch, notes: notes)
     }
 
