@@ -13,7 +13,8 @@ extension HelperContainer {
     static let readyLine = "burrow-helper: waiting"
 
     /// `command` behind a shell that sleeps (68 years at most) until SIGUSR1, then becomes `command`.
-    /// The shell is the container's first process, so signals it has no trap for do not reach it.
+    /// The shell is the container's first process, so signals it has no trap for do not reach it
+    /// (SIGKILL from the host aside: the time limit and the removal use it).
     static func waiting(_ command: [String]) -> [String] {
         ["/bin/sh", "-c", "trap 'kill $! 2>/dev/null; exec \"$@\"' USR1; echo '\(readyLine)'; /bin/sleep 2147483647 & wait; exit 125",
          "burrow-waiting"] + command
@@ -47,10 +48,11 @@ extension HelperContainer {
         return try await untilExit(collect: collect, then: then)
     }
 
-    /// The started helper's first line, within 20 s.
+    /// The started helper's first line, within 5 s (a turn's end awaits a start under way; past it,
+    /// the way home makes its own helper).
     private func untilWaiting() async throws {
         let podman = self.podman, name = self.name
-        let waiting = try await withTimeLimit(.seconds(20)) {
+        let waiting = try await withTimeLimit(.seconds(5)) {
             let stream = try await podman.logs(name, follow: true)
             defer { stream.close() }
             var assembler = LineAssembler(maxLineBytes: 4096)
@@ -60,7 +62,7 @@ extension HelperContainer {
             return false
         }
         guard waiting == true else {
-            throw CrossingError.helperFailed(step: step, detail: "the helper started ahead did not come up waiting within 20 s")
+            throw CrossingError.helperFailed(step: step, detail: "the helper started ahead did not come up waiting within 5 s")
         }
     }
 }

@@ -114,7 +114,7 @@ struct HelperContainer {
     }
 
     /// The helper's removal, done even when the step that ran it was cancelled: a helper stopped
-    /// halfway is not left behind in Podman. One still running (started idle) is killed at once.
+    /// halfway is not left behind in Podman. One still running (started ahead, waiting) is killed at once.
     func removeUncancelled() async {
         let podman = self.podman, name = self.name
         await withUncancelledTask { try? await podman.remove(name, stopTimeout: 0) }

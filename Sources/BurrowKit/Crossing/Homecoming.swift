@@ -53,7 +53,8 @@ enum Homecoming {
             }
         }
         try await git(["update-ref", "refs/heads/result", head])
-        // The patch and the branch in the user's repo both only read the result: side by side.
+        // The patch and the branch in the user's repo both only read the result: side by side (a patch
+        // that fails still fails the turn, and leaves no partial file; the branch may then be there).
         let partial = patchPath + ".partial", final = head
         async let patch = HostGit.hardened(resultRepo, ["diff", "--binary", "--no-ext-diff", "--no-textconv", "--no-color",
                                                         "--output=\(partial)", turn.base, final])
@@ -64,7 +65,12 @@ enum Homecoming {
                                                               "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", resultRepo, "+\(head):refs/heads/\(name)"])
             branch = name
         }
-        _ = try await patch
+        do {
+            _ = try await patch
+        } catch {
+            FileSystem.remove(partial)
+            throw error
+        }
         FileSystem.move(partial, to: patchPath)
         return Arrival(head: head, branch: branch, notes: notes)
     }

@@ -134,7 +134,7 @@ public final class PodmanClient: Sendable {
 
     /// Removes a container (and its anonymous volumes). A container that is already gone is not an error.
     /// `stopTimeout`: how long a running one is given after its stop signal (nil: its own stop timeout);
-    /// 0 kills it at once (an idle `sleep` as the container's first process ignores SIGTERM).
+    /// 0 kills it at once (a container's first process with no handler for SIGTERM ignores it).
     public func remove(_ id: String, force: Bool = true, stopTimeout: Int? = nil) async throws {
         let timeout = stopTimeout.map { "&timeout=\($0)" } ?? ""
         _ = try await call("DELETE", "/containers/\(escape(id))?force=\(force)&volumes=true\(timeout)", operation: "container remove",
