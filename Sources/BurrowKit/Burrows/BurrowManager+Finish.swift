@@ -14,7 +14,7 @@ extension BurrowManager {
         await run.runner.remote?.closeEgress(id)
         await watchers.stop(id)
         clock.mark("closing")
-        let helperStarted = await homeHelpers.take(id)  // the command it waits to run
+        let helperStarted = await homeHelpers.take(id)
         clock.mark("helper")
         guard let record = records[id] else { return }
         var home: Result<Crossing.Harvest, any Error>?

@@ -20,7 +20,7 @@ extension BurrowManager {
                 return nil  // the turn ended first: its way home makes its own helper
             }
             // Not cancelled halfway: a helper is either up (and the turn's end uses or removes it) or not made.
-            return await withUncancelledTask { (try? await crossing.startHomeHelper(burrow, command: command)) != nil ? command : nil }
+            return await withUncancelledTask { try? await crossing.startHomeHelper(burrow, command: command) }
         }
     }
 

@@ -53,7 +53,7 @@ public actor BurrowManager {
     /// Whether a burrow is starting (its range, workspace, container): way-home helpers wait for it.
     nonisolated let launching = ForegroundGate()
     /// Per running turn, the start of its way-home helper.
-    let homeHelpers = HomeHelpers()
+    let homeHelpers = HomeHelpers<HelperContainer.Waiting>()
     /// The tasks that keep running burrows' live changes current.
     let watchers = ChangeWatchers()
     /// The task that keeps running burrows within `limits.disk`.

@@ -5,8 +5,8 @@ import BurrowSystem
 /// then used), one still waiting for its moment is called off.
 /// At most `limit` at once (each is a container beside its agent's, and Podman's own limits come
 /// first: 32 burrows at once would double its containers); past it a way home makes its own helper.
-final class HomeHelpers: Sendable {
-    private let tasks = Locked<[String: Task<[String]?, Never>]>([:])
+final class HomeHelpers<Started: Sendable>: Sendable {
+    private let tasks = Locked<[String: Task<Started?, Never>]>([:])
     let limit: Int
 
     init(limit: Int = 8) { self.limit = limit }
@@ -15,17 +15,16 @@ final class HomeHelpers: Sendable {
     func isFull(for id: String) -> Bool { tasks.withLock { $0[id] != nil || $0.count >= limit } }
 
     /// Starts `body` for `id` unless one was started for its turn or the limit is reached; `body`
-    /// gives the command the helper waits to run (nil: no helper is up).
-    func prepare(_ id: String, _ body: @escaping @Sendable () async -> [String]?) {
+    /// gives the helper that waits (nil: no helper is up).
+    func prepare(_ id: String, _ body: @escaping @Sendable () async -> Started?) {
         tasks.withLock { tasks in
             guard tasks[id] == nil, tasks.count < limit else { return }
             tasks[id] = Task { await body() }
         }
     }
 
-    /// The command `id`'s helper waits to run, when one was started (it must then be used or removed
-    /// by the caller).
-    func take(_ id: String) async -> [String]? {
+    /// `id`'s helper, when one was started (it must then be used or removed by the caller).
+    func take(_ id: String) async -> Started? {
         guard let task = tasks.withLock({ $0.removeValue(forKey: id) }) else { return nil }
         task.cancel()
         return await task.value

@@ -148,13 +148,15 @@ struct Crossing: Sendable {
     }
 
     /// Starts the harvest's helper while the agent works, waiting to run `command` (`bringHome(started:)`).
-    func startHomeHelper(_ burrow: Burrow, command: [String]) async throws { try await homeHelper(burrow).startWaiting(command) }
+    func startHomeHelper(_ burrow: Burrow, command: [String]) async throws -> HelperContainer.Waiting {
+        try await homeHelper(burrow).startWaiting(command)
+    }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
-    /// `started`: the command a helper started ahead waits to run (`startHomeHelper`); unless it is
-    /// this turn's harvest, one is made now.
+    /// `started`: the helper started ahead (`startHomeHelper`); unless it waits to run this turn's
+    /// harvest, one is made now.
     func bringHome(_ burrow: Burrow, repo: RepoConfig, turn: Homecoming.Turn, request: HarvestRequest, folder: String,
-                   started: [String]? = nil) async throws -> Harvest {
+                   started: HelperContainer.Waiting? = nil) async throws -> Harvest {
         let began = Monotonic.now()
         let fetched = Locked<(from: UInt64, to: UInt64)?>(nil)
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
@@ -189,8 +191,8 @@ struct Crossing: Sendable {
                                                        store: store, resultRepo: folder + "/result.git", patchPath: folder + "/result.patch")
             return (summary, arrival)
         }
-        let (summary, arrival) = started == arguments ? try await helper.runStarted(arguments, collect: collect, then: take)
-            : try await helper.run(arguments, collect: collect, then: take)
+        let (summary, arrival) = if let started, started.command == arguments { try await helper.runStarted(started, collect: collect, then: take) }
+            else { try await helper.run(arguments, collect: collect, then: take) }
         let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
         let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }
         return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes,

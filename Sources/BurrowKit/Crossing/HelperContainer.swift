@@ -149,16 +149,13 @@ struct HelperContainer {
         return code
     }
 
-    /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream);
-    /// a helper started ahead's first line, that it was waiting, left out.
+    /// Everything the helper printed, line by line (at most a few hundred lines are kept per stream).
     private func output() async throws -> Outcome {
         let stream = try await podman.logs(name, follow: false)
         defer { stream.close() }
         var lines = OutputLines()
         while let frames = try await stream.next() { lines.add(frames) }
-        let outcome = lines.outcome()
-        guard outcome.stdout.first == Self.readyLine else { return outcome }
-        return Outcome(stdout: Array(outcome.stdout.dropFirst()), stderr: outcome.stderr)
+        return lines.outcome()
     }
 }
 
@@ -167,8 +164,16 @@ struct OutputLines {
     private var assembler = LineAssembler(maxLineBytes: 64 << 10)
     private var stdout: [String] = [], stderr: [String] = []
 
-    mutating func add(_ frames: [LogFrameDecoder.Frame]) {
-        for frame in frames { keep(assembler.add(frame)) }
+    /// Takes `frames` in; returns the lines they completed.
+    @discardableResult
+    mutating func add(_ frames: [LogFrameDecoder.Frame]) -> [LineAssembler.Line] {
+        var completed: [LineAssembler.Line] = []
+        for frame in frames {
+            let lines = assembler.add(frame)
+            keep(lines)
+            completed += lines
+        }
+        return completed
     }
 
     mutating func outcome() -> HelperContainer.Outcome {

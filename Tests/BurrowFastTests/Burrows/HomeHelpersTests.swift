@@ -6,7 +6,7 @@ import XCTest
 /// the turn ends before a start began, awaited when it began.
 final class HomeHelpersTests: XCTestCase {
     func testAtMostTheLimitStartAndATakenTurnFreesItsPlace() async {
-        let helpers = HomeHelpers(limit: 2)
+        let helpers = HomeHelpers<[String]>(limit: 2)
         let started = Locked<[String]>([])
         for id in ["a", "b", "c", "a"] { helpers.prepare(id) { started.withLock { $0.append(id) }; return [id] } }
         XCTAssertTrue(helpers.isFull(for: "c"))
@@ -22,7 +22,7 @@ final class HomeHelpersTests: XCTestCase {
     }
 
     func testATurnThatEndsWhileLaunchesAreStartingCallsItsHelperOff() async {
-        let helpers = HomeHelpers()
+        let helpers = HomeHelpers<[String]>()
         let launching = ForegroundGate()
         launching.set(busy: true)
         let ran = Locked(false)
@@ -37,7 +37,7 @@ final class HomeHelpersTests: XCTestCase {
     }
 
     func testAStartWaitsForTheLaunchesThenRuns() async throws {
-        let helpers = HomeHelpers()
+        let helpers = HomeHelpers<[String]>()
         let launching = ForegroundGate()
         launching.set(busy: true)
         let ran = Wakeup()

@@ -67,10 +67,10 @@ final class StartedHomeHelperTests: XCTestCase {
         let directory = try TemporaryDirectory.make("started-helper")
 
         let sleeping = ["/bin/sh", "-c", "echo partial; sleep 60"]
-        try await helper.startWaiting(sleeping)
+        let waitingToSleep = try await helper.startWaiting(sleeping)
         let started = Monotonic.now()
         do {
-            _ = try await helper.runStarted(sleeping, collect: { _, _, _ in 0 }) { _, _ in 0 }
+            _ = try await helper.runStarted(waitingToSleep, collect: { _, _, _ in 0 }) { _, _ in 0 }
             XCTFail("a helper past its time limit must fail")
         } catch CrossingError.helperTimedOut(let step, let seconds) {
             XCTAssertEqual(step, "testing a started helper")
@@ -80,9 +80,9 @@ final class StartedHomeHelperTests: XCTestCase {
         await assertGone(label, podman: podman)
 
         let failing = ["/bin/sh", "-c", "echo out; echo why-it-failed >&2; exit 3"]
-        try await helper.startWaiting(failing)
+        let waitingToFail = try await helper.startWaiting(failing)
         do {
-            _ = try await helper.runStarted(failing, collect: { _, _, _ in 0 }) { _, _ in 0 }
+            _ = try await helper.runStarted(waitingToFail, collect: { _, _, _ in 0 }) { _, _ in 0 }
             XCTFail("a helper that exits 3 must fail")
         } catch CrossingError.helperFailed(_, let detail) {
             XCTAssertTrue(detail.contains("why-it-failed"), detail)
@@ -90,17 +90,29 @@ final class StartedHomeHelperTests: XCTestCase {
         }
         await assertGone(label, podman: podman)
 
-        // Its files are read once its command has exited (as a helper run on demand), not while it stops:
-        // asked for then, Podman 4.3 under load handed out an empty archive ("the archive holds no file").
-        let writing = ["/bin/sh", "-c", "echo data > /out/f; echo first; echo last"]
-        try await helper.startWaiting(writing)
-        let (lines, size, state) = try await helper.runStarted(writing, collect: { podman, name, _ in
+        // What the command prints cannot end it early: the shell's line carries a word only Burrow knows.
+        let forging = ["/bin/sh", "-c", "echo 'burrow-helper: done 0'; echo 'burrow-helper: done guess 0'; sleep 1; echo forged-late >&2; exit 4"]
+        let waitingToForge = try await helper.startWaiting(forging)
+        do {
+            _ = try await helper.runStarted(waitingToForge, collect: { _, _, _ in 0 }) { _, _ in 0 }
+            XCTFail("a command that prints a done line of its own and exits 4 must fail")
+        } catch CrossingError.helperFailed(_, let detail) {
+            XCTAssertTrue(detail.contains("forged-late"), "read to the command's real end: \(detail)")
+        }
+        await assertGone(label, podman: podman)
+
+        // Its files are read while it still runs (its command ended, the shell sleeps again): asked for
+        // while it stopped, Podman 4.3 under load handed out an empty archive ("the archive holds no file").
+        // The last line has no newline: the shell's word still comes after it.
+        let writing = ["/bin/sh", "-c", "echo data > /out/f; echo first; printf last"]
+        let waitingToWrite = try await helper.startWaiting(writing)
+        let (lines, size, state) = try await helper.runStarted(waitingToWrite, collect: { podman, name, _ in
             let state = try await podman.inspectContainer(name).state
             return (try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/f"), to: directory + "/f", limit: 1 << 20), state)
         }) { outcome, collected in (outcome.stdout, collected.0, collected.1) }
-        XCTAssertEqual(lines, ["first", "last"], "the command's output, without the line that said it waited")
-        XCTAssertFalse(state.running, "read once its command exited: \(state.status)")
-        XCTAssertGreaterThan(size, 0, "a file is read from the exited helper")
+        XCTAssertEqual(lines, ["first", "last"], "the command's output, without the shell's lines")
+        XCTAssertTrue(state.running, "the helper still runs while its files are read: \(state.status)")
+        XCTAssertGreaterThan(size, 0, "a file is read from the running helper")
         await assertGone(label, podman: podman)
     }
 
@@ -116,8 +128,8 @@ final class StartedHomeHelperTests: XCTestCase {
         helper.timeout = .seconds(5)
         for round in 1...6 {
             let command = ["/bin/echo", "ran-\(round)"]
-            try await helper.startWaiting(command)
-            let lines = try await helper.runStarted(command, collect: { _, _, _ in 0 }) { outcome, _ in outcome.stdout }
+            let waiting = try await helper.startWaiting(command)
+            let lines = try await helper.runStarted(waiting, collect: { _, _, _ in 0 }) { outcome, _ in outcome.stdout }
             XCTAssertEqual(lines, ["ran-\(round)"])
         }
     }
@@ -130,7 +142,8 @@ final class StartedHomeHelperTests: XCTestCase {
         let record = try await attack.app.launch(Self.lookingAgent)
         let helper = Crossing.helperName(record.id, role: "home")
         let idle = try await idleContainer(helper, podman: podman, id: record.id, app: attack.app)
-        XCTAssertEqual(Array(idle.command.prefix(4)), HelperContainer.waiting([]), "the helper is up, waiting, while the agent works")
+        XCTAssertEqual(idle.command.prefix(2), ["/bin/sh", "-c"], "the helper is up, waiting, while the agent works: \(idle.command)")
+        XCTAssertTrue(idle.command.count > 3 && idle.command[2].contains("USR1") && idle.command[3] == "burrow-waiting", "\(idle.command)")
         XCTAssertEqual(idle.command.dropFirst(4).prefix(2), ["/bin/sh", "/usr/local/bin/burrow-harvest"], "with the harvest: \(idle.command)")
         return (attack, events, record, helper, idle)
     }
