@@ -54,10 +54,17 @@ extension HelperContainer {
     func runStarted<T: Sendable, U: Sendable>(_ waiting: Waiting,
                                               collect: @Sendable (PodmanClient, String, Outcome) async throws -> T,
                                               then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
+        // Attached first (Podman answers once it is attached): what the command prints from the signal
+        // on comes as it is written (a followed log is polled: 250 ms on Podman 4.3).
         let stream: LogStream
         do {
-            try await podman.kill(name, signal: "SIGUSR1")
-            stream = try await podman.logs(name, follow: true)
+            stream = try await podman.attach(name)
+            do {
+                try await podman.kill(name, signal: "SIGUSR1")
+            } catch {
+                stream.close()
+                throw error
+            }
         } catch let error as PodmanError where !error.isConnectionLoss {
             return try await run(waiting.command, collect: collect, then: then)
         }
@@ -116,7 +123,7 @@ extension HelperContainer {
                 guard let said = line.text.firstRange(of: waiting.doneLine) else { continue }
                 guard let code = Int32(line.text[said.upperBound...]) else { return nil }
                 let outcome = lines.outcome()
-                var stdout = Array(outcome.stdout.drop(while: { $0 == readyLine }).dropLast())
+                var stdout = Array(outcome.stdout.dropLast())
                 if said.lowerBound > line.text.startIndex { stdout.append(String(line.text[..<said.lowerBound])) }
                 return (code, Outcome(stdout: stdout, stderr: outcome.stderr))
             }
