@@ -16,7 +16,10 @@ extension BurrowManager {
         clock.mark("closing")
         let helperStarted = await homeHelpers.take(id)
         clock.mark("helper")
-        guard let record = records[id] else { return }
+        guard let record = records[id] else {
+            if helperStarted != nil { await removeHomeHelper(run) }  // deleted meanwhile: its helper goes too
+            return
+        }
         var home: Result<Crossing.Harvest, any Error>?
         if exitCode != nil, let repo = repo(named: record.repo), let base = record.baseCommit, let user = record.user {
             let turn = Homecoming.Turn(id: id, turn: record.turn, base: base, previousHead: record.resultHead)
@@ -30,10 +33,7 @@ extension BurrowManager {
             if case .success(let harvest) = home { clock.add(harvest.timeline) } else { clock.mark("home") }
         }
         // Used and removed by a way home that succeeded; otherwise it may not have been reached.
-        if helperStarted != nil, (try? home?.get()) == nil {
-            let podman = run.podman
-            await withUncancelledTask { try? await podman.remove(Crossing.helperName(id, role: "home"), stopTimeout: 0) }
-        }
+        if helperStarted != nil, (try? home?.get()) == nil { await removeHomeHelper(run) }
         var changes: WorkspaceChanges?
         if case .success(let harvest) = home, let base = record.baseCommit {
             changes = await resultChanges(id, base: base, head: harvest.head, previousHead: record.resultHead, turn: record.turn)

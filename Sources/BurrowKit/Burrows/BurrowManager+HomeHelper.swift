@@ -24,6 +24,12 @@ extension BurrowManager {
         }
     }
 
+    /// The turn's started helper, removed (uncancelled) when no way home used it.
+    func removeHomeHelper(_ run: BurrowRun) async {
+        let podman = run.podman, name = Crossing.helperName(run.id, role: "home")
+        await withUncancelledTask { try? await podman.remove(name, stopTimeout: 0) }
+    }
+
     /// What the turn's harvest is asked, from its record: the same when its helper starts and at its
     /// end (a helper waiting with other arguments, the config changed meanwhile, is not used).
     func harvestRequest(_ record: BurrowRecord, base: String, repo: RepoConfig) -> Crossing.HarvestRequest {

@@ -167,7 +167,7 @@ struct Crossing: Sendable {
         let arguments = harvestCommand(request)
         let store = store.gitDirectory(repo)
         let collect: @Sendable (PodmanClient, String, HelperContainer.Outcome) async throws -> Int64 = { podman, name, outcome in
-            // A small bundle comes in the summary itself: nothing to read from the stopped container.
+            // A small bundle comes in the summary itself: nothing to read from the helper's files.
             if (try? HarvestSummary.parse(outcome.summary))?.inlineBundle != nil { return Int64(-2) }
             do {
                 return try await ArchivedFile.save(try await podman.getArchive(name, path: "/out/result.bundle"), to: bundlePath, limit: limit)

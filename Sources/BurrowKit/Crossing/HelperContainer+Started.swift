@@ -25,7 +25,8 @@ extension HelperContainer {
     /// says its status. The shell is the container's first process, so signals it has no trap for do
     /// not reach it (SIGKILL from the host aside: the time limit and the removal use it).
     static func shell(_ waiting: Waiting) -> [String] {
-        ["/bin/sh", "-c", "trap 'kill $! 2>/dev/null; \"$@\" </dev/null; echo \"\(waiting.doneLine)$?\"; exec /bin/sleep 2147483647' USR1; "
+        ["/bin/sh", "-c", "trap 'kill $! 2>/dev/null; \"$@\" </dev/null; s=$?; echo \"\(waiting.doneLine)$s\"; echo \"\(waiting.doneLine)$s\" >&2; "
+            + "exec /bin/sleep 2147483647' USR1; "
             + "echo '\(readyLine)'; /bin/sleep 2147483647 & wait; exit 125", "burrow-waiting"] + waiting.command
     }
 
@@ -58,7 +59,7 @@ extension HelperContainer {
         // on comes as it is written (a followed log is polled: 250 ms on Podman 4.3).
         let stream: LogStream
         do {
-            stream = try await podman.attach(name)
+            stream = try await podman.attach(name, headDeadline: PodmanClient.defaultTimeout)
             do {
                 try await podman.kill(name, signal: "SIGUSR1")
             } catch {
@@ -112,21 +113,26 @@ extension HelperContainer {
         return ended
     }
 
-    /// Reads the stream, which it owns and closes, until the line that says the command's status (nil:
-    /// the stream ended first). Only the shell knows the word, so the command cannot print that line.
+    /// Reads the stream, which it owns and closes, until the shell has said the command's status on both
+    /// of its streams (each keeps its order, so all the command wrote came before; nil: the stream ended
+    /// first). Only the shell knows the word, so the command cannot print that line.
     private static func read(_ stream: LogStream, until waiting: Waiting) async throws -> (Int32, Outcome)? {
         defer { stream.close() }
         var lines = OutputLines()
+        var code: Int32?, saidOnStderr = false
         while let frames = try await stream.next() {
-            for line in lines.add(frames) where line.stream == .stdout {
+            for line in lines.add(frames) {
                 // After the command's last line, or after what it printed with no newline at its end.
                 guard let said = line.text.firstRange(of: waiting.doneLine) else { continue }
-                guard let code = Int32(line.text[said.upperBound...]) else { return nil }
-                let outcome = lines.outcome()
-                var stdout = Array(outcome.stdout.dropLast())
-                if said.lowerBound > line.text.startIndex { stdout.append(String(line.text[..<said.lowerBound])) }
-                return (code, Outcome(stdout: stdout, stderr: outcome.stderr))
+                if line.stream == .stderr { saidOnStderr = true } else { code = Int32(line.text[said.upperBound...]) ?? -1 }
             }
+            guard let code, saidOnStderr else { continue }
+            let outcome = lines.outcome()
+            // The shell's lines out, what the command printed before them on the same line kept.
+            let unsaid = { (lines: [String]) in
+                lines.compactMap { line in line.firstRange(of: waiting.doneLine).map { String(line[..<$0.lowerBound]) }.map { $0.isEmpty ? nil : $0 } ?? line }
+            }
+            return (code, Outcome(stdout: unsaid(outcome.stdout), stderr: unsaid(outcome.stderr)))
         }
         return nil
     }

@@ -183,9 +183,10 @@ public final class PodmanClient: Sendable {
     /// The container's live output straight from its attach socket (no log file in between): much
     /// faster than `logs` under a flood, but only what is written while attached. Podman answers the
     /// request only once the container runs, so call this from a task and start the container.
-    public func attach(_ id: String) async throws -> LogStream {
+    /// `headDeadline`: how long Podman may take to answer (nil: no limit, for a container not yet started).
+    public func attach(_ id: String, headDeadline: Duration? = nil) async throws -> LogStream {
         let stream = try await openStream("POST", "/containers/\(escape(id))/attach?stream=true&stdout=true&stderr=true&logs=false",
-                                          operation: "container attach", headDeadline: nil)
+                                          operation: "container attach", headDeadline: headDeadline)
         return LogStream(stream, mode: .auto, operation: "container attach")
     }
 

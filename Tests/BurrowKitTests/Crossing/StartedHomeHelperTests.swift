@@ -79,7 +79,8 @@ final class StartedHomeHelperTests: XCTestCase {
         XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 20, "killed at its limit, not left to sleep")
         await assertGone(label, podman: podman)
 
-        let failing = ["/bin/sh", "-c", "echo out; echo why-it-failed >&2; exit 3"]
+        // Its last words on stderr are all read, however much it wrote there just before its end.
+        let failing = ["/bin/sh", "-c", "echo out; i=0; while [ $i -lt 300 ]; do echo err-$i >&2; i=$((i+1)); done; echo why-it-failed >&2; exit 3"]
         let waitingToFail = try await helper.startWaiting(failing)
         do {
             _ = try await helper.runStarted(waitingToFail, collect: { _, _, _ in 0 }) { _, _ in 0 }
