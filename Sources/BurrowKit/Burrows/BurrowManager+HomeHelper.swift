@@ -12,7 +12,7 @@ extension BurrowManager {
               let base = record.baseCommit, let repo = repo(named: record.repo),
               let burrow = try? crossingBurrow(record, user: user) else { return }
         let launching = self.launching, crossing = run.crossing
-        let command = crossing.harvestCommand(harvestRequest(record, base: base, repo: repo))
+        let request = harvestRequest(record, base: base, repo: repo)
         homeHelpers.prepare(id) {
             do {
                 try await launching.waitUntilIdle()
@@ -20,7 +20,7 @@ extension BurrowManager {
                 return nil  // the turn ended first: its way home makes its own helper
             }
             // Not cancelled halfway: a helper is either up (and the turn's end uses or removes it) or not made.
-            return await withUncancelledTask { try? await crossing.startHomeHelper(burrow, command: command) }
+            return await withUncancelledTask { try? await crossing.startHomeHelper(burrow, request: request) }
         }
     }
 

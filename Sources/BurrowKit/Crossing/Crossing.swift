@@ -124,11 +124,13 @@ struct Crossing: Sendable {
         var timeline: [StartupPhase] = []
     }
 
-    /// The harvest's helper, on the read-only workspace.
-    private func homeHelper(_ burrow: Burrow) async throws -> HelperContainer {
+    /// The harvest's helper, on the read-only workspace; the commit message (the task's words) in its
+    /// environment, not in its arguments.
+    private func homeHelper(_ burrow: Burrow, message: String) async throws -> HelperContainer {
         var helper = helper(burrow, image: try await HelperImage.ensure(podman), role: "home", step: "collecting the agent's work",
                             workspaceOptions: ["ro"])
         helper.scratchLimitBytes = scratchLimitBytes
+        helper.environment = ["BURROW_COMMIT_MESSAGE": message]
         return helper
     }
 
@@ -143,13 +145,13 @@ struct Crossing: Sendable {
 
     /// The harvest's command line for `request`.
     func harvestCommand(_ request: HarvestRequest) -> [String] {
-        ["/bin/sh", "/usr/local/bin/burrow-harvest", request.base, String(maxFileBytes), request.message,
+        ["/bin/sh", "/usr/local/bin/burrow-harvest", request.base, String(maxFileBytes),
          ResultExclude.ignoreLines(request.exclude)] + request.known.filter(ObjectID.isValid)
     }
 
-    /// Starts the harvest's helper while the agent works, waiting to run `command` (`bringHome(started:)`).
-    func startHomeHelper(_ burrow: Burrow, command: [String]) async throws -> HelperContainer.Waiting {
-        try await homeHelper(burrow).startWaiting(command)
+    /// Starts the harvest's helper while the agent works, waiting to run `request` (`bringHome(started:)`).
+    func startHomeHelper(_ burrow: Burrow, request: HarvestRequest) async throws -> HelperContainer.Waiting {
+        try await homeHelper(burrow, message: request.message).startWaiting(harvestCommand(request))
     }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
@@ -162,7 +164,7 @@ struct Crossing: Sendable {
         let directory = try FileSystem.makeTemporaryDirectory("burrow-home")
         defer { FileSystem.removeTree(directory) }
         let bundlePath = directory + "/result.bundle"
-        let helper = try await homeHelper(burrow)
+        let helper = try await homeHelper(burrow, message: request.message)
         let limit = maxBundleBytes
         let arguments = harvestCommand(request)
         let store = store.gitDirectory(repo)
@@ -191,7 +193,7 @@ struct Crossing: Sendable {
                                                        store: store, resultRepo: folder + "/result.git", patchPath: folder + "/result.patch")
             return (summary, arrival)
         }
-        let (summary, arrival) = if let started, started.command == arguments { try await helper.runStarted(started, collect: collect, then: take) }
+        let (summary, arrival) = if let started, started.command == arguments, started.environment == helper.environment { try await helper.runStarted(started, collect: collect, then: take) }
             else { try await helper.run(arguments, collect: collect, then: take) }
         let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
         let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }

@@ -14,6 +14,7 @@ extension HelperContainer {
     /// A helper started ahead: the command it waits to run, and the word its end is said with.
     struct Waiting: Sendable, Equatable {
         let command: [String]
+        let environment: [String: String]
         let word: String
         var doneLine: String { "burrow-helper: done \(word) " }
     }
@@ -35,7 +36,7 @@ extension HelperContainer {
     func startWaiting(_ command: [String]) async throws -> Waiting {
         var random = SystemRandomNumberGenerator()
         let word = (0..<2).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
-        let waiting = Waiting(command: command, word: word)
+        let waiting = Waiting(command: command, environment: environment, word: word)
         try await podman.remove(name, stopTimeout: 0)
         _ = try await podman.createContainer(spec(Self.shell(waiting)))
         do {

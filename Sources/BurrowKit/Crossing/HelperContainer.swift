@@ -19,6 +19,8 @@ struct HelperContainer {
     var asRoot = false
     var scratchLimitBytes: Int64?
     var timeout: Duration = .seconds(600)
+    /// What a script is told that no other local user may read (a process's arguments are public).
+    var environment: [String: String] = [:]
 
     struct Outcome: Sendable {
         let stdout: [String]
@@ -126,6 +128,7 @@ struct HelperContainer {
         spec.command = command
         spec.user = asRoot ? "0:0" : "\(user.uid):\(user.gid)"
         spec.labels = labels.merging(["io.burrow.role": "helper"]) { $1 }
+        spec.env = environment
         spec.volumes = volumes
         spec.idMappings = idMappings
         spec.network = .none

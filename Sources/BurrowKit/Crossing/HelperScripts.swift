@@ -31,7 +31,8 @@ enum HelperScripts {
     printf '{"head":"%s"}\\n' "$(g rev-parse HEAD)"
     """
 
-    /// `burrow-harvest BASE MAXFILEBYTES MESSAGE IGNORE [KNOWN...]`: commits what the agent left in the (read-only)
+    /// `burrow-harvest BASE MAXFILEBYTES IGNORE [KNOWN...]`, the commit message in `BURROW_COMMIT_MESSAGE` (it
+    /// holds the task: never in a process's arguments, which any local user reads): commits what the agent left in the (read-only)
     /// workspace on top of its HEAD in a scratch repository whose objects borrow the agent's, and
     /// bundles the commits the host lacks (everything not reachable from BASE or a KNOWN commit) into
     /// /out/result.bundle (a small one also into the summary, base64). The agent's .git is used only as an object store and for its HEAD: never
@@ -40,7 +41,7 @@ enum HelperScripts {
     #!/bin/sh
     set -u
     \(gitGuard)
-    base=$1; maxfile=$2; message=$3; junk=$4; shift 4
+    base=$1; maxfile=$2; junk=$3; shift 3; message=${BURROW_COMMIT_MESSAGE:-The agent's work}
     ws=/workspace; scratch=/scratch; out=/out
     fail() { echo "burrow-harvest: $*" >&2; exit 1; }
     # Cut before escaping (a cut escape would end the string early), at most 50 notes: the summary
