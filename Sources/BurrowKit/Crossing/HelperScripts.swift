@@ -41,7 +41,7 @@ enum HelperScripts {
     #!/bin/sh
     set -u
     \(gitGuard)
-    base=$1; maxfile=$2; junk=$3; shift 3; message=${BURROW_COMMIT_MESSAGE:-The agent's work}
+    base=$1; maxfile=$2; junk=$3; shift 3; message=${BURROW_COMMIT_MESSAGE:-Work of the agent}
     ws=/workspace; scratch=/scratch; out=/out
     fail() { echo "burrow-harvest: $*" >&2; exit 1; }
     # Cut before escaping (a cut escape would end the string early), at most 50 notes: the summary
