@@ -18,6 +18,22 @@ enum GitTree {
     }
 
     static let listArguments = ["ls-tree", "-r", "-l", "-z", "--full-tree"]
+    /// Only the commit's trees (every directory below the root), as `directory` reads them.
+    static let directoryArguments = ["ls-tree", "-r", "-d", "-z", "--full-tree"]
+
+    /// One record of `directoryArguments`' listing: a tree's path and raw id; nil for a submodule
+    /// (which git lists there too).
+    static func directory(_ record: [UInt8]) throws(CrossingError) -> (path: [UInt8], object: [UInt8])? {
+        guard let tab = record.firstIndex(of: UInt8(ascii: "\t")) else { throw malformed(record) }
+        let fields = record[..<tab].split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+        let path = Array(record[(tab + 1)...])
+        guard fields.count == 3, let object = rawObjectID(fields[2]), isSafe(path) else { throw malformed(record) }
+        switch (fields[0], fields[1]) {
+        case ("040000", "tree"): return (path, object)
+        case ("160000", "commit"): return nil
+        default: throw malformed(record)
+        }
+    }
 
     /// One record (without its NUL); throws on anything that is not what git prints or a path that
     /// would leave the work tree or write into `.git`, as a checkout refuses it.

@@ -41,17 +41,20 @@ struct TemplateArchive: Sendable {
         defer { FileSystem.removeTree(scratch) }
         // The listing is read three times (it is the same for a commit) so that nothing here grows
         // with the repository: checked and measured, then the files, then the index.
-        let survey = try await self.survey(blobsInto: scratch + "/objects")
+        var survey = try await self.survey(blobsInto: scratch + "/objects")
+        let cacheTree = try await cacheTreeExtension(survey.cacheTree)
+        survey.indexBytes += cacheTree?.count ?? 0
         var output = TarOutput(sink)
         if includesRoot { try await output.entry(Array("./".utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: fileTime) }
         try await writeFiles(blobs: scratch + "/objects", mtime: fileTime, into: &output)
-        try await writeGitDirectory(survey, fileTime: fileTime, into: &output)
+        try await writeGitDirectory(survey, cacheTree: cacheTree, fileTime: fileTime, into: &output)
         try await output.finish()
     }
 
     struct Survey {
         var entries = 0
         var indexBytes = 12 + 20
+        var cacheTree = GitCacheTree()
     }
 
     /// Every entry of the commit, in git's order.
@@ -77,6 +80,7 @@ struct TemplateArchive: Sendable {
             previous = entry.path
             survey.entries += 1
             survey.indexBytes += GitIndexFile.entrySize(pathLength: entry.path.count)
+            survey.cacheTree.count(entry.path)
             guard entry.kind != .gitlink else { return }
             pending += Array((GitTree.hex(entry.object) + "\n").utf8)
             if pending.count >= 1 << 16 {
@@ -86,6 +90,22 @@ struct TemplateArchive: Sendable {
         }
         try blobs.append(pending)
         return survey
+    }
+
+    /// The index's `TREE` extension for the commit's trees (nil: the index goes without one).
+    private func cacheTreeExtension(_ cacheTree: GitCacheTree) async throws -> [UInt8]? {
+        guard cacheTree.entriesUnder != nil else { return nil }
+        let printed = try await HostGit.source(store, ["rev-parse", "--verify", commit + "^{tree}"]).stdout
+        guard let root = GitTree.rawObjectID(printed.filter { !$0.isWhitespace }) else { throw CrossingError.unexpected("git printed '\(printed.prefix(80))' for a tree") }
+        var trees: [(path: [UInt8], object: [UInt8])] = []
+        try await HostGit.sourceStreaming(store, GitTree.directoryArguments + [commit]) { socket in
+            var reader = StreamReader(socket)
+            while let record = try await reader.record(endingWith: 0, limit: 1 << 16) {
+                guard trees.count <= GitCacheTree.maxDirectories, let tree = try GitTree.directory(record) else { continue }
+                trees.append(tree)
+            }
+        }
+        return cacheTree.encoded(root: root, trees: trees)
     }
 
     /// The work tree: every blob in git's order from one `git cat-file --batch`.
@@ -120,7 +140,7 @@ struct TemplateArchive: Sendable {
     }
 
     /// `.git`: HEAD on the branch at the commit, Burrow's config, the store's objects, the index.
-    private func writeGitDirectory(_ survey: Survey, fileTime: Int, into output: inout TarOutput) async throws {
+    private func writeGitDirectory(_ survey: Survey, cacheTree: [UInt8]?, fileTime: Int, into output: inout TarOutput) async throws {
         let mtime = now
         func directory(_ path: String) async throws {
             try await output.entry(Array((path + "/").utf8), type: UInt8(ascii: "5"), mode: 0o755, owner: owner, mtime: mtime)
@@ -148,11 +168,12 @@ struct TemplateArchive: Sendable {
                 try await copy(store + "/objects/\(fanout)/\(name)", as: ".git/objects/\(fanout)/\(name)", mode: 0o444, mtime: mtime, into: &output)
             }
         }
-        try await writeIndex(survey, fileTime: fileTime, mtime: mtime, into: &output)
+        try await writeIndex(survey, cacheTree: cacheTree, fileTime: fileTime, mtime: mtime, into: &output)
     }
 
-    /// `.git/index`, entry by entry as git lists them, its SHA-1 trailer computed as it goes.
-    private func writeIndex(_ survey: Survey, fileTime: Int, mtime: Int, into output: inout TarOutput) async throws {
+    /// `.git/index`, entry by entry as git lists them, then the trees' extension; its SHA-1 trailer
+    /// computed as it goes.
+    private func writeIndex(_ survey: Survey, cacheTree: [UInt8]?, fileTime: Int, mtime: Int, into output: inout TarOutput) async throws {
         try await output.append(TarWriter.entryHeader(name: Array(".git/index".utf8), type: UInt8(ascii: "0"), mode: 0o644, uid: owner.uid,
                                                       gid: owner.gid, size: survey.indexBytes, mtime: mtime))
         var hash = SHA1()
@@ -169,7 +190,10 @@ struct TemplateArchive: Sendable {
             hash.update(bytes)
             try await output.append(bytes)
         }
-        guard entries == survey.entries, written + 20 == survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
+        let trees = cacheTree ?? []
+        guard entries == survey.entries, written + trees.count + 20 == survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
+        hash.update(trees)
+        try await output.append(trees)
         try await output.append(hash.finish())
         try await output.append(TarWriter.padding(after: survey.indexBytes))
     }

@@ -20,6 +20,7 @@ final class TemplateArchiveTests: XCTestCase {
         printf 'latin\n' > "$(printf 'caf\351')"
         printf 'nl\n' > "$(printf 'new\nline')"
         printf 'dash\n' > -rf
+        mkdir -p x/y x.d zz && printf '1\n' > x/y/f && printf '2\n' > x.d/f && printf '3\n' > zz/f
         : > empty.txt
         printf 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n' > big.bin
         printf '*.bin filter=lfs diff=lfs merge=lfs -text\nsubst.txt export-subst\nignored.txt export-ignore\ncrlf.txt text eol=crlf\nident.txt ident\n' > .gitattributes
@@ -118,6 +119,35 @@ final class TemplateArchiveTests: XCTestCase {
         try FileSystem.writeAtomically(Array("new\n".utf8), to: ws + "/added.txt")
         let probe8 = try await git(ws, ["status", "--porcelain"])
         XCTAssertEqual(probe8, " M plain.txt\n?? added.txt\n")
+    }
+
+    /// The index carries every tree (git's cache tree), byte for byte what git itself writes after
+    /// `read-tree`, so `write-tree` rebuilds only the trees above what changed, and rightly.
+    func testTheIndexCarriesTheTreesGitWouldWrite() async throws {
+        let (store, commit) = try await makeStore()
+        let (ws, _) = try await extract(TemplateArchive(store: store, commit: commit, branch: "main", owner: owner))
+        let ours = try FileSystem.readFile(ws + "/.git/index")
+        _ = try await Subprocess.check(["bash", "-c", "cd '\(ws)' && GIT_INDEX_FILE=.git/theirs git read-tree HEAD"])
+        let gits = try FileSystem.readFile(ws + "/.git/theirs")
+        let paths = try await git(ws, ["ls-files", "-z"]).utf8.split(separator: 0)
+        let withoutTrees = paths.reduce(12) { $0 + GitIndexFile.entrySize(pathLength: $1.count) }
+        XCTAssertEqual(ours.count, gits.count)
+        XCTAssertEqual(Array(ours[withoutTrees...].prefix(4)), Array("TREE".utf8))
+        XCTAssertEqual(Array(ours[withoutTrees..<(ours.count - 20)]), Array(gits[withoutTrees..<(gits.count - 20)]), "the extension as git writes it")
+        XCTAssertGreaterThan(ours.count - 20 - withoutTrees, 8 + 12 * 20, "every directory: x, x/y, x.d, zz, vendor, the segments")
+        let probe1 = try await git(ws, ["write-tree"])
+        let probe2 = try await git(ws, ["rev-parse", "HEAD^{tree}"])
+        XCTAssertEqual(probe1, probe2)
+        // Changes below two directories: the trees above them are rebuilt, as from an index without any.
+        try FileSystem.writeAtomically(Array("changed\n".utf8), to: ws + "/x/y/f")
+        try FileSystem.writeAtomically(Array("new\n".utf8), to: ws + "/segment-01/added.txt")
+        _ = try await git(ws, ["add", "-A"])
+        let probe3 = try await git(ws, ["write-tree"])
+        let probe4 = try await Subprocess.check(["bash", "-c", """
+            cd '\(ws)' && export GIT_INDEX_FILE=.git/bare && git read-tree --empty && GIT_INDEX_FILE=.git/index git ls-files -s -z | git update-index -z --index-info && git add -A && git write-tree
+            """]).stdout
+        XCTAssertEqual(probe3, probe4)
+        XCTAssertNotEqual(probe3, probe2)
     }
 
     func testALatin1NameRoundTrips() async throws {
