@@ -68,23 +68,38 @@ enum HelperScripts {
     elif [ -n "$parent" ]; then hg read-tree "$parent" || fail "cannot read the tree of $parent"
     else rm -f "$GIT_INDEX_FILE"; fi
     cd $ws || fail "no workspace"
-    # Only tracked files that changed and new files that are neither ignored nor junk can be added, so
-    # only those are measured against the per-file limit: one walk of the work tree by git instead of
-    # a find over every file and a second pass of git add. Deleted ones are not measured (such a path
-    # may lie beyond a symlink the agent made, which find would follow).
+    # One pass of git over the tracked files (every path that differs, deleted ones too) and one walk
+    # for new files that are neither ignored nor junk. Only those paths can be added, so only they are
+    # measured against the per-file limit.
     printf '%s\\n' "$junk" > $scratch/junk
     hj() { hg -c core.excludesFile=$scratch/junk "$@"; }
-    hj diff-files --name-only -z --diff-filter=d > $scratch/candidates 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
-    hj ls-files -o -z --exclude-standard >> $scratch/candidates 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
-    # Each candidate as ./PATH, so that a name such as -rf is a path to find; -prune: never below it.
-    big() { xargs -0 -r printf './%s\\0' < $scratch/candidates | xargs -0 -r sh -c 'find "$@" -prune -type f -size +'"$maxfile"'c '"$1"' 2>/dev/null; true' sh; }
-    printf '.\\0' > $scratch/pathspec
-    big -print > $scratch/big
-    if [ -s $scratch/big ]; then
-      big -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
-      while IFS= read -r f; do note "left in the burrow (over the per-file limit of $maxfile bytes): ${f#./}"; done < $scratch/big
-    fi
-    hj add -A --pathspec-from-file=$scratch/pathspec --pathspec-file-nul 2>$scratch/add.err || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    hj diff-files --name-only -z > $scratch/changed 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
+    hj ls-files -o -z --exclude-standard > $scratch/untracked 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
+    # Each candidate of file $1 as ./PATH, so that a name such as -rf is a path to find; -prune: never below it.
+    big() { xargs -0 -r printf './%s\\0' < $1 | xargs -0 -r sh -c 'find "$@" -prune -type f -size +'"$maxfile"'c '"$2"' 2>/dev/null; true' sh; }
+    add() { hj add -A --pathspec-from-file=$1 --pathspec-file-nul 2>$scratch/add.err; }
+    # The exact way: the tracked files that changed and are still there (a deleted one may lie beyond
+    # a symlink the agent made, which find would follow), the new ones; all but the big ones added.
+    add_everything() {
+      hj diff-files --name-only -z --diff-filter=d > $scratch/candidates 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
+      cat $scratch/untracked >> $scratch/candidates
+      printf '.\\0' > $scratch/pathspec
+      big $scratch/candidates -print > $scratch/big
+      if [ -s $scratch/big ]; then
+        big $scratch/candidates -print0 | xargs -0 -r printf ':(exclude,literal)%s\\0' >> $scratch/pathspec
+        while IFS= read -r f; do note "left in the burrow (over the per-file limit of $maxfile bytes): ${f#./}"; done < $scratch/big
+      fi
+      add $scratch/pathspec || fail "git add failed: $(head -c 400 $scratch/add.err)"
+    }
+    # A few changes none of which is over the limit (the usual turn): git looks at just those paths
+    # again instead of walking every file a second time; any doubt takes the exact way.
+    cat $scratch/changed $scratch/untracked > $scratch/few
+    changes=$(tr -cd '\\000' < $scratch/few | wc -c)
+    if [ "$changes" -eq 0 ]; then :
+    elif [ "$changes" -le 200 ] && [ -z "$(big $scratch/few -print | head -c 1)" ]; then
+      xargs -0 -r printf ':(literal)%s\\0' < $scratch/few > $scratch/pathspec
+      add $scratch/pathspec || add_everything
+    else add_everything; fi
     tree=$(hg write-tree) || fail "git write-tree failed"
     if [ -n "$parent" ] && [ "$(hg rev-parse "$parent^{tree}")" = "$tree" ]; then head=$parent
     elif [ -n "$parent" ]; then head=$(hg commit-tree "$tree" -p "$parent" -m "$message") || fail "commit failed"

@@ -1,0 +1,82 @@
+@testable import BurrowSystem
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// The harvest script (run here on the host with the same git the helper image copies): a turn that
+/// changed a few paths takes the short way (git looks at just those paths again), any other the
+/// exact way (a second walk of every file); every kind of change comes home the same either way.
+final class HarvestWaysTests: XCTestCase {
+    /// A repository with something for every kind of change, and a work tree beside it.
+    func makeWorkspace() async throws -> (directory: String, base: String) {
+        let directory = try TemporaryDirectory.make("burrow-harvest-ways")
+        addTeardownBlock { _ = try? await Subprocess.run(["rm", "-rf", directory]) }
+        let base = try await Subprocess.check(["bash", "-c", """
+            set -e; mkdir -p '\(directory)/ws' && cd '\(directory)/ws' && git init -q -b main
+            echo gone > gone.txt && mkdir dir-to-file && echo a > dir-to-file/a && echo f > file-to-dir && echo e > edited.txt
+            echo '#!/bin/sh' > script.sh && echo target > target.txt && ln -s target.txt link && echo '*.log' > .gitignore
+            git add -A && git -c user.name=t -c user.email=t@t commit -qm base && git rev-parse HEAD
+            """]).stdout.filter { !$0.isWhitespace }
+        return (directory, base)
+    }
+
+    static let everyKindOfChange = """
+        set -e; export GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z; rm gone.txt && rm -r dir-to-file && echo now-a-file > dir-to-file && rm file-to-dir && mkdir -p file-to-dir/in
+        echo inside > file-to-dir/in/x && echo more >> edited.txt && chmod +x script.sh && ln -sf edited.txt link
+        mkdir -p new/deep && echo n > new/deep/n.txt && printf y > ./-rf && printf z > "$(printf 'new\\nline')" && echo ignored > junk.log
+        git init -q nested && (cd nested && echo s > s && git add s && git -c user.name=a -c user.email=a@a commit -qm s)
+        echo staged > staged.txt && git add staged.txt
+        """
+
+    /// Runs the harvest on `directory/ws`; returns the result's files (`ls-tree -r`) and the pathspec
+    /// the script gave `git add`.
+    func harvest(_ directory: String, base: String) async throws -> (files: String, pathspec: [UInt8]) {
+        let script = HelperScripts.harvest.replacingOccurrences(of: "ws=/workspace; scratch=/scratch; out=/out",
+                                                               with: "ws=\(directory)/ws; scratch=\(directory)/scratch; out=\(directory)/out")
+        XCTAssertNotEqual(script, HelperScripts.harvest)
+        try FileSystem.writeAtomically(Array(script.utf8), to: directory + "/harvest.sh")
+        _ = try await Subprocess.check(["bash", "-c", "cd '\(directory)' && rm -rf scratch out && mkdir scratch out"])
+        let summary = try await Subprocess.check(["sh", directory + "/harvest.sh", base, "1000000", ".burrow"]).stdout
+        let head = try HarvestSummary.parse(summary).head
+        let files = try await Subprocess.check(["git", "--git-dir=\(directory)/scratch/home.git", "ls-tree", "-r", head]).stdout
+        return (files, (try? FileSystem.readFile(directory + "/scratch/pathspec")) ?? [])
+    }
+
+    func testEveryKindOfChangeComesHomeTheSameTheShortWayAndTheExactWay() async throws {
+        let (few, base) = try await makeWorkspace()
+        try await Subprocess.check(["bash", "-c", "cd '\(few)/ws' && " + Self.everyKindOfChange])
+        let short = try await harvest(few, base: base)
+        XCTAssertTrue(short.pathspec.starts(with: Array(":(literal)".utf8)), "the short way: \(String(decoding: short.pathspec, as: UTF8.self))")
+
+        let (many, manyBase) = try await makeWorkspace()
+        try await Subprocess.check(["bash", "-c", "cd '\(many)/ws' && mkdir bulk && for i in $(seq 250); do echo $i > bulk/$i; done && "
+                                    + Self.everyKindOfChange])
+        let exact = try await harvest(many, base: manyBase)
+        XCTAssertEqual(exact.pathspec.prefix(2), [UInt8(ascii: "."), 0], "the exact way")
+        XCTAssertTrue(exact.files.contains("\tbulk/250\n"), exact.files)
+        let withoutBulk = exact.files.split(separator: "\n").filter { !$0.contains("\tbulk/") }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(short.files, withoutBulk)
+
+        for expected in ["\tdir-to-file\n", "\tfile-to-dir/in/x\n", "\tnew/deep/n.txt\n", "\t-rf\n", "\t\"new\\nline\"\n", "\tstaged.txt\n",
+                         "100755 blob", "120000 blob", "160000 commit"] {
+            XCTAssertTrue(short.files.contains(expected), "\(expected) in \(short.files)")
+        }
+        for gone in ["gone.txt", "dir-to-file/a", "junk.log", "\tfile-to-dir\n"] {
+            XCTAssertFalse(short.files.contains(gone), "\(gone) in \(short.files)")
+        }
+    }
+
+    /// A big file among a few changes, or a turn with no change at all: the exact way, or no add.
+    func testABigFileTakesTheExactWayAndNoChangeAddsNothing() async throws {
+        let (big, base) = try await makeWorkspace()
+        try await Subprocess.check(["bash", "-c", "cd '\(big)/ws' && head -c 2000000 /dev/zero > big.bin && echo small > small.txt"])
+        let exact = try await harvest(big, base: base)
+        XCTAssertTrue(String(decoding: exact.pathspec, as: UTF8.self).contains(":(exclude,literal)./big.bin"), String(decoding: exact.pathspec, as: UTF8.self))
+        XCTAssertTrue(exact.files.contains("\tsmall.txt\n") && !exact.files.contains("big.bin"), exact.files)
+
+        let (none, noneBase) = try await makeWorkspace()
+        let unchanged = try await harvest(none, base: noneBase)
+        XCTAssertEqual(unchanged.pathspec, [], "nothing to add")
+        XCTAssertTrue(unchanged.files.contains("\tgone.txt\n"), unchanged.files)
+    }
+}
