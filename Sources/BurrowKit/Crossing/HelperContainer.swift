@@ -44,22 +44,10 @@ struct HelperContainer {
         // One left by an earlier Burrow may still run (a helper started ahead ignores SIGTERM).
         try await podman.remove(name, stopTimeout: 0)
         _ = try await podman.createContainer(spec(command))
+        let outcome: Outcome, collected: T
         do {
             if let input { try await podman.putArchive(name, path: "/in", tar: .file(input)) }
             try await podman.start(name)
-        } catch {
-            await removeUncancelled()
-            throw error
-        }
-        return try await untilExit(collect: collect, then: then)
-    }
-
-    /// The started command's exit (bounded by the time limit), its output and `collect`'s files; then
-    /// `then` while the container is removed.
-    func untilExit<T: Sendable, U: Sendable>(collect: @Sendable (PodmanClient, String, Outcome) async throws -> T,
-                                             then: @Sendable (Outcome, T) async throws -> U) async throws -> U {
-        let outcome: Outcome, collected: T
-        do {
             let code = try await waitBounded()
             outcome = try checked(code, try await output())
             collected = try await collect(podman, name, outcome)

@@ -79,28 +79,27 @@ final class StartedHomeHelperTests: XCTestCase {
         XCTAssertLessThan(Double(Monotonic.now() - started) / 1e9, 20, "killed at its limit, not left to sleep")
         await assertGone(label, podman: podman)
 
-        // Its last words on stderr are all read, however much it wrote there just before its end.
-        let failing = ["/bin/sh", "-c", "echo out; i=0; while [ $i -lt 300 ]; do echo err-$i >&2; i=$((i+1)); done; echo why-it-failed >&2; exit 3"]
-        let waitingToFail = try await helper.startWaiting(failing)
-        do {
-            _ = try await helper.runStarted(waitingToFail, collect: { _, _, _ in 0 }) { _, _ in 0 }
-            XCTFail("a helper that exits 3 must fail")
-        } catch CrossingError.helperFailed(_, let detail) {
-            XCTAssertTrue(detail.contains("why-it-failed"), detail)
-            XCTAssertFalse(detail.contains(HelperContainer.readyLine), detail)
+        /// The failure a started helper running `script` ends with (its detail: the last words).
+        func failure(of script: String) async throws -> String {
+            let waiting = try await helper.startWaiting(["/bin/sh", "-c", script])
+            do {
+                _ = try await helper.runStarted(waiting, collect: { _, _, _ in 0 }) { _, _ in 0 }
+                XCTFail("\(script) must fail")
+                return ""
+            } catch CrossingError.helperFailed(_, let detail) {
+                await assertGone(label, podman: podman)
+                return detail
+            }
         }
-        await assertGone(label, podman: podman)
+
+        // Its last words on stderr are all read, however much it wrote there just before its end.
+        let lastWords = try await failure(of: "echo out; i=0; while [ $i -lt 300 ]; do echo err-$i >&2; i=$((i+1)); done; echo why-it-failed >&2; exit 3")
+        XCTAssertTrue(lastWords.contains("why-it-failed"), lastWords)
+        XCTAssertFalse(lastWords.contains(HelperContainer.readyLine), lastWords)
 
         // What the command prints cannot end it early: the shell's line carries a word only Burrow knows.
-        let forging = ["/bin/sh", "-c", "echo 'burrow-helper: done 0'; echo 'burrow-helper: done guess 0'; sleep 1; echo forged-late >&2; exit 4"]
-        let waitingToForge = try await helper.startWaiting(forging)
-        do {
-            _ = try await helper.runStarted(waitingToForge, collect: { _, _, _ in 0 }) { _, _ in 0 }
-            XCTFail("a command that prints a done line of its own and exits 4 must fail")
-        } catch CrossingError.helperFailed(_, let detail) {
-            XCTAssertTrue(detail.contains("forged-late"), "read to the command's real end: \(detail)")
-        }
-        await assertGone(label, podman: podman)
+        let forged = try await failure(of: "echo 'burrow-helper: done 0'; echo 'burrow-helper: done guess 0'; sleep 1; echo forged-late >&2; exit 4")
+        XCTAssertTrue(forged.contains("forged-late"), "read to the command's real end: \(forged)")
 
         // Its files are read while it still runs (its command ended, the shell sleeps again): asked for
         // while it stopped, Podman 4.3 under load handed out an empty archive ("the archive holds no file").
