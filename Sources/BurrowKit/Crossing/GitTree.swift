@@ -22,7 +22,7 @@ enum GitTree {
     static let directoryArguments = ["ls-tree", "-r", "-d", "-z", "--full-tree"]
 
     /// One record of `directoryArguments`' listing: a tree's path and raw id; nil for a submodule
-    /// (which git lists there too).
+    /// (which git lists there too). Throws on anything else, a path a checkout refuses included.
     static func directory(_ record: [UInt8]) throws(CrossingError) -> (path: [UInt8], object: [UInt8])? {
         guard let tab = record.firstIndex(of: UInt8(ascii: "\t")) else { throw malformed(record) }
         let fields = record[..<tab].split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }

@@ -92,7 +92,8 @@ enum HelperScripts {
       add $scratch/pathspec || fail "git add failed: $(head -c 400 $scratch/add.err)"
     }
     # A few changes none of which is over the limit (the usual turn): git looks at just those paths
-    # again instead of walking every file a second time; any doubt takes the exact way.
+    # again instead of walking every file a second time; any doubt takes the exact way. (Deleted paths
+    # are measured here too: one beyond a symlinked folder can only look big, which takes the exact way.)
     cat $scratch/changed $scratch/untracked > $scratch/few
     changes=$(tr -cd '\\000' < $scratch/few | wc -c)
     if [ "$changes" -eq 0 ]; then :

@@ -40,7 +40,8 @@ struct TemplateArchive: Sendable {
         let scratch = try FileSystem.makeTemporaryDirectory("burrow-archive")
         defer { FileSystem.removeTree(scratch) }
         // The listing is read three times (it is the same for a commit) so that nothing here grows
-        // with the repository: checked and measured, then the files, then the index.
+        // with the repository: checked and measured, then the files, then the index. (The directories'
+        // tree ids for the index's cache tree are kept, up to GitCacheTree's limit.)
         var survey = try await self.survey(blobsInto: scratch + "/objects")
         let cacheTree = try await cacheTreeExtension(survey.cacheTree)
         survey.indexBytes += cacheTree?.count ?? 0
@@ -98,14 +99,21 @@ struct TemplateArchive: Sendable {
         let printed = try await HostGit.source(store, ["rev-parse", "--verify", commit + "^{tree}"]).stdout
         guard let root = GitTree.rawObjectID(printed.filter { !$0.isWhitespace }) else { throw CrossingError.unexpected("git printed '\(printed.prefix(80))' for a tree") }
         var trees: [(path: [UInt8], object: [UInt8])] = []
+        var usable = true, bytes = 0
         try await HostGit.sourceStreaming(store, GitTree.directoryArguments + [commit]) { socket in
             var reader = StreamReader(socket)
             while let record = try await reader.record(endingWith: 0, limit: 1 << 16) {
-                guard trees.count <= GitCacheTree.maxDirectories, let tree = try GitTree.directory(record) else { continue }
+                guard usable else { continue }
+                // A tree no entry of the index lies in (say an empty `.git`) only turns the extension off.
+                let listed: (path: [UInt8], object: [UInt8])?
+                do { listed = try GitTree.directory(record) } catch { usable = false; continue }
+                guard let tree = listed else { continue }
+                bytes += tree.path.count
+                usable = bytes <= GitCacheTree.maxPathBytes
                 trees.append(tree)
             }
         }
-        return cacheTree.encoded(root: root, trees: trees)
+        return usable ? cacheTree.encoded(root: root, trees: trees) : nil
     }
 
     /// The work tree: every blob in git's order from one `git cat-file --batch`.
@@ -186,7 +194,7 @@ struct TemplateArchive: Sendable {
             let bytes = GitIndexFile.entry(entry, mtime: fileTime)
             entries += 1
             written += bytes.count
-            guard entries <= survey.entries, written + 20 <= survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
+            guard entries <= survey.entries, written + (cacheTree?.count ?? 0) + 20 <= survey.indexBytes else { throw CrossingError.unexpected("git listed the commit differently twice") }
             hash.update(bytes)
             try await output.append(bytes)
         }

@@ -150,6 +150,34 @@ final class TemplateArchiveTests: XCTestCase {
         XCTAssertNotEqual(probe3, probe2)
     }
 
+    /// An empty folder in the commit (no index entry can hold it), or a tree past the limits, leaves
+    /// the cache tree out: the template is made as before, and git in it works.
+    func testAnEmptyFolderOrATooDeepTreeLeavesTheCacheTreeOut() async throws {
+        let repo = try TemporaryDirectory.make("burrow-archive-empty-folder")
+        addTeardownBlock { _ = try? await Subprocess.run(["rm", "-rf", repo]) }
+        let commit = try await Subprocess.check(["bash", "-c", """
+            set -e; cd '\(repo)' && git init -q -b main && echo f > f && blob=$(git hash-object -w f) && empty=$(git mktree </dev/null)
+            tree=$(printf '100644 blob %s\\tf\\n040000 tree %s\\tempty\\n' $blob $empty | git mktree)
+            commit=$(git -c user.name=t -c user.email=t@t commit-tree $tree -m x) && git update-ref refs/heads/main $commit
+            git clone -q --bare . store.git && echo $commit
+            """]).stdout.filter { !$0.isWhitespace }
+        let (ws, _) = try await extract(TemplateArchive(store: repo + "/store.git", commit: commit, branch: "main", owner: owner))
+        XCTAssertFalse(try FileSystem.readFile(ws + "/.git/index").firstRange(of: Array("TREE".utf8)) != nil, "no cache tree")
+        let probe1 = try await git(ws, ["status", "--porcelain"])
+        XCTAssertEqual(probe1, "")
+        let probe2 = try await git(ws, ["ls-files"])
+        XCTAssertEqual(probe2, "f\n")
+
+        var deep = GitCacheTree(), shallow = GitCacheTree()
+        deep.count(Array((String(repeating: "d/", count: GitCacheTree.maxDepth + 1) + "f").utf8))
+        shallow.count(Array((String(repeating: "d/", count: 3) + "f").utf8))
+        let root = [UInt8](repeating: 1, count: 20)
+        XCTAssertNil(deep.encoded(root: root, trees: []))
+        let trees = ["d", "d/d", "d/d/d"].map { (path: Array($0.utf8), object: [UInt8](repeating: 2, count: 20)) }
+        XCTAssertNotNil(shallow.encoded(root: root, trees: trees))
+        XCTAssertNil(shallow.encoded(root: root, trees: Array(trees.prefix(2))), "a directory without its tree")
+    }
+
     func testALatin1NameRoundTrips() async throws {
         let (store, commit) = try await makeStore()
         let (ws, _) = try await extract(TemplateArchive(store: store, commit: commit, branch: "main", owner: owner))
