@@ -63,6 +63,8 @@ struct GitCacheTree: Sendable {
             pending += below.reversed().map { (path.isEmpty ? $0 : path + [UInt8(ascii: "/")] + $0, $0) }
         }
         guard let size = UInt32(exactly: data.count) else { return nil }
-        return Array("TREE".utf8) + [UInt8(size >> 24), UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 8), UInt8(truncatingIfNeeded: size)] + data
+        var extensionBytes = Array("TREE".utf8)
+        GitIndexFile.append32(&extensionBytes, size)
+        return extensionBytes + data
     }
 }

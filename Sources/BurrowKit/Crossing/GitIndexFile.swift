@@ -41,7 +41,8 @@ enum GitIndexFile {
         }
     }
 
-    private static func append32(_ bytes: inout [UInt8], _ value: UInt32) {
+    /// `value` as git writes its numbers: four bytes, most significant first.
+    static func append32(_ bytes: inout [UInt8], _ value: UInt32) {
         bytes += [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 }
