@@ -176,6 +176,12 @@ final class TemplateArchiveTests: XCTestCase {
         let trees = ["d", "d/d", "d/d/d"].map { (path: Array($0.utf8), object: [UInt8](repeating: 2, count: 20)) }
         XCTAssertNotNil(shallow.encoded(root: root, trees: trees))
         XCTAssertNil(shallow.encoded(root: root, trees: Array(trees.prefix(2))), "a directory without its tree")
+        // Past 8 MiB of directory paths (long folder names, each its own directory), nothing is kept.
+        var wide = GitCacheTree()
+        let long = String(repeating: "n", count: 60_000)
+        for index in 0..<(GitCacheTree.maxPathBytes / 60_000 + 1) { wide.count(Array("\(index)\(long)/f".utf8)) }
+        XCTAssertNil(wide.entriesUnder, "over the limit")
+        XCTAssertEqual(wide.entries, GitCacheTree.maxPathBytes / 60_000 + 1)
     }
 
     func testALatin1NameRoundTrips() async throws {
