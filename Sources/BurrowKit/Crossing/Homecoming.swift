@@ -29,7 +29,7 @@ enum Homecoming {
         let turnRef = "refs/turns/\(turn.turn)"
         var notes: [String] = []
         if let bundle {
-            try await checkedFetch(bundle, into: resultRepo, ref: turnRef, borrowing: [store, resultRepo], format: format)
+            try await checkedIndexPack(bundle, into: resultRepo, ref: turnRef, format: format)
         } else {
             guard (try? await git(["cat-file", "-e", "\(claimed)^{commit}"])) != nil else {
                 throw CrossingError.resultRejected("the harvest named commit \(claimed.prefix(12)) without sending it")
@@ -73,6 +73,40 @@ enum Homecoming {
         }
         FileSystem.move(partial, to: patchPath)
         return Arrival(head: head, branch: branch, notes: notes)
+    }
+
+    /// Takes the bundle's objects into `repository` only after git checked every one of them and that
+    /// every object they name is there (`index-pack --strict`, as git's `receive-pack` takes a push;
+    /// `--fix-thin` adds the bases its deltas use from the repository): into a quarantine folder
+    /// beside the repository's objects, whose pack is moved in only once all passed. Blobs that git
+    /// checks only once they can be read (a `.gitmodules` it names after the pack) take the fetch
+    /// below, which checks them too. (The fetch for every bundle walked the trees three times.)
+    private static func checkedIndexPack(_ bundle: String, into repository: String, ref: String, format: String) async throws {
+        let header = try GitBundleHeader.parse(try FileSystem.readPrefix(bundle, count: GitBundleHeader.maxBytes), format: format)
+        let objects = repository + "/objects", incoming = objects + "/incoming-burrow"
+        FileSystem.removeTree(incoming)
+        defer { FileSystem.removeTree(incoming) }
+        try FileSystem.createDirectories(incoming + "/pack", mode: 0o700)
+        let quoted = "\"" + objects.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        let printed: Subprocess.Result
+        do {
+            printed = try await HostGit.hardened(repository, ["index-pack", "--strict", "--fix-thin", "--stdin"],
+                                                 environment: ["GIT_OBJECT_DIRECTORY": incoming, "GIT_ALTERNATE_OBJECT_DIRECTORIES": quoted],
+                                                 input: bundle, inputOffset: header.packOffset)
+        } catch let error as Subprocess.Failure {
+            throw CrossingError.resultRejected("git refused the agent's commits: \(error.result.stderr.split(separator: "\n").prefix(3).joined(separator: " / ").prefix(400))")
+        }
+        guard printed.stdout.split(separator: "\n").count == 1 else {
+            return try await checkedFetch(bundle, into: repository, ref: ref, borrowing: [repository], format: format)
+        }
+        // The index last: a pack is seen once its index is there.
+        let made = FileSystem.listDirectory(incoming + "/pack").sorted { !$0.hasSuffix(".idx") && $1.hasSuffix(".idx") }
+        for name in made where !name.hasPrefix("tmp_") {
+            guard FileSystem.move(incoming + "/pack/" + name, to: objects + "/pack/" + name) else {
+                throw CrossingError.unexpected("could not move the checked pack \(name) into \(objects)/pack")
+            }
+        }
+        try await HostGit.hardened(repository, ["update-ref", ref, header.head])
     }
 
     /// Takes the bundle's objects into `repository` only after git checked every one of them. Git

@@ -27,10 +27,13 @@ enum HostGit {
         "GIT_ALLOW_PROTOCOL": "file", "GIT_PROTOCOL_FROM_USER": "0",
     ]
 
-    /// Runs git in a repository that holds data from a burrow.
+    /// Runs git in a repository that holds data from a burrow; `input` from byte `inputOffset` on is its
+    /// standard input, `environment` added to the hardened one.
     @discardableResult
-    static func hardened(_ repository: String, _ arguments: [String]) async throws -> Subprocess.Result {
-        try await Subprocess.check(["git", "-C", repository] + hardenedOptions + arguments, environment: hardenedEnvironment)
+    static func hardened(_ repository: String, _ arguments: [String], environment: [String: String] = [:],
+                         input: String = "/dev/null", inputOffset: Int64 = 0) async throws -> Subprocess.Result {
+        try await Subprocess.check(["git", "-C", repository] + hardenedOptions + arguments, environment: hardenedEnvironment.merging(environment) { $1 },
+                                   input: input, inputOffset: inputOffset)
     }
 
     /// Runs git on the user's repository or Burrow's copy of it, with the user's configuration but no

@@ -54,6 +54,21 @@ public enum FileSystem {
         throw SystemError(call: "read \(path)", code: EFBIG)
     }
 
+    /// At most the first `count` bytes of a file (fewer when it is shorter).
+    public static func readPrefix(_ path: String, count: Int) throws(SystemError) -> [UInt8] {
+        let fd = Int32(try systemCallChecked("open \(path)") { Int(open(path, O_RDONLY | O_CLOEXEC)) })
+        defer { close(fd) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(count, 65536))
+        while output.count < count {
+            let wanted = min(chunk.count, count - output.count)
+            let read = try systemCallChecked("read \(path)") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) } }
+            if read == 0 { break }
+            output.append(contentsOf: chunk[0..<read])
+        }
+        return output
+    }
+
     /// Writes `bytes` to a temporary file beside `path`, fsyncs it and renames it over `path`, so a
     /// reader (or a crash) sees the old file or the new one, never half of one.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {

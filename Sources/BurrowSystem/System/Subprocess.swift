@@ -37,9 +37,11 @@ public enum Subprocess {
 
     /// Runs `arguments[0]` (searched on PATH) and returns its exit status and output. Throws
     /// `CancellationError` when the task is cancelled and `TimedOut` after `timeout`, once the child
-    /// has been ended and reaped. `input`: a file for its standard input (none unless named).
+    /// has been ended and reaped. `input`: a file for its standard input (none unless named), read
+    /// from byte `inputOffset` on.
     public static func run(_ arguments: [String], environment extra: [String: String] = [:],
-                           timeout: Duration? = nil, grace: Duration = defaultGrace, input: String = "/dev/null") async throws -> Result {
+                           timeout: Duration? = nil, grace: Duration = defaultGrace, input: String = "/dev/null",
+                           inputOffset: Int64 = 0) async throws -> Result {
         precondition(!arguments.isEmpty, "Subprocess.run needs a program")
         let directory = try FileSystem.makeTemporaryDirectory("burrow-run")
         defer {
@@ -49,8 +51,16 @@ public enum Subprocess {
         }
         var environment = currentEnvironment()
         for (key, value) in extra { environment[key] = value }
+        var stdin = ChildProcess.Input.file(input)
+        var seeked: Int32 = -1
+        defer { if seeked >= 0 { close(seeked) } }
+        if inputOffset > 0 {
+            seeked = Int32(try systemCallChecked("open \(input)") { Int(open(input, O_RDONLY | O_CLOEXEC)) })
+            _ = try systemCallChecked("lseek \(input)") { Int(lseek(seeked, off_t(inputOffset), SEEK_SET)) }
+            stdin = .descriptor(seeked)
+        }
         let child = try ChildProcess.spawn(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
-                                           stdout: .file(directory + "/out"), stderr: directory + "/err", grace: grace, stdin: .file(input))
+                                           stdout: .file(directory + "/out"), stderr: directory + "/err", grace: grace, stdin: stdin)
         let timer = timeout.map { timeout in
             let item = DispatchWorkItem { child.terminate(timedOut: true) }
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)), execute: item)
@@ -112,8 +122,9 @@ public enum Subprocess {
 
     /// Runs and throws `Failure` unless the program exits 0.
     @discardableResult
-    public static func check(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> Result {
-        let result = try await run(arguments, environment: environment, timeout: timeout)
+    public static func check(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil,
+                             input: String = "/dev/null", inputOffset: Int64 = 0) async throws -> Result {
+        let result = try await run(arguments, environment: environment, timeout: timeout, input: input, inputOffset: inputOffset)
         guard result.succeeded else { throw Failure(command: arguments, result: result) }
         return result
     }
