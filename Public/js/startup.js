@@ -18,7 +18,8 @@ export function startupLine(record) {
 
 // Where the last turn's end went (record.wayHome), from the agent's exit seen to its end event.
 const HOME = {
-  exit: 'exit seen', closing: 'closing', helper: 'helper', harvest: 'harvest', fetch: 'fetch',
+  exit: 'exit seen', closing: 'closing', helper: 'helper', harvest: 'harvest (every file)',
+  harvestLayer: 'harvest (changed files)', fetch: 'fetch',
   removal: 'helper removal', home: 'way home', changes: 'changes', check: 'check',
 };
 

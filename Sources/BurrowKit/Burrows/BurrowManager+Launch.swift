@@ -270,7 +270,8 @@ extension BurrowManager {
 
     func crossingBurrow(_ record: BurrowRecord, user: AgentIdentity) throws -> Crossing.Burrow {
         Crossing.Burrow(id: record.id, workspaceVolume: record.workspaceVolume,
-                        labels: try instanceLabels(["io.burrow.id": record.id].merging(Self.idsLabels(record)) { $1 }), user: user, ids: record.ids)
+                        labels: try instanceLabels(["io.burrow.id": record.id].merging(Self.idsLabels(record)) { $1 }), user: user, ids: record.ids,
+                        storage: freeSpace.known(runner: record.runner ?? RunnerConfig.localName)?.storage)
     }
 
     /// `labels` stamped with this instance (the state dir's identity), as everything Burrow creates is.

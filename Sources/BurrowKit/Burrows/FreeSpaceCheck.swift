@@ -14,13 +14,20 @@ final class FreeSpaceCheck: Sendable {
         let cgroupsV2: Bool
         let graphRoot: String?
         var kernel: String? = nil
+        var graphDriver: String? = nil
+
+        var storage: Crossing.PodmanStorage? { graphRoot.flatMap { root in graphDriver.map { Crossing.PodmanStorage(graphRoot: root, driver: $0) } } }
     }
     private let known = Locked<[String: HostFacts]>([:])
+
+    /// The facts already asked for `runner`, without asking.
+    func known(runner: String) -> HostFacts? { known.withLock { $0[runner] } }
 
     func facts(_ podman: PodmanClient, runner: String) async -> HostFacts? {
         if let facts = known.withLock({ $0[runner] }) { return facts }
         guard let info = try? await podman.info() else { return nil }
-        let facts = HostFacts(cgroupsV2: info.cgroupVersion == "v2", graphRoot: info.store?.graphRoot, kernel: info.host?.kernel)
+        let facts = HostFacts(cgroupsV2: info.cgroupVersion == "v2", graphRoot: info.store?.graphRoot, kernel: info.host?.kernel,
+                              graphDriver: info.store?.graphDriverName)
         known.withLock { $0[runner] = facts }
         return facts
     }

@@ -19,6 +19,9 @@ struct Crossing: Sendable {
     var maxBundleBytes: Int64 = 1 << 30
     /// When set, the harvest's scratch space is a tmpfs of this size (tests fill it to see a full disk).
     var scratchLimitBytes: Int64?
+    /// Whether the harvest may read a workspace's own layer (`workspaceLayer`): only where Podman's
+    /// storage is on this host (not a remote runner's).
+    var readsWorkspaceLayers = true
 
     /// `labels`: what every template image carries (the instance that owns it).
     init(podman: PodmanClient, stateDir: String, labels: [String: String] = [:]) throws {
@@ -34,6 +37,8 @@ struct Crossing: Sendable {
         let user: AgentIdentity
         /// The burrow's own id range: its helpers run in it, and its template is owned by it.
         var ids: IDSlot?
+        /// Podman's storage, when it is on this host (where the workspace's own layer is).
+        var storage: PodmanStorage?
 
         /// The agent as the Podman user's namespace sees it: the owner of the workspace's files.
         var owner: AgentIdentity { ids?.outside(user) ?? user }
@@ -134,6 +139,13 @@ struct Crossing: Sendable {
         return helper
     }
 
+    /// The harvest's helper as it is created now: with the workspace's own layer when there is one.
+    private func newHomeHelper(_ burrow: Burrow, message: String) async throws -> HelperContainer {
+        var helper = try await homeHelper(burrow, message: message)
+        helper.layer = await workspaceLayer(burrow)
+        return helper
+    }
+
     /// What a turn's harvest is asked: the same when its helper starts ahead and at the turn's end.
     struct HarvestRequest: Equatable, Sendable {
         let base: String
@@ -151,7 +163,7 @@ struct Crossing: Sendable {
 
     /// Starts the harvest's helper while the agent works, waiting to run `request` (`bringHome(started:)`).
     func startHomeHelper(_ burrow: Burrow, request: HarvestRequest) async throws -> HelperContainer.Waiting {
-        try await homeHelper(burrow, message: request.message).startWaiting(harvestCommand(request))
+        try await newHomeHelper(burrow, message: request.message).startWaiting(harvestCommand(request))
     }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
@@ -194,11 +206,12 @@ struct Crossing: Sendable {
             return (summary, arrival)
         }
         let (summary, arrival) = if let started, started.command == arguments, started.environment == helper.environment { try await helper.runStarted(started, collect: collect, then: take) }
-            else { try await helper.run(arguments, collect: collect, then: take) }
+            else { try await newHomeHelper(burrow, message: request.message).run(arguments, collect: collect, then: take) }
         let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
         let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }
         return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes,
-                       timeline: [StartupPhase("harvest", ms: ms(began, fetch.from)), StartupPhase("fetch", ms: ms(fetch.from, fetch.to)),
+                       timeline: [StartupPhase(summary.layer == true ? "harvestLayer" : "harvest", ms: ms(began, fetch.from)),
+                                  StartupPhase("fetch", ms: ms(fetch.from, fetch.to)),
                                   StartupPhase("removal", ms: ms(fetch.to, ended))])
     }
 }
@@ -211,6 +224,8 @@ struct HarvestSummary: Decodable, Sendable {
     /// The bundle itself when it is small (base64): the helper prints it rather than leaving it in
     /// the container, whose files Podman must mount to hand out.
     var bundleBase64: String? = nil
+    /// Whether the harvest found what changed in the workspace's own layer (not by walking every file).
+    var layer: Bool? = nil
     let notes: [String]
 
     /// Bundles up to this size come in the summary line: its base64 (22 KB) and 50 notes (30 KB at
@@ -231,14 +246,15 @@ struct HarvestSummary: Decodable, Sendable {
             }
         }
         return HarvestSummary(head: summary.head, agentHead: agentHead, bundle: summary.bundle, bundleBase64: summary.bundleBase64,
-                              notes: Array(summary.notes.prefix(50).map { String($0.prefix(400)) }))
+                              layer: summary.layer, notes: Array(summary.notes.prefix(50).map { String($0.prefix(400)) }))
     }
 
-    init(head: String, agentHead: String?, bundle: Bool, bundleBase64: String? = nil, notes: [String]) {
+    init(head: String, agentHead: String?, bundle: Bool, bundleBase64: String? = nil, layer: Bool? = nil, notes: [String]) {
         self.head = head
         self.agentHead = agentHead
         self.bundle = bundle
         self.bundleBase64 = bundleBase64
+        self.layer = layer
         self.notes = notes
     }
 }

@@ -18,6 +18,8 @@ struct HelperContainer {
     /// Root of the container's user namespace, with no capabilities (it owns a new volume's root).
     var asRoot = false
     var scratchLimitBytes: Int64?
+    /// A host folder shown read-only at `/upper`: the workspace volume's own layer, for the harvest.
+    var layer: String?
     var timeout: Duration = .seconds(600)
     /// What a script is told that no other local user may read (a process's arguments are public).
     var environment: [String: String] = [:]
@@ -123,6 +125,7 @@ struct HelperContainer {
         spec.capDrop = ["ALL"]
         spec.noNewPrivileges = true
         spec.mounts = [.tmpfs(at: "/tmp", options: ["rw", "nosuid", "nodev", "size=64m"])]
+        if let layer { spec.mounts.append(.bind(layer, at: "/upper")) }
         if let scratchLimitBytes {
             spec.mounts.append(.tmpfs(at: "/scratch", options: ["rw", "nosuid", "nodev", "size=\(scratchLimitBytes)", "mode=1777"]))
         }

@@ -41,18 +41,21 @@ enum HelperScripts {
     #!/bin/sh
     set -u
     \(gitGuard)
+    ws=/workspace; scratch=/scratch; out=/out; upper=/upper
+    h=$scratch/home.git
+    hg() { g --git-dir="$h" --work-tree="$ws" "$@"; }
+    hj() { hg -c core.excludesFile=$scratch/junk "$@"; }
+    # `burrow-harvest --git ARGS...`: git as the harvest runs it, for xargs (which cannot call a function).
+    if [ "${1:-}" = --git ]; then shift; cd "$ws" && hj "$@"; exit; fi
     base=$1; maxfile=$2; junk=$3; shift 3; message=${BURROW_COMMIT_MESSAGE:-Work of the agent}
-    ws=/workspace; scratch=/scratch; out=/out
     fail() { echo "burrow-harvest: $*" >&2; exit 1; }
     # Cut before escaping (a cut escape would end the string early), at most 50 notes: the summary
     # line stays well under the 64 KiB a line of the helper's output may take.
     q() { printf '%s' "$1" | tr '\\000-\\037' ' ' | cut -c1-300 | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'; }
     notes=""; noted=0
     note() { [ $noted -lt 50 ] || return 0; noted=$((noted + 1)); notes="$notes${notes:+,}\\"$(q "$1")\\""; }
-    h=$scratch/home.git
     scratch_repo "$base" "$h" || fail "cannot create the scratch repository"
     export GIT_INDEX_FILE=$scratch/index
-    hg() { g --git-dir="$h" --work-tree="$ws" "$@"; }
     agent=""
     if [ -d $ws/.git ] && [ ! -L $ws/.git ] && [ -d $ws/.git/objects ] && [ ! -L $ws/.git/objects ]; then
       echo "$ws/.git/objects" > "$h/objects/info/alternates"
@@ -68,13 +71,20 @@ enum HelperScripts {
     elif [ -n "$parent" ]; then hg read-tree "$parent" || fail "cannot read the tree of $parent"
     else rm -f "$GIT_INDEX_FILE"; fi
     cd $ws || fail "no workspace"
-    # One pass of git over the tracked files (every path that differs, deleted ones too) and one walk
-    # for new files that are neither ignored nor junk. Only those paths can be added, so only they are
-    # measured against the per-file limit.
     printf '%s\\n' "$junk" > $scratch/junk
-    hj() { hg -c core.excludesFile=$scratch/junk "$@"; }
-    hj diff-files --name-only -z > $scratch/changed 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
-    hj ls-files -o -z --exclude-standard > $scratch/untracked 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
+    \(layerPaths)
+    # The tracked paths that differ (deleted ones too) and the new files that are neither ignored nor
+    # junk: among the layer's paths when it could be read, else from one pass of git over every
+    # tracked file and one walk. Only those paths can be added, so only they are measured against
+    # the per-file limit.
+    layer=false
+    if layer_paths && xargs -0 -r sh "$0" --git diff-files --name-only -z -- < $scratch/layer.spec > $scratch/changed 2>$scratch/add.err \\
+        && xargs -0 -r sh "$0" --git ls-files -o -z --exclude-standard -- < $scratch/layer.spec > $scratch/untracked 2>$scratch/add.err; then
+      layer=true
+    else
+      hj diff-files --name-only -z > $scratch/changed 2>$scratch/add.err || fail "git diff-files failed: $(head -c 400 $scratch/add.err)"
+      hj ls-files -o -z --exclude-standard > $scratch/untracked 2>$scratch/add.err || fail "git ls-files failed: $(head -c 400 $scratch/add.err)"
+    fi
     # Each candidate of file $1 as ./PATH, so that a name such as -rf is a path to find; -prune: never below it.
     big() { xargs -0 -r printf './%s\\0' < $1 | xargs -0 -r sh -c 'find "$@" -prune -type f -size +'"$maxfile"'c '"$2"' 2>/dev/null; true' sh; }
     add() { hj add -A --pathspec-from-file=$1 --pathspec-file-nul 2>$scratch/add.err; }
@@ -116,6 +126,6 @@ enum HelperScripts {
       bundle=true
       [ "$(wc -c < $out/result.bundle)" -gt \(HarvestSummary.inlineBundleBytes) ] || inline=$(base64 -w 0 < $out/result.bundle) || inline=""
     fi
-    printf '{"head":"%s","agentHead":"%s","bundle":%s,"bundleBase64":"%s","notes":[%s]}\\n' "$head" "$agent" "$bundle" "$inline" "$notes"
+    printf '{"head":"%s","agentHead":"%s","bundle":%s,"bundleBase64":"%s","layer":%s,"notes":[%s]}\\n' "$head" "$agent" "$bundle" "$inline" "$layer" "$notes"
     """
 }

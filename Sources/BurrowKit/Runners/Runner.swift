@@ -40,7 +40,9 @@ package final class Runner: Sendable {
                                folder: folder, podmanSocket: config.podmanSocket)
         self.config = config
         podman = PodmanClient(socketPath: tunnel.localSocket, runner: "\(config.name) (ssh \(destination.user)@\(destination.host):\(destination.port))")
-        crossing = try Crossing(podman: podman, stateDir: folder, labels: labels)
+        var crossing = try Crossing(podman: podman, stateDir: folder, labels: labels)
+        crossing.readsWorkspaceLayers = false  // its storage is on the runner, out of this host's sight
+        self.crossing = crossing
         remote = RemoteRunner(name: config.name, tunnel: tunnel, remoteDir: config.remoteDir)
     }
 

@@ -131,7 +131,9 @@ public struct VolumeInfo: Decodable, Sendable {
     public let labels: [String: String]?
     public let mountpoint: String?
     public let driver: String?
-    enum CodingKeys: String, CodingKey { case name = "Name", labels = "Labels", mountpoint = "Mountpoint", driver = "Driver" }
+    /// For a volume over an image: the container of Podman's storage that holds its layer.
+    public let storageID: String?
+    enum CodingKeys: String, CodingKey { case name = "Name", labels = "Labels", mountpoint = "Mountpoint", driver = "Driver", storageID = "StorageID" }
 }
 
 public struct PodmanEvent: Decodable, Sendable {

@@ -32,18 +32,20 @@ final class HarvestWaysTests: XCTestCase {
         echo staged > staged.txt && git add staged.txt
         """
 
-    /// Runs the harvest on `directory/ws`; returns the result's files (`ls-tree -r`) and the pathspec
-    /// the script gave `git add`.
-    func harvest(_ directory: String, base: String) async throws -> (files: String, pathspec: [UInt8]) {
-        let script = HelperScripts.harvest.replacingOccurrences(of: "ws=/workspace; scratch=/scratch; out=/out",
-                                                               with: "ws=\(directory)/ws; scratch=\(directory)/scratch; out=\(directory)/out")
+    /// Runs the harvest on `workspace` (`directory/ws`), its layer at `upper`, its command line given
+    /// to `wrap`; returns the result's files (`ls-tree -r`), the pathspec the script gave `git add`
+    /// and its summary.
+    func harvest(_ directory: String, base: String, workspace: String? = nil, upper: String = "/upper",
+                 wrap: ([String]) -> [String] = { $0 }) async throws -> (files: String, pathspec: [UInt8], summary: HarvestSummary) {
+        let script = HelperScripts.harvest.replacingOccurrences(of: "ws=/workspace; scratch=/scratch; out=/out; upper=/upper",
+                                                               with: "ws=\(workspace ?? directory + "/ws"); scratch=\(directory)/scratch; out=\(directory)/out; upper=\(upper)")
         XCTAssertNotEqual(script, HelperScripts.harvest)
         try FileSystem.writeAtomically(Array(script.utf8), to: directory + "/harvest.sh")
         _ = try await Subprocess.check(["bash", "-c", "cd '\(directory)' && rm -rf scratch out && mkdir scratch out"])
-        let summary = try await Subprocess.check(["sh", directory + "/harvest.sh", base, "1000000", ".burrow"]).stdout
-        let head = try HarvestSummary.parse(summary).head
-        let files = try await Subprocess.check(["git", "--git-dir=\(directory)/scratch/home.git", "ls-tree", "-r", head]).stdout
-        return (files, (try? FileSystem.readFile(directory + "/scratch/pathspec")) ?? [])
+        let output = try await Subprocess.check(wrap(["sh", directory + "/harvest.sh", base, "1000000", ".burrow"])).stdout
+        let summary = try HarvestSummary.parse(String(output.split(separator: "\n").last ?? ""))
+        let files = try await Subprocess.check(["git", "--git-dir=\(directory)/scratch/home.git", "ls-tree", "-r", summary.head]).stdout
+        return (files, (try? FileSystem.readFile(directory + "/scratch/pathspec")) ?? [], summary)
     }
 
     func testEveryKindOfChangeComesHomeTheSameTheShortWayAndTheExactWay() async throws {
@@ -68,6 +70,56 @@ final class HarvestWaysTests: XCTestCase {
         for gone in ["gone.txt", "dir-to-file/a", "junk.log", "\tfile-to-dir\n"] {
             XCTAssertFalse(short.files.contains(gone), "\(gone) in \(short.files)")
         }
+    }
+
+    /// The workspace as a burrow has it, the kernel's overlay over the base (Podman's options for a
+    /// volume over an image, here in a user and mount namespace of the test's own) with its upper
+    /// folder shown read-only beside it: the harvest reads what changed from that layer, and brings
+    /// home the same tree as the walk of every file in a plain copy with the same changes. Beyond
+    /// every kind of change above: a folder removed and made again (the overlay hides the base's files
+    /// in it without a whiteout), a file only taken out of the index, an edit deep down.
+    func testEveryKindOfChangeComesHomeTheSameFromTheWorkspacesLayer() async throws {
+        guard (try? await Subprocess.check(["unshare", "-rm", "true"])) != nil else {
+            throw XCTSkip("unshare -rm (an unprivileged user namespace) is not allowed here: the overlay cannot be mounted")
+        }
+        let (directory, _) = try await makeWorkspace()
+        let base = try await Subprocess.check(["bash", "-c", """
+            set -e; cd '\(directory)/ws' && mkdir -p keep/deep folder && echo k > keep/deep/k && echo 1 > folder/one && echo 2 > folder/two
+            echo u > untouched.txt && git add -A && git -c user.name=t -c user.email=t@t commit -qm more && git rev-parse HEAD
+            cp -a '\(directory)/ws' '\(directory)/plain' && mkdir '\(directory)/upper' '\(directory)/work' '\(directory)/merged' '\(directory)/layer'
+            """]).stdout.filter { !$0.isWhitespace }
+        let nested = "git init -q nested && (cd nested && echo s > s && git add s && git -c user.name=a -c user.email=a@a commit -qm s)"
+        XCTAssertTrue(Self.everyKindOfChange.contains(nested))
+        let changes = Self.everyKindOfChange.replacingOccurrences(of: nested, with: "true") + """
+
+            rm -r folder && mkdir folder && echo three > folder/three && echo more >> keep/deep/k && git rm -q --cached untouched.txt
+            """
+        /// The overlay mounted, `changes` made in it, then the harvest.
+        func overlay(_ changes: String) -> ([String]) -> [String] {
+            let mount = "mount -t overlay overlay -o lowerdir=\(directory)/ws,upperdir=\(directory)/upper,workdir=\(directory)/work,"
+                + "redirect_dir=nofollow,userxattr '\(directory)/merged' && mount --bind '\(directory)/upper' '\(directory)/layer' "
+                + "&& mount -o remount,bind,ro '\(directory)/layer' && cd '\(directory)/merged' && (\(changes)) && exec \"$@\""
+            return { ["unshare", "-rm", "bash", "-c", mount, "burrow-overlay"] + $0 }
+        }
+        let layered = try await harvest(directory, base: base, workspace: directory + "/merged", upper: directory + "/layer", wrap: overlay(changes))
+        XCTAssertEqual(layered.summary.layer, true, "read from the layer")
+
+        try await Subprocess.check(["bash", "-c", "cd '\(directory)/plain' && " + changes])
+        let walked = try await harvest(directory, base: base, workspace: directory + "/plain", upper: directory + "/layer")
+        XCTAssertEqual(walked.summary.layer, false, "no overlay here: every file walked")
+        XCTAssertEqual(layered.files, walked.files)
+        for expected in ["\tfolder/three\n", "\tuntouched.txt\n", "\tfile-to-dir/in/x\n", "\t-rf\n", "\tdir-to-file\n"] {
+            XCTAssertTrue(layered.files.contains(expected), "\(expected) in \(layered.files)")
+        }
+        for gone in ["folder/one", "folder/two", "gone.txt", "dir-to-file/a", "junk.log", "\tfile-to-dir\n"] {
+            XCTAssertFalse(layered.files.contains(gone), "\(gone) in \(layered.files)")
+        }
+
+        // A nested repository written into the layer as well: the walk, and it comes home as a gitlink.
+        let withNested = try await harvest(directory, base: base, workspace: directory + "/merged", upper: directory + "/layer",
+                                           wrap: overlay(nested))
+        XCTAssertEqual(withNested.summary.layer, false, "a nested repository takes the walk")
+        XCTAssertTrue(withNested.files.contains("160000 commit") && withNested.files.contains("\tnested\n"), withNested.files)
     }
 
     /// A big file among a few changes, or a turn with no change at all: the exact way, or no add.

@@ -1,0 +1,55 @@
+@testable import BurrowSystem
+@testable import BurrowKit
+import Foundation
+import XCTest
+
+/// The harvest of a real burrow over the repo's template reads what the turn changed from the
+/// workspace volume's own layer (Podman's overlay), shown read-only to its helper, instead of
+/// walking every file; the same changes made in a filled workspace, where every file is walked,
+/// come home as the same tree.
+final class LayerHarvestTests: XCTestCase {
+    static let changes = #"""
+    set -e; cd /workspace
+    echo more >> keep/deep/k && rm gone.txt && rm -r folder && mkdir folder && echo three > folder/three
+    rm -r dir-to-file && echo now-a-file > dir-to-file && rm file-to-dir && mkdir -p file-to-dir/in && echo x > file-to-dir/in/x
+    chmod +x run.sh && ln -s keep/deep/k link && mkdir -p new/deep && echo n > new/deep/n && printf y > ./-rf && printf z > "$(printf 'odd\nname')"
+    git rm -q --cached untouched.txt && echo staged > staged.txt && git add staged.txt && echo ignored > junk.log
+    """#
+
+    func testATurnOverTheTemplateComesHomeFromItsLayerAsTheWalkBringsIt() async throws {
+        let attack = try await AttackBurrow.make(self)
+        try await Subprocess.check(["bash", "-c", """
+            set -e; cd '\(attack.app.repoPath)' && mkdir -p keep/deep folder dir-to-file && echo k > keep/deep/k && echo 1 > folder/one
+            echo 2 > folder/two && echo u > untouched.txt && echo g > gone.txt && echo a > dir-to-file/a && echo f > file-to-dir
+            printf '#!/bin/sh\\n' > run.sh && echo '*.log' > .gitignore && git add -A && git -c user.name=u -c user.email=u@u commit -qm more
+            """])
+        let filled = try await attack.run(Self.changes)
+        XCTAssertEqual(filled.state, .succeeded, filled.error ?? "")
+        XCTAssertEqual(filled.wayHome?.contains { $0.phase == "harvest" }, true, "a filled workspace is walked: \(filled.wayHome ?? [])")
+        let teardown = try await attack.app.server.request("DELETE", "/api/burrows/\(filled.id)")
+        XCTAssertEqual(teardown.status, 204)
+        await attack.app.manager.crossing.templates.settle()
+
+        let layered = try await attack.run(Self.changes)
+        XCTAssertEqual(layered.state, .succeeded, layered.error ?? "")
+        let volume = try await attack.app.manager.podman.inspectVolume(layered.workspaceVolume)
+        XCTAssertEqual(volume.driver, "image", "the second workspace is a volume over the template image")
+        XCTAssertEqual(layered.wayHome?.contains { $0.phase == "harvestLayer" }, true,
+                       "its harvest read the layer: \(layered.wayHome ?? [])")
+        XCTAssertEqual(layered.baseCommit, filled.baseCommit)
+
+        let tree = { (record: BurrowRecord) in
+            try await Subprocess.check(["git", "-C", attack.app.repoPath, "rev-parse", "burrow/\(record.id)^{tree}"]).stdout
+        }
+        let expected = try await tree(filled), got = try await tree(layered)
+        XCTAssertEqual(got, expected, "the same tree either way")
+        let files = try await attack.branchFiles(layered)
+        for present in ["\tfolder/three\n", "\tuntouched.txt\n", "\tdir-to-file\n", "\tfile-to-dir/in/x\n", "\t-rf\n", "\t\"odd\\nname\"\n",
+                        "\tstaged.txt\n", "\tnew/deep/n\n", "120000 blob", "100755 blob"] {
+            XCTAssertTrue(files.contains(present), "\(present) in \(files)")
+        }
+        for absent in ["folder/one", "folder/two", "gone.txt", "dir-to-file/a", "junk.log", "\tfile-to-dir\n"] {
+            XCTAssertFalse(files.contains(absent), "\(absent) in \(files)")
+        }
+    }
+}
