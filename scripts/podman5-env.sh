@@ -4,7 +4,7 @@
 # rootless user; its API service runs there, entered with `unshare --mount` + `pivot_root` (a chroot
 # cannot create user namespaces, and bwrap's no_new_privs stops the setuid newuidmap). The host's
 # /tmp and this checkout are bound at the same paths inside, so the tests' state dirs and the
-# forwarder resolve alike on both sides; /etc/cdi is shared (the test GPU spec). Prints `export` lines like scripts/test-env.sh.
+# forwarder resolve alike on both sides (and its user's home is linked from the host's /home); /etc/cdi is shared (the test GPU spec). Prints `export` lines like scripts/test-env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -78,6 +78,9 @@ if ! ping; then
   ping || { log "Podman 5 did not answer; see /tmp/burrow-podman5-service.log"; exit 1; }
   chmod 711 "$root/run/user/$uid/podman" 2>/dev/null || true
 fi
+# Its user's home at the same path on the host too, so that a path in its storage (a workspace's own
+# layer, which Burrow finds in the storage's files and shows to the harvest) resolves alike on both sides.
+[ -e "/home/$user" ] || [ -L "/home/$user" ] || ln -s "$root/home/$user" "/home/$user"
 
 # The same test image as scripts/test-env.sh, imported through the API (its hash as the label).
 hash=$(cat images/test-agent/* images/test-agent-src/* scripts/build-test-image.sh scripts/test-env.sh | sha256sum | cut -c1-16)

@@ -18,8 +18,8 @@ extension HelperScripts {
       uproot=$(printf '%s\\n' "$mounts" | awk -v m="$upper" '$5 == m { r = $4 } END { print r }')
       case $wsline in *" - overlay "*redirect_dir=nofollow*) ;; *) return 1;; esac
       updir=${wsline##*upperdir=}; updir=${updir%%,*}
-      [ -n "$uproot" ] || return 1
-      case $updir in *"$uproot") ;; *) return 1;; esac
+      # The same storage layer (`…/overlay/ID/diff`); the paths before it differ where Podman runs in a root of its own.
+      [ -n "$uproot" ] && [ "${updir##*/overlay/}" = "${uproot##*/overlay/}" ] || return 1
       itree=$(hg write-tree 2>/dev/null) && btree=$(hg rev-parse -q --verify "$base^{tree}" 2>/dev/null) || return 1
       hg diff-tree -r -z --name-only --no-renames "$btree" "$itree" > $scratch/layer 2>/dev/null || return 1
       # What the layer holds but its own .git, at most 64 KiB of names each. A nested repository
