@@ -39,7 +39,8 @@ struct GitBundleHeader: Equatable {
                 }
             } else {
                 let id = String(text.prefix(idLength))
-                guard head == nil, ObjectID.isValid(id), id.utf8.count == idLength, text.dropFirst(idLength) == " refs/heads/result" else {
+                guard head == nil, ObjectID.isValid(id), id.utf8.count == idLength, id.contains(where: { $0 != "0" }),
+                      text.dropFirst(idLength) == " refs/heads/result" else {
                     throw refuse("names a reference other than its one result: \(text.prefix(120))")
                 }
                 head = id

@@ -78,9 +78,11 @@ enum Homecoming {
     /// Takes the bundle's objects into `repository` only after git checked every one of them and that
     /// every object they name is there (`index-pack --strict`, as git's `receive-pack` takes a push;
     /// `--fix-thin` adds the bases its deltas use from the repository): into a quarantine folder
-    /// beside the repository's objects, whose pack is moved in only once all passed. Blobs that git
-    /// checks only once they can be read (a `.gitmodules` it names after the pack) take the fetch
-    /// below, which checks them too. (The fetch for every bundle walked the trees three times.)
+    /// beside the repository's objects, whose pack is moved in only once all passed and the ref names
+    /// a commit. Blobs index-pack could not check itself (it names them after the pack: a `.gitmodules`
+    /// seen as such only later) take the fetch below, which checks them too. (The fetch for every
+    /// bundle walked the trees three times.) Unlike a fetch, the pack may also bring objects the
+    /// result does not reach, checked all the same, within the bundle's size limit.
     private static func checkedIndexPack(_ bundle: String, into repository: String, ref: String, format: String) async throws {
         let header = try GitBundleHeader.parse(try FileSystem.readPrefix(bundle, count: GitBundleHeader.maxBytes), format: format)
         let objects = repository + "/objects", incoming = objects + "/incoming-burrow"
@@ -98,6 +100,12 @@ enum Homecoming {
         }
         guard printed.stdout.split(separator: "\n").count == 1 else {
             return try await checkedFetch(bundle, into: repository, ref: ref, borrowing: [repository], format: format)
+        }
+        // The ref must name a commit the checked objects hold, before anything is moved in.
+        let kind = try? await HostGit.hardened(repository, ["cat-file", "-t", header.head],
+                                               environment: ["GIT_OBJECT_DIRECTORY": incoming, "GIT_ALTERNATE_OBJECT_DIRECTORIES": quoted])
+        guard kind?.stdout.filter({ !$0.isWhitespace }) == "commit" else {
+            throw CrossingError.resultRejected("the harvest's bundle names \(header.head.prefix(12)) as its result, which is not a commit it holds")
         }
         // The index last: a pack is seen once its index is there.
         let made = FileSystem.listDirectory(incoming + "/pack").sorted { !$0.hasSuffix(".idx") && $1.hasSuffix(".idx") }

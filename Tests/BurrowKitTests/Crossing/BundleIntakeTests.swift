@@ -40,6 +40,7 @@ final class BundleIntakeTests: XCTestCase {
                            ("# v2 git bundle\n\(id) refs/heads/result\n\nJUNK", "no pack"),
                            ("# v9 git bundle\n\(id) refs/heads/result\n\nPACK", "another version"),
                            ("# v2 git bundle\n-\(id.prefix(20)) short\n\(id) refs/heads/result\n\nPACK", "a cut prerequisite"),
+                           ("# v2 git bundle\n\(String(repeating: "0", count: 40)) refs/heads/result\n\nPACK", "the null id"),
                            ("# v2 git bundle\n\n", "no result")] {
             XCTAssertThrowsError(try GitBundleHeader.parse(Array(bad.utf8), format: why.contains("sha256") ? "sha256" : "sha1"), why)
         }
@@ -77,6 +78,22 @@ final class BundleIntakeTests: XCTestCase {
                 XCTAssertNotEqual(has.status, 0, "the refused commit is not in Burrow's repository")
             }
         }
+    }
+
+    /// A bundle whose ref names a blob (checked, but no commit): refused, and its pack is not moved in.
+    func testABundleWhoseResultIsNoCommitIsRefusedAndLeavesNothing() async throws {
+        let (directory, _, base, _) = try await makeBundle()
+        let blob = try await Subprocess.check(["bash", "-c", """
+            set -e; cd '\(directory)/user' && b=$(echo data | git hash-object -w --stdin) && echo $b
+            { printf '# v2 git bundle\\n%s refs/heads/result\\n\\n' $b; echo $b | git pack-objects -q --stdout; } > ../blob.bundle
+            """]).stdout.filter { !$0.isWhitespace }
+        do {
+            _ = try await receive(directory, bundle: directory + "/blob.bundle", head: blob, base: base)
+            XCTFail("a blob came in as the result")
+        } catch let error as CrossingError {
+            XCTAssertTrue("\(error)".contains("not a commit"), "\(error)")
+        }
+        XCTAssertEqual(FileSystem.listDirectory(directory + "/result.git/objects/pack"), [], "nothing of it is kept")
     }
 
     /// A pack with the commit but not its tree: refused, and no object of it stays.

@@ -120,6 +120,12 @@ final class HarvestWaysTests: XCTestCase {
                                            wrap: overlay(nested))
         XCTAssertEqual(withNested.summary.layer, false, "a nested repository takes the walk")
         XCTAssertTrue(withNested.files.contains("160000 commit") && withNested.files.contains("\tnested\n"), withNested.files)
+        // A .gitattributes written there too (the walk adds files the layer does not hold, converting them anew).
+        try await Subprocess.check(["bash", "-c", "cd '\(directory)' && rm -rf nested-gone && mv upper/nested nested-gone"])
+        let attributes = try await harvest(directory, base: base, workspace: directory + "/merged", upper: directory + "/layer",
+                                           wrap: overlay("echo '*.txt text' > .gitattributes"))
+        XCTAssertEqual(attributes.summary.layer, false, "a .gitattributes takes the walk")
+        XCTAssertTrue(attributes.files.contains("\t.gitattributes\n"), attributes.files)
     }
 
     /// A big file among a few changes, or a turn with no change at all: the exact way, or no add.
