@@ -93,6 +93,11 @@ enum DiskUsageReading {
         let suffix = ": no such file or directory"
         guard case .api(_, _, _, let message) = error, message.hasSuffix(suffix) else { return nil }
         let head = message.dropLast(suffix.count)
+        // "lstat PATH", also behind what Podman was measuring ("failed to get read/write size of
+        // container ID: lstat PATH": a file a running container deleted under the walk).
+        if let lstat = head.ranges(of: "lstat /").last {
+            return String(head[head.index(lstat.lowerBound, offsetBy: "lstat ".count)...])
+        }
         guard let space = head.firstIndex(of: " ") else { return nil }
         let path = String(head[head.index(after: space)...])
         return path.hasPrefix("/") ? path : nil

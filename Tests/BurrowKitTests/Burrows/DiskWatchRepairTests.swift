@@ -13,6 +13,11 @@ final class DiskWatchRepairTests: XCTestCase {
         XCTAssertEqual(DiskUsageReading.brokenVolume(in: error), "burrow-35d30e5a5f28-workspace")
         XCTAssertNil(DiskUsageReading.brokenVolume(in: .api(operation: "system df", status: 500, cause: "", message: "database is locked")))
         XCTAssertNil(DiskUsageReading.brokenVolume(in: .notAnswering(operation: "system df", waited: "5 s", since: nil)))
+        // A file a running container deleted while Podman measured its layer (read again, not a broken volume).
+        let raced = PodmanError.api(operation: "system df", status: 500, cause: "no such file or directory",
+                                    message: "failed to get read/write size of container cc4f3dcf: lstat /home/u/.local/share/containers/storage/overlay/846a/diff/scratch/index.lock: no such file or directory")
+        XCTAssertEqual(DiskUsageReading.missingPath(in: raced), "/home/u/.local/share/containers/storage/overlay/846a/diff/scratch/index.lock")
+        XCTAssertNil(DiskUsageReading.brokenVolume(in: raced))
     }
 
     func testABrokenVolumeOfABurrowIsRemovedAndTheBudgetStillHolds() async throws {
