@@ -114,16 +114,16 @@ public final class HTTPConnection: @unchecked Sendable {
             if !isHead { head.append(contentsOf: bytes) }
             try await write(head)
         case .stream(let produce):
+            // A HEAD request never runs the body: its producer is told before the head goes out, so
+            // that a client which has the head also finds it ended.
+            if isHead { response.onAbandon?() }
             do {
                 try await write(head)
             } catch {
-                response.onAbandon?()
+                if !isHead { response.onAbandon?() }
                 throw error
             }
-            if isHead {
-                response.onAbandon?()
-                return
-            }
+            if isHead { return }
             try await produce(ResponseBodyWriter(connection: self))
             try await write(ChunkedEncoder.end)
         }
