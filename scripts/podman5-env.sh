@@ -81,6 +81,11 @@ fi
 # Its user's home at the same path on the host too, so that a path in its storage (a workspace's own
 # layer, which Burrow finds in the storage's files and shows to the harvest) resolves alike on both sides.
 [ -e "/home/$user" ] || [ -L "/home/$user" ] || ln -s "$root/home/$user" "/home/$user"
+# Passable down to its volumes, as the host's test user's are (Debian 13 makes a home 0700): the host
+# probes of a burrow's volume as that burrow's own uid then work as on Podman 4.3.
+for dir in "" /.local /.local/share /.local/share/containers /.local/share/containers/storage /.local/share/containers/storage/volumes; do
+  [ -d "$root/home/$user$dir" ] && chmod 711 "$root/home/$user$dir"
+done
 
 # The same test image as scripts/test-env.sh, imported through the API (its hash as the label).
 hash=$(cat images/test-agent/* images/test-agent-src/* scripts/build-test-image.sh scripts/test-env.sh | sha256sum | cut -c1-16)
