@@ -139,9 +139,9 @@ struct Crossing: Sendable {
         return helper
     }
 
-    /// The harvest's helper as it is created now: with the workspace's own layer when there is one.
-    private func newHomeHelper(_ burrow: Burrow, message: String) async throws -> HelperContainer {
-        var helper = try await homeHelper(burrow, message: message)
+    /// `helper` as it is created now: with the workspace's own layer when there is one.
+    private func withLayer(_ helper: HelperContainer, _ burrow: Burrow) async -> HelperContainer {
+        var helper = helper
         helper.layer = await workspaceLayer(burrow)
         return helper
     }
@@ -163,7 +163,7 @@ struct Crossing: Sendable {
 
     /// Starts the harvest's helper while the agent works, waiting to run `request` (`bringHome(started:)`).
     func startHomeHelper(_ burrow: Burrow, request: HarvestRequest) async throws -> HelperContainer.Waiting {
-        try await newHomeHelper(burrow, message: request.message).startWaiting(harvestCommand(request))
+        try await withLayer(try await homeHelper(burrow, message: request.message), burrow).startWaiting(harvestCommand(request))
     }
 
     /// Brings the turn's work home: a helper bundles it in the sandbox, the host checks and takes it.
@@ -206,7 +206,7 @@ struct Crossing: Sendable {
             return (summary, arrival)
         }
         let (summary, arrival) = if let started, started.command == arguments, started.environment == helper.environment { try await helper.runStarted(started, collect: collect, then: take) }
-            else { try await newHomeHelper(burrow, message: request.message).run(arguments, collect: collect, then: take) }
+            else { try await withLayer(helper, burrow).run(arguments, collect: collect, then: take) }
         let ended = Monotonic.now(), fetch = fetched.withLock { $0 } ?? (from: ended, to: ended)
         let ms = { (from: UInt64, to: UInt64) in Double(to - from) / 1e6 }
         return Harvest(head: arrival.head, agentHead: summary.agentHead, branch: arrival.branch, notes: summary.notes + arrival.notes,

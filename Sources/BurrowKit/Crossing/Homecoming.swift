@@ -90,20 +90,19 @@ enum Homecoming {
         defer { FileSystem.removeTree(incoming) }
         try FileSystem.createDirectories(incoming + "/pack", mode: 0o700)
         let quoted = "\"" + objects.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        let quarantine = ["GIT_OBJECT_DIRECTORY": incoming, "GIT_ALTERNATE_OBJECT_DIRECTORIES": quoted]
         let printed: Subprocess.Result
         do {
-            printed = try await HostGit.hardened(repository, ["index-pack", "--strict", "--fix-thin", "--stdin"],
-                                                 environment: ["GIT_OBJECT_DIRECTORY": incoming, "GIT_ALTERNATE_OBJECT_DIRECTORIES": quoted],
+            printed = try await HostGit.hardened(repository, ["index-pack", "--strict", "--fix-thin", "--stdin"], environment: quarantine,
                                                  input: bundle, inputOffset: header.packOffset)
         } catch let error as Subprocess.Failure {
-            throw CrossingError.resultRejected("git refused the agent's commits: \(error.result.stderr.split(separator: "\n").prefix(3).joined(separator: " / ").prefix(400))")
+            throw refused(error)
         }
         guard printed.stdout.split(separator: "\n").count == 1 else {
             return try await checkedFetch(bundle, into: repository, ref: ref, borrowing: [repository], format: format)
         }
         // The ref must name a commit the checked objects hold, before anything is moved in.
-        let kind = try? await HostGit.hardened(repository, ["cat-file", "-t", header.head],
-                                               environment: ["GIT_OBJECT_DIRECTORY": incoming, "GIT_ALTERNATE_OBJECT_DIRECTORIES": quoted])
+        let kind = try? await HostGit.hardened(repository, ["cat-file", "-t", header.head], environment: quarantine)
         guard kind?.stdout.filter({ !$0.isWhitespace }) == "commit" else {
             throw CrossingError.resultRejected("the harvest's bundle names \(header.head.prefix(12)) as its result, which is not a commit it holds")
         }
@@ -130,8 +129,13 @@ enum Homecoming {
             try await HostGit.hardened(quarantine, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", bundle, "+refs/heads/result:refs/heads/result"])
             try await HostGit.hardened(repository, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", quarantine, "+refs/heads/result:\(ref)"])
         } catch let error as Subprocess.Failure {
-            throw CrossingError.resultRejected("git refused the agent's commits: \(error.result.stderr.split(separator: "\n").prefix(3).joined(separator: " / ").prefix(400))")
+            throw refused(error)
         }
+    }
+
+    /// What a refused intake says: git's first lines of complaint.
+    private static func refused(_ error: Subprocess.Failure) -> CrossingError {
+        .resultRejected("git refused the agent's commits: \(error.result.stderr.split(separator: "\n").prefix(3).joined(separator: " / ").prefix(400))")
     }
 
     /// The burrow's bare repository, reading the store's objects through `alternates` (so it holds only
