@@ -2,7 +2,7 @@
 """N attempts launched together (one POST with "attempts": N) against a running `burrow serve` whose
 agent is `sh -c`, the same task as burrow-bench repo-scale (append one line to one file, exit).
 Prints one line per attempt: first=<POST → first agent event, ms> home=<last agent event → end, ms>
-end=<the record's wayHome, phase:ms,…> id=<id>. Used by benchmarks/repo-scale.sh; not part of CI.
+end=<the record's wayHome, phase:ms,…> start=<its startup, phase:ms,…> id=<id>. Used by benchmarks/repo-scale.sh; not part of CI.
 Usage: group_launch.py PORT TOKEN REPO N"""
 import http.client
 import json
@@ -44,7 +44,8 @@ def way_home(port, token, burrow):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.request("GET", f"/api/burrows/{burrow}", headers={"Authorization": f"Bearer {token}"})
     record = json.loads(connection.getresponse().read())
-    return ",".join(f"{p['phase']}:{p['ms']:.0f}" for p in record.get("wayHome") or [])
+    phases = lambda name: ",".join(f"{p['phase']}:{p['ms']:.0f}" for p in record.get(name) or [])
+    return phases("wayHome") + " start=" + phases("startup")
 
 
 def main():

@@ -6,19 +6,25 @@ import BurrowPodman
 /// agent event and is kept verbatim (unknown types and fields included); anything else is plain output.
 /// Fields are read leniently: one field of an unexpected type loses that field, never the event.
 public enum AgentOutput {
-    struct Fields: Decodable {
-        /// Only the fields a summary reads: an event's message (most of every line, under a flood of
-        /// 32 agents most of Burrow's CPU) is scanned by the decoder but never built into values.
-        enum Key: String, CodingKey, CaseIterable {
+    struct Fields {
+        /// Only the fields a summary reads, found by one strict pass over the line that builds no
+        /// other value (an event's message is most of every line; under a flood of 32 agents reading
+        /// it was most of Burrow's CPU).
+        enum Key: String, CaseIterable {
             case type, subtype, session_id, total_cost_usd, num_turns, duration_ms, result, is_error, api_error_status
         }
+        static let keys = StrictJSON.Keys(Key.allCases.map(\.rawValue))
         let values: [String: JSONValue]
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)  // not an object: not an event
+        /// Nil when the line is not exactly one JSON object (`StrictJSON`).
+        init?(_ line: [UInt8]) {
+            guard let members = StrictJSON.members(of: line, keys: Self.keys) else { return nil }
             var values: [String: JSONValue] = [:]
-            for key in Key.allCases {
-                if let value = try? container.decodeIfPresent(JSONValue.self, forKey: key) { values[key.rawValue] = value }
+            for (name, raw) in zip(Self.keys.names, members) {
+                guard let raw else { continue }
+                if let text = StrictJSON.string(raw) { values[name] = .string(text) }
+                else if let number = StrictJSON.number(raw) { values[name] = .number(number) }
+                else if let flag = StrictJSON.bool(raw) { values[name] = .bool(flag) }
             }
             self.values = values
         }
@@ -61,8 +67,7 @@ public enum AgentOutput {
 
     /// The summary of an agent event, or nil when the line is not one.
     public static func parse(_ line: [UInt8]) -> Summary? {
-        guard line.first == UInt8(ascii: "{"),
-              let fields = try? JSONCoding.decoder.decode(Fields.self, from: Data(line)),
+        guard line.first == UInt8(ascii: "{"), let fields = Fields(line),
               let type = fields.string("type"), !type.isEmpty else { return nil }
         return Summary(type: type, subtype: fields.string("subtype"), sessionID: fields.string("session_id"),
                        costUSD: fields.number("total_cost_usd"), turns: fields.int("num_turns"),

@@ -1,0 +1,105 @@
+/// Reads one JSON object from bytes a burrow wrote, strictly by RFC 8259 (valid UTF-8, no trailing
+/// comma, no leading zero, no unknown escape, at most `maxDepth` levels), in one pass that builds no
+/// values: only the raw bytes of the top-level members asked for. Why not `JSONDecoder`: it accepts
+/// more than JSON (`{"a":1,}`, `01`, invalid UTF-8), and a line kept verbatim as an event must parse
+/// in the browser; and it builds every value of a line, which under a flood of agent output was most
+/// of Burrow's CPU.
+public enum StrictJSON {
+    public static let maxDepth = 512
+
+    /// The top-level member names a reader wants, encoded once.
+    public struct Keys: Sendable {
+        public let names: [String]
+        let encoded: [[UInt8]]
+        public init(_ names: [String]) {
+            self.names = names
+            encoded = names.map { Array($0.utf8) }
+        }
+    }
+
+    /// The raw bytes (as written, quotes included) of each of `keys` among the object's top-level
+    /// members, in `keys`' order, the first where a key repeats; nil when `bytes` are not exactly one
+    /// JSON object (whitespace around it allowed).
+    public static func members(of bytes: [UInt8], keys: Keys) -> [ArraySlice<UInt8>?]? {
+        var scanner = Scanner(bytes: bytes, keys: keys.encoded)
+        guard scanner.object() else { return nil }
+        return scanner.found.map { $0.map { bytes[$0] } }
+    }
+
+    /// A raw string value (quotes included) decoded; nil for a lone surrogate escape or not a string.
+    public static func string(_ raw: ArraySlice<UInt8>) -> String? {
+        guard raw.count >= 2, raw.first == quote, raw.last == quote else { return nil }
+        let body = raw.dropFirst().dropLast()
+        guard body.contains(backslash) else { return String(decoding: body, as: UTF8.self) }
+        var scalars = String.UnicodeScalarView()
+        var plain: [UInt8] = []
+        var index = body.startIndex
+        func flush() { scalars.append(contentsOf: String(decoding: plain, as: UTF8.self).unicodeScalars); plain.removeAll() }
+        while index < body.endIndex {
+            let byte = body[index]
+            guard byte == backslash else { plain.append(byte); index += 1; continue }
+            flush()
+            guard index + 1 < body.endIndex else { return nil }
+            let escape = body[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "b"): scalars.append("\u{8}")
+            case UInt8(ascii: "f"): scalars.append("\u{c}")
+            case UInt8(ascii: "n"): scalars.append("\n")
+            case UInt8(ascii: "r"): scalars.append("\r")
+            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "u"):
+                guard var code = hex4(body, at: index) else { return nil }
+                index += 4
+                if (0xD800...0xDBFF).contains(code) {
+                    guard index + 6 <= body.endIndex, body[index] == backslash, body[index + 1] == UInt8(ascii: "u"),
+                          let low = hex4(body, at: index + 2), (0xDC00...0xDFFF).contains(low) else { return nil }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                }
+                guard let scalar = Unicode.Scalar(code) else { return nil }
+                scalars.append(scalar)
+            case quote, backslash, UInt8(ascii: "/"): scalars.append(Unicode.Scalar(escape))
+            default: return nil
+            }
+        }
+        flush()
+        return String(scalars)
+    }
+
+    /// A raw number value as a Double (its text was checked to be a JSON number); nil otherwise.
+    public static func number(_ raw: ArraySlice<UInt8>) -> Double? {
+        guard let first = raw.first, first == UInt8(ascii: "-") || isDigit(first) else { return nil }
+        return Double(String(decoding: raw, as: UTF8.self))
+    }
+
+    /// A raw `true` / `false`; nil otherwise.
+    public static func bool(_ raw: ArraySlice<UInt8>) -> Bool? {
+        raw.elementsEqual(trueWord) ? true : raw.elementsEqual(falseWord) ? false : nil
+    }
+
+    static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+    static let trueWord = Array("true".utf8), falseWord = Array("false".utf8), nullWord = Array("null".utf8)
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: UInt32(byte - 0x30)
+        case 0x41...0x46: UInt32(byte - 0x41 + 10)
+        case 0x61...0x66: UInt32(byte - 0x61 + 10)
+        default: nil
+        }
+    }
+
+    /// The four hex digits at `index`; nil when they are not.
+    static func hex4(_ bytes: ArraySlice<UInt8>, at index: Int) -> UInt32? {
+        guard index + 4 <= bytes.endIndex else { return nil }
+        var code: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            guard let digit = hexValue(byte) else { return nil }
+            code = code << 4 | digit
+        }
+        return code
+    }
+}
