@@ -47,6 +47,8 @@ public struct ServerSentEvent: Sendable, Equatable {
     }
 
     static func singleLine(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" && $0 != "\0" }.map(Character.init))
+        // Nearly always a sequence number or an event kind: nothing to take out, no copy (two per event).
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else { return text }
+        return String(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" && $0 != "\0" }.map(Character.init))
     }
 }

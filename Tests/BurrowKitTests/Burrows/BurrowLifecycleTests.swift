@@ -196,6 +196,8 @@ final class HostileOutputTests: XCTestCase {
         printf 'nul\000byte\n'
         printf '\033[31mred\033[0m \033]0;title\007\n'
         echo '{"type":"assistant","message":{"content":[}'
+        echo '{"type":"assistant","message":{"content":[1,]}}'
+        printf '{"type":"assistant","message":"\377"}\n'
         echo '{"type":"result","total_cost_usd":0.5,"session_id":"s1"}'
         printf 'no newline at the end'
         """#
@@ -218,12 +220,16 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertTrue(logs.contains { $0.text == "nul\u{0}byte" })
         XCTAssertTrue(logs.contains { $0.text == "\u{1B}[31mred\u{1B}[0m \u{1B}]0;title\u{07}" }, "escapes stay text")
         XCTAssertTrue(logs.contains { $0.text == #"{"type":"assistant","message":{"content":[}"# }, "almost JSON is a plain line")
+        // JSON by a lenient reader (JSONDecoder took both) but not by the browser's: plain lines too.
+        XCTAssertTrue(logs.contains { $0.text == #"{"type":"assistant","message":{"content":[1,]}}"# }, "a trailing comma is a plain line")
+        XCTAssertTrue(logs.contains { $0.textBase64.flatMap { Data(base64Encoded: $0) } == Data(#"{"type":"assistant","message":""#.utf8 + [0xFF] + #""}"#.utf8) },
+                      "invalid UTF-8 in a string is a plain line, its bytes kept")
         XCTAssertEqual(finished.agentReportedCostUSD, 0.5, "a real result line still counts (as the agent's claim)")
         XCTAssertTrue(logs.contains { $0.text == "no newline at the end" })
-        // Every event on disk is one valid JSON line.
+        // Every event on disk is one line of strict JSON (the browser parses each).
         let lines = try String(contentsOfFile: app.stateDir + "/burrows/\(record.id)/events.ndjson", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, events.count)
-        for line in lines { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8))) }
+        for line in lines { XCTAssertNotNil(StrictJSON.members(of: Array(line.utf8), keys: StrictJSON.Keys(["seq"])), String(line.prefix(200))) }
         await app.cleanUp()
     }
 }
