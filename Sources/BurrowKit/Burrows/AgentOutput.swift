@@ -14,41 +14,24 @@ public enum AgentOutput {
             case type, subtype, session_id, total_cost_usd, num_turns, duration_ms, result, is_error, api_error_status
         }
         static let keys = StrictJSON.Keys(Key.allCases.map(\.rawValue))
-        let values: [String: JSONValue]
+        /// Each key's raw value, in `Key`'s order: decoded only when read (most lines are read for `type` alone).
+        let raw: [ArraySlice<UInt8>?]
 
         /// Nil when the line is not exactly one JSON object (`StrictJSON`).
         init?(_ line: [UInt8]) {
             guard let members = StrictJSON.members(of: line, keys: Self.keys) else { return nil }
-            var values: [String: JSONValue] = [:]
-            for (name, raw) in zip(Self.keys.names, members) {
-                guard let raw else { continue }
-                if let text = StrictJSON.string(raw) { values[name] = .string(text) }
-                else if let number = StrictJSON.number(raw) { values[name] = .number(number) }
-                else if let flag = StrictJSON.bool(raw) { values[name] = .bool(flag) }
-            }
-            self.values = values
+            raw = members
         }
 
-        func string(_ key: String) -> String? {
-            if case .string(let value)? = values[key] { return value }
-            return nil
-        }
-        func number(_ key: String) -> Double? {
-            if case .number(let value)? = values[key] { return value }
-            return nil
-        }
-        func int(_ key: String) -> Int? { number(key).flatMap { Int(exactly: $0.rounded()) } }
-        func bool(_ key: String) -> Bool? {
-            if case .bool(let value)? = values[key] { return value }
-            return nil
-        }
+        func value(_ key: Key) -> ArraySlice<UInt8>? { raw[Key.allCases.firstIndex(of: key)!] }
+        func string(_ key: Key) -> String? { value(key).flatMap(StrictJSON.string) }
+        func number(_ key: Key) -> Double? { value(key).flatMap(StrictJSON.number) }
+        func int(_ key: Key) -> Int? { number(key).flatMap { Int(exactly: $0.rounded()) } }
+        func bool(_ key: Key) -> Bool? { value(key).flatMap(StrictJSON.bool) }
         /// A status Claude Code may write as a number or a string (`api_error_status`).
-        func status(_ key: String) -> String? {
-            switch values[key] {
-            case .number(let value)?: return Int(exactly: value).map(String.init) ?? "\(value)"
-            case .string(let value)?: return value
-            default: return nil
-            }
+        func status(_ key: Key) -> String? {
+            if let value = number(key) { return Int(exactly: value).map(String.init) ?? "\(value)" }
+            return string(key)
         }
     }
 
@@ -68,11 +51,11 @@ public enum AgentOutput {
     /// The summary of an agent event, or nil when the line is not one.
     public static func parse(_ line: [UInt8]) -> Summary? {
         guard line.first == UInt8(ascii: "{"), let fields = Fields(line),
-              let type = fields.string("type"), !type.isEmpty else { return nil }
-        return Summary(type: type, subtype: fields.string("subtype"), sessionID: fields.string("session_id"),
-                       costUSD: fields.number("total_cost_usd"), turns: fields.int("num_turns"),
-                       durationMs: fields.int("duration_ms"), result: fields.string("result"), isError: fields.bool("is_error"),
-                       apiErrorStatus: fields.status("api_error_status"))
+              let type = fields.string(.type), !type.isEmpty else { return nil }
+        return Summary(type: type, subtype: fields.string(.subtype), sessionID: fields.string(.session_id),
+                       costUSD: fields.number(.total_cost_usd), turns: fields.int(.num_turns),
+                       durationMs: fields.int(.duration_ms), result: fields.string(.result), isError: fields.bool(.is_error),
+                       apiErrorStatus: fields.status(.api_error_status))
     }
 
     /// Why a `result` event says the run failed, or nil when it succeeded. `is_error` can be true with

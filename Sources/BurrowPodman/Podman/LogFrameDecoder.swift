@@ -67,7 +67,10 @@ public struct LineAssembler: Sendable {
         public var text: String { String(decoding: bytes, as: UTF8.self) }
     }
 
-    private var partial: [OutputStream: [UInt8]] = [:]
+    /// The unterminated line of each stream (two fields, not a dictionary: hashed once per frame, a
+    /// flood's hottest path).
+    private var partialStdout: [UInt8] = []
+    private var partialStderr: [UInt8] = []
     /// A line longer than this is cut into pieces of this size, so one endless line cannot grow memory.
     public let maxLineBytes: Int
 
@@ -75,7 +78,11 @@ public struct LineAssembler: Sendable {
 
     public mutating func add(_ frame: LogFrameDecoder.Frame) -> [Line] {
         var lines: [Line] = []
-        var current = partial.removeValue(forKey: frame.stream) ?? []
+        var current: [UInt8] = []
+        switch frame.stream {
+        case .stdout: swap(&current, &partialStdout)
+        case .stderr: swap(&current, &partialStderr)
+        }
         let payload = frame.payload
         var start = 0
         // Scan for newlines and copy whole runs, not byte by byte: logs can be hundreds of MiB.
@@ -97,16 +104,18 @@ public struct LineAssembler: Sendable {
             current = []
             start = end + 1
         }
-        if !current.isEmpty { partial[frame.stream] = current }
+        switch frame.stream {
+        case .stdout: partialStdout = current
+        case .stderr: partialStderr = current
+        }
         return lines
     }
 
     /// What remains unterminated at the end of the output.
     public mutating func flush() -> [Line] {
-        defer { partial = [:] }
-        return [OutputStream.stdout, .stderr].compactMap { stream in
-            guard let rest = partial[stream], !rest.isEmpty else { return nil }
-            return Line(stream: stream, bytes: rest)
+        defer { partialStdout = []; partialStderr = [] }
+        return [(OutputStream.stdout, partialStdout), (.stderr, partialStderr)].compactMap { stream, rest in
+            rest.isEmpty ? nil : Line(stream: stream, bytes: rest)
         }
     }
 }
