@@ -129,8 +129,15 @@ public actor BurrowEvents {
     private static let kindMarker = Array(",\"kind\":\"".utf8)
     private static let dataMarker = Array("\",\"data\":".utf8)
 
+    /// A stored line's parts as byte ranges of it (no copy): for walks over a whole log.
+    struct StoredBytes {
+        let sequence: Int
+        let kind: ArraySlice<UInt8>
+        let data: ArraySlice<UInt8>
+    }
+
     /// Reads back a line this actor wrote, at the byte level (a long history must load fast).
-    static func parse(_ line: ArraySlice<UInt8>) -> StoredLine? {
+    static func parseBytes(_ line: ArraySlice<UInt8>) -> StoredBytes? {
         guard line.starts(with: sequencePrefix), line.last == UInt8(ascii: "}") else { return nil }
         var index = line.startIndex + sequencePrefix.count
         var sequence = 0
@@ -141,9 +148,12 @@ public actor BurrowEvents {
         guard line[index...].starts(with: kindMarker) else { return nil }
         index += kindMarker.count
         guard let kindEnd = line[index...].firstIndex(of: UInt8(ascii: "\"")), line[kindEnd...].starts(with: dataMarker) else { return nil }
-        let kind = String(decoding: line[index..<kindEnd], as: UTF8.self)
-        let data = String(decoding: line[(kindEnd + dataMarker.count)..<(line.endIndex - 1)], as: UTF8.self)
-        return StoredLine(sequence: sequence, kind: kind, data: Substring(data))
+        return StoredBytes(sequence: sequence, kind: line[index..<kindEnd], data: line[(kindEnd + dataMarker.count)..<(line.endIndex - 1)])
+    }
+
+    static func parse(_ line: ArraySlice<UInt8>) -> StoredLine? {
+        parseBytes(line).map { StoredLine(sequence: $0.sequence, kind: String(decoding: $0.kind, as: UTF8.self),
+                                          data: Substring(String(decoding: $0.data, as: UTF8.self))) }
     }
 
     static func parse(_ line: Substring) -> StoredLine? { parse(Array(line.utf8)[...]) }

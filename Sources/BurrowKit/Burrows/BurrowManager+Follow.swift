@@ -101,9 +101,9 @@ extension BurrowManager {
                 summaries.append(summary)
                 session = session ?? summary.sessionID
             }
-            let event = OutputEvent(line, summary: summary)
             if full { continue }
-            if try reconciler?.isRecorded(event) == true { continue }
+            if try reconciler?.isRecorded(line, as: { OutputEvent(line, summary: summary) }) == true { continue }
+            let event = OutputEvent(line, summary: summary)
             events.append((event.kind, event.data))
         }
         // The lines reach the log (and its readers) first: the record's save is off their way. The

@@ -33,16 +33,17 @@ struct OutputEvent: Equatable {
         }
     }
 
-    init?(stored: BurrowEvents.StoredLine) {
-        switch EventKind(rawValue: stored.kind) {
-        case .agent: stream = .stdout
-        // Burrow's own lines in the log (streams "setup", "burrow") are not the container's: taken
-        // for its output, one would stop the walk and every later line would be added a second time.
-        case .log where stored.data.hasPrefix("{\"stream\":\"stderr\""): stream = .stderr
-        case .log where stored.data.hasPrefix("{\"stream\":\"stdout\""): stream = .stdout
-        default: return nil
-        }
-        kind = EventKind(rawValue: stored.kind)!
-        data = String(stored.data)
+    private static let agentKind = Array(EventKind.agent.rawValue.utf8), logKind = Array(EventKind.log.rawValue.utf8)
+    private static let stderrPrefix = Array(#"{"stream":"stderr""#.utf8), stdoutPrefix = Array(#"{"stream":"stdout""#.utf8)
+
+    /// Which container output a stored line is, or nil when it is not one. Burrow's own lines in the
+    /// log (streams "setup", "burrow") are not the container's: taken for its output, one would stop
+    /// the walk and every later line would be added a second time.
+    static func outputKind(_ stored: BurrowEvents.StoredBytes) -> (kind: EventKind, stream: OutputStream)? {
+        if stored.kind.elementsEqual(agentKind) { return (.agent, .stdout) }
+        guard stored.kind.elementsEqual(logKind) else { return nil }
+        if stored.data.starts(with: stderrPrefix) { return (.log, .stderr) }
+        if stored.data.starts(with: stdoutPrefix) { return (.log, .stdout) }
+        return nil
     }
 }

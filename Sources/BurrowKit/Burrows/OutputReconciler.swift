@@ -16,12 +16,21 @@ struct OutputReconciler {
                    .stderr: try RecordedOutput(path: eventsPath, stream: .stderr, sequences: range)]
     }
 
-    /// True when `event` is the next recorded line of its stream (and passes it).
-    mutating func isRecorded(_ event: OutputEvent) throws -> Bool {
-        guard let reader = readers[event.stream], try reader.peek() == event else { return false }
+    /// True when `line` is the next recorded line of its stream (and passes it). `event`: how the line
+    /// is written to the log, made only when the recorded line is not an agent event, whose data is the
+    /// line's own bytes: reconciling a flood compares bytes, it does not encode every line again.
+    mutating func isRecorded(_ line: LineAssembler.Line, as event: () -> OutputEvent) throws -> Bool {
+        guard let reader = readers[line.stream], let recorded = try reader.peek() else { return false }
+        if recorded.kind == .agent {
+            guard line.stream == .stdout, recorded.data.elementsEqual(line.bytes) else { return false }
+        } else {
+            let made = event()
+            guard made.kind == recorded.kind, recorded.data.elementsEqual(made.data.utf8) else { return false }
+        }
         try reader.advance()
         return true
     }
+
 
     /// Recorded lines not matched by anything: zero when the log is a faithful copy.
     mutating func unmatchedCount() throws -> Int {
@@ -33,10 +42,16 @@ struct OutputReconciler {
 
 /// The output lines of one stream in an event log, in order, within a range of sequence numbers.
 final class RecordedOutput {
+    /// A recorded line: its kind and its data's bytes as stored.
+    struct Recorded {
+        let kind: EventKind
+        let data: [UInt8]
+    }
+
     private var reader: FileLineReader?
     private let stream: OutputStream
     private let sequences: ClosedRange<Int>
-    private var current: OutputEvent?
+    private var current: Recorded?
     private var loaded = false
 
     init(path: String, stream: OutputStream, sequences: ClosedRange<Int>) throws {
@@ -45,7 +60,7 @@ final class RecordedOutput {
         self.sequences = sequences
     }
 
-    func peek() throws -> OutputEvent? {
+    func peek() throws -> Recorded? {
         if !loaded { try advance() }
         return current
     }
@@ -54,10 +69,10 @@ final class RecordedOutput {
         loaded = true
         current = nil
         while let line = try reader?.next() {
-            guard let stored = BurrowEvents.parse(line) else { continue }
+            guard let stored = BurrowEvents.parseBytes(line) else { continue }
             if stored.sequence > sequences.upperBound { reader = nil; return }
-            guard stored.sequence >= sequences.lowerBound, let event = OutputEvent(stored: stored), event.stream == stream else { continue }
-            current = event
+            guard stored.sequence >= sequences.lowerBound, let kind = OutputEvent.outputKind(stored), kind.stream == stream else { continue }
+            current = Recorded(kind: kind.kind, data: Array(stored.data))
             return
         }
     }
