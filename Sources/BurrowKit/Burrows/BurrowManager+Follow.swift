@@ -70,36 +70,51 @@ extension BurrowManager {
     /// Takes a stream of the container's output into the event log. `reconciling`: the stream starts
     /// at the container's first line, and lines the log already holds are passed over. An unterminated
     /// last line is only taken from the `complete` log: a live stream may have been cut inside it.
-    func stream(_ output: LogStream, id: String, log: BurrowEvents, reconciling: Bool, complete: Bool = false) async throws {
+    /// Runs off the manager's actor: 32 agents' floods are read side by side, and a record's save or
+    /// a launch's step on the actor never holds a line back; only what changes the record goes to it.
+    nonisolated func stream(_ output: LogStream, id: String, log: BurrowEvents, reconciling: Bool, complete: Bool = false) async throws {
         defer { output.close() }
-        let first = (records[id]?.turnStart ?? 0) + 1
-        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: first...max(first, await log.lastSequence)) : nil
+        var facts = await streamFacts(id)
+        var reconciler = reconciling ? try OutputReconciler(eventsPath: log.path, sequences: facts.first...max(facts.first, await log.lastSequence)) : nil
         var assembler = LineAssembler()
         while let frames = try await output.next() {
             var lines: [LineAssembler.Line] = []
             for frame in frames { lines += assembler.add(frame) }
-            try await take(lines, id: id, log: log, reconciler: &reconciler)
+            try await take(lines, id: id, log: log, reconciler: &reconciler, facts: &facts)
         }
         guard complete else { return }
-        try await take(assembler.flush(), id: id, log: log, reconciler: &reconciler)
+        try await take(assembler.flush(), id: id, log: log, reconciler: &reconciler, facts: &facts)
         if let unmatched = try reconciler?.unmatchedCount(), unmatched > 0 {
             Console.error("burrow \(id): \(unmatched) recorded lines not found in the container's log")
         }
     }
 
-    func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?) async throws {
+    /// What a stream of output needs from the record, read once at its start and kept up by it.
+    struct StreamFacts: Sendable {
+        /// The sequence number where this turn's output starts in the event log.
+        let first: Int
+        var session: String?
+        /// Whether the burrow's first output has been noted and its way-home helper asked for.
+        var outputNoted = false
+    }
+
+    func streamFacts(_ id: String) -> StreamFacts {
+        StreamFacts(first: (records[id]?.turnStart ?? 0) + 1, session: records[id]?.sessionID)
+    }
+
+    nonisolated func take(_ lines: [LineAssembler.Line], id: String, log: BurrowEvents, reconciler: inout OutputReconciler?,
+                          facts: inout StreamFacts) async throws {
         // Past the cap, lines read again would be dropped and counted again: only their facts count.
         let full = reconciler != nil ? await log.isFull : false
         var events: [(kind: EventKind, data: String)] = []
         var summaries: [AgentOutput.Summary] = []
-        var session = records[id]?.sessionID
         for line in lines {
             let summary = line.stream == .stdout ? AgentOutput.parse(line.bytes) : nil
             // A line already in the log still carries facts (session id, cost) the record may have lost.
             // Only the lines that can change the record are kept (`AgentOutput.apply`): most carry none.
-            if let summary, summary.type == "system" || summary.type == "result" || (session == nil && summary.sessionID != nil) {
+            if let summary, summary.type == "system" || summary.type == "result" || (facts.session == nil && summary.sessionID != nil) {
                 summaries.append(summary)
-                session = session ?? summary.sessionID
+                facts.session = facts.session ?? summary.sessionID
             }
             if full { continue }
             if try reconciler?.isRecorded(line, as: { OutputEvent(line, summary: summary) }) == true { continue }
@@ -108,14 +123,23 @@ extension BurrowManager {
         }
         // The lines reach the log (and its readers) first: the record's save is off their way. The
         // facts are applied to the record as it is then, not to a copy taken before the await.
-        try await log.append(events)
-        if reconciler == nil, !events.isEmpty {
-            await noteAgentFirst(id, "firstEvent")
-            prepareHomeHelper(id)
-        }
-        if !summaries.isEmpty {
-            await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
-        }
+        if !events.isEmpty { try await log.append(events) }
+        if reconciler == nil, !events.isEmpty, !facts.outputNoted { facts.outputNoted = await noteOutput(id) }
+        if !summaries.isEmpty { await apply(summaries, to: id) }
+    }
+
+    /// The first output of a turn: noted, and the way home's helper asked for. True once both are
+    /// done or no longer can be (the helper is only asked for once the run is `running`, which may
+    /// come after the first line: the attach is open before the start).
+    func noteOutput(_ id: String) async -> Bool {
+        await noteAgentFirst(id, "firstEvent")
+        prepareHomeHelper(id)
+        guard let phase = runs[id]?.phase else { return true }
+        return homeHelpers.isFull(for: id) || (phase != .running && phase != .turnStarting)
+    }
+
+    func apply(_ summaries: [AgentOutput.Summary], to id: String) async {
+        await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
     }
 
     /// Whether the container has exited, given Podman a second: its output ends before Podman
