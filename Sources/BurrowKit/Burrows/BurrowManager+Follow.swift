@@ -117,7 +117,7 @@ extension BurrowManager {
                 facts.session = facts.session ?? summary.sessionID
             }
             if full { continue }
-            if try reconciler?.isRecorded(line, as: { OutputEvent(line, summary: summary) }) == true { continue }
+            if try reconciler?.isRecorded(line) == true { continue }
             let event = OutputEvent(line, summary: summary)
             events.append((event.kind, event.data))
         }
@@ -135,7 +135,8 @@ extension BurrowManager {
         await noteAgentFirst(id, "firstEvent")
         prepareHomeHelper(id)
         guard let phase = runs[id]?.phase else { return true }
-        return homeHelpers.isFull(for: id) || (phase != .running && phase != .turnStarting)
+        // Not `isFull`: past the limit of helpers at once, a later batch asks again once one is free.
+        return homeHelpers.isPrepared(id) || (phase != .running && phase != .turnStarting)
     }
 
     func apply(_ summaries: [AgentOutput.Summary], to id: String) async {

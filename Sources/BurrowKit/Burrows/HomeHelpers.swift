@@ -14,6 +14,9 @@ final class HomeHelpers<Started: Sendable>: Sendable {
     /// Whether `prepare` would start nothing for `id`: one is there for its turn, or the limit is reached.
     func isFull(for id: String) -> Bool { tasks.withLock { $0[id] != nil || $0.count >= limit } }
 
+    /// Whether one was started for `id`'s turn (and not yet taken).
+    func isPrepared(_ id: String) -> Bool { tasks.withLock { $0[id] != nil } }
+
     /// Starts `body` for `id` unless one was started for its turn or the limit is reached; `body`
     /// gives the helper that waits (nil: no helper is up).
     func prepare(_ id: String, _ body: @escaping @Sendable () async -> Started?) {

@@ -16,21 +16,20 @@ struct OutputReconciler {
                    .stderr: try RecordedOutput(path: eventsPath, stream: .stderr, sequences: range)]
     }
 
-    /// True when `line` is the next recorded line of its stream (and passes it). `event`: how the line
-    /// is written to the log, made only when the recorded line is not an agent event, whose data is the
-    /// line's own bytes: reconciling a flood compares bytes, it does not encode every line again.
-    mutating func isRecorded(_ line: LineAssembler.Line, as event: () -> OutputEvent) throws -> Bool {
+    /// True when `line` is the next recorded line of its stream (and passes it). A recorded agent
+    /// event is the line's own bytes: compared as bytes, nothing is parsed or encoded again to
+    /// reconcile a flood. A recorded log line is compared with the line's log form, whatever the
+    /// line reads as now (an older Burrow's reader took some lines differently: never a line twice).
+    mutating func isRecorded(_ line: LineAssembler.Line) throws -> Bool {
         guard let reader = readers[line.stream], let recorded = try reader.peek() else { return false }
         if recorded.kind == .agent {
             guard line.stream == .stdout, recorded.data.elementsEqual(line.bytes) else { return false }
         } else {
-            let made = event()
-            guard made.kind == recorded.kind, recorded.data.elementsEqual(made.data.utf8) else { return false }
+            guard recorded.data.elementsEqual(OutputEvent(line, summary: nil).data.utf8) else { return false }
         }
         try reader.advance()
         return true
     }
-
 
     /// Recorded lines not matched by anything: zero when the log is a faithful copy.
     mutating func unmatchedCount() throws -> Int {

@@ -136,3 +136,20 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+extension StrictJSONTests {
+    /// A hostile line of a million escapes must cost a million steps, not a million squared (the
+    /// first version appended to a string per escape: 3 s for 1 MiB). Counted, not timed: the decoded
+    /// key is checked, and the work is bounded by a generous wall-clock cap only as a backstop.
+    func testEscapesDecodeInLinearTime() {
+        let started = ContinuousClock.now
+        let key = String(repeating: #"\n"#, count: 500_000)
+        XCTAssertEqual(members("{\"\(key)\":1,\"type\":\"t\"}"), ["type": #""t""#])
+        XCTAssertEqual(StrictJSON.string(Array("\"\(key)\"".utf8)[...])?.utf8.count, 500_000)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(2), "quadratic decoding of escapes")
+        XCTAssertNil(StrictJSON.number(Array("-nan".utf8)[...]))
+        XCTAssertNil(StrictJSON.number(Array("0x1p4".utf8)[...]))
+        XCTAssertNil(StrictJSON.number(Array("1 ".utf8)[...]))
+        XCTAssertEqual(StrictJSON.number(Array("-0.5E+2".utf8)[...]), -50)
+    }
+}

@@ -28,7 +28,7 @@ final class OutputReconcilerTests: XCTestCase {
                         line(.stdout, "same"), line(.stdout, "same"), line(.stdout, "c")]
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
         var missing: [String] = []
-        for candidate in complete where try !reconciler.isRecorded(candidate, as: { event(candidate) }) {
+        for candidate in complete where try !reconciler.isRecorded(candidate) {
             missing.append(candidate.text)
             // Appended while reconciling: must not count as recorded for what follows.
             try await log.append(kind: event(candidate).kind, data: event(candidate).data)
@@ -37,21 +37,23 @@ final class OutputReconcilerTests: XCTestCase {
         XCTAssertEqual(try reconciler.unmatchedCount(), 0)
     }
 
-    /// Recorded agent events are matched by their bytes, not read again: a line an older Burrow kept
-    /// as an agent event (its lenient reader took a trailing comma) is still recorded, not added twice.
-    func testAnAgentEventIsMatchedByItsBytesWhateverTheReaderThinksOfItNow() async throws {
+    /// Recorded agent events are matched by their bytes and log lines by the line's log form, whatever
+    /// the reader makes of the line now: lines an older Burrow kept differently are not added twice
+    /// (its lenient reader took a trailing comma for an event; it refused a lone surrogate escape).
+    func testALineIsMatchedHoweverAnOlderReaderKeptIt() async throws {
         let directory = try TemporaryDirectory.make()
         let log = try BurrowEvents(path: directory + "/events.ndjson")
         let lenient = line(.stdout, #"{"type":"assistant","message":[1,]}"#)
         XCTAssertEqual(event(lenient).kind, .log, "the strict reader takes it for plain output now")
         try await log.append(kind: .agent, data: lenient.text)
+        let surrogate = line(.stdout, #"{"type":"assistant","s":"\ud800"}"#)
+        XCTAssertEqual(event(surrogate).kind, .agent, "the strict reader takes it for an event now")
+        try await log.append(kind: .log, data: BurrowManager.json(OutputEvent.LogLine(stream: "stdout", text: surrogate.text)))
         try await log.append(kind: event(line(.stdout, "plain")).kind, data: event(line(.stdout, "plain")).data)
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
-        var made = 0
-        let complete = [lenient, line(.stdout, "plain"), line(.stderr, #"{"type":"assistant"}"#)]
-        let missing = try complete.filter { candidate in try !reconciler.isRecorded(candidate, as: { made += 1; return event(candidate) }) }
+        let complete = [lenient, surrogate, line(.stdout, "plain"), line(.stderr, #"{"type":"assistant"}"#)]
+        let missing = try complete.filter { candidate in try !reconciler.isRecorded(candidate) }
         XCTAssertEqual(missing.map(\.text), [#"{"type":"assistant"}"#], "an agent event's bytes on stderr are not the stdout event")
-        XCTAssertEqual(made, 1, "only the plain line, recorded as a log event, was encoded again to compare")
         XCTAssertEqual(try reconciler.unmatchedCount(), 0)
     }
 
@@ -69,7 +71,7 @@ final class OutputReconcilerTests: XCTestCase {
         }
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 1...(await log.lastSequence))
         var missing: [String] = []
-        for candidate in complete where try !reconciler.isRecorded(candidate, as: { event(candidate) }) { missing.append(candidate.text) }
+        for candidate in complete where try !reconciler.isRecorded(candidate) { missing.append(candidate.text) }
         XCTAssertEqual(missing, [], "every line was recorded: none may be added again")
         XCTAssertEqual(try reconciler.unmatchedCount(), 0)
     }
@@ -80,7 +82,7 @@ final class OutputReconcilerTests: XCTestCase {
         try await log.append(kind: event(line(.stdout, "turn one")).kind, data: event(line(.stdout, "turn one")).data)
         try await log.append(kind: .turn, data: "{}")
         var reconciler = try OutputReconciler(eventsPath: log.path, sequences: 2...(await log.lastSequence))
-        XCTAssertFalse(try reconciler.isRecorded(line(.stdout, "turn one"), as: { event(line(.stdout, "turn one")) }), "a line of an earlier container is not this one's")
+        XCTAssertFalse(try reconciler.isRecorded(line(.stdout, "turn one")), "a line of an earlier container is not this one's")
     }
 
     func testFileLineReaderReadsLinesAcrossPiecesAndAnUnterminatedTail() throws {
