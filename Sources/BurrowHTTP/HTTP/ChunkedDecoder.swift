@@ -61,7 +61,7 @@ public struct ChunkedDecoder: Sendable {
                     state = .sizeLF
                 } else if inExtension {
                     state = .size(line: line + 1)
-                } else if let digit = RequestTarget.hexValue(byte) {
+                } else if let digit = hexDigitValue(byte) {
                     guard size <= (Int.max >> 8) else { throw Failure(reason: "chunk size overflows") }
                     size = size << 4 | Int(digit)
                     sawDigit = true

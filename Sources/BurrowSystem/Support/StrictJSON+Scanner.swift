@@ -149,7 +149,7 @@ extension StrictJSON {
                     case quote, backslash, UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         index += 2
                     case UInt8(ascii: "u"):
-                        guard index + 6 <= bytes.count, bytes[(index + 2)..<(index + 6)].allSatisfy({ hexValue($0) != nil }) else { return false }
+                        guard index + 6 <= bytes.count, bytes[(index + 2)..<(index + 6)].allSatisfy({ hexDigitValue($0) != nil }) else { return false }
                         index += 6
                     default: return false
                     }

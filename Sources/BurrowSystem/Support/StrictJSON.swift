@@ -83,22 +83,13 @@ public enum StrictJSON {
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-    static func hexValue(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case 0x30...0x39: UInt32(byte - 0x30)
-        case 0x41...0x46: UInt32(byte - 0x41 + 10)
-        case 0x61...0x66: UInt32(byte - 0x61 + 10)
-        default: nil
-        }
-    }
-
     /// The four hex digits at `index`; nil when they are not.
     static func hex4(_ bytes: ArraySlice<UInt8>, at index: Int) -> UInt32? {
         guard index + 4 <= bytes.endIndex else { return nil }
         var code: UInt32 = 0
         for byte in bytes[index..<index + 4] {
-            guard let digit = hexValue(byte) else { return nil }
-            code = code << 4 | digit
+            guard let digit = hexDigitValue(byte) else { return nil }
+            code = code << 4 | UInt32(digit)
         }
         return code
     }
