@@ -34,6 +34,17 @@ extension Crossing {
         return FileSystem.status(upper)?.isDirectory == true ? upper : nil
     }
 
+    /// Claims a workspace volume just made over a template without a helper's container: its own
+    /// layer, still empty (nothing has mounted the volume), is the root the overlay shows, so its mode
+    /// made 0777 here is what the helper's `chmod` would leave in it. false where there is no such layer
+    /// on this host (a remote runner's, another storage driver) or it is not empty or not ours to change.
+    func claimLayer(_ burrow: Burrow) async -> Bool {
+        guard let upper = await workspaceLayer(burrow), FileSystem.status(upper)?.isDirectory == true,
+              FileSystem.listDirectory(upper).isEmpty else { return false }
+        FileSystem.setMode(upper, 0o777)
+        return (FileSystem.status(upper)?.mode ?? 0) & 0o7777 == 0o777
+    }
+
     /// 64 lowercase hex digits, as Podman's storage names its containers and layers.
     private static func isStorageID(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

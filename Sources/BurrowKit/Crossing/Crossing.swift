@@ -72,14 +72,9 @@ struct Crossing: Sendable {
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
         let helperImage = try await HelperImage.ensure(podman)
         // The root of a volume over an image is its user namespace's root's, read-only to anyone else,
-        // whatever the image has at /workspace; mounted first by a helper, made writable for the agent
-        // (a single-user box: only the agent's processes are in it).
-        var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
-        claim.asRoot = true
-        // In Podman's default namespace, whose root owns the new volume's root (Podman 5 leaves it
-        // so; a burrow's own range could not change it). Nothing of the agent is in it yet.
-        claim.idMappings = nil
-        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _, _ in () }
+        // whatever the image has at /workspace: made writable for the agent (a single-user box: only
+        // the agent's processes are in it), on the host where its layer is here.
+        if await !claimLayer(burrow) { try await claim(burrow, image: helperImage) }
         guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
         if hasBundle {
@@ -98,16 +93,24 @@ struct Crossing: Sendable {
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels)
         let helperImage = try await HelperImage.ensure(podman)
-        var claim = helper(burrow, image: helperImage, role: "claim", step: "preparing the workspace")
-        claim.asRoot = true
-        claim.idMappings = nil  // Podman's default namespace owns a new volume's root (see `enter`)
-        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _, _ in () }
+        try await claim(burrow, image: helperImage)
         var unrooted = TemplateArchive(store: store.gitDirectory(repo), commit: base.commit, branch: base.branch, owner: burrow.user)
         unrooted.includesRoot = false
         let archive = unrooted
         try await helper(burrow, image: helperImage, role: "fill", step: "filling the workspace").upload(to: "/workspace") { writer in
             try await archive.write { try await writer.write($0) }
         }
+    }
+
+    /// Makes a new workspace's root writable for the agent from inside: a helper mounts it first and
+    /// changes its mode.
+    private func claim(_ burrow: Burrow, image: String) async throws {
+        var claim = helper(burrow, image: image, role: "claim", step: "preparing the workspace")
+        claim.asRoot = true
+        // In Podman's default namespace, whose root owns the new volume's root (Podman 5 leaves it
+        // so; a burrow's own range could not change it). Nothing of the agent is in it yet.
+        claim.idMappings = nil
+        _ = try await claim.run(["/bin/chmod", "0777", "/workspace"]) { _, _, _ in () }
     }
 
     static func helperName(_ id: String, role: String) -> String { "burrow-\(id)-\(role)" }

@@ -23,6 +23,7 @@ final class LayerHarvestTests: XCTestCase {
             echo 2 > folder/two && echo u > untouched.txt && echo g > gone.txt && echo a > dir-to-file/a && echo f > file-to-dir
             printf '#!/bin/sh\\n' > run.sh && echo '*.log' > .gitignore && git add -A && git -c user.name=u -c user.email=u@u commit -qm more
             """])
+        let events = try await HelperEvents(podman: attack.app.manager.podman, stateDir: attack.app.stateDir)
         let filled = try await attack.run(Self.changes)
         XCTAssertEqual(filled.state, .succeeded, filled.error ?? "")
         XCTAssertEqual(filled.wayHome?.contains { $0.phase == "harvest" }, true, "a filled workspace is walked: \(filled.wayHome ?? [])")
@@ -32,6 +33,17 @@ final class LayerHarvestTests: XCTestCase {
 
         let layered = try await attack.run(Self.changes)
         XCTAssertEqual(layered.state, .succeeded, layered.error ?? "")
+        // Its new workspace was made writable on the host, in its still empty layer: no claim helper's
+        // container, where the first, filled workspace had one (the events were seen).
+        let filledClaims = await events.containers(named: Crossing.helperName(filled.id, role: "claim"))
+        let layeredClaims = await events.containers(named: Crossing.helperName(layered.id, role: "claim"))
+        XCTAssertEqual(filledClaims.count, 1, "the filled workspace's claim helper is seen")
+        XCTAssertEqual(layeredClaims.count, 0, "no claim helper over the template")
+        let crossing = await attack.app.manager.crossing
+        let used = try await attack.app.manager.crossingBurrow(layered, user: AgentIdentity(uid: 1000, gid: 1000))
+        let layer = await crossing.workspaceLayer(used), claimedAgain = await crossing.claimLayer(used)
+        XCTAssertNotNil(layer, "its layer is found on this host")
+        XCTAssertFalse(claimedAgain, "a layer a container has written to is not claimed again")
         let volume = try await attack.app.manager.podman.inspectVolume(layered.workspaceVolume)
         XCTAssertEqual(volume.driver, "image", "the second workspace is a volume over the template image")
         XCTAssertEqual(layered.wayHome?.contains { $0.phase == "harvestLayer" }, true,
