@@ -39,10 +39,8 @@ extension Crossing {
     /// made 0777 here is what the helper's `chmod` would leave in it. false where there is no such layer
     /// on this host (a remote runner's, another storage driver) or it is not empty or not ours to change.
     func claimLayer(_ burrow: Burrow) async -> Bool {
-        guard let upper = await workspaceLayer(burrow), FileSystem.status(upper)?.isDirectory == true,
-              FileSystem.listDirectory(upper).isEmpty else { return false }
-        FileSystem.setMode(upper, 0o777)
-        return (FileSystem.status(upper)?.mode ?? 0) & 0o7777 == 0o777
+        guard let upper = await workspaceLayer(burrow) else { return false }
+        return FileSystem.setModeOfEmptyDirectory(upper, 0o777)
     }
 
     /// 64 lowercase hex digits, as Podman's storage names its containers and layers.

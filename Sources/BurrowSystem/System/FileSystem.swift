@@ -231,12 +231,34 @@ extension FileSystem {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = entryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// Sets the mode of `path` only if it is a directory (not a link to one) with nothing in it,
+    /// checked and changed through one descriptor; true when its mode is `mode` afterwards.
+    public static func setModeOfEmptyDirectory(_ path: String, _ mode: mode_t) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        guard let directory = fdopendir(descriptor) else {
+            close(descriptor)
+            return false
+        }
+        defer { closedir(directory) }  // closes `descriptor` too
+        errno = 0
+        while let entry = readdir(directory) {
+            let name = entryName(entry)
+            if name != "." && name != ".." { return false }
+        }
+        guard errno == 0, fchmod(descriptor, mode) == 0 else { return false }
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && info.st_mode & 0o7777 == mode
+    }
+
+    private static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
 
