@@ -96,6 +96,16 @@ final class BurrowLifecycleTests: XCTestCase {
         await app.cleanUp()
     }
 
+    /// The exit status and the reason come from the state that showed the container exited (the way
+    /// home asks Podman no more): an agent killed by a signal Burrow did not send is named so.
+    func testAnAgentKilledFromOutsideSaysSo() async throws {
+        let attack = try await AttackBurrow.make(self)
+        let finished = try await attack.run("echo started; kill -KILL $$")
+        XCTAssertEqual(finished.state, .failed)
+        XCTAssertEqual(finished.exitCode, 137)
+        XCTAssertTrue(finished.error?.contains("ended by signal 9 (exit code 137) that Burrow did not send") == true, finished.error ?? "no error")
+    }
+
     func testBadLaunchRequestsChangeNothing() async throws {
         let app = try await BurrowTestApp()
         let unknown = try await app.server.request("POST", "/api/burrows", body: #"{"repo":"nope","task":"x"}"#)
