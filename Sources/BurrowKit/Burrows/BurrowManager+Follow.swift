@@ -17,26 +17,23 @@ extension BurrowManager {
         watchDisk()
         var attached = attached
         do {
-            var ended: ContainerInspect.State?
-            while ended == nil {
-                ended = try await retryingWhilePodmanIsAway(run) {
+            var exited = false
+            while !exited {
+                exited = try await retryingWhilePodmanIsAway(run) {
                     if let pending = attached {
                         attached = nil
                         try await stream(try await pending.value, id: id, log: log, reconciling: false)
                     } else if try await podman.inspectContainer(container).state.running {
                         try await stream(try await podman.logs(container, follow: true), id: id, log: log, reconciling: true)
                     }
-                    return try await exitedState(container, podman: podman)
+                    return try await hasExited(container, podman: podman)
                 }
             }
             let exitSeen = Monotonic.now()
-            // The state that said the container exited has its exit code: no wait and no second
-            // inspect on the way home (each a call to a Podman service busy with every other burrow).
-            let known = ended.flatMap { $0.status == "exited" && $0.exitCode != nil ? $0 : nil }
             let (exitCode, reason) = try await retryingWhilePodmanIsAway(run) {
-                let code = if let known, let code = known.exitCode { code } else { try await podman.wait(container, timeout: PodmanClient.defaultTimeout) }
+                let code = try await podman.wait(container, timeout: PodmanClient.defaultTimeout)
                 try await stream(try await podman.logs(container, follow: false), id: id, log: log, reconciling: true, complete: true)
-                return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman, known: known))
+                return (code, try await outsideEnd(container, id: id, exitCode: code, podman: podman))
             }
             await finish(run, exitCode: exitCode, failure: reason, exitSeen: exitSeen)
         } catch where Task.isCancelled {
@@ -50,9 +47,9 @@ extension BurrowManager {
     }
 
     /// Why a container ended that Burrow did not end: killed by a signal or for memory.
-    func outsideEnd(_ container: String, id: String, exitCode: Int32, podman: PodmanClient, known: ContainerInspect.State? = nil) async throws -> String? {
+    func outsideEnd(_ container: String, id: String, exitCode: Int32, podman: PodmanClient) async throws -> String? {
         guard records[id]?.stopRequested != true else { return nil }
-        let state = if let known { known } else { try await podman.inspectContainer(container).state }
+        let state = try await podman.inspectContainer(container).state
         if state.oomKilled == true { return "the agent was killed for running out of memory (limits.memory)" }
         if exitCode > 128 { return "the agent ended by signal \(exitCode - 128) (exit code \(exitCode)) that Burrow did not send: killed from outside?" }
         return nil
@@ -146,13 +143,11 @@ extension BurrowManager {
         await note(id) { record in for summary in summaries { AgentOutput.apply(summary, to: &record) } }
     }
 
-    /// The container's state once it has exited, given Podman a second: its output ends before
-    /// Podman records the exit. nil (still running after that) means the stream broke, not the container.
-    func exitedState(_ container: String, podman: PodmanClient) async throws -> ContainerInspect.State? {
-        let state = try await podman.inspectContainer(container).state
-        if !state.running { return state }
-        guard try await withTimeLimit(.seconds(1), { _ = try await podman.wait(container) }) != nil else { return nil }
-        return try await podman.inspectContainer(container).state
+    /// Whether the container has exited, given Podman a second: its output ends before Podman
+    /// records the exit. Still running after that means the stream broke, not the container.
+    func hasExited(_ container: String, podman: PodmanClient) async throws -> Bool {
+        if try await !podman.inspectContainer(container).state.running { return true }
+        return try await withTimeLimit(.seconds(1)) { _ = try await podman.wait(container) } != nil
     }
 
     /// Waits until Podman answers again after its service went away.

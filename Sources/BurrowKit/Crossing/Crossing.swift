@@ -70,18 +70,17 @@ struct Crossing: Sendable {
         }
         try await podman.removeVolume(burrow.workspaceVolume, force: true)
         try await podman.createVolume(name: burrow.workspaceVolume, labels: burrow.labels, driver: "image", options: ["image": template!.image])
-        let helperImage = try await HelperImage.ensure(podman)
         // The root of a volume over an image is its user namespace's root's, read-only to anyone else,
         // whatever the image has at /workspace: made writable for the agent (a single-user box: only
         // the agent's processes are in it), on the host where its layer is here.
-        if await !claimLayer(burrow) { try await claim(burrow, image: helperImage) }
+        if await !claimLayer(burrow) { try await claim(burrow, image: try await HelperImage.ensure(podman)) }
         guard template!.base != base.commit || template!.branch != base.branch else { return base.commit }
         var input: String?
         if hasBundle {
             input = directory + "/in.tar"
             try await Subprocess.check(["tar", "-C", directory, "-cf", input!, "--numeric-owner", "--owner=\(burrow.user.uid)", "--group=\(burrow.user.gid)", "base.bundle"])
         }
-        let checkout = helper(burrow, image: helperImage, role: "enter", step: "checking out the base")
+        let checkout = helper(burrow, image: try await HelperImage.ensure(podman), role: "enter", step: "checking out the base")
         _ = try await checkout.run(["/bin/sh", "/usr/local/bin/burrow-enter", base.commit, base.branch], input: input) { _, _, _ in () }
         return base.commit
     }

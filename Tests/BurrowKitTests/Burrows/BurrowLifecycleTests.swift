@@ -96,8 +96,7 @@ final class BurrowLifecycleTests: XCTestCase {
         await app.cleanUp()
     }
 
-    /// The exit status and the reason come from the state that showed the container exited (the way
-    /// home asks Podman no more): an agent killed by a signal Burrow did not send is named so.
+    /// An agent killed by a signal Burrow did not send is named so, with its exit status.
     func testAnAgentKilledFromOutsideSaysSo() async throws {
         let attack = try await AttackBurrow.make(self)
         let finished = try await attack.run("echo started; kill -KILL $$")
