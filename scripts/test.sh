@@ -39,7 +39,7 @@ stage 900 "the agent image (burrow image build)" .build/debug/burrow image build
 failed=""
 stage 3000 "swift test" swift test --skip-build "$@" || failed="$failed swift-test"
 # Podman 5 (Debian 13's 5.4.2) as well, as root: its own rootless service from a trixie rootfs
-# (scripts/podman5-env.sh, cached in /var/cache/burrow), the lifecycle, sandbox, real-agent, conversation, doctor, shell, preview, interception, check, ask, nested-container, started-helper, layer-harvest and crossing-attack tests
+# (scripts/podman5-env.sh, cached in /var/cache/burrow), the lifecycle, sandbox, real-agent, conversation, doctor, shell, preview, interception, check, ask, nested-container, started-helper, layer-harvest, any-image and crossing-attack tests
 # again against it (the agent image's rootfs is kept from the stage above, only imported).
 if [ "$(id -u)" = 0 ] && [ $# = 0 ]; then
   podman5_lines=$(stage 900 "preparing Podman 5 (scripts/podman5-env.sh)" bash scripts/podman5-env.sh)
@@ -48,7 +48,7 @@ if [ "$(id -u)" = 0 ] && [ $# = 0 ]; then
     eval "$podman5_lines" &&
     stage 900 "the agent image in Podman 5" .build/debug/burrow image build --podman-socket "$BURROW_TEST_PODMAN_SOCKET" \
       --tag "$BURROW_TEST_AGENT_IMAGE" &&
-    stage 1200 "swift test on Podman 5" swift test --skip-build --filter 'BurrowLifecycleTests|SandboxTests|RealAgentTests|ConversationTests|DoctorTruthTests|UserRangeTests|ShellCommandTests|ShellHangupTests|PreviewAttackTests|BoxTrustTests|CheckTests|AskAttackTests|NestedContainerTests|StartedHomeHelperTests|LayerHarvestTests|CrossingAttackTests'
+    stage 1200 "swift test on Podman 5" swift test --skip-build --filter 'BurrowLifecycleTests|SandboxTests|RealAgentTests|ConversationTests|DoctorTruthTests|UserRangeTests|ShellCommandTests|ShellHangupTests|PreviewAttackTests|BoxTrustTests|CheckTests|AskAttackTests|NestedContainerTests|StartedHomeHelperTests|LayerHarvestTests|AnyImageTests|CrossingAttackTests'
   ) || failed="$failed podman5"
 fi
 # The browser UI in real headless Chromium (Playwright drives Debian's /usr/bin/chromium).

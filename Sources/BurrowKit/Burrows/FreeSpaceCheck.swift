@@ -15,8 +15,13 @@ final class FreeSpaceCheck: Sendable {
         let graphRoot: String?
         var kernel: String? = nil
         var graphDriver: String? = nil
+        var podmanVersion: String? = nil
 
-        var storage: Crossing.PodmanStorage? { graphRoot.flatMap { root in graphDriver.map { Crossing.PodmanStorage(graphRoot: root, driver: $0) } } }
+        var storage: Crossing.PodmanStorage? {
+            graphRoot.flatMap { root in
+                graphDriver.map { Crossing.PodmanStorage(graphRoot: root, driver: $0, leavesImageVolumeRoots: Crossing.PodmanStorage.leavesImageVolumeRoots(podmanVersion)) }
+            }
+        }
     }
     private let known = Locked<[String: HostFacts]>([:])
 
@@ -27,7 +32,7 @@ final class FreeSpaceCheck: Sendable {
         if let facts = known.withLock({ $0[runner] }) { return facts }
         guard let info = try? await podman.info() else { return nil }
         let facts = HostFacts(cgroupsV2: info.cgroupVersion == "v2", graphRoot: info.store?.graphRoot, kernel: info.host?.kernel,
-                              graphDriver: info.store?.graphDriverName)
+                              graphDriver: info.store?.graphDriverName, podmanVersion: info.version?.Version)
         known.withLock { $0[runner] = facts }
         return facts
     }

@@ -7,6 +7,17 @@ extension Crossing {
     struct PodmanStorage: Sendable, Equatable {
         let graphRoot: String
         let driver: String
+        /// Whether Podman leaves a volume over an image as it is when a container first mounts it
+        /// (4.5 on). Podman 4.3 and 4.4 chown its root to that container's user then, and give it the
+        /// mode and owner of the image's own folder at the mount point: a claim on the host would be
+        /// undone by the agent's container, where the claim helper, mounting first, used that step up.
+        var leavesImageVolumeRoots = false
+
+        static func leavesImageVolumeRoots(_ version: String?) -> Bool {
+            let parts = (version ?? "").split(separator: ".").prefix(2).map { Int($0) ?? 0 }
+            guard parts.count == 2 else { return false }
+            return parts[0] > 4 || (parts[0] == 4 && parts[1] >= 5)
+        }
     }
 
     /// A container of Podman's storage as `overlay-containers/containers.json` lists it.
@@ -38,9 +49,13 @@ extension Crossing {
     /// layer, still empty (nothing has mounted the volume), is the root the overlay shows, so its mode
     /// made 0777 here is what the helper's `chmod` would leave in it. false where there is no such layer
     /// on this host (a remote runner's, another storage driver) or it is not empty or not ours to change.
+    /// Only a layer owned by the Podman user (its socket's owner) is changed: Podman's answers name
+    /// the folder, and a Burrow running as another user must not change for it what it could not.
+    /// Not where the storage keeps modes in an attribute (`force_mask`: the box would not see it).
     func claimLayer(_ burrow: Burrow) async -> Bool {
-        guard let upper = await workspaceLayer(burrow) else { return false }
-        return FileSystem.setModeOfEmptyDirectory(upper, 0o777)
+        guard burrow.storage?.leavesImageVolumeRoots == true, let podmanUser = FileSystem.status(podman.socketPath)?.owner,
+              let upper = await workspaceLayer(burrow) else { return false }
+        return FileSystem.setModeOfEmptyDirectory(upper, 0o777, owner: podmanUser, unlessAttribute: "user.containers.override_stat")
     }
 
     /// 64 lowercase hex digits, as Podman's storage names its containers and layers.

@@ -1,4 +1,5 @@
 import Glibc
+import CLinux
 
 /// File calls that need libc directly: resolving symlinks, atomic writes with fsync, modes.
 /// Everything above uses these instead of touching pointers or errno.
@@ -237,9 +238,10 @@ extension FileSystem {
         return names.sorted()
     }
 
-    /// Sets the mode of `path` only if it is a directory (not a link to one) with nothing in it,
-    /// checked and changed through one descriptor; true when its mode is `mode` afterwards.
-    public static func setModeOfEmptyDirectory(_ path: String, _ mode: mode_t) -> Bool {
+    /// Sets the mode of `path` only if it is a directory (not a link to one) owned by `owner`, with
+    /// nothing in it and without the extended attribute `unlessAttribute`, checked and changed through
+    /// one descriptor; true when its mode is `mode` afterwards.
+    public static func setModeOfEmptyDirectory(_ path: String, _ mode: mode_t, owner: UInt32, unlessAttribute: String? = nil) -> Bool {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         guard let directory = fdopendir(descriptor) else {
@@ -247,13 +249,16 @@ extension FileSystem {
             return false
         }
         defer { closedir(directory) }  // closes `descriptor` too
-        errno = 0
-        while let entry = readdir(directory) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_uid == owner else { return false }
+        if let unlessAttribute, fgetxattr(descriptor, unlessAttribute, nil, 0) >= 0 || errno == ERANGE { return false }
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else { break }
             let name = entryName(entry)
             if name != "." && name != ".." { return false }
         }
         guard errno == 0, fchmod(descriptor, mode) == 0 else { return false }
-        var info = stat()
         return fstat(descriptor, &info) == 0 && info.st_mode & 0o7777 == mode
     }
 

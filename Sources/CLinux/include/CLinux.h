@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <malloc.h>
+#include <sys/xattr.h>
 
 // glibc serves a block of M_MMAP_THRESHOLD bytes or more with its own mmap, unmapped when freed; but
 // each such free raises the threshold to the freed size (up to 32 MiB), after which large request

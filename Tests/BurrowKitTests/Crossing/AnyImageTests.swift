@@ -53,6 +53,19 @@ final class AnyImageTests: XCTestCase {
         try await app.manager.teardown(record.id, purge: false)
         let workspace = try await app.manager.podman.volumeExists(record.workspaceVolume)
         XCTAssertFalse(workspace)
+
+        // The next launch is over the repo's template, whose volume the agent's container may be the
+        // first to mount: the image's /workspace must not take the workspace from the agent then.
+        await app.manager.crossing.templates.settle()
+        let over = try await app.launch("over the template TEXT=three")
+        let third = try await app.finished(over.id, within: 90)
+        XCTAssertEqual(third.state, .succeeded, third.error ?? "")
+        let volume = try await app.manager.podman.inspectVolume(over.workspaceVolume)
+        XCTAssertEqual(volume.driver, "image", "the second launch is over the template")
+        let overEvents = String(decoding: try FileSystem.readFile(app.stateDir + "/burrows/\(over.id)/events.ndjson"), as: UTF8.self)
+        XCTAssertFalse(overEvents.contains("git commit failed"), "the agent could commit in its workspace over the template")
+        let overLog = try await Subprocess.check(["git", "-C", app.repoPath, "log", "--format=%s", "burrow/\(over.id)"]).stdout
+        XCTAssertFalse(overLog.isEmpty, "its work came home")
     }
 
     func testAnImageWithoutWorkspace() async throws {

@@ -33,12 +33,15 @@ final class LayerHarvestTests: XCTestCase {
 
         let layered = try await attack.run(Self.changes)
         XCTAssertEqual(layered.state, .succeeded, layered.error ?? "")
-        // Its new workspace was made writable on the host, in its still empty layer: no claim helper's
-        // container, where the first, filled workspace had one (the events were seen).
+        // Where Podman leaves a new image volume's root alone (4.5 on), its new workspace was made
+        // writable on the host, in its still empty layer: no claim helper's container, where the first,
+        // filled workspace had one (the events were seen). Podman 4.3 would undo that: a helper claims it.
         let filledClaims = await events.containers(named: Crossing.helperName(filled.id, role: "claim"))
         let layeredClaims = await events.containers(named: Crossing.helperName(layered.id, role: "claim"))
+        let onHost = attack.app.manager.freeSpace.known(runner: RunnerConfig.localName)?.storage?.leavesImageVolumeRoots
+        XCTAssertNotNil(onHost, "Podman's storage facts are known")
         XCTAssertEqual(filledClaims.count, 1, "the filled workspace's claim helper is seen")
-        XCTAssertEqual(layeredClaims.count, 0, "no claim helper over the template")
+        XCTAssertEqual(layeredClaims.count, onHost == true ? 0 : 1, "a claim helper over the template only where Podman would undo the host's")
         let crossing = await attack.app.manager.crossing
         let used = try await attack.app.manager.crossingBurrow(layered, user: AgentIdentity(uid: 1000, gid: 1000))
         let layer = await crossing.workspaceLayer(used), claimedAgain = await crossing.claimLayer(used)
